@@ -1,0 +1,132 @@
+// getaddrinfo(3) through koffi, synchronous (for bind, as Python resolves there) and on koffi's worker pool.
+// Entries come back as raw sockaddr bytes; the socket layer decodes them into address tuples.
+
+import { promisify } from "node:util";
+import { koffi, lastErrno, libc } from "./koffi.js";
+
+export interface AddrInfoEntry {
+  family: number;
+  type: number;
+  protocol: number;
+  canonname: string;
+  sockaddr: Buffer;
+}
+
+export interface AddrInfoHints {
+  family: number;
+  type: number;
+  protocol: number;
+  flags: number;
+}
+
+/** A resolver failure: `code` is getaddrinfo's EAI_* value (negative), with errno when it is EAI_SYSTEM. */
+export class ResolverFailure {
+  constructor(
+    readonly code: number,
+    readonly message: string,
+    readonly errno: number,
+  ) {}
+}
+
+const EAI_SYSTEM = -11;
+
+interface Binding {
+  getaddrinfo: ((...args: unknown[]) => number) & { async: (...args: unknown[]) => void };
+  freeaddrinfo: (res: unknown) => void;
+  gaiStrerror: (code: number) => string;
+  addrinfo: unknown;
+}
+
+let binding: Binding | null = null;
+
+function bind(): Binding {
+  if (binding) return binding;
+  const k = koffi();
+  const c = libc();
+  const addrinfo = k.struct("socketkit_addrinfo", {
+    ai_flags: "int",
+    ai_family: "int",
+    ai_socktype: "int",
+    ai_protocol: "int",
+    ai_addrlen: "uint32_t",
+    ai_addr: "void *",
+    ai_canonname: "char *",
+    ai_next: "void *",
+  });
+  binding = {
+    addrinfo,
+    getaddrinfo: c.func(
+      "int getaddrinfo(const char *, const char *, const socketkit_addrinfo *, _Out_ void **)",
+    ) as Binding["getaddrinfo"],
+    freeaddrinfo: c.func("void freeaddrinfo(void *)") as Binding["freeaddrinfo"],
+    gaiStrerror: c.func("const char *gai_strerror(int)") as Binding["gaiStrerror"],
+  };
+  return binding;
+}
+
+function hintsStruct(h: AddrInfoHints) {
+  return {
+    ai_flags: h.flags,
+    ai_family: h.family,
+    ai_socktype: h.type,
+    ai_protocol: h.protocol,
+    ai_addrlen: 0,
+    ai_addr: null,
+    ai_canonname: null,
+    ai_next: null,
+  };
+}
+
+function collect(b: Binding, code: number, out: unknown[], errnoAfter: number): AddrInfoEntry[] {
+  if (code !== 0) throw new ResolverFailure(code, b.gaiStrerror(code), code === EAI_SYSTEM ? errnoAfter : 0);
+  const k = koffi();
+  const entries: AddrInfoEntry[] = [];
+  const head = out[0];
+  try {
+    for (let node = head; node; ) {
+      const ai = k.decode(node, b.addrinfo as never) as {
+        ai_family: number;
+        ai_socktype: number;
+        ai_protocol: number;
+        ai_addrlen: number;
+        ai_addr: unknown;
+        ai_canonname: string | null;
+        ai_next: unknown;
+      };
+      const bytes = Buffer.from(new Uint8Array(k.view(ai.ai_addr as never, ai.ai_addrlen)));
+      entries.push({
+        family: ai.ai_family,
+        type: ai.ai_socktype,
+        protocol: ai.ai_protocol,
+        canonname: ai.ai_canonname ?? "",
+        sockaddr: bytes,
+      });
+      node = ai.ai_next;
+    }
+  } finally {
+    b.freeaddrinfo(head);
+  }
+  return entries;
+}
+
+/** Resolves on the calling thread: only for numeric hosts, "localhost" and other /etc/hosts names in bind(). */
+export function getaddrinfoSync(host: string | null, service: string | null, hints: AddrInfoHints): AddrInfoEntry[] {
+  const b = bind();
+  const out: unknown[] = [null];
+  const code = b.getaddrinfo(host, service, hintsStruct(hints), out);
+  return collect(b, code, out, code === EAI_SYSTEM ? lastErrno() : 0);
+}
+
+/** Resolves on koffi's worker pool, so DNS never blocks the event loop. */
+export async function getaddrinfoAsync(
+  host: string | null,
+  service: string | null,
+  hints: AddrInfoHints,
+): Promise<AddrInfoEntry[]> {
+  const b = bind();
+  const out: unknown[] = [null];
+  const call = promisify(b.getaddrinfo.async) as (...args: unknown[]) => Promise<number>;
+  const code = await call(host, service, hintsStruct(hints), out);
+  // errno from a worker thread is not ours to read; EAI_SYSTEM is reported without it.
+  return collect(b, code, out, 0);
+}

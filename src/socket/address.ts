@@ -1,0 +1,140 @@
+// Socket addresses as Python spells them — (host, port) for AF_INET, (host, port, flowinfo, scope_id) for AF_INET6,
+// a path for AF_UNIX — checked, resolved and turned into the kernel's sockaddr bytes and back.
+
+import { AF_INET, AF_INET6, AF_UNIX } from "../libc/constants.js";
+import { getaddrinfoAsync, getaddrinfoSync, ResolverFailure, type AddrInfoEntry } from "../libc/resolver.js";
+import { decodeSockaddr, encodeInet, encodeInet6, encodeUnix, UNIX_PATH_MAX } from "../libc/sockaddr.js";
+import { GaiError, OSError } from "./errors.js";
+import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from "./ip.js";
+
+export type IPv4Address = [host: string, port: number];
+export type IPv6Address = [host: string, port: number, flowinfo: number, scopeId: number];
+/** A filesystem path, or an abstract-namespace name starting with "\0". */
+export type UnixAddress = string;
+export type Address = IPv4Address | IPv6Address | UnixAddress;
+/** What callers may pass: IPv6 addresses may leave out flowinfo and scopeId, Unix paths may be bytes. */
+export type AddressInput = readonly [string, number] | readonly [string, number, number?, number?] | string | Uint8Array;
+
+interface InetParts {
+  host: string;
+  port: number;
+  flowinfo: number;
+  scopeId: number;
+}
+
+const ANY4 = new Uint8Array(4);
+const BROADCAST4 = new Uint8Array([255, 255, 255, 255]);
+const ANY6 = new Uint8Array(16);
+
+function checkInet(family: number, address: AddressInput, argument: string): InetParts {
+  const shape = family === AF_INET ? "(host, port)" : "(host, port[, flowinfo[, scopeId]])";
+  const name = family === AF_INET ? "AF_INET" : "AF_INET6";
+  if (!Array.isArray(address)) throw new TypeError(`${argument}: ${name} address must be a tuple ${shape}`);
+  const max = family === AF_INET ? 2 : 4;
+  if (address.length < 2 || address.length > max) {
+    throw new TypeError(`${argument}: ${name} address must be a tuple ${shape}, got ${address.length} items`);
+  }
+  const [host, port, flowinfo = 0, scopeId = 0] = address as [unknown, unknown, unknown?, unknown?];
+  if (typeof host !== "string") throw new TypeError(`${argument}: host must be a string, got ${typeof host}`);
+  if (typeof port !== "number" || !Number.isInteger(port)) {
+    throw new TypeError(`${argument}: port must be an integer, got ${String(port)}`);
+  }
+  if (port < 0 || port > 65535) throw new RangeError(`${argument}: port must be 0-65535, got ${port}`);
+  if (typeof flowinfo !== "number" || !Number.isInteger(flowinfo) || flowinfo < 0 || flowinfo > 0xfffff) {
+    throw new RangeError(`${argument}: flowinfo must be 0-1048575, got ${String(flowinfo)}`);
+  }
+  if (typeof scopeId !== "number" || !Number.isInteger(scopeId) || scopeId < 0 || scopeId > 0xffffffff) {
+    throw new RangeError(`${argument}: scopeId must be 0-4294967295, got ${String(scopeId)}`);
+  }
+  return { host, port, flowinfo, scopeId };
+}
+
+function unixBytes(address: AddressInput, argument: string): Uint8Array {
+  let bytes: Uint8Array;
+  if (typeof address === "string") bytes = Buffer.from(address, "utf8");
+  else if (address instanceof Uint8Array) bytes = address;
+  else throw new TypeError(`${argument}: AF_UNIX address must be a path string or bytes`);
+  const abstract = bytes.length > 0 && bytes[0] === 0;
+  if (bytes.length > (abstract ? UNIX_PATH_MAX : UNIX_PATH_MAX - 1)) throw new OSError(null, "AF_UNIX path too long");
+  return bytes;
+}
+
+/** Numeric or special hosts need no resolver: "", "<broadcast>", dotted quads, IPv6 text. */
+function literalHost(family: number, host: string): Uint8Array | null {
+  if (family === AF_INET) {
+    if (host === "") return ANY4;
+    if (host === "<broadcast>") return BROADCAST4;
+    return parseIPv4(host);
+  }
+  if (host === "") return ANY6;
+  return parseIPv6(host);
+}
+
+function fromResolved(family: number, entries: AddrInfoEntry[], host: string): Uint8Array {
+  const entry = entries.find((e) => e.family === family);
+  if (!entry) throw new GaiError(-9, "Address family for hostname not supported");
+  const raw = decodeSockaddr(entry.sockaddr, entry.sockaddr.length);
+  if (!("host" in raw)) throw new GaiError(-2, `Name or service not known: ${host}`);
+  return raw.host;
+}
+
+/** Turns a resolver failure into Python's gaierror. */
+export function gaiError(err: unknown): unknown {
+  if (err instanceof ResolverFailure) {
+    return err.errno !== 0 ? OSError.fromErrno(err.errno) : new GaiError(err.code, err.message);
+  }
+  return err;
+}
+
+function encodeInetParts(family: number, host: Uint8Array, p: InetParts): Buffer {
+  return family === AF_INET ? encodeInet(host, p.port) : encodeInet6(host, p.port, p.flowinfo, p.scopeId);
+}
+
+/** sockaddr bytes for `address`; host names are resolved here, on this thread, as Python's bind() does. */
+export function toSockaddrSync(family: number, address: AddressInput, argument = "address"): Buffer {
+  if (family === AF_UNIX) return encodeUnix(unixBytes(address, argument));
+  const parts = checkInet(family, address, argument);
+  let host = literalHost(family, parts.host);
+  if (host === null) {
+    try {
+      host = fromResolved(family, getaddrinfoSync(parts.host, null, { family, type: 0, protocol: 0, flags: 0 }), parts.host);
+    } catch (err) {
+      throw gaiError(err);
+    }
+  }
+  return encodeInetParts(family, host, parts);
+}
+
+/** sockaddr bytes for `address`, resolving host names off the event loop. */
+export async function toSockaddr(family: number, address: AddressInput, argument = "address"): Promise<Buffer> {
+  if (family === AF_UNIX) return encodeUnix(unixBytes(address, argument));
+  const parts = checkInet(family, address, argument);
+  let host = literalHost(family, parts.host);
+  if (host === null) {
+    try {
+      const entries = await getaddrinfoAsync(parts.host, null, { family, type: 0, protocol: 0, flags: 0 });
+      host = fromResolved(family, entries, parts.host);
+    } catch (err) {
+      throw gaiError(err);
+    }
+  }
+  return encodeInetParts(family, host, parts);
+}
+
+/** The Python address for sockaddr bytes the kernel returned. */
+export function fromSockaddr(buf: Buffer, len: number): Address {
+  const raw = decodeSockaddr(buf, len);
+  if (raw.family === AF_INET && "port" in raw) return [formatIPv4(raw.host), raw.port];
+  if (raw.family === AF_INET6 && "flowinfo" in raw) return [formatIPv6(raw.host), raw.port, raw.flowinfo, raw.scopeId];
+  if ("path" in raw) {
+    const bytes = Buffer.from(raw.path);
+    return bytes.toString(bytes.length > 0 && bytes[0] === 0 ? "latin1" : "utf8");
+  }
+  return "";
+}
+
+/** True for ('0.0.0.0', 0), ('::', 0, …) and '' — what getsockname gives for a socket never bound. */
+export function isUnbound(address: Address): boolean {
+  if (typeof address === "string") return address === "";
+  return address[1] === 0;
+}

@@ -1,0 +1,131 @@
+// The socket module's functions, as Python's: socket(), socketpair(), getaddrinfo(), create_connection(),
+// create_server() and friends, built on the Socket class.
+
+import { hostname } from "node:os";
+import * as C from "../libc/constants.js";
+import { getaddrinfoAsync } from "../libc/resolver.js";
+import { loadSyscalls, sys } from "../libc/syscalls.js";
+import { fromSockaddr, gaiError, type Address, type AddressInput } from "./address.js";
+import { AddressFamily, SocketKind } from "./constants.js";
+import { errorFromResult, OSError } from "./errors.js";
+import { Socket } from "./socket.js";
+import { checkTimeout } from "./timeout.js";
+
+/** socket(family, type, proto): a new Socket, as Python's socket.socket(). */
+export function socket(family?: number, type?: number, proto?: number, fileno?: number): Socket {
+  return new Socket(family, type, proto, fileno);
+}
+
+/** A pair of connected sockets (AF_UNIX, SOCK_STREAM unless told otherwise). */
+export function socketpair(family: number = C.AF_UNIX, type: number = C.SOCK_STREAM, proto = 0): [Socket, Socket] {
+  loadSyscalls();
+  const fds = Buffer.alloc(8);
+  const r = sys.socketpair(family, type | C.SOCK_NONBLOCK | C.SOCK_CLOEXEC, proto, fds);
+  if (r < 0) throw errorFromResult(r, "socketpair");
+  return [new Socket(family, type, proto, fds.readInt32LE(0)), new Socket(family, type, proto, fds.readInt32LE(4))];
+}
+
+/** One getaddrinfo() result, as Python's 5-tuple (family, type, proto, canonname, sockaddr). */
+export type AddrInfo = [family: AddressFamily, type: SocketKind, proto: number, canonname: string, sockaddr: Address];
+
+/**
+ * Resolves `host` and `port` as Python's socket.getaddrinfo(), off the event loop.
+ * @throws GaiError for names that do not resolve ("[Errno -2] Name or service not known").
+ */
+export async function getaddrinfo(
+  host: string | null,
+  port: string | number | null,
+  family = 0,
+  type = 0,
+  proto = 0,
+  flags = 0,
+): Promise<AddrInfo[]> {
+  if (host !== null && typeof host !== "string") throw new TypeError(`host must be a string or null, got ${typeof host}`);
+  if (port !== null && typeof port !== "string" && typeof port !== "number") {
+    throw new TypeError(`port must be a number, a string or null, got ${typeof port}`);
+  }
+  loadSyscalls();
+  try {
+    const entries = await getaddrinfoAsync(host, port === null ? null : String(port), { family, type, protocol: proto, flags });
+    return entries.map((e) => [e.family, e.type, e.protocol, e.canonname, fromSockaddr(e.sockaddr, e.sockaddr.length)]);
+  } catch (err) {
+    throw gaiError(err);
+  }
+}
+
+export function gethostname(): string {
+  return hostname();
+}
+
+/**
+ * Connects to a TCP service at (host, port), trying each address the name resolves to, as Python's
+ * socket.create_connection(). The socket carries the protocol the resolver returned (6 for TCP).
+ */
+export async function createConnection(
+  address: readonly [string, number],
+  timeout?: number | null,
+  sourceAddress?: readonly [string, number],
+): Promise<Socket> {
+  if (!Array.isArray(address) || address.length !== 2) throw new TypeError("address must be a tuple (host, port)");
+  const [host, port] = address;
+  const limit = timeout === undefined ? undefined : checkTimeout(timeout);
+  let lastError: unknown = new OSError(null, "getaddrinfo returns an empty list");
+  for (const [family, type, proto, , sockaddr] of await getaddrinfo(host, port, 0, C.SOCK_STREAM)) {
+    let sock: Socket | null = null;
+    try {
+      sock = new Socket(family, type, proto);
+      if (limit !== undefined) sock.settimeout(limit);
+      if (sourceAddress) sock.bind(sourceAddress);
+      await sock.connect(sockaddr as AddressInput);
+      return sock;
+    } catch (err) {
+      lastError = err;
+      sock?.close();
+    }
+  }
+  throw lastError;
+}
+
+export interface CreateServerOptions {
+  family?: number;
+  backlog?: number | null;
+  reusePort?: boolean;
+  dualstackIpv6?: boolean;
+}
+
+/** True when an AF_INET6 socket can also accept IPv4 connections (IPV6_V6ONLY off). */
+export function hasDualstackIpv6(): boolean {
+  try {
+    const probe = new Socket(C.AF_INET6, C.SOCK_STREAM);
+    try {
+      probe.setsockopt(C.IPPROTO_IPV6, C.IPV6_V6ONLY, 0);
+      return true;
+    } finally {
+      probe.close();
+    }
+  } catch (err) {
+    if (err instanceof OSError) return false;
+    throw err;
+  }
+}
+
+/** A listening TCP socket bound to `address`, with SO_REUSEADDR, as Python's socket.create_server(). */
+export function createServer(address: AddressInput, options: CreateServerOptions = {}): Socket {
+  const { family = C.AF_INET, backlog = null, reusePort = false, dualstackIpv6 = false } = options;
+  if (dualstackIpv6 && family !== C.AF_INET6) throw new RangeError("dualstackIpv6 requires family AF_INET6");
+  if (dualstackIpv6 && !hasDualstackIpv6()) throw new RangeError("dualstackIpv6 is not supported on this host");
+  const sock = new Socket(family, C.SOCK_STREAM);
+  try {
+    // Without SO_REUSEADDR a restarted server cannot bind while old connections sit in TIME-WAIT.
+    sock.setsockopt(C.SOL_SOCKET, C.SO_REUSEADDR, 1);
+    if (reusePort) sock.setsockopt(C.SOL_SOCKET, C.SO_REUSEPORT, 1);
+    if (family === C.AF_INET6) sock.setsockopt(C.IPPROTO_IPV6, C.IPV6_V6ONLY, dualstackIpv6 ? 0 : 1);
+    sock.bind(address);
+    if (backlog === null) sock.listen();
+    else sock.listen(backlog);
+    return sock;
+  } catch (err) {
+    sock.close();
+    throw err;
+  }
+}

@@ -1,0 +1,36 @@
+// socketkit's socket module: Python's socket API over real Linux kernel sockets.
+// Socket (socket.ts) is the object; functions.ts holds the module functions; errors.ts the OSError family.
+
+export { Socket } from "./socket.js";
+export {
+  createConnection,
+  createServer,
+  getaddrinfo,
+  gethostname,
+  hasDualstackIpv6,
+  socket,
+  socketpair,
+  type AddrInfo,
+  type CreateServerOptions,
+} from "./functions.js";
+export { getdefaulttimeout, setdefaulttimeout } from "./timeout.js";
+export type { Address, AddressInput, IPv4Address, IPv6Address, UnixAddress } from "./address.js";
+export * from "./constants.js";
+export {
+  BlockingIOError,
+  BrokenPipeError,
+  ConnectionAbortedError,
+  ConnectionError,
+  ConnectionRefusedError,
+  ConnectionResetError,
+  FileExistsError,
+  FileNotFoundError,
+  GaiError,
+  InterruptedError,
+  IsADirectoryError,
+  NotADirectoryError,
+  OSError,
+  PermissionError,
+  TimeoutError,
+} from "./errors.js";
+export { UnsupportedPlatformError } from "../libc/platform.js";

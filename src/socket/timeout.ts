@@ -1,0 +1,27 @@
+// Python's socket timeouts: null waits forever, 0 never waits, a positive number of seconds is a deadline.
+// The process-wide default that new sockets start with lives here too.
+
+let defaultTimeout: number | null = null;
+
+/** Checks a timeout argument as Python's settimeout() does, naming `argument` in the error. */
+export function checkTimeout(value: unknown, argument = "timeout"): number | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value !== "number") throw new TypeError(`${argument} must be a number of seconds or null, got ${typeof value}`);
+  if (Number.isNaN(value) || value < 0) throw new RangeError(`${argument} must be 0 or more seconds, got ${value}`);
+  return value;
+}
+
+/** The timeout new sockets start with (null unless setdefaulttimeout() changed it). */
+export function getdefaulttimeout(): number | null {
+  return defaultTimeout;
+}
+
+/** Sets the timeout new sockets start with; existing sockets keep theirs. */
+export function setdefaulttimeout(timeout: number | null): void {
+  defaultTimeout = checkTimeout(timeout);
+}
+
+/** The performance.now() time at which an operation started now with `timeout` must give up, or null. */
+export function deadlineFor(timeout: number | null): number | null {
+  return timeout === null ? null : performance.now() + timeout * 1000;
+}
