@@ -5,7 +5,7 @@ import { AF_INET, AF_INET6, AF_UNIX } from "../libc/constants.js";
 import { getaddrinfoAsync, getaddrinfoSync, ResolverFailure, type AddrInfoEntry } from "../libc/resolver.js";
 import { decodeSockaddr, encodeInet, encodeInet6, encodeUnix, UNIX_PATH_MAX } from "../libc/sockaddr.js";
 import { GaiError, OSError } from "./errors.js";
-import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from "./ip.js";
+import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from "../libc/inet.js";
 
 export type IPv4Address = [host: string, port: number];
 export type IPv6Address = [host: string, port: number, flowinfo: number, scopeId: number];

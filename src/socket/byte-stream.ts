@@ -6,22 +6,33 @@
 // byte to the kernel. Stream errors (a reset, a broken pipe) are kept and raised by the next call; nothing escapes.
 
 import net from "node:net";
-import { errorFromNode, type OSError } from "./errors.js";
+import { errno as E } from "../libc/errno.js";
+import { errorFromNode, OSError, timedOut } from "./errors.js";
 
 const READ_HIGH_WATER = 64 * 1024;
+const EMPTY = Buffer.alloc(0);
+
+interface Reader {
+  max: number;
+  peek: boolean;
+  resolve: (data: Buffer) => void;
+  reject: (err: unknown) => void;
+  timer: NodeJS.Timeout | null;
+}
 
 export class ByteStream {
   private readonly socket: net.Socket;
   private readonly chunks: Buffer[] = [];
   private queued = 0;
   private paused = false;
-  private waiters: Array<() => void> = [];
+  private readers: Reader[] = [];
   /** Set once the peer's FIN has been read. */
   eof = false;
   /** The error the stream met; raised once by the next recv or send, then reads see EOF. */
   private error: OSError | Error | null = null;
   /** Set once the stream is destroyed, by close() or by an error. */
   closed = false;
+  private closedByUser = false;
 
   constructor(fd: number) {
     this.socket = new net.Socket({ fd, readable: true, writable: true, allowHalfOpen: true });
@@ -82,39 +93,64 @@ export class ByteStream {
     return err;
   }
 
-  /** Resolves when bytes, EOF, an error or close arrive, or with false when `deadline` passes first. */
-  wait(deadline: number | null): Promise<boolean> {
-    if (this.queued > 0 || this.eof || this.error !== null || this.closed) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      let timer: NodeJS.Timeout | null = null;
-      const waiter = () => {
-        if (timer !== null) clearTimeout(timer);
-        resolve(true);
-      };
+  /**
+   * What a recv can have right now: queued bytes, the pending error, EOF (an empty Buffer), EBADF after close();
+   * undefined when it would have to wait.
+   */
+  readNow(max: number, peek: boolean): Promise<Buffer> | undefined {
+    if (this.closedByUser) return Promise.reject(OSError.fromErrno(E.EBADF!, { syscall: "recv" }));
+    const data = this.take(max, peek);
+    if (data !== null) return Promise.resolve(data);
+    const err = this.takeError();
+    if (err !== null) return Promise.reject(err);
+    if (this.eof || this.closed) return Promise.resolve(EMPTY);
+    return undefined;
+  }
+
+  /** Resolves with at most `max` bytes as soon as any arrive (see readNow), or rejects with TimeoutError at `deadline`. */
+  read(max: number, peek: boolean, deadline: number | null): Promise<Buffer> {
+    const now = this.readNow(max, peek);
+    if (now !== undefined) return now;
+    return new Promise((resolve, reject) => {
+      const reader: Reader = { max, peek, resolve, reject, timer: null };
       if (deadline !== null) {
-        timer = setTimeout(() => {
-          this.waiters = this.waiters.filter((w) => w !== waiter);
-          resolve(false);
+        reader.timer = setTimeout(() => {
+          this.readers = this.readers.filter((r) => r !== reader);
+          reject(timedOut("recv"));
         }, Math.max(0, deadline - performance.now()));
       }
-      this.waiters.push(waiter);
+      this.readers.push(reader);
     });
   }
 
   /** Writes `data`; resolves once libuv has handed all of it to the kernel, rejects with the OSError it met. */
   write(data: Uint8Array): Promise<void> {
     if (this.error !== null) return Promise.reject(this.takeError());
-    return new Promise((resolve, reject) => {
+    let settled = false;
+    const promise = new Promise<void>((resolve, reject) => {
       this.socket.write(data, (err) => {
-        if (err) reject(this.error !== null ? this.takeError() : errorFromNode(err));
+        if (settled) return;
+        // Node calls back without an error when the stream was destroyed (by a reset, say) before the write
+        // finished, so the stream's own state decides whether the bytes really reached the kernel.
+        if (this.error !== null) reject(this.takeError());
+        else if (err) reject(errorFromNode(err));
+        else if (this.socket.destroyed) reject(OSError.fromErrno(this.closedByUser ? E.EBADF! : E.EPIPE!, { syscall: "send" }));
         else resolve();
       });
+      // libuv usually writes small buffers to the kernel within write(); then nothing is left to wait for.
+      if (this.socket.writableLength === 0 && !this.socket.destroyed && this.socket.errored === null) {
+        settled = true;
+        resolve();
+      }
     });
+    return promise;
   }
 
   /** Flushes what libuv still holds, then closes; used by close() so that unawaited sends are not lost. */
   closeAfterFlush(): void {
     if (this.pendingWrite === 0) return this.destroy();
+    this.closedByUser = true;
+    this.wake();
     this.socket.once("finish", () => this.destroy());
     this.socket.once("error", () => this.destroy());
     this.socket.end();
@@ -123,6 +159,7 @@ export class ByteStream {
   /** Closes the duplicate fd now and wakes every waiter. */
   destroy(): void {
     this.closed = true;
+    this.closedByUser = true;
     this.socket.destroy();
     this.wake();
   }
@@ -147,10 +184,15 @@ export class ByteStream {
     this.socket.resume();
   }
 
+  /** Hands whatever arrived to the waiting readers, oldest first, each straight from the event that brought it. */
   private wake(): void {
-    if (this.waiters.length === 0) return;
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const w of waiters) w();
+    while (this.readers.length > 0) {
+      const reader = this.readers[0]!;
+      const outcome = this.readNow(reader.max, reader.peek);
+      if (outcome === undefined) return;
+      this.readers.shift();
+      if (reader.timer !== null) clearTimeout(reader.timer);
+      outcome.then(reader.resolve, reader.reject);
+    }
   }
 }

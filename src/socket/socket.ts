@@ -193,10 +193,20 @@ export class Socket {
   }
 
   /** Resolves with at most `bufsize` bytes as soon as any are there; an empty Buffer means the peer closed. */
-  async recv(bufsize: number, flags = 0): Promise<Buffer> {
-    checkInt(bufsize, "bufsize", 0, 0x7fffffff);
-    checkInt(flags, "flags", 0, 0x7fffffff);
-    if (this.type === C.SOCK_STREAM) return this.recvStream(bufsize, flags);
+  recv(bufsize: number, flags = 0): Promise<Buffer> {
+    // Not an async function: queued bytes on the hot path of every echo loop need no extra promise hops.
+    try {
+      checkInt(bufsize, "bufsize", 0, 0x7fffffff);
+      checkInt(flags, "flags", 0, 0x7fffffff);
+      if (this.type !== C.SOCK_STREAM) return this.recvDatagram(bufsize, flags);
+      const queued = flags === 0 && bufsize > 0 && this._fd >= 0 ? this.stream?.take(bufsize, false) : null;
+      return queued ? Promise.resolve(queued) : this.recvStream(bufsize, flags);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  private async recvDatagram(bufsize: number, flags: number): Promise<Buffer> {
     const buf = Buffer.allocUnsafe(bufsize);
     const n = await this.io(C.EPOLLIN, "recv", (flags & C.MSG_DONTWAIT) !== 0, (fd) => sys.recv(fd, buf, bufsize, flags));
     return buf.subarray(0, n);
@@ -242,13 +252,16 @@ export class Socket {
   }
 
   /** Sends all of `data`; resolves once the kernel has every byte, waiting as its buffers drain. */
-  async sendall(data: Uint8Array, flags = 0): Promise<void> {
-    checkBytes(data, "data");
-    if (this.type !== C.SOCK_STREAM) {
-      await this.send(data, flags);
-      return;
+  sendall(data: Uint8Array, flags = 0): Promise<void> {
+    try {
+      checkBytes(data, "data");
+      checkInt(flags, "flags", 0, 0x7fffffff);
+      if (this.type !== C.SOCK_STREAM) return this.send(data, flags).then(() => undefined);
+      if (this.stream !== null && this._timeout === null && flags === 0 && this._fd >= 0) return this.stream.write(data);
+      return this.sendStream(data, flags).then(() => undefined);
+    } catch (err) {
+      return Promise.reject(err);
     }
-    await this.sendStream(data, flags);
   }
 
   /** Sends a datagram to `address`. */
@@ -430,25 +443,19 @@ export class Socket {
     return this.stream;
   }
 
-  private async recvStream(bufsize: number, flags: number): Promise<Buffer> {
-    if (bufsize === 0) {
-      this.openFd("recv");
-      return Buffer.alloc(0);
+  private recvStream(bufsize: number, flags: number): Promise<Buffer> {
+    let stream: ByteStream;
+    try {
+      stream = this.connectedStream("recv");
+    } catch (err) {
+      return Promise.reject(err);
     }
-    const stream = this.connectedStream("recv");
+    if (bufsize === 0) return Promise.resolve(Buffer.alloc(0));
     const peek = (flags & C.MSG_PEEK) !== 0;
-    const dontWait = this._timeout === 0 || (flags & C.MSG_DONTWAIT) !== 0;
-    const deadline = deadlineFor(this._timeout);
-    for (;;) {
-      this.openFd("recv");
-      const data = stream.take(bufsize, peek);
-      if (data !== null) return data;
-      const err = stream.takeError();
-      if (err !== null) throw err;
-      if (stream.eof || stream.closed) return Buffer.alloc(0);
-      if (dontWait) return this.recvNow(bufsize, flags);
-      if (!(await stream.wait(deadline))) throw timedOut("recv");
+    if (this._timeout === 0 || (flags & C.MSG_DONTWAIT) !== 0) {
+      return stream.readNow(bufsize, peek) ?? new Promise((resolve) => resolve(this.recvNow(bufsize, flags)));
     }
+    return stream.read(bufsize, peek, deadlineFor(this._timeout));
   }
 
   /** Non-blocking recv with the queue empty: ask the kernel directly, so bytes libuv has not read yet still count. */

@@ -1,5 +1,5 @@
-// IPv4 and IPv6 addresses between text and bytes, as inet_pton(3) reads them and glibc's inet_ntop(3) writes them.
-// Pure functions: no libc, so the socket layer can check and print addresses without a system call.
+// inet_pton(3) and inet_ntop(3) in TypeScript: IPv4 and IPv6 addresses between text and bytes, printed as glibc prints them.
+// Pure functions, so the socket layer and the kernel readers can check and print addresses without a system call.
 
 /** Four bytes for a dotted quad ("127.0.0.1"), or null if `text` is not one. */
 export function parseIPv4(text: string): Uint8Array | null {

@@ -1,0 +1,23 @@
+// Echo server on socketkit's Socket, for bench/echo.ts: prints its port, echoes until the peer closes.
+import { createServer, type Socket } from "../../src/index.js";
+
+async function serve(conn: Socket): Promise<void> {
+  try {
+    for (;;) {
+      const data = await conn.recv(65536);
+      if (data.length === 0) break;
+      await conn.sendall(data);
+    }
+  } catch {
+    // A client that resets is the load generator going away; nothing to report.
+  } finally {
+    conn.close();
+  }
+}
+
+const server = createServer(["127.0.0.1", 0], { backlog: 4096 });
+process.stdout.write(`${(server.getsockname() as [string, number])[1]}\n`);
+for (;;) {
+  const [conn] = await server.accept();
+  void serve(conn);
+}

@@ -1,0 +1,101 @@
+// Python's timeouts: null waits, 0 is non-blocking (BlockingIOError), a number of seconds gives TimeoutError.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { BlockingIOError, getdefaulttimeout, setdefaulttimeout, Socket, TimeoutError } from "../../src/index.js";
+import { tcpPair } from "../helpers/pairs.js";
+
+function listener(backlog = 5): Socket {
+  const s = new Socket();
+  s.bind(["127.0.0.1", 0]);
+  s.listen(backlog);
+  return s;
+}
+
+/** A listener whose queue is full, so further SYNs are dropped: a connect to it hangs like one to a blackhole. */
+async function blackhole(): Promise<{ address: [string, number]; close(): void }> {
+  const full = listener(0);
+  const filler = new Socket();
+  await filler.connect(full.getsockname());
+  return {
+    address: full.getsockname() as [string, number],
+    close() {
+      filler.close();
+      full.close();
+    },
+  };
+}
+
+test("accept: non-blocking rejects at once with EAGAIN, a timeout rejects with 'timed out'", async () => {
+  const s = listener();
+  try {
+    s.setblocking(false);
+    assert.equal(s.getblocking(), false);
+    assert.equal(s.gettimeout(), 0);
+    await assert.rejects(s.accept(), (e: unknown) => e instanceof BlockingIOError && e.errno === 11 && e.message === "[Errno 11] Resource temporarily unavailable");
+    s.settimeout(0.2);
+    const started = performance.now();
+    await assert.rejects(s.accept(), (e: unknown) => e instanceof TimeoutError && e.message === "timed out" && e.errno === null);
+    const took = performance.now() - started;
+    assert.ok(took >= 190 && took < 1500, `timed out after ${Math.round(took)} ms`);
+  } finally {
+    s.close();
+  }
+});
+
+test("connect to a full backlog: EINPROGRESS when non-blocking, TimeoutError with a timeout, EAGAIN from connectEx", async () => {
+  const hole = await blackhole();
+  const a = new Socket();
+  const b = new Socket();
+  const c = new Socket();
+  try {
+    a.setblocking(false);
+    await assert.rejects(a.connect(hole.address), (e: unknown) => e instanceof BlockingIOError && e.errno === 115);
+    b.settimeout(0.2);
+    await assert.rejects(b.connect(hole.address), { name: "TimeoutError", message: "timed out" });
+    c.settimeout(0.1);
+    assert.equal(await c.connectEx(hole.address), 11);
+  } finally {
+    for (const s of [a, b, c]) s.close();
+    hole.close();
+  }
+});
+
+test("recv: non-blocking and timed-out reads, then data still arrives", async () => {
+  const p = await tcpPair();
+  try {
+    p.server.setblocking(false);
+    await assert.rejects(p.server.recv(10), (e: unknown) => e instanceof BlockingIOError && e.errno === 11);
+    p.server.settimeout(0.1);
+    await assert.rejects(p.server.recv(10), TimeoutError);
+    await p.client.sendall(Buffer.from("late"));
+    p.server.settimeout(2);
+    assert.equal((await p.server.recv(10)).toString(), "late");
+    // A non-blocking recv sees bytes the kernel holds even before libuv has read them.
+    p.server.setblocking(false);
+    await p.client.sendall(Buffer.from("now"));
+    let got: Buffer | null = null;
+    for (let i = 0; i < 100 && got === null; i++) {
+      got = await p.server.recv(10).catch((e) => {
+        if (e instanceof BlockingIOError) return null;
+        throw e;
+      });
+      if (got === null) await new Promise((r) => setImmediate(r));
+    }
+    assert.equal(got?.toString(), "now");
+  } finally {
+    p.close();
+  }
+});
+
+test("setdefaulttimeout applies to sockets made afterwards", () => {
+  const previous = getdefaulttimeout();
+  try {
+    setdefaulttimeout(1.5);
+    const s = new Socket();
+    assert.equal(s.gettimeout(), 1.5);
+    s.close();
+  } finally {
+    setdefaulttimeout(previous);
+  }
+  assert.throws(() => setdefaulttimeout(-1), RangeError);
+});
