@@ -4,7 +4,8 @@
 //
 //   npm run bench                      # defaults: 5 rounds of 2 s per scenario
 //   npm run bench -- --rounds 3 --seconds 1 --json
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { availableParallelism } from "node:os";
 import net from "node:net";
 import { parseArgs } from "node:util";
 
@@ -13,8 +14,16 @@ const { values: opts } = parseArgs({
     rounds: { type: "string", default: "5" },
     seconds: { type: "string", default: "2" },
     json: { type: "boolean", default: false },
+    "no-pin": { type: "boolean", default: false },
   },
 });
+// On two or more cores, the load generator runs on CPU 0 and each server on CPU 1, so the scheduler's moves
+// between cores do not add noise to one side's numbers.
+const PIN = !opts["no-pin"] && availableParallelism() >= 2 && spawnSync("taskset", ["-V"]).status === 0;
+function pin(pid: number, cpu: number): void {
+  if (PIN) spawnSync("taskset", ["-a", "-p", "-c", String(cpu), String(pid)], { stdio: "ignore" });
+}
+pin(process.pid, 0);
 const ROUNDS = Number(opts.rounds);
 const SECONDS = Number(opts.seconds);
 const MESSAGE = Buffer.alloc(64, 0x61);
@@ -33,6 +42,7 @@ async function startServer(name: string, file: string): Promise<Server> {
     child.once("exit", (code) => reject(new Error(`${name} server exited with ${code}`)));
     child.stdout!.once("data", (d: Buffer) => resolve(Number(d.toString().trim())));
   });
+  pin(child.pid!, 1);
   return { name, port, child };
 }
 
@@ -128,9 +138,9 @@ try {
     return { scenario: sc.name, socketkit: Math.round(mine), node: Math.round(peer), ratio: Number((mine / peer).toFixed(3)) };
   });
   if (opts.json) {
-    console.log(JSON.stringify({ rounds: ROUNDS, seconds: SECONDS, node: process.version, rows }, null, 2));
+    console.log(JSON.stringify({ rounds: ROUNDS, seconds: SECONDS, node: process.version, pinned: PIN, rows }, null, 2));
   } else {
-    console.log(`echo benchmark: medians of ${ROUNDS} rounds of ${SECONDS} s, Node ${process.version}\n`);
+    console.log(`echo benchmark: medians of ${ROUNDS} rounds of ${SECONDS} s, Node ${process.version}${PIN ? ", client on CPU 0, servers on CPU 1" : ""}\n`);
     console.log("scenario".padEnd(58) + "socketkit".padStart(12) + "node:net".padStart(12) + "ratio".padStart(8));
     for (const r of rows) {
       console.log(r.scenario.padEnd(58) + String(r.socketkit).padStart(12) + String(r.node).padStart(12) + r.ratio.toFixed(3).padStart(8));

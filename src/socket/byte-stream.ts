@@ -11,6 +11,12 @@ import { errorFromNode, OSError, timedOut } from "./errors.js";
 
 const READ_HIGH_WATER = 64 * 1024;
 const EMPTY = Buffer.alloc(0);
+const RESOLVED = Promise.resolve();
+
+/** An error poll() found, to be raised by the recv that asked. */
+class Failure {
+  constructor(readonly error: unknown) {}
+}
 
 interface Reader {
   max: number;
@@ -33,6 +39,7 @@ export class ByteStream {
   /** Set once the stream is destroyed, by close() or by an error. */
   closed = false;
   private closedByUser = false;
+  private readonly reported = new WeakSet<object>();
 
   constructor(fd: number) {
     this.socket = new net.Socket({ fd, readable: true, writable: true, allowHalfOpen: true });
@@ -50,7 +57,8 @@ export class ByteStream {
       this.wake();
     });
     this.socket.on("error", (err) => {
-      this.error ??= errorFromNode(err);
+      // An error a send already raised is not raised again by the next recv.
+      if (!this.reported.has(err)) this.error ??= errorFromNode(err);
       this.wake();
     });
     this.socket.on("close", () => {
@@ -73,6 +81,13 @@ export class ByteStream {
   take(max: number, peek: boolean): Buffer | null {
     if (this.queued === 0) return null;
     const first = this.chunks[0]!;
+    if (!peek && this.chunks.length === 1 && first.length <= max) {
+      // The usual case (one chunk, all of it wanted): hand it over without a new view.
+      this.chunks.length = 0;
+      this.queued = 0;
+      if (this.paused) this.resume();
+      return first;
+    }
     let out: Buffer;
     if (first.length >= max || this.chunks.length === 1) {
       out = first.subarray(0, Math.min(max, first.length));
@@ -94,20 +109,27 @@ export class ByteStream {
   }
 
   /**
-   * What a recv can have right now: queued bytes, the pending error, EOF (an empty Buffer), EBADF after close();
-   * undefined when it would have to wait.
+   * What a recv can have right now: queued bytes, EOF (an empty Buffer), or an error to raise (the stream's
+   * pending error, EBADF after close()); undefined when it would have to wait.
    */
-  readNow(max: number, peek: boolean): Promise<Buffer> | undefined {
-    if (this.closedByUser) return Promise.reject(OSError.fromErrno(E.EBADF!, { syscall: "recv" }));
+  poll(max: number, peek: boolean): Buffer | Failure | undefined {
+    if (this.closedByUser) return new Failure(OSError.fromErrno(E.EBADF!, { syscall: "recv" }));
     const data = this.take(max, peek);
-    if (data !== null) return Promise.resolve(data);
+    if (data !== null) return data;
     const err = this.takeError();
-    if (err !== null) return Promise.reject(err);
-    if (this.eof || this.closed) return Promise.resolve(EMPTY);
+    if (err !== null) return new Failure(err);
+    if (this.eof || this.closed) return EMPTY;
     return undefined;
   }
 
-  /** Resolves with at most `max` bytes as soon as any arrive (see readNow), or rejects with TimeoutError at `deadline`. */
+  /** poll() as a promise, or undefined when it would have to wait. */
+  readNow(max: number, peek: boolean): Promise<Buffer> | undefined {
+    const now = this.poll(max, peek);
+    if (now === undefined) return undefined;
+    return now instanceof Failure ? Promise.reject(now.error) : Promise.resolve(now);
+  }
+
+  /** Resolves with at most `max` bytes as soon as any arrive (see poll), or rejects with TimeoutError at `deadline`. */
   read(max: number, peek: boolean, deadline: number | null): Promise<Buffer> {
     const now = this.readNow(max, peek);
     if (now !== undefined) return now;
@@ -126,24 +148,38 @@ export class ByteStream {
   /** Writes `data`; resolves once libuv has handed all of it to the kernel, rejects with the OSError it met. */
   write(data: Uint8Array): Promise<void> {
     if (this.error !== null) return Promise.reject(this.takeError());
-    let settled = false;
-    const promise = new Promise<void>((resolve, reject) => {
-      this.socket.write(data, (err) => {
-        if (settled) return;
-        // Node calls back without an error when the stream was destroyed (by a reset, say) before the write
-        // finished, so the stream's own state decides whether the bytes really reached the kernel.
-        if (this.error !== null) reject(this.takeError());
-        else if (err) reject(errorFromNode(err));
-        else if (this.socket.destroyed) reject(OSError.fromErrno(this.closedByUser ? E.EBADF! : E.EPIPE!, { syscall: "send" }));
-        else resolve();
+    // No per-write callback: Node batches its after-write work for callback-less writes, which the echo hot
+    // path feels. libuv usually hands small buffers to the kernel within write(); then there is nothing to wait for.
+    this.socket.write(data);
+    if (this.socket.writableLength === 0 && !this.socket.destroyed && this.socket.errored === null) return RESOLVED;
+    return this.flushed();
+  }
+
+  /** Resolves once every byte written so far has reached the kernel: an empty write's callback runs after theirs. */
+  private flushed(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.socket.write(EMPTY, (err) => {
+        const failure = this.writeFailure(err);
+        if (failure === null) resolve();
+        else reject(failure);
       });
-      // libuv usually writes small buffers to the kernel within write(); then nothing is left to wait for.
-      if (this.socket.writableLength === 0 && !this.socket.destroyed && this.socket.errored === null) {
-        settled = true;
-        resolve();
-      }
     });
-    return promise;
+  }
+
+  /**
+   * Why a write did not reach the kernel, or null if it did. Node reports a stream destroyed under a pending
+   * write (by a reset, say) without an error or with ERR_STREAM_DESTROYED, so the stream's own state decides.
+   */
+  private writeFailure(err: Error | null | undefined): unknown {
+    if (this.error !== null) return this.takeError();
+    const cause = this.socket.errored;
+    if (cause) {
+      this.reported.add(cause);
+      return errorFromNode(cause);
+    }
+    if (err && !String((err as { code?: string }).code).startsWith("ERR_STREAM")) return errorFromNode(err);
+    if (err || this.socket.destroyed) return OSError.fromErrno(this.closedByUser ? E.EBADF! : E.EPIPE!, { syscall: "send" });
+    return null;
   }
 
   /** Flushes what libuv still holds, then closes; used by close() so that unawaited sends are not lost. */
@@ -188,11 +224,12 @@ export class ByteStream {
   private wake(): void {
     while (this.readers.length > 0) {
       const reader = this.readers[0]!;
-      const outcome = this.readNow(reader.max, reader.peek);
+      const outcome = this.poll(reader.max, reader.peek);
       if (outcome === undefined) return;
       this.readers.shift();
       if (reader.timer !== null) clearTimeout(reader.timer);
-      outcome.then(reader.resolve, reader.reject);
+      if (outcome instanceof Failure) reader.reject(outcome.error);
+      else reader.resolve(outcome);
     }
   }
 }
