@@ -61,14 +61,23 @@ export class Registration {
 
   /**
    * Resolves true once the fd may be ready for `interest`, or false when `deadline` (a performance.now() time)
-   * passes first. Readiness is a hint: the caller retries its syscall and waits again on EAGAIN.
+   * passes or `signal` aborts first. Readiness is a hint: the caller retries its syscall and waits again on EAGAIN.
    */
-  wait(interest: Interest, deadline: number | null): Promise<boolean> {
+  wait(interest: Interest, deadline: number | null, signal?: AbortSignal): Promise<boolean> {
     if (this.closed) return Promise.resolve(true);
+    if (signal?.aborted) return Promise.resolve(false);
     return new Promise((resolve) => {
       const waiter: Waiter = { interest, resolve, timer: null };
       if (deadline !== null) {
         waiter.timer = setTimeout(() => this.expire(waiter), Math.max(0, deadline - performance.now()));
+      }
+      if (signal) {
+        const onAbort = () => this.expire(waiter);
+        signal.addEventListener("abort", onAbort, { once: true });
+        waiter.resolve = (ready) => {
+          signal.removeEventListener("abort", onAbort);
+          resolve(ready);
+        };
       }
       this.waiters.push(waiter);
       this.reactor.waitersChanged(1);

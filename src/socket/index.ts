@@ -14,6 +14,7 @@ export {
   type CreateServerOptions,
 } from "./functions.js";
 export { getdefaulttimeout, setdefaulttimeout } from "./timeout.js";
+export { BufferedReader, BytesWriter, SocketWriter, bytesReader, socketReader } from "./socket-file.js";
 export type { Address, AddressInput, IPv4Address, IPv6Address, UnixAddress } from "./address.js";
 export * from "./constants.js";
 export {

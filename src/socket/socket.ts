@@ -10,7 +10,7 @@ import { SOCKADDR_STORAGE_SIZE } from "../libc/sockaddr.js";
 import { loadSyscalls, sys } from "../libc/syscalls.js";
 import { fromSockaddr, isUnbound, toSockaddr, toSockaddrSync, type Address, type AddressInput } from "./address.js";
 import { ByteStream } from "./byte-stream.js";
-import { badFileDescriptor, errorFromResult, OSError, timedOut } from "./errors.js";
+import { badFileDescriptor, errorFromResult, OSError, timedOut, TimeoutError } from "./errors.js";
 import { repr } from "./repr.js";
 import { checkTimeout, deadlineFor, getdefaulttimeout } from "./timeout.js";
 
@@ -274,6 +274,25 @@ export class Socket {
     );
   }
 
+  /**
+   * Resolves true once a read (accept, recv, recvfrom) would not wait, false when `timeout` seconds pass or
+   * `signal` aborts first: what select() would say about this one socket. A socketkit extension, used by the
+   * server framework's serveForever loop.
+   */
+  async waitReadable(timeout: number | null = null, signal?: AbortSignal): Promise<boolean> {
+    const limit = checkTimeout(timeout, "timeout");
+    const deadline = deadlineFor(limit);
+    if (this.stream !== null) {
+      // A connected stream's bytes arrive through libuv: readable means a peek would return at once.
+      return this.stream.read(1, true, deadline).then(
+        () => true,
+        (err: unknown) => !(err instanceof TimeoutError),
+      );
+    }
+    this.openFd("select");
+    return this.waitReady(C.EPOLLIN, deadline, signal);
+  }
+
   /** Sets an option: a number is passed as a C int, a Buffer as its bytes. */
   setsockopt(level: number, option: number, value: number | Uint8Array): void {
     checkInt(level, "level", 0, 0x7fffffff);
@@ -415,9 +434,9 @@ export class Socket {
     return fd;
   }
 
-  private waitReady(interest: Interest, deadline: number | null): Promise<boolean> {
+  private waitReady(interest: Interest, deadline: number | null, signal?: AbortSignal): Promise<boolean> {
     this.registration ??= Reactor.get().register(this._fd);
-    return this.registration.wait(interest, deadline);
+    return this.registration.wait(interest, deadline, signal);
   }
 
   /** The tokio loop: try the call; on EAGAIN wait for readiness (within the timeout) and try again. */

@@ -1,0 +1,86 @@
+// Request handlers, as Python's socketserver: one object per request whose setup(), handle() and finish() the
+// server calls in that order (finish() even when handle() throws). Override handle(); setup() and finish() of
+// the stream and datagram handlers prepare and flush rfile and wfile.
+
+import type { Address, IPv4Address, IPv6Address } from "../socket/address.js";
+import * as C from "../socket/constants.js";
+import { BufferedReader, BytesWriter, bytesReader, socketReader, SocketWriter } from "../socket/socket-file.js";
+import type { Socket } from "../socket/socket.js";
+
+/** The client address of a TCP or UDP request; Unix handlers use BaseRequestHandler<Socket, string>. */
+export type InetAddress = IPv4Address | IPv6Address;
+
+/** A datagram request: the packet and the server's socket to answer on. */
+export type DatagramRequest = [packet: Buffer, socket: Socket];
+
+/** The base handler: keeps request, clientAddress and server; each hook may be async. */
+export class BaseRequestHandler<R = Socket, A extends Address = InetAddress, S = unknown> {
+  constructor(
+    readonly request: R,
+    readonly clientAddress: A,
+    readonly server: S,
+  ) {}
+
+  setup(): void | Promise<void> {}
+  handle(): void | Promise<void> {}
+  finish(): void | Promise<void> {}
+}
+
+/** Runs a handler's lifecycle, as Python's BaseRequestHandler.__init__ does. */
+export async function runHandler(handler: BaseRequestHandler<unknown, Address, unknown>): Promise<void> {
+  await handler.setup();
+  try {
+    await handler.handle();
+  } finally {
+    await handler.finish();
+  }
+}
+
+/**
+ * A handler for stream requests with file-like `rfile` (readline, read, `for await` over lines) and `wfile`
+ * (write, which waits for the kernel). `timeout` (seconds) applies to the connection; `disableNagleAlgorithm`
+ * sets TCP_NODELAY.
+ */
+export class StreamRequestHandler<A extends Address = InetAddress, S = unknown> extends BaseRequestHandler<Socket, A, S> {
+  static timeout: number | null = null;
+  static disableNagleAlgorithm = false;
+  connection!: Socket;
+  rfile!: BufferedReader;
+  wfile!: SocketWriter;
+
+  override setup(): void {
+    const Class = this.constructor as typeof StreamRequestHandler;
+    this.connection = this.request;
+    if (Class.timeout !== null) this.connection.settimeout(Class.timeout);
+    if (Class.disableNagleAlgorithm) this.connection.setsockopt(C.IPPROTO_TCP, C.TCP_NODELAY, 1);
+    this.rfile = socketReader(this.connection);
+    this.wfile = new SocketWriter(this.connection);
+  }
+
+  override async finish(): Promise<void> {
+    await this.wfile.flush();
+  }
+}
+
+/** A handler for datagrams: `packet` in, and whatever handle() writes to `wfile` is sent back after finish(). */
+export class DatagramRequestHandler<A extends Address = InetAddress, S = unknown> extends BaseRequestHandler<
+  DatagramRequest,
+  A,
+  S
+> {
+  packet!: Buffer;
+  socket!: Socket;
+  rfile!: BufferedReader;
+  wfile!: BytesWriter;
+
+  override setup(): void {
+    [this.packet, this.socket] = this.request;
+    this.rfile = bytesReader(this.packet);
+    this.wfile = new BytesWriter();
+  }
+
+  override async finish(): Promise<void> {
+    // As in Python, the reply is sent even when empty: the client learns its datagram was handled.
+    await this.socket.sendto(this.wfile.getvalue(), this.clientAddress as never);
+  }
+}

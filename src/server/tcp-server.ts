@@ -1,0 +1,124 @@
+// TCPServer: a BaseServer that owns a listening stream socket. UnixStreamServer differs by one setting.
+
+import type { Address, AddressInput } from "../socket/address.js";
+import * as C from "../socket/constants.js";
+import { OSError } from "../socket/errors.js";
+import { Socket } from "../socket/socket.js";
+import { BaseServer, type RequestHandlerClass } from "./base-server.js";
+import { readSetting, writeSetting } from "./settings.js";
+
+/**
+ * A server on a stream socket. The constructor binds and listens at once (a port in use throws from it, and
+ * `serverAddress` then holds the bound address); with `bindAndActivate = false` call serverBind() and
+ * serverActivate() yourself.
+ *
+ * Settings are class statics, overridden as `class MyServer extends TCPServer { static requestQueueSize = 50 }`,
+ * so that they are in place for the constructor's bind and listen. An instance field declared in a subclass would
+ * be set only after the constructor returned; set an instance's value before serverBind()/serverActivate() instead.
+ */
+export class TCPServer extends BaseServer {
+  static addressFamily: number = C.AF_INET;
+  static socketType: number = C.SOCK_STREAM;
+  /** The listen() backlog: the kernel queues requestQueueSize + 1 completed connections. */
+  static requestQueueSize = 5;
+  static allowReuseAddress = false;
+  static allowReusePort = false;
+
+  readonly socket: Socket;
+
+  constructor(serverAddress: AddressInput, RequestHandlerClass: RequestHandlerClass, bindAndActivate = true) {
+    super(serverAddress as Address, RequestHandlerClass);
+    this.socket = new Socket(this.addressFamily, this.socketType);
+    // The loop waits for readiness itself; the socket never blocks a call that readiness said would not wait.
+    this.socket.setblocking(false);
+    if (bindAndActivate) {
+      try {
+        this.serverBind();
+        this.serverActivate();
+      } catch (err) {
+        this.socket.close();
+        throw err;
+      }
+    }
+  }
+
+  get addressFamily(): number {
+    return readSetting(this, "addressFamily");
+  }
+  set addressFamily(value: number) {
+    writeSetting(this, "addressFamily", value);
+  }
+  get socketType(): number {
+    return readSetting(this, "socketType");
+  }
+  set socketType(value: number) {
+    writeSetting(this, "socketType", value);
+  }
+  get requestQueueSize(): number {
+    return readSetting(this, "requestQueueSize");
+  }
+  set requestQueueSize(value: number) {
+    writeSetting(this, "requestQueueSize", value);
+  }
+  get allowReuseAddress(): boolean {
+    return readSetting(this, "allowReuseAddress");
+  }
+  set allowReuseAddress(value: boolean) {
+    writeSetting(this, "allowReuseAddress", value);
+  }
+  get allowReusePort(): boolean {
+    return readSetting(this, "allowReusePort");
+  }
+  set allowReusePort(value: boolean) {
+    writeSetting(this, "allowReusePort", value);
+  }
+
+  /** Binds to serverAddress (with SO_REUSEADDR / SO_REUSEPORT when allowed) and records the real address. */
+  serverBind(): void {
+    const inet = this.addressFamily === C.AF_INET || this.addressFamily === C.AF_INET6;
+    if (this.allowReuseAddress && inet) this.socket.setsockopt(C.SOL_SOCKET, C.SO_REUSEADDR, 1);
+    if (this.allowReusePort && inet) this.socket.setsockopt(C.SOL_SOCKET, C.SO_REUSEPORT, 1);
+    this.socket.bind(this.serverAddress as AddressInput);
+    this.serverAddress = this.socket.getsockname();
+  }
+
+  override serverActivate(): void {
+    this.socket.listen(this.requestQueueSize);
+  }
+
+  override async serverClose(): Promise<void> {
+    this.socket.close();
+  }
+
+  fileno(): number {
+    return this.socket.fileno();
+  }
+
+  override getRequest(): Promise<[unknown, Address]> {
+    return this.socket.accept();
+  }
+
+  protected override waitForRequest(timeout: number | null, signal?: AbortSignal): Promise<boolean> {
+    return this.socket.waitReadable(timeout, signal);
+  }
+
+  /** Shuts down the write side (the client reads EOF), as Python does, then closes. */
+  override shutdownRequest(request: unknown): void {
+    try {
+      (request as Socket).shutdown(C.SHUT_WR);
+    } catch (err) {
+      // Already closed by the handler, or the peer is gone: nothing left to shut down.
+      if (!(err instanceof OSError)) throw err;
+    }
+    this.closeRequest(request);
+  }
+
+  override closeRequest(request: unknown): void {
+    (request as Socket).close();
+  }
+}
+
+/** A TCPServer on an AF_UNIX stream socket; serverAddress is a path. */
+export class UnixStreamServer extends TCPServer {
+  static override addressFamily: number = C.AF_UNIX;
+}

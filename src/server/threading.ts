@@ -1,0 +1,66 @@
+// ThreadingMixIn: each request runs as its own concurrent task, so a slow handler never delays the others or the
+// accept loop. The ready-made Threading*Server classes are one-liners on top of it.
+
+import type { Address } from "../socket/address.js";
+import type { BaseServer } from "./base-server.js";
+import { readSetting, writeSetting } from "./settings.js";
+import { TCPServer, UnixStreamServer } from "./tcp-server.js";
+import { UDPServer, UnixDatagramServer } from "./udp-server.js";
+
+type ServerClass = abstract new (...args: any[]) => BaseServer;
+
+/**
+ * Mixes per-request tasks into a server class: processRequest() starts the request and returns at once.
+ * With `blockOnClose` (default), serverClose() waits for running requests unless `daemonThreads` is set.
+ */
+export function ThreadingMixIn<T extends ServerClass>(Base: T) {
+  abstract class Threading extends Base {
+    static daemonThreads = false;
+    static blockOnClose = true;
+    /** Requests still running, awaited by serverClose() when blockOnClose. */
+    readonly threads = new Set<Promise<void>>();
+
+    get daemonThreads(): boolean {
+      return readSetting(this, "daemonThreads");
+    }
+    set daemonThreads(value: boolean) {
+      writeSetting(this, "daemonThreads", value);
+    }
+    get blockOnClose(): boolean {
+      return readSetting(this, "blockOnClose");
+    }
+    set blockOnClose(value: boolean) {
+      writeSetting(this, "blockOnClose", value);
+    }
+
+    override async processRequest(request: unknown, clientAddress: Address): Promise<void> {
+      const task = this.processRequestThread(request, clientAddress);
+      if (!this.daemonThreads && this.blockOnClose) {
+        this.threads.add(task);
+        void task.finally(() => this.threads.delete(task));
+      }
+    }
+
+    /** One request's task: finishRequest, errors to handleError, then shutdownRequest, as Python's thread does. */
+    async processRequestThread(request: unknown, clientAddress: Address): Promise<void> {
+      try {
+        await this.finishRequest(request, clientAddress);
+      } catch (err) {
+        this.reportError(request, clientAddress, err);
+      } finally {
+        this.shutdownRequest(request);
+      }
+    }
+
+    override async serverClose(): Promise<void> {
+      await super.serverClose();
+      if (this.blockOnClose) await Promise.allSettled([...this.threads]);
+    }
+  }
+  return Threading;
+}
+
+export class ThreadingTCPServer extends ThreadingMixIn(TCPServer) {}
+export class ThreadingUDPServer extends ThreadingMixIn(UDPServer) {}
+export class ThreadingUnixStreamServer extends ThreadingMixIn(UnixStreamServer) {}
+export class ThreadingUnixDatagramServer extends ThreadingMixIn(UnixDatagramServer) {}

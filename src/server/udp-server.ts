@@ -1,0 +1,40 @@
+// UDPServer: each datagram is a request, answered on the server's own socket. UnixDatagramServer differs by one setting.
+
+import type { Address } from "../socket/address.js";
+import * as C from "../socket/constants.js";
+import { readSetting, writeSetting } from "./settings.js";
+import { TCPServer } from "./tcp-server.js";
+
+export class UDPServer extends TCPServer {
+  static override socketType: number = C.SOCK_DGRAM;
+  /** The largest datagram read; longer ones are cut, as recvfrom() cuts them. */
+  static maxPacketSize = 8192;
+
+  get maxPacketSize(): number {
+    return readSetting(this, "maxPacketSize");
+  }
+  set maxPacketSize(value: number) {
+    writeSetting(this, "maxPacketSize", value);
+  }
+
+  /** A request is [packet, the server's socket]. */
+  override async getRequest(): Promise<[unknown, Address]> {
+    const [data, clientAddress] = await this.socket.recvfrom(this.maxPacketSize);
+    return [[data, this.socket], clientAddress ?? ""];
+  }
+
+  /** Datagram servers do not listen. */
+  override serverActivate(): void {}
+
+  /** Nothing to shut down or close per datagram: the socket is the server's. */
+  override shutdownRequest(request: unknown): void {
+    this.closeRequest(request);
+  }
+
+  override closeRequest(_request: unknown): void {}
+}
+
+/** A UDPServer on an AF_UNIX datagram socket; clients bind to a path of their own to get replies. */
+export class UnixDatagramServer extends UDPServer {
+  static override addressFamily: number = C.AF_UNIX;
+}
