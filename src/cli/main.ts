@@ -1,0 +1,60 @@
+// The socketkit command line: dispatches to one command per file and turns usage mistakes into one-line errors.
+
+import { readFileSync } from "node:fs";
+import { client, clientHelp } from "./client.js";
+import { UsageError } from "./messages.js";
+import { serve, serveHelp } from "./serve.js";
+
+const help = `Usage: socketkit <command> [options]
+
+Commands:
+  serve    run the classic echo server (npm start)
+  client   talk to an echo server interactively, or from a script (npm run client)
+
+Options:
+  -h, --help     show help (also after a command: socketkit serve --help)
+  -v, --version  show the version
+
+${serveHelp}
+
+${clientHelp}`;
+
+const commands: Record<string, (argv: string[]) => Promise<number>> = { serve, client };
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === "-h" || command === "--help" || command === "help") {
+    console.log(help);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === "-v" || command === "--version") {
+    console.log(version());
+    return 0;
+  }
+  const run = commands[command];
+  if (run === undefined) {
+    console.error(`socketkit: unknown command '${command}' (try 'socketkit --help')`);
+    return 2;
+  }
+  try {
+    return await run(rest);
+  } catch (err) {
+    // Usage mistakes and the errors commands turn into sentences are one line, never a stack trace.
+    if (err instanceof UsageError) {
+      console.error(`socketkit ${command}: ${err.message}`);
+      return err.cause ? 1 : 2;
+    }
+    if (err instanceof TypeError && (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      console.error(`socketkit ${command}: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

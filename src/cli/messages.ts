@@ -1,0 +1,48 @@
+// What the echo server and client say, in Chinese and English; the language comes from --lang or LANG.
+
+export type Lang = "zh" | "en";
+
+export function detectLang(env: NodeJS.ProcessEnv = process.env): Lang {
+  const locale = env.LC_ALL || env.LC_MESSAGES || env.LANG || "";
+  return locale.toLowerCase().startsWith("zh") ? "zh" : "en";
+}
+
+export function parseLang(value: string | undefined, env: NodeJS.ProcessEnv = process.env): Lang {
+  if (value === undefined) return detectLang(env);
+  if (value === "zh" || value === "en") return value;
+  throw new UsageError(`--lang must be zh or en, got ${value}`);
+}
+
+/** A mistake on the command line: reported in one line with exit code 2. */
+export class UsageError extends Error {}
+
+export const messages = {
+  zh: {
+    serving: (where: string, backlog: number) => `服务器已启动, 监听 ${where} (backlog ${backlog}), 按 Ctrl-C 停止`,
+    connected: (who: string) => `客户端 ${who} 已连接`,
+    message: (who: string, text: string) => `收到 ${who} 的消息: ${text}`,
+    disconnected: (who: string) => `客户端 ${who} 已断开`,
+    stopping: (signal: string) => `收到 ${signal}, 不再接受新连接, 等待当前客户端完成...`,
+    stopped: "服务器已关闭",
+    prompt: "请输入内容: ",
+    bye: "Bye~~~",
+    cannotConnect: (where: string, why: string) => `无法连接到服务器 ${where}: ${why}`,
+    serverGone: (where: string) => `服务器 ${where} 已断开连接`,
+    cannotServe: (where: string, why: string) => `无法在 ${where} 启动服务器: ${why}`,
+  },
+  en: {
+    serving: (where: string, backlog: number) => `Serving on ${where} (backlog ${backlog}); press Ctrl-C to stop`,
+    connected: (who: string) => `Client ${who} connected`,
+    message: (who: string, text: string) => `Message from ${who}: ${text}`,
+    disconnected: (who: string) => `Client ${who} disconnected`,
+    stopping: (signal: string) => `Got ${signal}: no new connections; letting connected clients finish...`,
+    stopped: "Server closed",
+    prompt: "Enter a message: ",
+    bye: "Bye~~~",
+    cannotConnect: (where: string, why: string) => `Cannot connect to ${where}: ${why}`,
+    serverGone: (where: string) => `The server at ${where} closed the connection`,
+    cannotServe: (where: string, why: string) => `Cannot serve on ${where}: ${why}`,
+  },
+} satisfies Record<Lang, Record<string, unknown>>;
+
+export type Messages = (typeof messages)["en"];
