@@ -7,7 +7,9 @@
 // was reused finds no registration and is dropped. Callers follow the tokio loop: try the syscall, on EAGAIN
 // wait here, try again; a spurious wake-up costs one EAGAIN. One thread serves any number of waiting sockets,
 // the libuv thread pool is never used, and an idle wait costs no CPU. The worker is ref'd only while someone
-// waits, and woken through an eventfd at exit so that Node can join it.
+// waits, and woken through an eventfd at exit so that Node can join it. While the event loop is busy anyway,
+// the main thread also takes ready events itself (peek: once per loop turn, and from the stream data path during
+// long bursts of I/O callbacks), so a saturated machine does not delay them.
 
 import { Worker } from "node:worker_threads";
 import {
@@ -30,6 +32,8 @@ const EVENT_SIZE = process.arch === "x64" ? 12 : 16;
 const DATA_OFFSET = process.arch === "x64" ? 4 : 8;
 const MAX_EVENTS = 256;
 const WAKE_TOKEN = 0;
+/** Milliseconds between the main thread's own non-blocking looks at the epoll set while the loop is busy. */
+const PEEK_INTERVAL = 0.5;
 
 export type Interest = typeof EPOLLIN | typeof EPOLLOUT;
 
@@ -41,6 +45,7 @@ interface Waiter {
 
 interface EpollCalls {
   create1: (flags: number) => number;
+  wait: (epfd: number, events: Buffer, max: number, timeout: number) => number;
   ctl: (epfd: number, op: number, fd: number, event: Buffer | null) => number;
   eventfd: (initval: number, flags: number) => number;
   write: (fd: number, buf: Buffer, len: number) => number;
@@ -155,6 +160,9 @@ export class Reactor {
   private waiting = 0;
   private worker: Worker | null = null;
   private readonly stopFlag = new SharedArrayBuffer(4);
+  private readonly peekEvents = Buffer.alloc(EVENT_SIZE * MAX_EVENTS);
+  private peekScheduled = false;
+  private lastPeek = 0;
 
   private constructor(
     private readonly calls: EpollCalls,
@@ -167,6 +175,7 @@ export class Reactor {
       const c = libc();
       const calls: EpollCalls = {
         create1: c.func("int epoll_create1(int)") as EpollCalls["create1"],
+        wait: c.func("int epoll_wait(int, void *, int, int)") as EpollCalls["wait"],
         ctl: c.func("int epoll_ctl(int, int, int, void *)") as EpollCalls["ctl"],
         eventfd: c.func("int eventfd(unsigned int, int)") as EpollCalls["eventfd"],
         write: c.func("long write(int, const void *, unsigned long)") as EpollCalls["write"],
@@ -214,8 +223,50 @@ export class Reactor {
   waitersChanged(delta: number): void {
     const before = this.waiting;
     this.waiting += delta;
-    if (before === 0 && this.waiting > 0) this.ensureWorker().ref();
-    else if (before > 0 && this.waiting === 0) this.worker?.unref();
+    if (before === 0 && this.waiting > 0) {
+      this.ensureWorker().ref();
+      this.schedulePeek();
+    } else if (before > 0 && this.waiting === 0) {
+      this.worker?.unref();
+    }
+  }
+
+  /**
+   * While the main thread is busy, the worker's wake-up can be late: on a saturated machine it waits for a core.
+   * So each turn of the event loop (at most every PEEK_INTERVAL ms) also asks epoll directly, without blocking.
+   * The immediate is unref'd: it never keeps an idle loop spinning, it only rides on turns that happen anyway.
+   */
+  private schedulePeek(): void {
+    if (this.peekScheduled) return;
+    this.peekScheduled = true;
+    setImmediate(() => {
+      this.peekScheduled = false;
+      if (this.waiting === 0) return;
+      this.peekIfDue();
+      this.schedulePeek();
+    }).unref();
+  }
+
+  /** Looks at the epoll set if PEEK_INTERVAL has passed since the last look and someone waits. */
+  peekIfDue(): void {
+    if (this.waiting === 0) return;
+    const now = performance.now();
+    if (now - this.lastPeek < PEEK_INTERVAL) return;
+    this.lastPeek = now;
+    this.peek();
+  }
+
+  /** The reactor if one exists: for callers on busy paths that should not create it. */
+  static existing(): Reactor | null {
+    return Reactor.instance;
+  }
+
+  private peek(): void {
+    const n = this.calls.wait(this.epfd, this.peekEvents, MAX_EVENTS, 0);
+    for (let i = 0; i < n; i++) {
+      const token = this.peekEvents.readUInt32LE(i * EVENT_SIZE + DATA_OFFSET);
+      if (token !== WAKE_TOKEN) this.registrations.get(token)?.dispatch(this.peekEvents.readUInt32LE(i * EVENT_SIZE));
+    }
   }
 
   private ensureWorker(): Worker {

@@ -16,7 +16,7 @@ import { readSetting, writeSetting } from "./settings.js";
 export type RequestHandlerClass = new (request: any, clientAddress: any, server: any) => BaseRequestHandler<any, any, any>;
 
 /** How many queued requests one wake-up of serveForever takes before it checks for shutdown again. */
-const BURST = 64;
+const BURST = 256;
 
 /** Which server's handler is running, so that shutdown() called from inside one never waits on itself. */
 const handlerOf = new AsyncLocalStorage<BaseServer>();
@@ -129,7 +129,15 @@ export abstract class BaseServer {
   /** Builds the handler and runs its setup(), handle() and finish(). */
   async finishRequest(request: unknown, clientAddress: Address): Promise<void> {
     const handler = new this.RequestHandlerClass(request, clientAddress, this);
-    await handlerOf.run(this, () => runHandler(handler));
+    // Only a server that awaits its requests inline can deadlock on a handler's shutdown(); only there is the
+    // handler's context worth tracking (AsyncLocalStorage puts a hook on every promise in the process).
+    if (this.requestsRunInline) await handlerOf.run(this, () => runHandler(handler));
+    else await runHandler(handler);
+  }
+
+  /** True when serveForever() awaits each request before taking the next; ThreadingMixIn says false. */
+  protected get requestsRunInline(): boolean {
+    return true;
   }
 
   shutdownRequest(request: unknown): void {

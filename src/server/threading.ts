@@ -9,6 +9,9 @@ import { UDPServer, UnixDatagramServer } from "./udp-server.js";
 
 type ServerClass = abstract new (...args: any[]) => BaseServer;
 
+/** How many requests start per turn of the event loop when many arrive at once. */
+const START_BATCH = 16;
+
 /**
  * Mixes per-request tasks into a server class: processRequest() starts the request and returns at once.
  * With `blockOnClose` (default), serverClose() waits for running requests unless `daemonThreads` is set.
@@ -33,12 +36,36 @@ export function ThreadingMixIn<T extends ServerClass>(Base: T) {
       writeSetting(this, "blockOnClose", value);
     }
 
+    /** Requests taken but not started yet, oldest first. */
+    private readonly starting: Array<() => void> = [];
+
+    protected override get requestsRunInline(): boolean {
+      return false;
+    }
+
     override async processRequest(request: unknown, clientAddress: Address): Promise<void> {
-      const task = this.processRequestThread(request, clientAddress);
+      const task = new Promise<void>((resolve) => this.startSoon(resolve)).then(() =>
+        this.processRequestThread(request, clientAddress),
+      );
       if (!this.daemonThreads && this.blockOnClose) {
         this.threads.add(task);
         void task.finally(() => this.threads.delete(task));
       }
+    }
+
+    /**
+     * Starts requests a few per turn of the event loop, never inside serveForever's own turn: under a burst the
+     * loop first takes every connection the kernel has queued, and gets a turn again between batches of starts,
+     * so the accept queue drains as fast as it fills.
+     */
+    private startSoon(start: () => void): void {
+      this.starting.push(start);
+      if (this.starting.length > 1) return;
+      const batch = () => {
+        for (const run of this.starting.splice(0, START_BATCH)) run();
+        if (this.starting.length > 0) setImmediate(batch);
+      };
+      setImmediate(batch);
     }
 
     /** One request's task: finishRequest, errors to handleError, then shutdownRequest, as Python's thread does. */

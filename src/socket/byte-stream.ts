@@ -7,6 +7,7 @@
 
 import net from "node:net";
 import { errno as E } from "../libc/errno.js";
+import { Reactor } from "../libc/reactor.js";
 import { errorFromNode, OSError, timedOut } from "./errors.js";
 
 const READ_HIGH_WATER = 64 * 1024;
@@ -42,6 +43,8 @@ export class ByteStream {
   private readonly reported = new WeakSet<object>();
 
   constructor(fd: number) {
+    // Setting up many streams at once (a burst of new connections) is a long stretch of work: listeners first.
+    Reactor.existing()?.peekIfDue();
     this.socket = new net.Socket({ fd, readable: true, writable: true, allowHalfOpen: true });
     this.socket.on("data", (chunk: Buffer) => {
       this.chunks.push(chunk);
@@ -51,6 +54,8 @@ export class ByteStream {
         this.socket.pause();
       }
       this.wake();
+      // A burst of stream callbacks can fill one long turn of the event loop; listeners still get their turn.
+      Reactor.existing()?.peekIfDue();
     });
     this.socket.on("end", () => {
       this.eof = true;

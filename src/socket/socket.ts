@@ -23,6 +23,9 @@ const TYPE_FLAGS = C.SOCK_NONBLOCK | C.SOCK_CLOEXEC;
 /** The most one send() hands over; sendall() has no such limit. */
 const SEND_CHUNK = 256 * 1024;
 
+/** True while Socket.adopt() constructs: the fd is known to be a non-blocking socket of the given kind. */
+let adopting = false;
+
 // Scratch space for the synchronous address calls: each is filled and decoded before anything else runs.
 const addrScratch = Buffer.alloc(SOCKADDR_STORAGE_SIZE);
 const lenScratch = Buffer.alloc(4);
@@ -71,6 +74,8 @@ export class Socket {
   private _timeout: number | null;
   private registration: Registration | null = null;
   private stream: ByteStream | null = null;
+  /** Set when the kernel already told us the socket is connected (accept, connect), saving a getpeername. */
+  private connected = false;
 
   /**
    * Creates a socket, or wraps the socket `fileno` (whose family, type and proto are read from the kernel
@@ -83,8 +88,10 @@ export class Socket {
       family ??= this.kernelOption(fileno, C.SO_DOMAIN);
       type ??= this.kernelOption(fileno, C.SO_TYPE);
       proto ??= this.kernelOption(fileno, C.SO_PROTOCOL);
-      const r = sys.setNonblocking(fileno);
-      if (r < 0) throw errorFromResult(r, "fcntl");
+      if (!adopting) {
+        const r = sys.setNonblocking(fileno);
+        if (r < 0) throw errorFromResult(r, "fcntl");
+      }
     }
     family ??= C.AF_INET;
     type ??= C.SOCK_STREAM;
@@ -158,7 +165,8 @@ export class Socket {
       }
     });
     const address = fromSockaddr(addrScratch, lenScratch.readUInt32LE(0));
-    const conn = new Socket(this.family, this.type, this.proto, newFd);
+    const conn = Socket.adopt(this.family, this.type, this.proto, newFd);
+    conn.connected = true;
     return [conn, address];
   }
 
@@ -177,6 +185,12 @@ export class Socket {
   }
 
   private async connectErrno(address: AddressInput, raiseTimeout: boolean): Promise<number> {
+    const err = await this.handshake(address, raiseTimeout);
+    if (err === 0) this.connected = true;
+    return err;
+  }
+
+  private async handshake(address: AddressInput, raiseTimeout: boolean): Promise<number> {
     const sockaddr = await toSockaddr(this.family, address);
     const fd = this.openFd("connect");
     let r = sys.connect(fd, sockaddr, sockaddr.length);
@@ -402,6 +416,16 @@ export class Socket {
 
   // --- internals -------------------------------------------------------------------------------------------------
 
+  /** A Socket for an fd socketkit made itself (non-blocking already), without the checks a caller's fd needs. */
+  private static adopt(family: number, type: number, proto: number, fd: number): Socket {
+    adopting = true;
+    try {
+      return new Socket(family, type, proto, fd);
+    } finally {
+      adopting = false;
+    }
+  }
+
   private openFd(syscall: string): number {
     if (this._fd < 0) throw badFileDescriptor(syscall);
     return this._fd;
@@ -455,7 +479,7 @@ export class Socket {
   private connectedStream(syscall: string): ByteStream {
     if (this.stream !== null) return this.stream;
     const fd = this.openFd(syscall);
-    if (this.tryAddress(sys.getpeername) === undefined) throw OSError.fromErrno(ENOTCONN, { syscall });
+    if (!this.connected && this.tryAddress(sys.getpeername) === undefined) throw OSError.fromErrno(ENOTCONN, { syscall });
     const copy = sys.dup(fd);
     if (copy < 0) throw errorFromResult(copy, "dup");
     this.stream = new ByteStream(copy);

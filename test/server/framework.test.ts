@@ -1,0 +1,253 @@
+// The socketserver framework: construction, settings reaching the kernel, the request chain and its hooks.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { readTcpSockets } from "../../src/kernel/proc-net-tcp.js";
+import {
+  BaseRequestHandler,
+  createConnection,
+  OSError,
+  Socket,
+  TCPServer,
+  ThreadingTCPServer,
+  type Address,
+} from "../../src/index.js";
+import { stillPending, waitFor, within } from "../helpers/wait.js";
+
+class EchoHandler extends BaseRequestHandler {
+  override async handle(): Promise<void> {
+    for (;;) {
+      const msg = await this.request.recv(1024);
+      if (msg.length === 0) break;
+      await this.request.sendall(msg);
+    }
+  }
+}
+
+async function roundTrip(address: Address, text: string): Promise<string> {
+  const c = await createConnection(address as [string, number]);
+  try {
+    await c.sendall(Buffer.from(text));
+    return (await c.recv(1024)).toString();
+  } finally {
+    c.close();
+  }
+}
+
+test("the constructor binds and listens; serverAddress is the real address; a port in use throws from it", async () => {
+  const server = new ThreadingTCPServer(["127.0.0.1", 0], EchoHandler);
+  const [host, port] = server.serverAddress as [string, number];
+  assert.equal(host, "127.0.0.1");
+  assert.ok(port > 0);
+  assert.throws(() => new TCPServer(["127.0.0.1", port], EchoHandler), (e: unknown) => e instanceof OSError && e.errno === 98);
+  const serving = server.serveForever(0.05);
+  assert.equal(await roundTrip(server.serverAddress, "ping"), "ping");
+  await server.shutdown();
+  await serving;
+  await server.serverClose();
+  assert.equal(server.socket.fd, -1);
+});
+
+test("requestQueueSize reaches listen(): a server not yet serving holds exactly requestQueueSize + 1 connections", async () => {
+  class SmallQueue extends TCPServer {
+    static override requestQueueSize = 3;
+  }
+  const server = new SmallQueue(["127.0.0.1", 0], EchoHandler);
+  const [, port] = server.serverAddress as [string, number];
+  const clients = Array.from({ length: 8 }, () => new Socket());
+  let connected = 0;
+  for (const c of clients) void c.connect(server.serverAddress).then(() => connected++, () => {});
+  try {
+    await waitFor("four completed handshakes", () => (connected >= 4 ? true : undefined));
+    await waitFor("the accept queue at 4", () =>
+      readTcpSockets().find((e) => e.state === "LISTEN" && e.localPort === port)?.rxQueue === 4 ? true : undefined,
+    );
+    assert.equal(connected, 4);
+  } finally {
+    for (const c of clients) c.close();
+    await server.serverClose();
+  }
+
+  // An instance's own value, set before serverActivate(), works too.
+  const manual = new TCPServer(["127.0.0.1", 0], EchoHandler, false);
+  manual.requestQueueSize = 1;
+  manual.serverBind();
+  manual.serverActivate();
+  assert.equal(manual.requestQueueSize, 1);
+  assert.equal(TCPServer.requestQueueSize, 5, "the class default is untouched");
+  await manual.serverClose();
+});
+
+test("shutdown() from outside and from a handler; serveForever may run again", async () => {
+  let server!: ThreadingTCPServer;
+  class StopHandler extends BaseRequestHandler {
+    override async handle(): Promise<void> {
+      const msg = await this.request.recv(100);
+      if (msg.toString() === "stop") await this.server_().shutdown();
+      await this.request.sendall(Buffer.from("ok"));
+    }
+    server_(): ThreadingTCPServer {
+      return this.server as ThreadingTCPServer;
+    }
+  }
+  server = new ThreadingTCPServer(["127.0.0.1", 0], StopHandler);
+  try {
+    let serving = server.serveForever(10);
+    await server.shutdown(); // from outside: resolves once the loop has returned, without waiting a poll interval
+    await within(1000, "serveForever to return", serving);
+
+    serving = server.serveForever(10);
+    assert.equal(await roundTrip(server.serverAddress, "hello"), "ok");
+    assert.equal(await roundTrip(server.serverAddress, "stop"), "ok", "shutdown() inside a handler does not deadlock");
+    await within(2000, "serveForever to return after a handler's shutdown", serving);
+
+    serving = server.serveForever(0.05);
+    assert.equal(await roundTrip(server.serverAddress, "again"), "ok");
+    await server.shutdown();
+    await serving;
+  } finally {
+    await server.serverClose();
+  }
+});
+
+test("handleRequest() honours timeout and calls handleTimeout()", async () => {
+  let timeouts = 0;
+  class Timed extends TCPServer {
+    static override timeout = 0.1;
+    override handleTimeout(): void {
+      timeouts++;
+    }
+  }
+  const server = new Timed(["127.0.0.1", 0], EchoHandler);
+  try {
+    const started = performance.now();
+    await server.handleRequest();
+    assert.equal(timeouts, 1);
+    assert.ok(performance.now() - started >= 90);
+    const reply = roundTrip(server.serverAddress, "one request");
+    await server.handleRequest();
+    assert.equal(await reply, "one request");
+    assert.equal(timeouts, 1);
+  } finally {
+    await server.serverClose();
+  }
+});
+
+test("verifyRequest() returning false closes the connection without calling the handler", async () => {
+  let handled = 0;
+  class Counting extends EchoHandler {
+    override async handle(): Promise<void> {
+      handled++;
+      await super.handle();
+    }
+  }
+  class Picky extends ThreadingTCPServer {
+    override verifyRequest(): boolean {
+      return false;
+    }
+  }
+  const server = new Picky(["127.0.0.1", 0], Counting);
+  const serving = server.serveForever(0.05);
+  try {
+    const c = await createConnection(server.serverAddress as [string, number]);
+    assert.equal((await within(2000, "EOF", c.recv(10))).length, 0);
+    c.close();
+    assert.equal(handled, 0);
+  } finally {
+    await server.shutdown();
+    await serving;
+    await server.serverClose();
+  }
+});
+
+test("a throwing handler reaches handleError (after finish) while other clients are served", async () => {
+  const events: string[] = [];
+  class Fragile extends BaseRequestHandler {
+    override async handle(): Promise<void> {
+      const msg = (await this.request.recv(100)).toString();
+      if (msg === "boom") throw new Error("handler failed");
+      await this.request.sendall(Buffer.from(msg));
+    }
+    override finish(): void {
+      events.push("finish");
+    }
+  }
+  class Reporting extends ThreadingTCPServer {
+    override handleError(_request: unknown, clientAddress: Address, error: unknown): void {
+      events.push(`error from ${typeof clientAddress}: ${(error as Error).message}`);
+    }
+  }
+  const server = new Reporting(["127.0.0.1", 0], Fragile);
+  const serving = server.serveForever(0.05);
+  try {
+    const bad = await createConnection(server.serverAddress as [string, number]);
+    await bad.sendall(Buffer.from("boom"));
+    assert.equal((await bad.recv(10)).length, 0, "the failing connection is closed");
+    bad.close();
+    assert.equal(await roundTrip(server.serverAddress, "fine"), "fine");
+    assert.deepEqual(events.slice(0, 2), ["finish", "error from object: handler failed"]);
+  } finally {
+    await server.shutdown();
+    await serving;
+    await server.serverClose();
+  }
+});
+
+test("the default handleError prints Python's framed block with the client address, and the server carries on", async () => {
+  class Fails extends BaseRequestHandler {
+    override handle(): void {
+      throw new TypeError("bad thing");
+    }
+  }
+  const server = new ThreadingTCPServer(["127.0.0.1", 0], Fails);
+  const serving = server.serveForever(0.05);
+  const written: string[] = [];
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: string) => {
+    written.push(String(chunk));
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    const c = await createConnection(server.serverAddress as [string, number]);
+    const [, cport] = c.getsockname() as [string, number];
+    assert.equal((await c.recv(10)).length, 0);
+    c.close();
+    await waitFor("the error report", () => (written.length > 0 ? true : undefined));
+    const text = written.join("");
+    assert.match(text, new RegExp(`^-{40}\\nException occurred during processing of request from \\('127\\.0\\.0\\.1', ${cport}\\)\\n`));
+    assert.match(text, /TypeError: bad thing/);
+    assert.match(text, /\n-{40}\n$/);
+  } finally {
+    process.stderr.write = write;
+    await server.shutdown();
+    await serving;
+    await server.serverClose();
+  }
+});
+
+test("serverClose() waits for running handlers with blockOnClose, and not without", async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  class Slow extends BaseRequestHandler {
+    override async handle(): Promise<void> {
+      await this.request.recv(10);
+      await gate;
+    }
+  }
+  for (const blockOnClose of [true, false]) {
+    const server = new ThreadingTCPServer(["127.0.0.1", 0], Slow);
+    server.blockOnClose = blockOnClose;
+    const serving = server.serveForever(0.05);
+    const c = await createConnection(server.serverAddress as [string, number]);
+    await c.sendall(Buffer.from("x"));
+    await waitFor("the handler to start", () => (server.threads.size > 0 || !blockOnClose ? true : undefined));
+    await server.shutdown();
+    await serving;
+    const closing = server.serverClose();
+    if (blockOnClose) {
+      assert.ok(await stillPending(closing, 100), "serverClose waits for the handler");
+      release();
+    }
+    await within(2000, "serverClose", closing);
+    c.close();
+  }
+});
