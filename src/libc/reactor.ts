@@ -8,8 +8,8 @@
 // wait here, try again; a spurious wake-up costs one EAGAIN. One thread serves any number of waiting sockets,
 // the libuv thread pool is never used, and an idle wait costs no CPU. The worker is ref'd only while someone
 // waits, and woken through an eventfd at exit so that Node can join it. While the event loop is busy anyway,
-// the main thread also takes ready events itself (peek: once per loop turn, and from the stream data path during
-// long bursts of I/O callbacks), so a saturated machine does not delay them.
+// the main thread also takes ready events itself (peek, from the stream paths during long bursts of callbacks),
+// so a saturated machine does not delay them.
 
 import { Worker } from "node:worker_threads";
 import {
@@ -161,7 +161,6 @@ export class Reactor {
   private worker: Worker | null = null;
   private readonly stopFlag = new SharedArrayBuffer(4);
   private readonly peekEvents = Buffer.alloc(EVENT_SIZE * MAX_EVENTS);
-  private peekScheduled = false;
   private lastPeek = 0;
 
   private constructor(
@@ -223,31 +222,15 @@ export class Reactor {
   waitersChanged(delta: number): void {
     const before = this.waiting;
     this.waiting += delta;
-    if (before === 0 && this.waiting > 0) {
-      this.ensureWorker().ref();
-      this.schedulePeek();
-    } else if (before > 0 && this.waiting === 0) {
-      this.worker?.unref();
-    }
+    if (before === 0 && this.waiting > 0) this.ensureWorker().ref();
+    else if (before > 0 && this.waiting === 0) this.worker?.unref();
   }
 
   /**
    * While the main thread is busy, the worker's wake-up can be late: on a saturated machine it waits for a core.
-   * So each turn of the event loop (at most every PEEK_INTERVAL ms) also asks epoll directly, without blocking.
-   * The immediate is unref'd: it never keeps an idle loop spinning, it only rides on turns that happen anyway.
+   * So the busy paths (a stream's data arriving, a new stream being set up) call this to ask epoll directly,
+   * without blocking, at most every PEEK_INTERVAL ms. An idle loop never peeks: the worker wakes it.
    */
-  private schedulePeek(): void {
-    if (this.peekScheduled) return;
-    this.peekScheduled = true;
-    setImmediate(() => {
-      this.peekScheduled = false;
-      if (this.waiting === 0) return;
-      this.peekIfDue();
-      this.schedulePeek();
-    }).unref();
-  }
-
-  /** Looks at the epoll set if PEEK_INTERVAL has passed since the last look and someone waits. */
   peekIfDue(): void {
     if (this.waiting === 0) return;
     const now = performance.now();
