@@ -18,10 +18,14 @@ export interface Run {
 }
 
 /** Starts `socketkit <args>` (or another command) and collects its output. */
-export function start(args: string[], command: string[] = [process.execPath, "--import", "tsx", "src/cli/main.ts"]): Run {
+export function start(
+  args: string[],
+  command: string[] = [process.execPath, "--import", "tsx", "src/cli/main.ts"],
+  env: NodeJS.ProcessEnv = {},
+): Run {
   const child = spawn(command[0]!, [...command.slice(1), ...args], {
     cwd: ROOT,
-    env: { ...process.env, LANG: "en_US.UTF-8" },
+    env: { ...process.env, LANG: "en_US.UTF-8", ...env },
   });
   running.add(child);
   let out = "";
