@@ -48,13 +48,7 @@ export class EchoServer extends ThreadingTCPServer {
   constructor(readonly options: EchoServerOptions) {
     super([options.host, options.port], EchoHandler, false);
     this.requestQueueSize = options.backlog;
-    try {
-      this.serverBind();
-      this.serverActivate();
-    } catch (err) {
-      this.socket.close();
-      throw err;
-    }
+    this.bindAndActivate();
   }
 
   /** Stops accepting, closes connections that wait for a message, and waits for the others to finish theirs. */

@@ -31,14 +31,17 @@ export class TCPServer extends BaseServer {
     this.socket = new Socket(this.addressFamily, this.socketType);
     // The loop waits for readiness itself; the socket never blocks a call that readiness said would not wait.
     this.socket.setblocking(false);
-    if (bindAndActivate) {
-      try {
-        this.serverBind();
-        this.serverActivate();
-      } catch (err) {
-        this.socket.close();
-        throw err;
-      }
+    if (bindAndActivate) this.bindAndActivate();
+  }
+
+  /** serverBind() then serverActivate(), closing the socket if either fails so that nothing leaks. */
+  bindAndActivate(): void {
+    try {
+      this.serverBind();
+      this.serverActivate();
+    } catch (err) {
+      this.socket.close();
+      throw err;
     }
   }
 

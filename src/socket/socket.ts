@@ -12,6 +12,8 @@ import { fromSockaddr, isUnbound, toSockaddr, toSockaddrSync, type Address, type
 import { ByteStream } from "./byte-stream.js";
 import { badFileDescriptor, errorFromResult, OSError, timedOut, TimeoutError } from "./errors.js";
 import { repr } from "./repr.js";
+import { checkBytes, checkInt } from "./arguments.js";
+import { streamRecv, streamSend } from "./stream-io.js";
 import { checkTimeout, deadlineFor, getdefaulttimeout } from "./timeout.js";
 
 const EAGAIN = E.EAGAIN!;
@@ -30,19 +32,6 @@ let adopting = false;
 const addrScratch = Buffer.alloc(SOCKADDR_STORAGE_SIZE);
 const lenScratch = Buffer.alloc(4);
 const optScratch = Buffer.alloc(1024);
-
-function checkInt(value: unknown, argument: string, min: number, max: number): number {
-  if (typeof value !== "number" || !Number.isInteger(value)) {
-    throw new TypeError(`${argument} must be an integer, got ${typeof value === "number" ? value : typeof value}`);
-  }
-  if (value < min || value > max) throw new RangeError(`${argument} must be ${min}-${max}, got ${value}`);
-  return value;
-}
-
-function checkBytes(data: unknown, argument: string): Uint8Array {
-  if (data instanceof Uint8Array) return data;
-  throw new TypeError(`${argument} must be a Buffer or Uint8Array, got ${typeof data === "string" ? "string" : typeof data}`);
-}
 
 function fetchAddress(call: (fd: number, addr: Buffer, len: Buffer) => number, fd: number, name: string): Address {
   lenScratch.writeUInt32LE(SOCKADDR_STORAGE_SIZE, 0);
@@ -214,7 +203,9 @@ export class Socket {
       checkInt(flags, "flags", 0, 0x7fffffff);
       if (this.type !== C.SOCK_STREAM) return this.recvDatagram(bufsize, flags);
       const queued = flags === 0 && bufsize > 0 && this._fd >= 0 ? this.stream?.take(bufsize, false) : null;
-      return queued ? Promise.resolve(queued) : this.recvStream(bufsize, flags);
+      if (queued) return Promise.resolve(queued);
+      const stream = this.connectedStream("recv");
+      return bufsize === 0 ? Promise.resolve(Buffer.alloc(0)) : streamRecv(stream, this._fd, bufsize, flags, this._timeout);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -258,7 +249,7 @@ export class Socket {
     checkInt(flags, "flags", 0, 0x7fffffff);
     if (this.type === C.SOCK_STREAM) {
       const part = data.length > SEND_CHUNK ? data.subarray(0, SEND_CHUNK) : data;
-      return this.sendStream(part, flags);
+      return streamSend(this.connectedStream("send"), this._fd, part, flags, this._timeout);
     }
     return this.io(C.EPOLLOUT, "send", (flags & C.MSG_DONTWAIT) !== 0, (fd) =>
       sys.send(fd, data, data.length, flags | C.MSG_NOSIGNAL),
@@ -272,7 +263,7 @@ export class Socket {
       checkInt(flags, "flags", 0, 0x7fffffff);
       if (this.type !== C.SOCK_STREAM) return this.send(data, flags).then(() => undefined);
       if (this.stream !== null && this._timeout === null && flags === 0 && this._fd >= 0) return this.stream.write(data);
-      return this.sendStream(data, flags).then(() => undefined);
+      return streamSend(this.connectedStream("send"), this._fd, data, flags, this._timeout).then(() => undefined);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -484,56 +475,5 @@ export class Socket {
     if (copy < 0) throw errorFromResult(copy, "dup");
     this.stream = new ByteStream(copy);
     return this.stream;
-  }
-
-  private recvStream(bufsize: number, flags: number): Promise<Buffer> {
-    let stream: ByteStream;
-    try {
-      stream = this.connectedStream("recv");
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    if (bufsize === 0) return Promise.resolve(Buffer.alloc(0));
-    const peek = (flags & C.MSG_PEEK) !== 0;
-    if (this._timeout === 0 || (flags & C.MSG_DONTWAIT) !== 0) {
-      return stream.readNow(bufsize, peek) ?? new Promise((resolve) => resolve(this.recvNow(bufsize, flags)));
-    }
-    return stream.read(bufsize, peek, deadlineFor(this._timeout));
-  }
-
-  /** Non-blocking recv with the queue empty: ask the kernel directly, so bytes libuv has not read yet still count. */
-  private recvNow(bufsize: number, flags: number): Buffer {
-    const buf = Buffer.allocUnsafe(bufsize);
-    const r = sys.recv(this._fd, buf, bufsize, flags | C.MSG_DONTWAIT);
-    if (r < 0) throw errorFromResult(r, "recv");
-    return buf.subarray(0, r);
-  }
-
-  private async sendStream(data: Uint8Array, flags: number): Promise<number> {
-    const stream = this.connectedStream("send");
-    if (this._timeout === 0 || (flags & C.MSG_DONTWAIT) !== 0) {
-      // Python's non-blocking send: what the kernel takes now, or BlockingIOError; never queue behind libuv.
-      if (stream.pendingWrite > 0) throw OSError.fromErrno(EAGAIN, { syscall: "send" });
-      const r = sys.send(this._fd, data, data.length, flags | C.MSG_DONTWAIT | C.MSG_NOSIGNAL);
-      if (r < 0) throw errorFromResult(r, "send");
-      return r;
-    }
-    if (this._timeout === null) {
-      await stream.write(data);
-      return data.length;
-    }
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(timedOut("send")), this._timeout! * 1000);
-    });
-    const writing = stream.write(data);
-    // Once the timeout has won, the write's own outcome has no one left to hear it.
-    writing.catch(() => {});
-    try {
-      await Promise.race([writing, expired]);
-    } finally {
-      clearTimeout(timer);
-    }
-    return data.length;
   }
 }
