@@ -3,22 +3,10 @@
 
 import { readFileSync } from "node:fs";
 import { formatIPv4, formatIPv6 } from "../libc/inet.js";
+import { TCP_STATES_BY_NUMBER } from "../libc/tcp-states.js";
 
 /** Kernel TCP states by their /proc number, named as `ss` names them. */
-export const TCP_STATES: Readonly<Record<number, string>> = {
-  0x01: "ESTAB",
-  0x02: "SYN-SENT",
-  0x03: "SYN-RECV",
-  0x04: "FIN-WAIT-1",
-  0x05: "FIN-WAIT-2",
-  0x06: "TIME-WAIT",
-  0x07: "UNCONN",
-  0x08: "CLOSE-WAIT",
-  0x09: "LAST-ACK",
-  0x0a: "LISTEN",
-  0x0b: "CLOSING",
-  0x0c: "SYN-RECV",
-};
+export const TCP_STATES = TCP_STATES_BY_NUMBER;
 
 export interface TcpSocketEntry {
   family: 4 | 6;

@@ -35,3 +35,4 @@ export {
   TimeoutError,
 } from "./errors.js";
 export { UnsupportedPlatformError } from "../libc/platform.js";
+export type { TcpInfo } from "../libc/tcp-info.js";

@@ -7,6 +7,7 @@ import * as C from "../libc/constants.js";
 import { errno as E } from "../libc/errno.js";
 import { Reactor, type Interest, type Registration } from "../libc/reactor.js";
 import { SOCKADDR_STORAGE_SIZE } from "../libc/sockaddr.js";
+import { decodeTcpInfo, TCP_INFO_SIZE, type TcpInfo } from "../libc/tcp-info.js";
 import { loadSyscalls, sys } from "../libc/syscalls.js";
 import { fromSockaddr, isUnbound, toSockaddr, toSockaddrSync, type Address, type AddressInput } from "./address.js";
 import { ByteStream } from "./byte-stream.js";
@@ -329,6 +330,15 @@ export class Socket {
     this.check(sys.getsockopt(this.openFd("getsockopt"), level, option, optScratch, lenScratch), "getsockopt");
     if (buflen === undefined) return optScratch.readInt32LE(0);
     return Buffer.from(optScratch.subarray(0, lenScratch.readUInt32LE(0)));
+  }
+
+  /** The kernel's TCP_INFO for this TCP socket: state, rto, rtt, retransmits, unacked, … (Linux). */
+  tcpInfo(): TcpInfo {
+    const len = Buffer.alloc(4);
+    len.writeUInt32LE(TCP_INFO_SIZE, 0);
+    const buf = Buffer.alloc(TCP_INFO_SIZE);
+    this.check(sys.getsockopt(this.openFd("getsockopt"), C.IPPROTO_TCP, C.TCP_INFO, buf, len), "getsockopt");
+    return decodeTcpInfo(buf, len.readUInt32LE(0));
   }
 
   getsockname(): Address {
