@@ -1,0 +1,29 @@
+// The shape every lab experiment returns: what was measured, what the model predicted for the same settings, and
+// the verdict comparing the two.
+
+export interface Verdict {
+  agree: boolean;
+  /** One line for each quantity that differs: "established: measured 6, model 5". */
+  differences: string[];
+}
+
+export interface TimelineStep {
+  /** Milliseconds since the experiment started. */
+  t: number;
+  who: "client" | "server" | "kernel";
+  what: string;
+}
+
+/** Compares named quantities; equal numbers (or equal strings) agree. */
+export function compare(measured: Record<string, number | string>, predicted: Record<string, number | string>): Verdict {
+  const differences: string[] = [];
+  for (const [key, value] of Object.entries(predicted)) {
+    if (measured[key] !== value) differences.push(`${key}: measured ${measured[key]}, model ${value}`);
+  }
+  return { agree: differences.length === 0, differences };
+}
+
+/** Thrown when an experiment needs root (to make a network namespace) and does not have it; exit code 3. */
+export class MissingPrivilegeError extends Error {
+  readonly exitCode = 3;
+}
