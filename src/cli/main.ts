@@ -3,13 +3,19 @@
 import { readFileSync } from "node:fs";
 import { client, clientHelp } from "./client.js";
 import { UsageError } from "./messages.js";
+import { MissingPrivilegeError } from "../lab/result.js";
+import { lab, labHelp, sim } from "./lab.js";
 import { serve, serveHelp } from "./serve.js";
+import { watch, watchHelp } from "./watch.js";
 
 const help = `Usage: socketkit <command> [options]
 
 Commands:
   serve    run the classic echo server (npm start)
   client   talk to an echo server interactively, or from a script (npm run client)
+  lab      run an experiment on this kernel: handshake, backlog, early-close
+  sim      run the listen-path model: sim backlog
+  watch    watch a listener's queues and the kernel's overflow counters
 
 Options:
   -h, --help     show help (also after a command: socketkit serve --help)
@@ -17,9 +23,13 @@ Options:
 
 ${serveHelp}
 
-${clientHelp}`;
+${clientHelp}
 
-const commands: Record<string, (argv: string[]) => Promise<number>> = { serve, client };
+${labHelp}
+
+${watchHelp}`;
+
+const commands: Record<string, (argv: string[]) => Promise<number>> = { serve, client, lab, sim, watch };
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -48,6 +58,10 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof UsageError) {
       console.error(`socketkit ${command}: ${err.message}`);
       return err.cause ? 1 : 2;
+    }
+    if (err instanceof MissingPrivilegeError) {
+      console.error(`socketkit ${command}: ${err.message}`);
+      return err.exitCode;
     }
     if (err instanceof TypeError && (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
       console.error(`socketkit ${command}: ${err.message}`);

@@ -1,0 +1,159 @@
+// `socketkit lab <experiment>` and `socketkit sim <experiment>`: run an experiment on this kernel (lab) or in the
+// model (sim), print a timeline and a sequence diagram, or one JSON object with --json.
+
+import { parseArgs } from "node:util";
+import { release } from "node:os";
+import { runBacklog } from "../lab/backlog.js";
+import { runEarlyClose } from "../lab/early-close.js";
+import { runHandshake } from "../lab/handshake.js";
+import { runInPrivateNetns } from "../lab/netns.js";
+import type { TimelineStep, Verdict } from "../lab/result.js";
+import { readListenSysctls } from "../kernel/sysctl.js";
+import { simulate } from "../sim/listen-path.js";
+import { parseKernelVersion } from "../sim/params.js";
+import { UsageError } from "./messages.js";
+import { parseCount } from "./options.js";
+
+export const labHelp = `Usage: socketkit lab <experiment> [--json] [options]
+       socketkit sim backlog [--backlog N] [--clients M] [--json]
+
+Experiments on this machine's kernel, each compared with the model's prediction:
+  handshake              connect() completes before accept(); the accept queue goes 0 → 1 → 0
+  backlog                --backlog N --clients M: how many connect with no accept(), who waits, when they get in
+  early-close            a client that sends and closes before accept() is still accepted, bytes and EOF intact
+  --netns                run inside a private network namespace (root): its counters see only this experiment
+'socketkit sim backlog' runs the model alone with the same options and prints the same fields.`;
+
+const SEQUENCE = `
+   client                        kernel (listening socket)                  application
+     |  connect(): SYN  ------------->|                                          |
+     |<-------------------  SYN-ACK   |  request in the SYN queue                |
+     |  ACK  ------------------------>|  connection moves to the accept queue    |
+  connect() returns                   |                                          |
+     |                                |<-------------------------------  accept()|
+     |                                |  accept() returns a new socket ---------->|`;
+
+function printTimeline(timeline: TimelineStep[]): void {
+  for (const s of timeline) console.log(`${s.t.toFixed(1).padStart(9)} ms  ${s.who.padEnd(6)}  ${s.what}`);
+}
+
+function printVerdict(verdict: Verdict): void {
+  console.log(
+    verdict.agree
+      ? "\nVerdict: the kernel did what the model predicts."
+      : `\nVerdict: the kernel and the model disagree:\n  ${verdict.differences.join("\n  ")}`,
+  );
+}
+
+function options(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    options: {
+      json: { type: "boolean", default: false },
+      backlog: { type: "string", default: "5" },
+      clients: { type: "string", default: "10" },
+      hold: { type: "string", default: "1000" },
+      netns: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h" },
+    },
+  }).values;
+}
+
+export async function lab(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  const o = options(rest);
+  if (name === undefined || name === "--help" || name === "-h" || o.help) {
+    console.log(labHelp);
+    return name === undefined ? 2 : 0;
+  }
+  if (o.netns) {
+    // The same command inside a private network namespace, so no other traffic moves its counters.
+    const run = await runInPrivateNetns(["lab", ...argv.filter((a) => a !== "--netns")]);
+    process.stdout.write(run.stdout);
+    process.stderr.write(run.stderr);
+    return run.code ?? 1;
+  }
+  switch (name) {
+    case "handshake": {
+      const r = await runHandshake();
+      if (o.json) return json(r);
+      console.log("The three-way handshake, on this kernel\n");
+      for (const s of r.steps) {
+        console.log(`${s.t.toFixed(2).padStart(8)} ms  ${s.step}  (accept queue: ${s.acceptQueue})`);
+        for (const [who, repr] of Object.entries(s.sockets)) console.log(`             ${who.padEnd(9)} ${repr}`);
+      }
+      console.log(SEQUENCE);
+      console.log("\nWhat the fields mean:");
+      for (const [field, note] of Object.entries(r.fields)) console.log(`  ${field.padEnd(7)} ${note}`);
+      printVerdict(r.verdict);
+      return r.verdict.agree ? 0 : 1;
+    }
+    case "backlog": {
+      const r = await runBacklog({ backlog: parseCount(o.backlog!, "--backlog"), clients: parseCount(o.clients!, "--clients", 1) });
+      if (o.json) return json(r);
+      console.log(`listen(${r.backlog}) with somaxconn ${r.somaxconn}: the kernel completes min(${r.backlog}, ${r.somaxconn}) + 1 = ${Math.min(r.backlog, r.somaxconn) + 1} handshakes with no accept()\n`);
+      printTimeline(r.timeline);
+      console.log(`\n  established ${r.established}   SYN-SENT ${r.synSent}   ListenOverflows +${r.listenOverflowsDelta}   (model: ${r.predicted.established}, ${r.predicted.synSent}, +${r.predicted.listenOverflowsDelta})`);
+      console.log(`  waiting clients got in ${r.waitedAfterDrainMs.map((w) => (w === null ? "never" : `${w} ms`)).join(", ") || "-"} after the drain, at their SYN retransmission (tcp_syn_linear_timeouts=${r.sysctls.tcpSynLinearTimeouts})`);
+      printVerdict(r.verdict);
+      return r.verdict.agree ? 0 : 1;
+    }
+    case "early-close": {
+      const r = await runEarlyClose({ holdMs: parseCount(o.hold!, "--hold") });
+      if (o.json) return json(r);
+      printTimeline(r.timeline);
+      console.log(`\n  server side ${r.measured.serverState}, client side ${r.measured.clientState}; still queued after ${r.holdMs} ms: ${r.measured.queuedAfterHold}`);
+      printVerdict(r.verdict);
+      return r.verdict.agree ? 0 : 1;
+    }
+    default:
+      throw new UsageError(`unknown experiment '${name}' (try: handshake, backlog, early-close)`);
+  }
+}
+
+function json(result: unknown): number {
+  console.log(JSON.stringify(result, (_, v) => (typeof v === "bigint" ? v.toString() : v), 2));
+  return (result as { verdict?: Verdict }).verdict?.agree === false ? 1 : 0;
+}
+
+export async function sim(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  const o = options(rest);
+  if (name !== "backlog" || o.help) {
+    console.log(labHelp);
+    return name === undefined || o.help ? 0 : 2;
+  }
+  const backlog = parseCount(o.backlog!, "--backlog");
+  const clients = parseCount(o.clients!, "--clients", 1);
+  const s = readListenSysctls();
+  const r = simulate({
+    backlog,
+    clients,
+    somaxconn: s.somaxconn || 4096,
+    tcpSynLinearTimeouts: s.tcpSynLinearTimeouts,
+    tcpSynRetries: s.tcpSynRetries || 6,
+    kernel: parseKernelVersion(release()),
+    observeAtMs: 300,
+    acceptFromMs: 300,
+    durationMs: 5000,
+  });
+  const out = {
+    experiment: "backlog",
+    model: true,
+    backlog,
+    somaxconn: r.params.somaxconn,
+    clients,
+    established: r.observation.established,
+    synSent: r.observation.synSent,
+    listenOverflowsDelta: r.observation.counters.ListenOverflows,
+    waitedAfterDrainMs: r.connections.filter((c) => c.connectedAt !== null && c.connectedAt > 300).map((c) => Math.round(c.connectedAt! - 300)),
+  };
+  if (o.json) {
+    console.log(JSON.stringify(out, null, 2));
+    return 0;
+  }
+  console.log(`model: listen(${backlog}), somaxconn ${out.somaxconn}, ${clients} clients, accept() from 300 ms`);
+  console.log(`  established ${out.established}   SYN-SENT ${out.synSent}   ListenOverflows +${out.listenOverflowsDelta}`);
+  console.log(`  waiting clients get in ${out.waitedAfterDrainMs.map((w) => `${w} ms`).join(", ") || "-"} after the drain`);
+  return 0;
+}

@@ -1,0 +1,49 @@
+// socketkit watch on a listener whose queue is filling: the depth rises and the overflow counter moves.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { Socket } from "../../src/index.js";
+import { start } from "../helpers/cli.js";
+import { waitFor, within } from "../helpers/wait.js";
+
+test("watch --json shows the accept queue rising to its limit and ListenOverflows moving", async () => {
+  const server = new Socket();
+  server.bind(["127.0.0.1", 0]);
+  server.listen(2);
+  const [, port] = server.getsockname() as [string, number];
+  const clients: Socket[] = [];
+  const run = start(["watch", String(port), "--json", "--interval", "0.3", "--count", "8"]);
+  try {
+    const samples = () => run.stdout().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+    for (let i = 0; i < 5; i++) {
+      // One more client per sample: three fit (backlog 2, plus one), the rest are dropped at the SYN.
+      await waitFor(`sample ${i + 1}`, () => (samples().length > i ? true : undefined), 10000);
+      const c = new Socket();
+      clients.push(c);
+      void c.connect(server.getsockname()).catch(() => undefined);
+    }
+    assert.equal(await within(15000, "watch to finish", run.exit), 0, run.stderr());
+    const s = samples();
+    const depths = s.map((x) => x.acceptQueue);
+    assert.equal(s[0].acceptQueueMax, 2);
+    assert.equal(depths[0], 0);
+    assert.equal(Math.max(...depths), 3, `depths ${depths}`);
+    for (let i = 1; i < depths.length; i++) assert.ok(depths[i] >= depths[i - 1], `depth never falls: ${depths}`);
+    assert.ok(s.at(-1).counters.ListenOverflows > s[0].counters.ListenOverflows, "the overflow counter moved");
+    assert.ok(s.some((x) => (x.ratePerSecond.ListenOverflows ?? 0) > 0), "and its rate per second shows it");
+    assert.ok(s.at(-1).owners.some((o: { pid: number }) => o.pid === process.pid), "the owner is this process");
+  } finally {
+    run.child.kill();
+    for (const c of clients) c.close();
+    server.close();
+  }
+});
+
+test("watch --once on a port nobody listens on says so", async () => {
+  const s = new Socket();
+  s.bind(["127.0.0.1", 0]);
+  const [, port] = s.getsockname() as [string, number];
+  s.close();
+  const run = start(["watch", String(port), "--once"]);
+  assert.equal(await run.exit, 0);
+  assert.match(run.stdout(), new RegExp(`nothing listens on port ${port}`));
+});
