@@ -25,6 +25,8 @@ export interface Syscalls {
   recvfrom(fd: number, buf: Uint8Array, len: number, flags: number, addr: Buffer, addrlen: Buffer): number;
   send(fd: number, buf: Uint8Array, len: number, flags: number): number;
   sendto(fd: number, buf: Uint8Array, len: number, flags: number, addr: Buffer, addrlen: number): number;
+  read(fd: number, buf: Uint8Array, len: number): number;
+  write(fd: number, buf: Uint8Array, len: number): number;
 }
 
 /** The live table the socket layer calls through; filled by `loadSyscalls()`. */
@@ -65,6 +67,8 @@ export function loadSyscalls(): Syscalls {
     recvfrom: checked(c.func("long recvfrom(int, void *, unsigned long, int, void *, void *)")),
     send: checked(c.func("long send(int, const void *, unsigned long, int)")),
     sendto: checked(c.func("long sendto(int, const void *, unsigned long, int, const void *, uint32_t)")),
+    read: checked(c.func("long read(int, void *, unsigned long)")),
+    write: checked(c.func("long write(int, const void *, unsigned long)")),
   };
   Object.assign(sys, table);
   loaded = true;

@@ -107,7 +107,7 @@ class ListenPathModel {
     for (let i = 0; i < this.p.clients; i++) {
       const c: SimConnection = { id: i, client: "SYN-SENT", server: "none", synsSent: 0, connectedAt: null, acceptedAt: null, timeline: [] };
       this.conns.push(c);
-      this.q.schedule(i * this.p.connectIntervalMs, () => this.clientConnect(c));
+      this.q.schedule(this.p.connectAtMs?.[i] ?? i * this.p.connectIntervalMs, () => this.clientConnect(c));
     }
     if (this.p.acceptFromMs !== null) this.q.schedule(this.p.acceptFromMs, () => this.startAccepting());
     this.q.schedule(this.p.observeAtMs, () => this.observe());
@@ -242,6 +242,11 @@ class ListenPathModel {
     // tcp_v4_syn_recv_sock(): the child cannot be made while the accept queue is full.
     if (this.acceptQueueFull()) {
       this.counters.ListenOverflows++;
+      if (cookie) {
+        // tcp_v4_cookie_check() finds no child and the ACK is discarded: no RST even with tcp_abort_on_overflow,
+        // and no SYN-ACK will come again. The client believes it is connected; the server has no trace of it.
+        return this.drop(c, "cookie ACK dropped: accept queue full; no state remains on the server");
+      }
       if (this.p.tcpAbortOnOverflow === 1) {
         // tcp_check_req(), listen_overflow: with tcp_abort_on_overflow the client is reset.
         this.synQueue.delete(c.id);

@@ -15,6 +15,8 @@ export interface SimParams {
   clients: number;
   /** Milliseconds between two clients' connect() calls (0: all at once). */
   connectIntervalMs: number;
+  /** Each client's connect() time, ms; overrides connectIntervalMs when given. */
+  connectAtMs: number[] | null;
   /** Round-trip time between clients and server, milliseconds. */
   rttMs: number;
   /** Extra delay on each client's final ACK, milliseconds (holds handshakes in SYN-RECV). */
@@ -43,6 +45,7 @@ export const DEFAULT_PARAMS: SimParams = {
   clients: 10,
   // Loopback: each connect() completes its handshake in the kernel before the next client's SYN is sent.
   connectIntervalMs: 0.1,
+  connectAtMs: null,
   rttMs: 0.02,
   ackDelayMs: 0,
   acceptFromMs: null,
@@ -68,6 +71,9 @@ export function simParams(overrides: Partial<SimParams> = {}): SimParams {
   for (const k of nonNegative) {
     const v = p[k];
     if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw new RangeError(`${k} must be a number ≥ 0, got ${String(v)}`);
+  }
+  if (p.connectAtMs !== null && (p.connectAtMs.length !== p.clients || p.connectAtMs.some((t) => !(t >= 0)))) {
+    throw new RangeError(`connectAtMs must give one time ≥ 0 for each of the ${p.clients} clients`);
   }
   if (![0, 1, 2].includes(p.tcpSyncookies)) throw new RangeError(`tcpSyncookies must be 0, 1 or 2, got ${p.tcpSyncookies}`);
   if (![0, 1].includes(p.tcpAbortOnOverflow)) throw new RangeError(`tcpAbortOnOverflow must be 0 or 1, got ${p.tcpAbortOnOverflow}`);

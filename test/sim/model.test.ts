@@ -45,13 +45,18 @@ test("a connection closed by its client before accept() stays queued in CLOSE-WA
 });
 
 test("the accept queue filling between SYN-ACK and ACK: dropped ACKs with abort_on_overflow 0, resets with 1", () => {
-  const slow = { backlog: 2, clients: 6, rttMs: 50, connectIntervalMs: 0, observeAtMs: 200 };
-  const keep = simulate({ ...slow, tcpAbortOnOverflow: 0 });
-  assert.equal(keep.connections.filter((c) => c.client === "ESTAB").length, 6, "every client believes it is connected");
+  // Two connections already queued, then a burst of four over a 100 ms round trip: three SYNs become requests,
+  // the fourth (SYN queue full) a syncookie; one final ACK fits.
+  const staged = { backlog: 2, clients: 6, rttMs: 100, connectAtMs: [0, 150, 300, 300, 300, 300], observeAtMs: 600 };
+  const keep = simulate({ ...staged, tcpAbortOnOverflow: 0, acceptFromMs: 700, durationMs: 3000 });
+  assert.equal(keep.connections.filter((c) => c.connectedAt !== null).length, 6, "every connect() succeeds");
   assert.equal(keep.observation.acceptQueue, 3);
-  assert.ok(keep.counters.ListenOverflows >= 3);
-  const reset = simulate({ ...slow, tcpAbortOnOverflow: 1 });
-  assert.equal(reset.connections.filter((c) => c.client === "RESET").length, 3);
+  assert.equal(keep.observation.counters.ListenOverflows, 3);
+  // The two requests get their SYN-ACK again and get in after the drain; the cookie client never does.
+  assert.equal(keep.connections.filter((c) => c.acceptedAt !== null).length, 5);
+  const reset = simulate({ ...staged, tcpAbortOnOverflow: 1 });
+  assert.equal(reset.connections.filter((c) => c.client === "RESET").length, 2, "requests are reset");
+  assert.equal(reset.counters.SyncookiesRecv, 1, "the cookie client's ACK is dropped without a reset, even with abort");
   // A SYN that finds the queue already full is dropped silently either way: no RST, the client retransmits.
   for (const abort of [0, 1] as const) {
     const full = simulate({ backlog: 0, clients: 2, tcpAbortOnOverflow: abort, observeAtMs: 500 });

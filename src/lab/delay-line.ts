@@ -1,0 +1,194 @@
+// A delay line between two private network namespaces, for experiments that need handshakes in flight: a client
+// namespace and a server namespace joined by two TUN devices, and a forwarder in this process that carries each
+// packet across after a delay chosen per packet, logging SYN, SYN-ACK, ACK, RST and FIN with their times.
+// This machine's kernel has no netem qdisc, and tcpdump is not needed: the forwarder sees every packet.
+// Needs root. The namespaces are removed by close(), and at exit if an experiment fails on the way.
+
+import { spawnSync } from "node:child_process";
+import { EPOLLIN } from "../libc/constants.js";
+import { errno as E } from "../libc/errno.js";
+import { closeFd, openNamespace, openTun, withNamespace } from "../libc/netns.js";
+import { Reactor, type Registration } from "../libc/reactor.js";
+import { loadSyscalls, sys } from "../libc/syscalls.js";
+import { MissingPrivilegeError } from "./result.js";
+
+export const CLIENT_ADDRESS = "198.18.0.1";
+export const SERVER_ADDRESS = "198.18.0.2";
+
+export interface Packet {
+  from: "client" | "server";
+  syn: boolean;
+  ack: boolean;
+  fin: boolean;
+  rst: boolean;
+  payload: number;
+  srcPort: number;
+  dstPort: number;
+}
+
+export interface LoggedPacket extends Packet {
+  /** ms since the delay line was made, when the packet left its sender. */
+  t: number;
+  delayMs: number;
+  /** "SYN", "SYN-ACK", "ACK", "RST", "FIN-ACK", "DATA"… */
+  kind: string;
+}
+
+/** How long to hold a packet, in ms. */
+export type DelayRule = (p: Packet) => number;
+
+/** Parses the IPv4 + TCP headers of a packet read from a TUN device; null for anything else. */
+export function parsePacket(buf: Buffer, from: "client" | "server"): Packet | null {
+  if (buf.length < 20 || buf[0]! >> 4 !== 4 || buf[9] !== 6) return null;
+  const ihl = (buf[0]! & 0x0f) * 4;
+  if (buf.length < ihl + 20) return null;
+  const total = buf.readUInt16BE(2);
+  const flags = buf[ihl + 13]!;
+  const dataOffset = (buf[ihl + 12]! >> 4) * 4;
+  return {
+    from,
+    srcPort: buf.readUInt16BE(ihl),
+    dstPort: buf.readUInt16BE(ihl + 2),
+    fin: (flags & 0x01) !== 0,
+    syn: (flags & 0x02) !== 0,
+    rst: (flags & 0x04) !== 0,
+    ack: (flags & 0x10) !== 0,
+    payload: Math.max(0, total - ihl - dataOffset),
+  };
+}
+
+export function packetKind(p: Packet): string {
+  if (p.rst) return "RST";
+  if (p.syn) return p.ack ? "SYN-ACK" : "SYN";
+  if (p.fin) return "FIN";
+  return p.payload > 0 ? "DATA" : "ACK";
+}
+
+function ip(args: string[]): void {
+  const r = spawnSync("ip", args, { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`ip ${args.join(" ")} failed: ${(r.stderr || r.error?.message || "").trim()}`);
+}
+
+const live = new Set<string>();
+let exitHookInstalled = false;
+
+function removeNamespace(name: string): void {
+  if (!live.delete(name)) return;
+  spawnSync("ip", ["netns", "del", name]);
+}
+
+export class DelayLine {
+  readonly log: LoggedPacket[] = [];
+  private readonly started = performance.now();
+  private closed = false;
+  private readonly loops: Registration[] = [];
+
+  private constructor(
+    readonly clientNamespace: string,
+    readonly serverNamespace: string,
+    private readonly clientNs: number,
+    private readonly serverNs: number,
+    private readonly tuns: { client: number; server: number },
+    private readonly rule: DelayRule,
+  ) {}
+
+  /** Makes the two namespaces, their TUN devices and addresses, and starts forwarding. */
+  static create(rule: DelayRule, sysctls: Record<string, number> = {}): DelayLine {
+    if (process.getuid?.() !== 0) {
+      throw new MissingPrivilegeError("this experiment needs root to create two private network namespaces joined by a delay line");
+    }
+    loadSyscalls();
+    if (!exitHookInstalled) {
+      exitHookInstalled = true;
+      process.on("exit", () => [...live].forEach(removeNamespace));
+    }
+    const tag = `sk${process.pid}x${Math.floor(Math.random() * 1e6)}`;
+    const names = { client: `${tag}c`, server: `${tag}s` };
+    const fds: number[] = [];
+    try {
+      for (const name of [names.client, names.server]) {
+        ip(["netns", "add", name]);
+        live.add(name);
+        ip(["-n", name, "link", "set", "lo", "up"]);
+      }
+      const clientNs = openNamespace(`/run/netns/${names.client}`);
+      fds.push(clientNs);
+      const serverNs = openNamespace(`/run/netns/${names.server}`);
+      fds.push(serverNs);
+      const client = withNamespace(clientNs, () => openTun("sk0"));
+      fds.push(client);
+      const server = withNamespace(serverNs, () => openTun("sk0"));
+      fds.push(server);
+      for (const [name, address] of [[names.client, CLIENT_ADDRESS], [names.server, SERVER_ADDRESS]] as const) {
+        ip(["-n", name, "addr", "add", `${address}/30`, "dev", "sk0"]);
+        ip(["-n", name, "link", "set", "sk0", "up"]);
+      }
+      for (const [key, value] of Object.entries(sysctls)) {
+        const r = spawnSync("ip", ["netns", "exec", names.server, "sysctl", "-q", "-w", `${key}=${value}`], { encoding: "utf8" });
+        if (r.status !== 0) throw new Error(`sysctl ${key}=${value} in the server namespace failed: ${r.stderr.trim()}`);
+      }
+      const line = new DelayLine(names.client, names.server, clientNs, serverNs, { client, server }, rule);
+      line.forward("client", client, server);
+      line.forward("server", server, client);
+      return line;
+    } catch (err) {
+      for (const fd of fds) closeFd(fd);
+      removeNamespace(names.client);
+      removeNamespace(names.server);
+      throw err;
+    }
+  }
+
+  /** Runs `fn` (synchronous: make a socket, read /proc/net) inside the client's namespace. */
+  inClient<T>(fn: () => T): T {
+    return withNamespace(this.clientNs, fn);
+  }
+
+  /** Runs `fn` inside the server's namespace. */
+  inServer<T>(fn: () => T): T {
+    return withNamespace(this.serverNs, fn);
+  }
+
+  now(): number {
+    return Math.round((performance.now() - this.started) * 10) / 10;
+  }
+
+  private forward(from: "client" | "server", src: number, dst: number): void {
+    const registration = Reactor.get().register(src);
+    this.loops.push(registration);
+    const buf = Buffer.alloc(65536);
+    const pump = async () => {
+      while (!this.closed) {
+        const n = sys.read(src, buf, buf.length);
+        if (n === -E.EAGAIN!) {
+          await registration.wait(EPOLLIN, null);
+          continue;
+        }
+        if (n < 0) return;
+        const packet = Buffer.from(buf.subarray(0, n));
+        const parsed = parsePacket(packet, from);
+        const delayMs = parsed ? Math.max(0, this.rule(parsed)) : 0;
+        if (parsed) this.log.push({ ...parsed, t: this.now(), delayMs, kind: packetKind(parsed) });
+        const deliver = () => {
+          if (!this.closed) sys.write(dst, packet, packet.length);
+        };
+        if (delayMs === 0) deliver();
+        else setTimeout(deliver, delayMs);
+      }
+    };
+    void pump();
+  }
+
+  /** Stops forwarding, closes the devices and removes both namespaces. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const r of this.loops) r.close();
+    closeFd(this.tuns.client);
+    closeFd(this.tuns.server);
+    closeFd(this.clientNs);
+    closeFd(this.serverNs);
+    removeNamespace(this.clientNamespace);
+    removeNamespace(this.serverNamespace);
+  }
+}
