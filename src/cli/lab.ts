@@ -6,6 +6,8 @@ import { release } from "node:os";
 import { runBacklog } from "../lab/backlog.js";
 import { runEarlyClose } from "../lab/early-close.js";
 import { runHandshake } from "../lab/handshake.js";
+import { runOverflow } from "../lab/overflow.js";
+import { runSynQueue } from "../lab/synqueue.js";
 import { runInPrivateNetns } from "../lab/netns.js";
 import type { TimelineStep, Verdict } from "../lab/result.js";
 import { readListenSysctls } from "../kernel/sysctl.js";
@@ -21,6 +23,8 @@ Experiments on this machine's kernel, each compared with the model's prediction:
   handshake              connect() completes before accept(); the accept queue goes 0 → 1 → 0
   backlog                --backlog N --clients M: how many connect with no accept(), who waits, when they get in
   early-close            a client that sends and closes before accept() is still accepted, bytes and EOF intact
+  overflow               (root) the accept queue fills between SYN-ACK and ACK: tcp_abort_on_overflow 0 versus 1
+  synqueue               (root) half-open requests held in SYN-RECV with tcp_syncookies 0, 1 and 2
   --netns                run inside a private network namespace (root): its counters see only this experiment
 'socketkit sim backlog' runs the model alone with the same options and prints the same fields.`;
 
@@ -50,7 +54,7 @@ function options(argv: string[]) {
     args: argv,
     options: {
       json: { type: "boolean", default: false },
-      backlog: { type: "string", default: "5" },
+      backlog: { type: "string" },
       clients: { type: "string", default: "10" },
       hold: { type: "string", default: "1000" },
       netns: { type: "boolean", default: false },
@@ -82,6 +86,12 @@ export async function lab(argv: string[]): Promise<number> {
         console.log(`${s.t.toFixed(2).padStart(8)} ms  ${s.step}  (accept queue: ${s.acceptQueue})`);
         for (const [who, repr] of Object.entries(s.sockets)) console.log(`             ${who.padEnd(9)} ${repr}`);
       }
+      if (r.packets) {
+        console.log("\nOn the wire (captured by the delay line between two private namespaces):");
+        for (const p of r.packets) console.log(`${p.t.toFixed(1).padStart(9)} ms  ${p.from === "client" ? "client → server" : "server → client"}  ${p.kind}`);
+      } else {
+        console.log("\n(Run as root to see the SYN, SYN-ACK and ACK packets with their times.)");
+      }
       console.log(SEQUENCE);
       console.log("\nWhat the fields mean:");
       for (const [field, note] of Object.entries(r.fields)) console.log(`  ${field.padEnd(7)} ${note}`);
@@ -89,7 +99,7 @@ export async function lab(argv: string[]): Promise<number> {
       return r.verdict.agree ? 0 : 1;
     }
     case "backlog": {
-      const r = await runBacklog({ backlog: parseCount(o.backlog!, "--backlog"), clients: parseCount(o.clients!, "--clients", 1) });
+      const r = await runBacklog({ backlog: parseCount(o.backlog ?? "5", "--backlog"), clients: parseCount(o.clients!, "--clients", 1) });
       if (o.json) return json(r);
       console.log(`listen(${r.backlog}) with somaxconn ${r.somaxconn}: the kernel completes min(${r.backlog}, ${r.somaxconn}) + 1 = ${Math.min(r.backlog, r.somaxconn) + 1} handshakes with no accept()\n`);
       printTimeline(r.timeline);
@@ -106,8 +116,33 @@ export async function lab(argv: string[]): Promise<number> {
       printVerdict(r.verdict);
       return r.verdict.agree ? 0 : 1;
     }
+    case "overflow": {
+      const r = await runOverflow(o.backlog === undefined ? {} : { backlog: parseCount(o.backlog, "--backlog") });
+      if (o.json) return json(r);
+      console.log(`listen(${r.backlog}) already holding ${r.backlog}, then a burst of ${r.burst} over a ${2 * r.oneWayDelayMs} ms round trip\n`);
+      for (const c of r.cases) {
+        const m = c.measured;
+        console.log(`tcp_abort_on_overflow=${c.abortOnOverflow}: ${m.connected} connect() calls succeeded, ${m.reset} reset at the first recv(), accept queue ${m.acceptQueue}, ListenOverflows +${m.listenOverflows}`);
+        console.log(`  after the drain ${m.acceptedAfterDrain} were accepted; ${m.neverAccepted} believe they are connected but were never accepted`);
+        console.log(`  a SYN arriving at the full queue was ${m.lateSynAnswered === "no" ? "dropped silently (no SYN-ACK, no RST)" : "answered"}`);
+        console.log("  " + c.packets.map((p) => `${p.t.toFixed(0)}ms ${p.from === "client" ? "→" : "←"}${p.kind}`).join(" "));
+      }
+      printVerdict(r.verdict);
+      return r.verdict.agree ? 0 : 1;
+    }
+    case "synqueue": {
+      const r = await runSynQueue();
+      if (o.json) return json(r);
+      console.log(`listen(${r.backlog}), tcp_max_syn_backlog ${r.maxSynBacklog}, ${r.clients} SYNs at once, final ACKs held ${r.holdMs} ms\n`);
+      for (const c of r.cases) {
+        const m = c.measured;
+        console.log(`tcp_syncookies=${c.syncookies}: SYN-RECV ${m.synRecv}, syncookies sent ${m.cookiesSent}, SYNs dropped ${m.listenDrops}   (model: ${c.predicted.synRecv}, ${c.predicted.cookiesSent}, ${c.predicted.listenDrops})`);
+      }
+      printVerdict(r.verdict);
+      return r.verdict.agree ? 0 : 1;
+    }
     default:
-      throw new UsageError(`unknown experiment '${name}' (try: handshake, backlog, early-close)`);
+      throw new UsageError(`unknown experiment '${name}' (try: handshake, backlog, early-close, overflow, synqueue)`);
   }
 }
 
@@ -123,7 +158,7 @@ export async function sim(argv: string[]): Promise<number> {
     console.log(labHelp);
     return name === undefined || o.help ? 0 : 2;
   }
-  const backlog = parseCount(o.backlog!, "--backlog");
+  const backlog = parseCount(o.backlog ?? "5", "--backlog");
   const clients = parseCount(o.clients!, "--clients", 1);
   const s = readListenSysctls();
   const r = simulate({

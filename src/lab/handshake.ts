@@ -5,6 +5,8 @@
 import { listenerQueues, querySockets } from "../kernel/sock-diag.js";
 import { Socket } from "../socket/socket.js";
 import { simulate } from "../sim/listen-path.js";
+import { DelayLine, SERVER_ADDRESS, type LoggedPacket } from "./delay-line.js";
+import { canMakeNamespaces } from "./netns.js";
 import { compare, type TimelineStep, type Verdict } from "./result.js";
 
 export interface HandshakeResult {
@@ -15,6 +17,8 @@ export interface HandshakeResult {
   measured: { connectBeforeAccept: string; queueBeforeConnect: number; queueAfterConnect: number; queueAfterAccept: number };
   predicted: { connectBeforeAccept: string; queueBeforeConnect: number; queueAfterConnect: number; queueAfterAccept: number };
   timeline: TimelineStep[];
+  /** The packets on the wire with their times, when root could set up the delay line; null otherwise. */
+  packets: LoggedPacket[] | null;
   verdict: Verdict;
 }
 
@@ -27,20 +31,26 @@ export const FIELD_NOTES: Record<string, string> = {
   raddr: "the remote address (getpeername): only connected sockets have one; a listener never does",
 };
 
-function queueDepth(port: number): number {
-  return listenerQueues(querySockets(), port)[0]?.acceptQueue ?? -1;
+export interface HandshakeOptions {
+  /** Capture the packets over a delay line between two private namespaces (needs root; default: when root). */
+  packets?: boolean;
 }
 
-export async function runHandshake(): Promise<HandshakeResult> {
+export async function runHandshake(options: HandshakeOptions = {}): Promise<HandshakeResult> {
   const t0 = performance.now();
   const now = () => Math.round((performance.now() - t0) * 100) / 100;
   const steps: HandshakeResult["steps"] = [];
   const timeline: TimelineStep[] = [];
-  const server = new Socket();
-  const client = new Socket();
+  // With root, client and server live in namespaces joined by a zero-delay line whose forwarder logs each packet.
+  const line = (options.packets ?? canMakeNamespaces()) ? DelayLine.create(() => 0) : null;
+  const inServer = <T>(fn: () => T): T => (line ? line.inServer(fn) : fn());
+  const queueDepth = (port: number) => inServer(() => listenerQueues(querySockets(), port)[0]?.acceptQueue ?? -1);
+  const server = inServer(() => new Socket());
+  const client = line ? line.inClient(() => new Socket()) : new Socket();
+  const host = line ? SERVER_ADDRESS : "127.0.0.1";
   let conn: Socket | null = null;
   try {
-    server.bind(["127.0.0.1", 0]);
+    server.bind([host, 0]);
     server.listen(1);
     const [, port] = server.getsockname() as [string, number];
     const snap = (step: string) => {
@@ -51,7 +61,7 @@ export async function runHandshake(): Promise<HandshakeResult> {
     snap("socket(), bind() and listen(1) on the server; socket() on the client");
     const queueBeforeConnect = steps[0]!.acceptQueue;
     timeline.push({ t: now(), who: "client", what: "connect(): SYN →" });
-    await client.connect(["127.0.0.1", port]);
+    await client.connect([host, port]);
     timeline.push({ t: now(), who: "kernel", what: "← SYN-ACK, ACK →: handshake done in the kernel; connect() returns" });
     snap("connect() has returned; the server has not called accept()");
     const queueAfterConnect = steps[1]!.acceptQueue;
@@ -69,10 +79,12 @@ export async function runHandshake(): Promise<HandshakeResult> {
       queueAfterAccept: 0,
     };
     const measured = { connectBeforeAccept: "yes", queueBeforeConnect, queueAfterConnect, queueAfterAccept };
-    return { experiment: "handshake", steps, fields: FIELD_NOTES, measured, predicted, timeline, verdict: compare(measured, predicted) };
+    const packets = line ? line.log.slice() : null;
+    return { experiment: "handshake", steps, fields: FIELD_NOTES, measured, predicted, timeline, packets, verdict: compare(measured, predicted) };
   } finally {
     conn?.close();
     client.close();
     server.close();
+    line?.close();
   }
 }

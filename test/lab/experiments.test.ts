@@ -5,6 +5,8 @@ import { test } from "node:test";
 import { runEarlyClose } from "../../src/lab/early-close.js";
 import { runHandshake } from "../../src/lab/handshake.js";
 import { canMakeNamespaces, runInPrivateNetns } from "../../src/lab/netns.js";
+import { runOverflow } from "../../src/lab/overflow.js";
+import { runSynQueue } from "../../src/lab/synqueue.js";
 import { start } from "../helpers/cli.js";
 import { within } from "../helpers/wait.js";
 
@@ -31,7 +33,10 @@ test("lab handshake: connect() completes before accept(), the queue goes 0 → 1
   const r = await runHandshake();
   assert.deepEqual(r.measured, { connectBeforeAccept: "yes", queueBeforeConnect: 0, queueAfterConnect: 1, queueAfterAccept: 0 });
   assert.deepEqual(r.verdict, { agree: true, differences: [] });
-  assert.match(r.steps[1]!.sockets.client!, /laddr=\('127\.0\.0\.1', \d+\), raddr=\('127\.0\.0\.1', \d+\)>$/);
+  assert.match(r.steps[1]!.sockets.client!, /laddr=\('[\d.]+', \d+\), raddr=\('[\d.]+', \d+\)>$/);
+  if (canMakeNamespaces()) {
+    assert.deepEqual(r.packets!.slice(0, 3).map((p) => `${p.from} ${p.kind}`), ["client SYN", "server SYN-ACK", "client ACK"]);
+  }
   assert.ok(!("accepted" in r.steps[1]!.sockets), "no accepted socket exists before accept()");
 });
 
@@ -53,6 +58,31 @@ test("socketkit lab handshake reads as a story: steps, reprs, a sequence diagram
   assert.match(out, /SYN-ACK/);
   assert.match(out, /raddr {3}the remote address/);
   assert.match(out, /Verdict: the kernel did what the model predicts\./);
+});
+
+test("lab overflow: abort_on_overflow 0 drops the ACK, 1 resets; a SYN at a full queue is dropped silently", { skip: needsRoot }, async () => {
+  const r = await within(30000, "lab overflow", runOverflow());
+  const [keep, reset] = r.cases;
+  assert.equal(keep!.measured.connected, 6);
+  assert.equal(keep!.measured.reset, 0);
+  assert.ok(keep!.measured.neverAccepted >= 1, "a syncookie client believes it is connected but is never accepted");
+  assert.ok(reset!.measured.reset >= 1, "with tcp_abort_on_overflow=1 the first recv() is reset");
+  for (const c of r.cases) {
+    assert.equal(c.measured.lateSynAnswered, "no");
+    assert.ok(c.packets.some((p) => p.kind === "SYN-ACK"));
+  }
+  assert.deepEqual(r.verdict, { agree: true, differences: [] });
+});
+
+test("lab synqueue: what bounds SYN-RECV with tcp_syncookies 0, 1 and 2", { skip: needsRoot }, async () => {
+  const r = await within(30000, "lab synqueue", runSynQueue());
+  const [none, on, always] = r.cases;
+  assert.ok(none!.measured.synRecv < r.backlog + 1 && none!.measured.listenDrops > 0, "without cookies, tcp_max_syn_backlog's reserve stops the queue");
+  assert.equal(on!.measured.synRecv, r.backlog + 1);
+  assert.equal(on!.measured.cookiesSent, r.clients - r.backlog - 1);
+  assert.equal(always!.measured.synRecv, 0);
+  assert.equal(always!.measured.cookiesSent, r.clients);
+  assert.deepEqual(r.verdict, { agree: true, differences: [] });
 });
 
 test("without root, --netns says what is missing in one line and exits 3", { skip: !needsRoot && "running as root" }, async () => {
