@@ -14,10 +14,11 @@ import { readListenSysctls } from "../kernel/sysctl.js";
 import { simulate } from "../sim/listen-path.js";
 import { parseKernelVersion } from "../sim/params.js";
 import { UsageError } from "./messages.js";
+import { renderPackets, renderSequence } from "./sequence.js";
 import { parseCount } from "./options.js";
 
 export const labHelp = `Usage: socketkit lab <experiment> [--json] [options]
-       socketkit sim backlog [--backlog N] [--clients M] [--json]
+       socketkit sim backlog [--backlog N] [--clients M] [--json] [--timeline]
 
 Experiments on this machine's kernel, each compared with the model's prediction:
   handshake              connect() completes before accept(); the accept queue goes 0 → 1 → 0
@@ -38,7 +39,7 @@ const SEQUENCE = `
      |                                |  accept() returns a new socket ---------->|`;
 
 function printTimeline(timeline: TimelineStep[]): void {
-  for (const s of timeline) console.log(`${s.t.toFixed(1).padStart(9)} ms  ${s.who.padEnd(6)}  ${s.what}`);
+  console.log(renderSequence(timeline));
 }
 
 function printVerdict(verdict: Verdict): void {
@@ -58,6 +59,7 @@ function options(argv: string[]) {
       clients: { type: "string", default: "10" },
       hold: { type: "string", default: "1000" },
       netns: { type: "boolean", default: false },
+      timeline: { type: "boolean", default: false },
       help: { type: "boolean", short: "h" },
     },
   }).values;
@@ -87,8 +89,8 @@ export async function lab(argv: string[]): Promise<number> {
         for (const [who, repr] of Object.entries(s.sockets)) console.log(`             ${who.padEnd(9)} ${repr}`);
       }
       if (r.packets) {
-        console.log("\nOn the wire (captured by the delay line between two private namespaces):");
-        for (const p of r.packets) console.log(`${p.t.toFixed(1).padStart(9)} ms  ${p.from === "client" ? "client → server" : "server → client"}  ${p.kind}`);
+        console.log("\nOn the wire (captured by the delay line between two private namespaces), ms:");
+        console.log(renderPackets(r.packets));
       } else {
         console.log("\n(Run as root to see the SYN, SYN-ACK and ACK packets with their times.)");
       }
@@ -125,7 +127,7 @@ export async function lab(argv: string[]): Promise<number> {
         console.log(`tcp_abort_on_overflow=${c.abortOnOverflow}: ${m.connected} connect() calls succeeded, ${m.reset} reset at the first recv(), accept queue ${m.acceptQueue}, ListenOverflows +${m.listenOverflows}`);
         console.log(`  after the drain ${m.acceptedAfterDrain} were accepted; ${m.neverAccepted} believe they are connected but were never accepted`);
         console.log(`  a SYN arriving at the full queue was ${m.lateSynAnswered === "no" ? "dropped silently (no SYN-ACK, no RST)" : "answered"}`);
-        console.log("  " + c.packets.map((p) => `${p.t.toFixed(0)}ms ${p.from === "client" ? "→" : "←"}${p.kind}`).join(" "));
+        console.log(renderPackets(c.packets) + "\n");
       }
       printVerdict(r.verdict);
       return r.verdict.agree ? 0 : 1;
@@ -190,5 +192,11 @@ export async function sim(argv: string[]): Promise<number> {
   console.log(`model: listen(${backlog}), somaxconn ${out.somaxconn}, ${clients} clients, accept() from 300 ms`);
   console.log(`  established ${out.established}   SYN-SENT ${out.synSent}   ListenOverflows +${out.listenOverflowsDelta}`);
   console.log(`  waiting clients get in ${out.waitedAfterDrainMs.map((w) => `${w} ms`).join(", ") || "-"} after the drain`);
+  if (o.timeline) {
+    for (const c of r.connections) {
+      console.log(`\nclient ${c.id}:`);
+      for (const e of c.timeline) console.log(`${e.t.toFixed(2).padStart(10)} ms  client ${e.client.padEnd(10)} server ${e.server.padEnd(10)} ${e.event}`);
+    }
+  }
   return 0;
 }

@@ -71,4 +71,10 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// Output piped into `head` and closed early is the reader's choice, not an error worth a stack trace.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 process.exitCode = await main(process.argv.slice(2));

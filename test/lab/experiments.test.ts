@@ -90,3 +90,15 @@ test("without root, --netns says what is missing in one line and exits 3", { ski
   assert.equal(await run.exit, 3);
   assert.match(run.stderr(), /^socketkit lab: this experiment needs root to create a private network namespace/);
 });
+
+test("socketkit sim backlog takes the lab's options and prints the same fields", async () => {
+  const run = start(["sim", "backlog", "--backlog", "5", "--clients", "10", "--json"]);
+  assert.equal(await run.exit, 0, run.stderr());
+  const r = JSON.parse(run.stdout());
+  for (const key of ["backlog", "somaxconn", "clients", "established", "synSent", "listenOverflowsDelta"]) assert.ok(key in r, key);
+  assert.equal(r.backlog, 5);
+  assert.equal(r.clients, 10);
+  assert.equal(r.established, 6);
+  assert.equal(r.synSent, 4);
+  assert.equal(r.listenOverflowsDelta, 4);
+});
