@@ -11,14 +11,14 @@ import { runSynQueue } from "../lab/synqueue.js";
 import { runInPrivateNetns } from "../lab/netns.js";
 import type { TimelineStep, Verdict } from "../lab/result.js";
 import { readListenSysctls } from "../kernel/sysctl.js";
-import { simulate } from "../sim/listen-path.js";
+import { runScenario, SCENARIOS, type Scenario } from "../sim/scenarios.js";
 import { parseKernelVersion } from "../sim/params.js";
 import { UsageError } from "./messages.js";
 import { renderPackets, renderSequence } from "./sequence.js";
 import { parseCount } from "./options.js";
 
 export const labHelp = `Usage: socketkit lab <experiment> [--json] [options]
-       socketkit sim backlog [--backlog N] [--clients M] [--json] [--timeline]
+       socketkit sim <experiment> [the lab's options] [--json] [--timeline]
 
 Experiments on this machine's kernel, each compared with the model's prediction:
   handshake              connect() completes before accept(); the accept queue goes 0 → 1 → 0
@@ -27,7 +27,7 @@ Experiments on this machine's kernel, each compared with the model's prediction:
   overflow               (root) the accept queue fills between SYN-ACK and ACK: tcp_abort_on_overflow 0 versus 1
   synqueue               (root) half-open requests held in SYN-RECV with tcp_syncookies 0, 1 and 2
   --netns                run inside a private network namespace (root): its counters see only this experiment
-'socketkit sim backlog' runs the model alone with the same options and prints the same fields.`;
+'socketkit sim <experiment>' runs the model alone with the same options (sim backlog prints the lab's fields).`;
 
 const SEQUENCE = `
    client                        kernel (listening socket)                  application
@@ -156,47 +156,67 @@ function json(result: unknown): number {
 export async function sim(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   const o = options(rest);
-  if (name !== "backlog" || o.help) {
+  if (name === undefined || o.help || name === "--help" || name === "-h") {
     console.log(labHelp);
-    return name === undefined || o.help ? 0 : 2;
+    return name === undefined ? 2 : 0;
   }
-  const backlog = parseCount(o.backlog ?? "5", "--backlog");
-  const clients = parseCount(o.clients!, "--clients", 1);
+  if (!(SCENARIOS as readonly string[]).includes(name)) {
+    throw new UsageError(`unknown experiment '${name}' (try: ${SCENARIOS.join(", ")})`);
+  }
   const s = readListenSysctls();
-  const r = simulate({
-    backlog,
-    clients,
+  const sysctls = {
     somaxconn: s.somaxconn || 4096,
     tcpSynLinearTimeouts: s.tcpSynLinearTimeouts,
     tcpSynRetries: s.tcpSynRetries || 6,
-    kernel: parseKernelVersion(release()),
-    observeAtMs: 300,
-    acceptFromMs: 300,
-    durationMs: 5000,
-  });
-  const out = {
-    experiment: "backlog",
-    model: true,
-    backlog,
-    somaxconn: r.params.somaxconn,
-    clients,
-    established: r.observation.established,
-    synSent: r.observation.synSent,
-    listenOverflowsDelta: r.observation.counters.ListenOverflows,
-    waitedAfterDrainMs: r.connections.filter((c) => c.connectedAt !== null && c.connectedAt > 300).map((c) => Math.round(c.connectedAt! - 300)),
+    tcpSynackRetries: s.tcpSynackRetries || 5,
   };
-  if (o.json) {
-    console.log(JSON.stringify(out, null, 2));
+  const runs = runScenario(name as Scenario, {
+    backlog: o.backlog === undefined ? undefined : parseCount(o.backlog, "--backlog"),
+    clients: parseCount(o.clients!, "--clients", 1),
+    holdMs: parseCount(o.hold!, "--hold", 1),
+    kernel: parseKernelVersion(release()),
+    sysctls,
+  });
+  if (name === "backlog") {
+    // The same fields as `socketkit lab backlog --json`.
+    const r = runs[0]!.result;
+    const drain = r.params.acceptFromMs ?? 0;
+    const out = {
+      experiment: "backlog",
+      model: true,
+      backlog: r.params.backlog,
+      somaxconn: r.params.somaxconn,
+      clients: r.params.clients,
+      established: r.observation.established,
+      synSent: r.observation.synSent,
+      listenOverflowsDelta: r.observation.counters.ListenOverflows,
+      waitedAfterDrainMs: r.connections.filter((c) => c.connectedAt !== null && c.connectedAt > drain).map((c) => Math.round(c.connectedAt! - drain)),
+    };
+    if (o.json) {
+      console.log(JSON.stringify(out, null, 2));
+      return 0;
+    }
+    console.log(`model: listen(${out.backlog}), somaxconn ${out.somaxconn}, ${out.clients} clients, accept() from ${drain} ms`);
+    console.log(`  established ${out.established}   SYN-SENT ${out.synSent}   ListenOverflows +${out.listenOverflowsDelta}`);
+    console.log(`  waiting clients get in ${out.waitedAfterDrainMs.map((w) => `${w} ms`).join(", ") || "-"} after the drain`);
+  } else if (o.json) {
+    console.log(JSON.stringify(runs.map((r) => ({ label: r.label, ...r.result })), null, 2));
     return 0;
   }
-  console.log(`model: listen(${backlog}), somaxconn ${out.somaxconn}, ${clients} clients, accept() from 300 ms`);
-  console.log(`  established ${out.established}   SYN-SENT ${out.synSent}   ListenOverflows +${out.listenOverflowsDelta}`);
-  console.log(`  waiting clients get in ${out.waitedAfterDrainMs.map((w) => `${w} ms`).join(", ") || "-"} after the drain`);
-  if (o.timeline) {
-    for (const c of r.connections) {
-      console.log(`\nclient ${c.id}:`);
-      for (const e of c.timeline) console.log(`${e.t.toFixed(2).padStart(10)} ms  client ${e.client.padEnd(10)} server ${e.server.padEnd(10)} ${e.event}`);
+  for (const run of runs) {
+    const r = run.result;
+    if (name !== "backlog") {
+      console.log(`model: ${run.label}`);
+      console.log(`  at ${r.observation.at} ms: ${r.observation.established} connected, ${r.observation.synSent} in SYN-SENT, accept queue ${r.observation.acceptQueue}, SYN queue ${r.observation.synQueue}`);
+      console.log(`  counters: ${Object.entries(r.observation.counters).map(([k, v]) => `${k} ${v}`).join("  ")}`);
     }
+    if (o.timeline || name !== "backlog") {
+      for (const c of r.connections) {
+        console.log(`  client ${c.id}:`);
+        for (const e of c.timeline) console.log(`  ${e.t.toFixed(2).padStart(10)} ms  client ${e.client.padEnd(10)} server ${e.server.padEnd(10)} ${e.event}`);
+      }
+    }
+    console.log("");
   }
   return 0;
 }
