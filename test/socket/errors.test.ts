@@ -18,7 +18,6 @@ import {
   getaddrinfo,
   InterruptedError,
   OSError,
-  PermissionError,
   SHUT_WR,
   SO_LINGER,
   SOCK_DGRAM,
