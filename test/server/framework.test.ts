@@ -4,6 +4,9 @@ import { test } from "node:test";
 import { readTcpSockets } from "../../src/kernel/proc-net-tcp.js";
 import {
   BaseRequestHandler,
+  IPPROTO_TCP,
+  StreamRequestHandler,
+  TCP_NODELAY,
   createConnection,
   OSError,
   Socket,
@@ -249,5 +252,34 @@ test("serverClose() waits for running handlers with blockOnClose, and not withou
     }
     await within(2000, "serverClose", closing);
     c.close();
+  }
+});
+
+test("StreamRequestHandler applies its static timeout and disableNagleAlgorithm to the connection", async () => {
+  const seen: string[] = [];
+  class Strict extends StreamRequestHandler {
+    static override timeout = 0.2;
+    static override disableNagleAlgorithm = true;
+    override async handle(): Promise<void> {
+      seen.push(`nodelay=${this.connection.getsockopt(IPPROTO_TCP, TCP_NODELAY)} timeout=${this.connection.gettimeout()}`);
+      await this.rfile.readline(); // the client sends nothing: the timeout ends the wait
+    }
+  }
+  class Recording extends ThreadingTCPServer {
+    override handleError(_request: unknown, _address: Address, error: unknown): void {
+      seen.push((error as Error).name);
+    }
+  }
+  const server = new Recording(["127.0.0.1", 0], Strict);
+  const serving = server.serveForever(0.05);
+  const c = await createConnection(server.serverAddress as [string, number]);
+  try {
+    assert.equal((await within(3000, "the server to give up", c.recv(10))).length, 0);
+    assert.deepEqual(seen, ["nodelay=1 timeout=0.2", "TimeoutError"]);
+  } finally {
+    c.close();
+    await server.shutdown();
+    await serving;
+    await server.serverClose();
   }
 });
