@@ -1,6 +1,7 @@
 // socketkit serve and socketkit client as a user runs them: scripted sessions, quit words, long and multi-byte
 // messages, a missing or vanishing server, and a graceful SIGTERM.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { test } from "node:test";
 import { createConnection, SHUT_WR } from "../../src/index.js";
 import { runClient, start, startServer } from "../helpers/cli.js";
@@ -128,3 +129,27 @@ test("--help and --version, for the command and each subcommand; mistakes are on
   assert.equal(await bad.exit, 2);
   assert.equal(bad.stderr(), "socketkit serve: --port must be a port number 0-65535, got 70000\n");
 });
+
+test("in a terminal the client prompts, echoes what is typed, and prints each reply", { skip: !hasScript() && "util-linux 'script' is not installed" }, async () => {
+  const server = await startServer();
+  // `script` gives the client a pseudo-terminal, as a person at a keyboard would.
+  const command = `${process.execPath} --import tsx src/cli/main.ts client --host 127.0.0.1 --port ${server.port} --lang zh`;
+  const run = start(["-q", "-e", "-c", command, "/dev/null"], ["script"]);
+  try {
+    await waitFor("the prompt", () => (run.stdout().includes("请输入内容:") ? true : undefined), 10000);
+    run.child.stdin.write("你好\r");
+    await waitFor("the reply", () => (run.stdout().includes(`${PREFIX}你好`) ? true : undefined), 5000);
+    run.child.stdin.write("exit\r");
+    assert.equal(await within(5000, "the client to exit", run.exit), 0);
+    // What the person sees, without the terminal's cursor movements.
+    const screen = run.stdout().replace(/\x1B\[[0-9;]*[A-Za-z]/g, "").replace(/\r/g, "");
+    assert.equal(screen, `请输入内容: 你好\n${PREFIX}你好\n请输入内容: exit\nBye~~~\n`);
+  } finally {
+    run.child.kill();
+    server.child.kill();
+  }
+});
+
+function hasScript(): boolean {
+  return spawnSync("script", ["--version"]).status === 0;
+}
