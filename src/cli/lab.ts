@@ -83,7 +83,8 @@ export async function lab(argv: string[]): Promise<number> {
     case "handshake": {
       const r = await runHandshake();
       if (o.json) return json(r);
-      console.log("The three-way handshake, on this kernel\n");
+      console.log("The three-way handshake, on this kernel. Watch the accept queue: the client's connect() returns");
+      console.log("before the server calls accept(), because the kernel completes the handshake on its own.\n");
       for (const s of r.steps) {
         console.log(`${s.t.toFixed(2).padStart(8)} ms  ${s.step}  (accept queue: ${s.acceptQueue})`);
         for (const [who, repr] of Object.entries(s.sockets)) console.log(`             ${who.padEnd(9)} ${repr}`);
@@ -95,6 +96,9 @@ export async function lab(argv: string[]): Promise<number> {
         console.log("\n(Run as root to see the SYN, SYN-ACK and ACK packets with their times.)");
       }
       console.log(SEQUENCE);
+      const [, connected, accepted] = r.steps;
+      console.log(`\nconnect() had returned at ${connected!.t} ms with the connection waiting in the accept queue (depth ${connected!.acceptQueue});`);
+      console.log(`accept() took it out at ${accepted!.t} ms (depth ${accepted!.acceptQueue}) and returned a new socket with its own fd.`);
       console.log("\nWhat the fields mean:");
       for (const [field, note] of Object.entries(r.fields)) console.log(`  ${field.padEnd(7)} ${note}`);
       printVerdict(r.verdict);

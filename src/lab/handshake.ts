@@ -37,12 +37,13 @@ export interface HandshakeOptions {
 }
 
 export async function runHandshake(options: HandshakeOptions = {}): Promise<HandshakeResult> {
-  const t0 = performance.now();
-  const now = () => Math.round((performance.now() - t0) * 100) / 100;
   const steps: HandshakeResult["steps"] = [];
   const timeline: TimelineStep[] = [];
   // With root, client and server live in namespaces joined by a zero-delay line whose forwarder logs each packet.
   const line = (options.packets ?? canMakeNamespaces()) ? DelayLine.create(() => 0) : null;
+  // One clock for the steps and the packets.
+  const t0 = performance.now();
+  const now = line ? () => line.now() : () => Math.round((performance.now() - t0) * 100) / 100;
   const inServer = <T>(fn: () => T): T => (line ? line.inServer(fn) : fn());
   const queueDepth = (port: number) => inServer(() => listenerQueues(querySockets(), port)[0]?.acceptQueue ?? -1);
   const server = inServer(() => new Socket());
