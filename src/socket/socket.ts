@@ -7,13 +7,14 @@ import * as C from "../libc/constants.js";
 import { errno as E } from "../libc/errno.js";
 import { Reactor, type Interest, type Registration } from "../libc/reactor.js";
 import { SOCKADDR_STORAGE_SIZE } from "../libc/sockaddr.js";
-import { decodeTcpInfo, TCP_INFO_SIZE, type TcpInfo } from "../libc/tcp-info.js";
+import type { TcpInfo } from "../libc/tcp-info.js";
 import { loadSyscalls, sys } from "../libc/syscalls.js";
 import { fromSockaddr, isUnbound, toSockaddr, toSockaddrSync, type Address, type AddressInput } from "./address.js";
 import { ByteStream } from "./byte-stream.js";
 import { badFileDescriptor, errorFromResult, OSError, timedOut, TimeoutError } from "./errors.js";
 import { repr } from "./repr.js";
 import { checkBytes, checkInt } from "./arguments.js";
+import { getOption, setOption, tcpInfoOf } from "./sockopt.js";
 import { streamRecv, streamSend } from "./stream-io.js";
 import { checkTimeout, deadlineFor, getdefaulttimeout } from "./timeout.js";
 
@@ -301,44 +302,19 @@ export class Socket {
 
   /** Sets an option: a number is passed as a C int, a Buffer as its bytes. */
   setsockopt(level: number, option: number, value: number | Uint8Array): void {
-    checkInt(level, "level", 0, 0x7fffffff);
-    checkInt(option, "option", 0, 0x7fffffff);
-    let bytes: Buffer;
-    if (typeof value === "number") {
-      checkInt(value, "value", -0x80000000, 0xffffffff);
-      bytes = Buffer.alloc(4);
-      if (value < 0) bytes.writeInt32LE(value, 0);
-      else bytes.writeUInt32LE(value, 0);
-    } else if (value instanceof Uint8Array) {
-      bytes = Buffer.from(value);
-    } else {
-      throw new TypeError(`value must be an integer or a Buffer, got ${typeof value}`);
-    }
-    this.check(sys.setsockopt(this.openFd("setsockopt"), level, option, bytes, bytes.length), "setsockopt");
+    setOption(this.openFd("setsockopt"), level, option, value);
   }
 
   /** Reads an option: a C int, or with `buflen` the option's raw bytes (at most `buflen`). */
   getsockopt(level: number, option: number): number;
   getsockopt(level: number, option: number, buflen: number): Buffer;
   getsockopt(level: number, option: number, buflen?: number): number | Buffer {
-    checkInt(level, "level", 0, 0x7fffffff);
-    checkInt(option, "option", 0, 0x7fffffff);
-    if (buflen !== undefined) checkInt(buflen, "buflen", 1, optScratch.length);
-    const size = buflen ?? 4;
-    lenScratch.writeUInt32LE(size, 0);
-    optScratch.fill(0, 0, size);
-    this.check(sys.getsockopt(this.openFd("getsockopt"), level, option, optScratch, lenScratch), "getsockopt");
-    if (buflen === undefined) return optScratch.readInt32LE(0);
-    return Buffer.from(optScratch.subarray(0, lenScratch.readUInt32LE(0)));
+    return getOption(this.openFd("getsockopt"), level, option, buflen);
   }
 
   /** The kernel's TCP_INFO for this TCP socket: state, rto, rtt, retransmits, unacked, … (Linux). */
   tcpInfo(): TcpInfo {
-    const len = Buffer.alloc(4);
-    len.writeUInt32LE(TCP_INFO_SIZE, 0);
-    const buf = Buffer.alloc(TCP_INFO_SIZE);
-    this.check(sys.getsockopt(this.openFd("getsockopt"), C.IPPROTO_TCP, C.TCP_INFO, buf, len), "getsockopt");
-    return decodeTcpInfo(buf, len.readUInt32LE(0));
+    return tcpInfoOf(this.openFd("getsockopt"));
   }
 
   getsockname(): Address {
