@@ -10,6 +10,7 @@ const { epfd, stopFlag, eventSize, dataOffset, maxEvents } = workerData;
 const EINTR = 4;
 const stop = new Int32Array(stopFlag);
 const events = Buffer.alloc(eventSize * maxEvents);
+parentPort.postMessage({ ready: true });
 
 for (;;) {
   const n = epollWait(epfd, events, maxEvents, -1);

@@ -162,6 +162,7 @@ export class Reactor {
   private readonly stopFlag = new SharedArrayBuffer(4);
   private readonly peekEvents = Buffer.alloc(EVENT_SIZE * MAX_EVENTS);
   private lastPeek = 0;
+  private startupPoll: NodeJS.Timeout | null = null;
 
   private constructor(
     private readonly calls: EpollCalls,
@@ -267,14 +268,31 @@ export class Reactor {
       stdout: false,
       stderr: false,
     });
-    worker.on("message", (batch: Uint32Array | { fatal: number }) => {
+    worker.on("message", (batch: Uint32Array | { fatal: number } | { ready: true }) => {
       if (batch instanceof Uint32Array) this.deliver(batch);
+      else if ("ready" in batch) this.workerStarted();
       else process.emitWarning(`socketkit reactor stopped: epoll_wait failed with errno ${batch.fatal}`);
     });
+    // A worker takes tens of milliseconds to start (a new V8 isolate, koffi loaded again); until it waits in
+    // epoll, the main thread looks at the epoll set itself every millisecond, so the first connections of a
+    // freshly started server are taken as soon as they arrive.
+    this.startupPoll = setInterval(() => this.peek(), 1);
+    this.startupPoll.unref();
     worker.on("error", (err) => process.emitWarning(`socketkit reactor thread failed: ${String(err)}`));
     process.once("exit", () => this.stopWorker());
     this.worker = worker;
     return worker;
+  }
+
+  private workerStarted(): void {
+    if (this.startupPoll !== null) clearInterval(this.startupPoll);
+    this.startupPoll = null;
+  }
+
+  /** Starts the waiting thread ahead of the first wait (a listening socket will wait soon). */
+  warmUp(): void {
+    this.ensureWorker().unref();
+    if (this.waiting > 0) this.worker!.ref();
   }
 
   private deliver(batch: Uint32Array): void {

@@ -143,6 +143,8 @@ export class Socket {
   listen(backlog: number = Math.min(C.SOMAXCONN, 128)): void {
     checkInt(backlog, "backlog", -0x80000000, 0x7fffffff);
     this.check(sys.listen(this.openFd("listen"), Math.max(0, backlog)), "listen");
+    // accept() will wait through the reactor: start its thread now rather than when the first client arrives.
+    Reactor.get().warmUp();
   }
 
   /** Waits for a connection the kernel completed and takes it off the accept queue. */
