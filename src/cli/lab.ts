@@ -14,7 +14,7 @@ import { readListenSysctls } from "../kernel/sysctl.js";
 import { runScenario, SCENARIOS, type Scenario } from "../sim/scenarios.js";
 import { parseKernelVersion } from "../sim/params.js";
 import { UsageError } from "./messages.js";
-import { renderPackets, renderSequence } from "./sequence.js";
+import { renderPackets, renderSequence, summarizePackets } from "./sequence.js";
 import { parseCount } from "./options.js";
 
 export const labHelp = `Usage: socketkit lab <experiment> [--json] [options]
@@ -143,6 +143,7 @@ export async function lab(argv: string[]): Promise<number> {
       for (const c of r.cases) {
         const m = c.measured;
         console.log(`tcp_syncookies=${c.syncookies}: SYN-RECV ${m.synRecv}, syncookies sent ${m.cookiesSent}, SYNs dropped ${m.listenDrops}   (model: ${c.predicted.synRecv}, ${c.predicted.cookiesSent}, ${c.predicted.listenDrops})`);
+        console.log(summarizePackets(c.packets) + "\n");
       }
       printVerdict(r.verdict);
       return r.verdict.agree ? 0 : 1;

@@ -30,3 +30,18 @@ export function renderPackets(packets: LoggedPacket[], limit = 40): string {
   if (packets.length > limit) rows.push(`${"".padStart(9)}  … ${packets.length - limit} more packets`);
   return rows.join("\n");
 }
+
+/** Packets counted by direction and kind, in the order each kind first appeared: "client → SYN ×16". */
+export function summarizePackets(packets: LoggedPacket[]): string {
+  const counts = new Map<string, { first: number; n: number; held: number }>();
+  for (const p of packets) {
+    const key = `${p.from === "client" ? "client → server" : "server → client"}  ${p.kind}`;
+    const c = counts.get(key) ?? { first: p.t, n: 0, held: 0 };
+    c.n++;
+    c.held = Math.max(c.held, p.delayMs);
+    counts.set(key, c);
+  }
+  return [...counts.entries()]
+    .map(([key, c]) => `${c.first.toFixed(1).padStart(9)}  ${key} ×${c.n}${c.held > 0 ? ` (held ${c.held} ms)` : ""}`)
+    .join("\n");
+}

@@ -10,7 +10,7 @@ import { counterDeltas, readCounters } from "../kernel/counters.js";
 import { listenerQueues, querySockets } from "../kernel/sock-diag.js";
 import { Socket } from "../socket/socket.js";
 import { simulate } from "../sim/listen-path.js";
-import { DelayLine, SERVER_ADDRESS } from "./delay-line.js";
+import { DelayLine, SERVER_ADDRESS, type LoggedPacket } from "./delay-line.js";
 import { compare, type Verdict } from "./result.js";
 
 export interface SynQueueOptions {
@@ -32,6 +32,7 @@ export interface SynQueueCase {
   syncookies: 0 | 1 | 2;
   measured: Counts;
   predicted: Counts;
+  packets: LoggedPacket[];
   verdict: Verdict;
 }
 
@@ -90,7 +91,7 @@ async function runCase(syncookies: 0 | 1 | 2, o: Required<SynQueueOptions>): Pro
       reqQFullDoCookies: model.observation.counters.TCPReqQFullDoCookies,
       listenDrops: model.observation.counters.ListenDrops,
     };
-    return { syncookies, measured, predicted, verdict: compare(measured, predicted) };
+    return { syncookies, measured, predicted, packets: line.log.slice(), verdict: compare(measured, predicted) };
   } finally {
     for (const s of sockets) s.close();
     line.close();
