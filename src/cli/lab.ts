@@ -8,7 +8,7 @@ import { runEarlyClose } from "../lab/early-close.js";
 import { runHandshake } from "../lab/handshake.js";
 import { runOverflow } from "../lab/overflow.js";
 import { runSynQueue } from "../lab/synqueue.js";
-import { runInPrivateNetns } from "../lab/netns.js";
+import { runInPrivateNetns } from "../lab/private-namespace.js";
 import type { TimelineStep, Verdict } from "../lab/result.js";
 import { readListenSysctls } from "../kernel/sysctl.js";
 import { runScenario, SCENARIOS, type Scenario } from "../sim/scenarios.js";

@@ -6,7 +6,7 @@ import { listenerQueues, querySockets } from "../kernel/sock-diag.js";
 import { Socket } from "../socket/socket.js";
 import { simulate } from "../sim/listen-path.js";
 import { DelayLine, SERVER_ADDRESS, type LoggedPacket } from "./delay-line.js";
-import { canMakeNamespaces } from "./netns.js";
+import { canMakeNamespaces } from "./private-namespace.js";
 import { compare, type TimelineStep, type Verdict } from "./result.js";
 
 export interface HandshakeResult {

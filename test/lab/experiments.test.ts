@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { runEarlyClose } from "../../src/lab/early-close.js";
 import { runHandshake } from "../../src/lab/handshake.js";
-import { canMakeNamespaces, runInPrivateNetns } from "../../src/lab/netns.js";
+import { canMakeNamespaces, runInPrivateNetns } from "../../src/lab/private-namespace.js";
 import { runOverflow } from "../../src/lab/overflow.js";
 import { runSynQueue } from "../../src/lab/synqueue.js";
 import { start } from "../helpers/cli.js";
