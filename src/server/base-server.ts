@@ -18,6 +18,10 @@ export type RequestHandlerClass = new (request: any, clientAddress: any, server:
 /** How many queued requests one wake-up of serveForever takes before it checks for shutdown again. */
 const BURST = 256;
 
+/** accept() errors that mean "no descriptors or memory right now": EMFILE, ENFILE, ENOBUFS, ENOMEM. */
+const OUT_OF_RESOURCES = new Set([24, 23, 105, 12]);
+const RESOURCE_BACKOFF_MS = 50;
+
 /** Which server's handler is running, so that shutdown() called from inside one never waits on itself. */
 const handlerOf = new AsyncLocalStorage<BaseServer>();
 
@@ -166,6 +170,12 @@ export abstract class BaseServer {
       [request, clientAddress] = await this.getRequest();
     } catch (err) {
       if (err instanceof BlockingIOError) return false;
+      if (err instanceof OSError && err.errno !== null && OUT_OF_RESOURCES.has(err.errno)) {
+        // The connection stays queued and the socket stays readable: without a pause the loop would spin
+        // until a descriptor frees up (Go's accept loop backs off the same way).
+        await new Promise((r) => setTimeout(r, RESOURCE_BACKOFF_MS));
+        return false;
+      }
       if (err instanceof OSError) return true;
       throw err;
     }

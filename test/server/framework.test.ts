@@ -283,3 +283,31 @@ test("StreamRequestHandler applies its static timeout and disableNagleAlgorithm 
     await server.serverClose();
   }
 });
+
+test("out of descriptors, serveForever backs off instead of spinning, and serves again once they are back", async () => {
+  const { replaceSyscall } = await import("../../src/libc/syscalls.js");
+  const server = new ThreadingTCPServer(["127.0.0.1", 0], EchoHandler);
+  const serving = server.serveForever(0.05);
+  let attempts = 0;
+  const restore = replaceSyscall("accept4", () => {
+    attempts++;
+    return -24; // EMFILE
+  });
+  try {
+    const c = await createConnection(server.serverAddress as [string, number]);
+    const started = performance.now();
+    await waitFor("a few failed accepts", () => (attempts >= 3 ? true : undefined));
+    await new Promise((r) => setTimeout(r, 300));
+    const perSecond = attempts / ((performance.now() - started) / 1000);
+    assert.ok(perSecond < 40, `accept4 tried ${Math.round(perSecond)} times a second`);
+    restore();
+    await c.sendall(Buffer.from("after"));
+    assert.equal((await within(3000, "the echo", c.recv(10))).toString(), "after");
+    c.close();
+  } finally {
+    restore();
+    await server.shutdown();
+    await serving;
+    await server.serverClose();
+  }
+});
