@@ -87,6 +87,12 @@ export function ThreadingMixIn<T extends ServerClass>(Base: T) {
   return Threading;
 }
 
+/**
+ * A TCP server that serves each connection as its own task.
+ * @example
+ * const server = new ThreadingTCPServer(["localhost", 12345], EchoHandler);
+ * await server.serveForever();
+ */
 export class ThreadingTCPServer extends ThreadingMixIn(TCPServer) {}
 export class ThreadingUDPServer extends ThreadingMixIn(UDPServer) {}
 export class ThreadingUnixStreamServer extends ThreadingMixIn(UnixStreamServer) {}

@@ -60,6 +60,12 @@ export function gethostname(): string {
 /**
  * Connects to a TCP service at (host, port), trying each address the name resolves to, as Python's
  * socket.create_connection(). The socket carries the protocol the resolver returned (6 for TCP).
+ *
+ * @throws GaiError when the name does not resolve; the last address's OSError (ConnectionRefusedError, …) or
+ *   TimeoutError when none accepts.
+ * @example
+ * const sock = await createConnection(["localhost", 12345], 5);
+ * await sock.sendall(Buffer.from("hello"));
  */
 export async function createConnection(
   address: readonly [string, number],
@@ -109,7 +115,15 @@ export function hasDualstackIpv6(): boolean {
   }
 }
 
-/** A listening TCP socket bound to `address`, with SO_REUSEADDR, as Python's socket.create_server(). */
+/**
+ * A listening TCP socket bound to `address`, with SO_REUSEADDR, as Python's socket.create_server().
+ *
+ * @throws OSError ("[Errno 98] Address already in use", …), the socket closed first; RangeError for
+ *   dualstackIpv6 without AF_INET6 or without dual-stack support.
+ * @example
+ * const server = createServer(["", 8080], { backlog: 128 });
+ * const [conn, address] = await server.accept();
+ */
 export function createServer(address: AddressInput, options: CreateServerOptions = {}): Socket {
   const { family = C.AF_INET, backlog = null, reusePort = false, dualstackIpv6 = false } = options;
   if (dualstackIpv6 && family !== C.AF_INET6) throw new RangeError("dualstackIpv6 requires family AF_INET6");
