@@ -12,6 +12,8 @@ import { messages, parseLang, UsageError, type Messages } from "./messages.js";
 import { parsePort, parseCount } from "./options.js";
 
 export const DEFAULT_REPLY_PREFIX = "服务端收到, 你发的消息是: ";
+/** How long a graceful stop waits for connected clients to finish their exchange. */
+const STOP_GRACE_MS = 5000;
 
 /**
  * The CLI's listen() backlog: Node's own default for net.Server. The issue asked for 128; measured on a 2-core
@@ -20,7 +22,7 @@ export const DEFAULT_REPLY_PREFIX = "服务端收到, 你发的消息是: ";
  */
 export const DEFAULT_BACKLOG = 511;
 
-export const serveHelp = `Usage: socketkit serve [--host localhost] [--port 12345] [--backlog ${DEFAULT_BACKLOG}] [--lang zh|en] [--reply-prefix TEXT]
+export const serveHelp = `Usage: socketkit serve [--host localhost] [--port 12345] [--backlog ${DEFAULT_BACKLOG}] [--lang zh|en] [--reply-prefix TEXT] [--grace 5]
 
 Runs the classic echo server: each message is answered with the reply prefix followed by the message, byte for byte.
   --host          address to listen on (default localhost)
@@ -28,6 +30,7 @@ Runs the classic echo server: each message is answered with the reply prefix fol
   --backlog       the listen() backlog (default ${DEFAULT_BACKLOG}, as Node's; 5 reproduces Python's socketserver)
   --lang          language of the log: zh or en (default from LANG)
   --reply-prefix  text put before each echoed message (default "${DEFAULT_REPLY_PREFIX}"; '' echoes plainly)
+  --grace         seconds a stop waits for clients to finish their exchange before closing them (default ${STOP_GRACE_MS / 1000})
 Ctrl-C or SIGTERM stops accepting, lets connected clients finish their current exchange, and exits 0.`;
 
 export interface EchoServerOptions {
@@ -42,7 +45,9 @@ export interface EchoServerOptions {
 /** The echo server: a ThreadingTCPServer that knows its open connections so that it can stop gracefully. */
 export class EchoServer extends ThreadingTCPServer {
   static override allowReuseAddress = true;
+  /** Connections waiting for their client's next message, and all open connections. */
   readonly idle = new Set<Socket>();
+  readonly open = new Set<Socket>();
   stopping = false;
 
   constructor(readonly options: EchoServerOptions) {
@@ -51,8 +56,11 @@ export class EchoServer extends ThreadingTCPServer {
     this.bindAndActivate();
   }
 
-  /** Stops accepting, closes connections that wait for a message, and waits for the others to finish theirs. */
-  async stop(): Promise<void> {
+  /**
+   * Stops accepting, closes connections that wait for a message, and waits for the others to finish theirs —
+   * for at most `graceMs`: a client that stopped reading mid-reply must not keep the server from exiting.
+   */
+  async stop(graceMs = STOP_GRACE_MS): Promise<void> {
     this.stopping = true;
     await this.shutdown();
     for (const conn of this.idle) {
@@ -62,7 +70,18 @@ export class EchoServer extends ThreadingTCPServer {
         // Already gone.
       }
     }
-    await this.serverClose();
+    const closing = this.serverClose();
+    let timer: NodeJS.Timeout | undefined;
+    const late = await Promise.race([
+      closing.then(() => false),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs))),
+    ]);
+    clearTimeout(timer);
+    if (late) {
+      this.options.log(this.options.say.forcing(this.open.size, graceMs / 1000));
+      for (const conn of this.open) conn.close();
+      await closing;
+    }
   }
 }
 
@@ -72,6 +91,7 @@ class EchoHandler extends BaseRequestHandler<Socket, [string, number], EchoServe
     const who = formatAddress(this.clientAddress);
     const decoder = new StringDecoder("utf8");
     log(say.connected(who));
+    this.server.open.add(this.request);
     try {
       while (!this.server.stopping) {
         this.server.idle.add(this.request);
@@ -87,6 +107,7 @@ class EchoHandler extends BaseRequestHandler<Socket, [string, number], EchoServe
       if (!(err instanceof OSError)) throw err;
     } finally {
       this.server.idle.delete(this.request);
+      this.server.open.delete(this.request);
       log(say.disconnected(who));
     }
   }
@@ -101,6 +122,7 @@ export async function serve(argv: string[]): Promise<number> {
       backlog: { type: "string", default: String(DEFAULT_BACKLOG) },
       lang: { type: "string" },
       "reply-prefix": { type: "string", default: DEFAULT_REPLY_PREFIX },
+      grace: { type: "string", default: String(STOP_GRACE_MS / 1000) },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -109,6 +131,8 @@ export async function serve(argv: string[]): Promise<number> {
     return 0;
   }
   const say = messages[parseLang(values.lang)];
+  const grace = Number(values.grace);
+  if (!(grace >= 0)) throw new UsageError(`--grace must be a number of seconds ≥ 0, got ${values.grace}`);
   const options: EchoServerOptions = {
     host: values.host!,
     port: parsePort(values.port!, "--port"),
@@ -133,7 +157,7 @@ export async function serve(argv: string[]): Promise<number> {
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
       options.log(say.stopping(signal));
-      void server.stop().then(resolve);
+      void server.stop(grace * 1000).then(resolve);
     };
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
@@ -141,5 +165,7 @@ export async function serve(argv: string[]): Promise<number> {
   await server.serveForever();
   await stopped;
   options.log(say.stopped);
-  return 0;
+  // Every connection is closed; bytes still owed to a client that stopped reading must not keep the process
+  // alive (they would until a send times out), so the command ends here.
+  process.exit(0);
 }

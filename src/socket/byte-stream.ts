@@ -11,6 +11,8 @@ import { Reactor } from "../libc/reactor.js";
 import { errorFromNode, OSError, timedOut } from "./errors.js";
 
 const READ_HIGH_WATER = 64 * 1024;
+/** How long close() lets unsent bytes drain to a peer before the connection is dropped. */
+const CLOSE_LINGER_MS = 30_000;
 const EMPTY = Buffer.alloc(0);
 const RESOLVED = Promise.resolve();
 
@@ -41,6 +43,8 @@ export class ByteStream {
   closed = false;
   private closedByUser = false;
   private readonly reported = new WeakSet<object>();
+  /** Rejections of sends still waiting for the kernel to take their bytes. */
+  private readonly pendingWriters = new Set<(err: unknown) => void>();
 
   constructor(fd: number) {
     // Setting up many streams at once (a burst of new connections) is a long stretch of work: listeners first.
@@ -163,7 +167,9 @@ export class ByteStream {
   /** Resolves once every byte written so far has reached the kernel: an empty write's callback runs after theirs. */
   private flushed(): Promise<void> {
     return new Promise((resolve, reject) => {
+      this.pendingWriters.add(reject);
       this.socket.write(EMPTY, (err) => {
+        this.pendingWriters.delete(reject);
         const failure = this.writeFailure(err);
         if (failure === null) resolve();
         else reject(failure);
@@ -192,8 +198,15 @@ export class ByteStream {
     if (this.pendingWrite === 0) return this.destroy();
     this.closedByUser = true;
     this.wake();
+    // Like close(2): the bytes go on draining in the background, but whoever still waits for them hears now
+    // that the socket was closed, and a peer that never reads cannot hold the connection open for ever.
+    for (const reject of this.pendingWriters) reject(OSError.fromErrno(E.EBADF!, { syscall: "send" }));
+    this.pendingWriters.clear();
     this.socket.once("finish", () => this.destroy());
     this.socket.once("error", () => this.destroy());
+    setTimeout(() => this.destroy(), CLOSE_LINGER_MS).unref();
+    // A closed socket's draining never keeps the process alive, as the kernel's own buffer would not.
+    this.socket.unref();
     this.socket.end();
   }
 

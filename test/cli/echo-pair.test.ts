@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { test } from "node:test";
-import { createConnection, SHUT_WR } from "../../src/index.js";
+import { createConnection, SHUT_WR, SO_RCVBUF, SOL_SOCKET, Socket } from "../../src/index.js";
+import { readTcpSockets } from "../../src/kernel/proc-net-tcp.js";
 import { runClient, start, startServer } from "../helpers/cli.js";
 import { waitFor, within } from "../helpers/wait.js";
 
@@ -146,6 +147,38 @@ test("in a terminal the client prompts, echoes what is typed, and prints each re
     assert.equal(screen, `请输入内容: 你好\n${PREFIX}你好\n请输入内容: exit\nBye~~~\n`);
   } finally {
     run.child.kill();
+    server.child.kill();
+  }
+});
+
+
+test("SIGTERM with a client that stopped reading mid-reply: closed after --grace, exit 0", async () => {
+  const server = await startServer(["--grace", "0.5"]);
+  const stuck = new Socket();
+  // A small receive buffer, so the server's replies back up soon after the client stops reading.
+  stuck.setsockopt(SOL_SOCKET, SO_RCVBUF, 4096);
+  await stuck.connect(["127.0.0.1", server.port]);
+  const [, cport] = stuck.getsockname() as [string, number];
+  // Far more than the buffers hold; the client never reads the echo, so the server's send stalls, and then this one.
+  const sending = stuck.sendall(Buffer.alloc(8 * 1024 * 1024, 0x61)).catch(() => undefined);
+  try {
+    let stalledSince = 0;
+    await waitFor("the server's reply to stall", () => {
+      const serverSide = readTcpSockets().find((e) => e.localPort === server.port && e.remotePort === cport);
+      if (!serverSide || serverSide.txQueue === 0) {
+        stalledSince = 0;
+        return undefined;
+      }
+      stalledSince ||= performance.now();
+      return performance.now() - stalledSince > 300 ? true : undefined;
+    }, 15000, 50);
+    server.child.kill("SIGTERM");
+    assert.equal(await within(10000, "the server to exit", server.exit), 0);
+    assert.match(server.stdout(), /1 client\(s\) did not finish within 0\.5 s: closing their connections/);
+    stuck.close();
+    await within(5000, "the client's send to give up", sending);
+  } finally {
+    stuck.close();
     server.child.kill();
   }
 });

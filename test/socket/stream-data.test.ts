@@ -121,3 +121,15 @@ test("the receiving side buffers at most about 64 KiB in user space while the ap
     p.close();
   }
 });
+
+test("close() while a sendall waits for a reader that never reads: the sendall rejects with EBADF at once", async () => {
+  const p = await tcpPair();
+  try {
+    const sending = p.client.sendall(Buffer.alloc(32 * 1024 * 1024));
+    assert.ok(await stillPending(sending, 100), "the kernel's buffers are full");
+    p.client.close();
+    await assert.rejects(within(1000, "the rejection", sending), { name: "OSError", errno: 9 });
+  } finally {
+    p.close();
+  }
+});
