@@ -445,21 +445,11 @@ export class Socket {
   /** The tokio loop: try the call; on EAGAIN wait for readiness (within the timeout) and try again. */
   private async io(interest: Interest, syscall: string, dontWait: boolean, attempt: (fd: number) => number): Promise<number> {
     const deadline = deadlineFor(this._timeout);
-    let yielded = false;
     for (;;) {
       const r = attempt(this.openFd(syscall));
       if (r >= 0) return r;
       if (r === -EINTR) continue;
       if (r !== -EAGAIN || dontWait || this._timeout === 0) throw errorFromResult(r, syscall);
-      if (!yielded) {
-        // Let the event loop turn once and try again before parking in the reactor: on a busy server the next
-        // connection or datagram has often arrived by then, and taking it here saves a round trip through the
-        // reactor's thread. An idle loop turns at once, so this costs one system call.
-        yielded = true;
-        await new Promise((r) => setImmediate(r));
-        continue;
-      }
-      yielded = false;
       if (!(await this.waitReady(interest, deadline))) throw timedOut(syscall);
     }
   }
