@@ -205,7 +205,7 @@ export class ByteStream {
     this.socket.once("finish", () => this.destroy());
     this.socket.once("error", () => this.destroy());
     setTimeout(() => this.destroy(), CLOSE_LINGER_MS).unref();
-    // A closed socket's draining never keeps the process alive, as the kernel's own buffer would not.
+    // The handle no longer holds the process open; its pending writes still do, for at most CLOSE_LINGER_MS.
     this.socket.unref();
     this.socket.end();
   }
