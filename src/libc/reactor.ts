@@ -200,11 +200,6 @@ export class Reactor {
     return registration;
   }
 
-  /** How many waits are pending right now (for tests and diagnostics). */
-  get pendingWaits(): number {
-    return this.waiting;
-  }
-
   /** @internal */
   ctl(op: number, fd: number, interest: number, token: number, oneShot = true): boolean {
     const ev = this.event;

@@ -76,11 +76,6 @@ export class ByteStream {
     });
   }
 
-  /** Bytes waiting in the queue. */
-  get available(): number {
-    return this.queued;
-  }
-
   /** Bytes handed to libuv but not yet to the kernel. */
   get pendingWrite(): number {
     return this.socket.writableLength;

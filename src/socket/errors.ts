@@ -3,10 +3,9 @@
 
 import { errno as E, errnoName, strerror } from "../libc/errno.js";
 
-/** Where an error happened, Go-style: the call and the addresses involved. Shown only in `detail`. */
+/** Where an error happened: the system call, kept as `syscall` beside Python's message. */
 export interface ErrorContext {
   syscall?: string;
-  address?: unknown;
 }
 
 /**

@@ -17,6 +17,7 @@ import {
   GaiError,
   getaddrinfo,
   InterruptedError,
+  MSG_DONTWAIT,
   OSError,
   SHUT_WR,
   SO_LINGER,
@@ -56,7 +57,7 @@ test("ConnectionRefusedError carries errno, code, strerror and Python's message"
 test("a peer that resets surfaces as ConnectionResetError on recv, never as a crash", async () => {
   const p = await tcpPair();
   try {
-    await p.server.recv(1, 0x40).catch(() => undefined); // start the stream
+    await p.server.recv(1, MSG_DONTWAIT).catch(() => undefined); // start the stream
     const linger = Buffer.alloc(8);
     linger.writeInt32LE(1, 0); // l_onoff = 1, l_linger = 0: close sends RST
     p.client.setsockopt(SOL_SOCKET, SO_LINGER, linger);
