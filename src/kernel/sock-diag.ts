@@ -2,6 +2,7 @@
 // for a listener, its accept queue's length and maximum; for every socket, its state — so the SYN-RECV requests
 // of a listener can be counted. Message building and parsing are pure; query() does the one netlink exchange.
 
+import { checkResult } from "../libc/errors.js";
 import { AF_INET, AF_INET6, AF_NETLINK, SOCK_CLOEXEC, SOCK_DGRAM } from "../libc/constants.js";
 import { formatIPv4, formatIPv6 } from "../libc/inet.js";
 import { loadSyscalls, sys } from "../libc/syscalls.js";
@@ -106,21 +107,21 @@ export function querySockets(): DiagSocket[] {
   const out: DiagSocket[] = [];
   for (const family of [AF_INET, AF_INET6]) {
     const fd = sys.socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-    if (fd < 0) throw new Error(`sock_diag: socket(AF_NETLINK) failed with errno ${-fd}`);
+    checkResult(fd, "socket(AF_NETLINK)");
     try {
       const req = buildDumpRequest(family);
       const kernel = Buffer.alloc(12);
       kernel.writeUInt16LE(AF_NETLINK, 0);
       const sent = sys.sendto(fd, req, req.length, 0, kernel, kernel.length);
-      if (sent < 0) throw new Error(`sock_diag: sendto failed with errno ${-sent}`);
+      checkResult(sent, "sendto(sock_diag)");
       const buf = Buffer.alloc(256 * 1024);
       for (;;) {
         // A blocking read: the kernel has the whole dump ready, chunk after chunk.
         const n = sys.recv(fd, buf, buf.length, 0);
-        if (n < 0) throw new Error(`sock_diag: recv failed with errno ${-n}`);
+        checkResult(n, "recv(sock_diag)");
         const chunk = parseDiagReply(buf.subarray(0, n));
         out.push(...chunk.sockets);
-        if (chunk.error < 0) throw new Error(`sock_diag: the kernel answered errno ${-chunk.error}`);
+        checkResult(chunk.error, "sock_diag");
         if (chunk.done || n === 0) break;
       }
     } finally {

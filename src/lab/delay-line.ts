@@ -5,10 +5,9 @@
 // Needs root. The namespaces are removed by close(), and at exit if an experiment fails on the way.
 
 import { spawnSync } from "node:child_process";
-import { EPOLLIN } from "../libc/constants.js";
-import { errno as E } from "../libc/errno.js";
+import { E } from "../libc/errno.js";
 import { closeFd, openNamespace, openTun, withNamespace } from "../libc/netns.js";
-import { Reactor, type Registration } from "../libc/reactor.js";
+import { READABLE, registrationFor, type Registration } from "../libc/poller.js";
 import { loadSyscalls, sys } from "../libc/syscalls.js";
 import { MissingPrivilegeError } from "./result.js";
 
@@ -154,14 +153,14 @@ export class DelayLine {
   }
 
   private forward(from: "client" | "server", src: number, dst: number): void {
-    const registration = Reactor.get().register(src);
+    const registration = registrationFor(src);
     this.loops.push(registration);
     const buf = Buffer.alloc(65536);
     const pump = async () => {
       while (!this.closed) {
         const n = sys.read(src, buf, buf.length);
-        if (n === -E.EAGAIN!) {
-          await registration.wait(EPOLLIN, null);
+        if (n === -E.EAGAIN) {
+          await registration.wait(READABLE, null);
           continue;
         }
         if (n < 0) return;

@@ -56,23 +56,19 @@ export const MSG_DONTWAIT = 0x40;
 export const MSG_WAITALL = 0x100;
 export const MSG_NOSIGNAL = 0x4000;
 
-export const EPOLLIN = 0x1;
-export const EPOLLOUT = 0x4;
-export const EPOLLERR = 0x8;
-export const EPOLLHUP = 0x10;
-export const EPOLLRDHUP = 0x2000;
-export const EPOLLONESHOT = 1 << 30;
-export const EPOLL_CTL_ADD = 1;
-export const EPOLL_CTL_DEL = 2;
-export const EPOLL_CTL_MOD = 3;
-export const EPOLL_CLOEXEC = 0o2000000;
-export const EFD_CLOEXEC = 0o2000000;
-export const EFD_NONBLOCK = 0o4000;
+export const MSG_CTRUNC = 0x8;
+export const MSG_EOR = 0x80;
+export const MSG_CMSG_CLOEXEC = 0x40000000;
+export const SCM_RIGHTS = 1;
+export const SCM_CREDENTIALS = 2;
 
 export const F_GETFL = 3;
 export const F_SETFL = 4;
 export const F_DUPFD_CLOEXEC = 1030;
 export const O_NONBLOCK = 0o4000;
+export const SEEK_SET = 0;
+export const S_IFMT = 0o170000;
+export const S_IFREG = 0o100000;
 
 export const AI_PASSIVE = 0x1;
 export const AI_CANONNAME = 0x2;

@@ -1,9 +1,14 @@
-// The socket system calls, bound through koffi. Each returns its result, or -errno on failure, so the hot paths
-// (accept, recv, send on EAGAIN) allocate no exception. Tests replace entries of `sys` to reach error paths
-// (EMFILE, ECONNABORTED, EINTR) that a healthy kernel rarely produces; `replaceSyscall` puts them back.
+// The one table of every libc and libuv function socketkit calls, bound through koffi. Each system call returns
+// its result, or -errno on failure, so the hot paths (recv, send, accept on EAGAIN) allocate no exception.
+// Tests replace entries of `sys` to reach error paths (EMFILE, ECONNABORTED, EINTR) that a healthy kernel rarely
+// produces; `replaceSyscall` puts them back. Nothing else in socketkit declares a C prototype.
 
 import { F_DUPFD_CLOEXEC, F_GETFL, F_SETFL, O_NONBLOCK } from "./constants.js";
-import { lastErrno, libc } from "./koffi.js";
+import { koffi, lastErrno, libc, nodeBinary } from "./koffi.js";
+import { defineMessageTypes, type MessageHeader } from "./msghdr.js";
+
+/** A native pointer as a plain number (user-space addresses fit in 53 bits). */
+export type Address = number;
 
 export interface Syscalls {
   socket(domain: number, type: number, protocol: number): number;
@@ -19,17 +24,44 @@ export interface Syscalls {
   shutdown(fd: number, how: number): number;
   close(fd: number): number;
   dup(fd: number): number;
-  /** Sets O_NONBLOCK, which socketkit keeps on every fd it waits on. */
-  setNonblocking(fd: number): number;
+  /** The fd's file status flags (F_GETFL). */
+  getFlags(fd: number): number;
+  /** Sets or clears O_NONBLOCK on the open file description. */
+  setNonblocking(fd: number, on: boolean): number;
   recv(fd: number, buf: Uint8Array, len: number, flags: number): number;
   recvfrom(fd: number, buf: Uint8Array, len: number, flags: number, addr: Buffer, addrlen: Buffer): number;
   send(fd: number, buf: Uint8Array, len: number, flags: number): number;
   sendto(fd: number, buf: Uint8Array, len: number, flags: number, addr: Buffer, addrlen: number): number;
+  sendmsg(fd: number, msg: MessageHeader, flags: number): number;
+  /** recvmsg(2); koffi writes msg_namelen, msg_controllen and msg_flags back into `msg`. */
+  recvmsg(fd: number, msg: MessageHeader, flags: number): number;
+  /** sendfile(2) from `offset` (advanced in place, as an 8-byte off_t). */
+  sendfile(outFd: number, inFd: number, offset: Buffer, count: number): number;
+  lseek(fd: number, offset: number, whence: number): number;
+  fstatMode(fd: number): number;
   read(fd: number, buf: Uint8Array, len: number): number;
   write(fd: number, buf: Uint8Array, len: number): number;
+  pread(fd: number, buf: Uint8Array, len: number, offset: number): number;
+  open(path: string, flags: number): number;
+  setns(fd: number, nstype: number): number;
+  /** ioctl with a pointer argument. */
+  ioctl(fd: number, request: number, arg: Buffer): number;
+  strerror(code: number): string;
+  malloc(size: number): Address;
+  free(ptr: Address): void;
+  // libuv, from the node binary: the loop Node itself runs.
+  uvDefaultLoop(): Address;
+  uvHandleSize(type: number): number;
+  uvPollInitSocket(loop: Address, handle: Address, fd: number): number;
+  uvPollStart(handle: Address, events: number, callback: unknown): number;
+  uvPollStop(handle: Address): number;
+  uvClose(handle: Address, callback: unknown): void;
+  uvRef(handle: Address): void;
+  uvUnref(handle: Address): void;
+  uvStrerror(code: number): string;
 }
 
-/** The live table the socket layer calls through; filled by `loadSyscalls()`. */
+/** The live table every layer calls through; filled by `loadSyscalls()`. */
 export const sys = {} as Syscalls;
 let loaded = false;
 
@@ -40,42 +72,93 @@ function checked<A extends unknown[]>(fn: (...args: A) => number): (...args: A) 
   };
 }
 
-/** Binds libc's socket calls into `sys` (once). Throws UnsupportedPlatformError off Linux. */
+type Fn = (...args: never[]) => unknown;
+const cast = <T>(fn: Fn): T => fn as unknown as T;
+
+type LibuvCalls = Extract<keyof Syscalls, `uv${string}`>;
+
+function bindLibc(): Omit<Syscalls, LibuvCalls> {
+  const c = libc();
+  const k = koffi();
+  const fcntl = c.func("int fcntl(int fd, int cmd, ...)") as (fd: number, cmd: number, t: string, v: number) => number;
+  const ioctl = c.func("int ioctl(int, unsigned long, ...)") as (fd: number, req: number, t: string, v: Buffer) => number;
+  const statMode = c.func("int fstat(int, _Out_ uint8_t *buf)") as (fd: number, buf: Buffer) => number;
+  const { msghdrPointer } = defineMessageTypes(k);
+  const statBuf = Buffer.alloc(256);
+  return {
+    socket: checked(cast(c.func("int socket(int, int, int)"))),
+    socketpair: checked(cast(c.func("int socketpair(int, int, int, void *)"))),
+    bind: checked(cast(c.func("int bind(int, const void *, uint32_t)"))),
+    listen: checked(cast(c.func("int listen(int, int)"))),
+    accept4: checked(cast(c.func("int accept4(int, void *, void *, int)"))),
+    connect: checked(cast(c.func("int connect(int, const void *, uint32_t)"))),
+    getsockname: checked(cast(c.func("int getsockname(int, void *, void *)"))),
+    getpeername: checked(cast(c.func("int getpeername(int, void *, void *)"))),
+    setsockopt: checked(cast(c.func("int setsockopt(int, int, int, const void *, uint32_t)"))),
+    getsockopt: checked(cast(c.func("int getsockopt(int, int, int, void *, void *)"))),
+    shutdown: checked(cast(c.func("int shutdown(int, int)"))),
+    close: checked(cast(c.func("int close(int)"))),
+    dup: checked((fd: number) => fcntl(fd, F_DUPFD_CLOEXEC, "int", 0)),
+    getFlags: checked((fd: number) => fcntl(fd, F_GETFL, "int", 0)),
+    setNonblocking: checked((fd: number, on: boolean) => {
+      const flags = fcntl(fd, F_GETFL, "int", 0);
+      if (flags < 0) return flags;
+      const wanted = on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK;
+      return wanted === flags ? 0 : fcntl(fd, F_SETFL, "int", wanted);
+    }),
+    recv: checked(cast(c.func("long recv(int, void *, unsigned long, int)"))),
+    recvfrom: checked(cast(c.func("long recvfrom(int, void *, unsigned long, int, void *, void *)"))),
+    send: checked(cast(c.func("long send(int, const void *, unsigned long, int)"))),
+    sendto: checked(cast(c.func("long sendto(int, const void *, unsigned long, int, const void *, uint32_t)"))),
+    sendmsg: checked(cast(c.func("sendmsg", "long", ["int", msghdrPointer(false), "int"]))),
+    recvmsg: checked(cast(c.func("recvmsg", "long", ["int", msghdrPointer(true), "int"]))),
+    sendfile: checked(cast(c.func("long sendfile(int, int, _Inout_ int64_t *offset, unsigned long)"))),
+    lseek: checked(cast(c.func("int64_t lseek(int, int64_t, int)"))),
+    // st_mode sits at offset 24 of struct stat on x86-64 and 16 on arm64.
+    fstatMode: checked((fd: number) => {
+      const r = statMode(fd, statBuf);
+      return r < 0 ? r : statBuf.readUInt32LE(process.arch === "x64" ? 24 : 16);
+    }),
+    read: checked(cast(c.func("long read(int, void *, unsigned long)"))),
+    write: checked(cast(c.func("long write(int, const void *, unsigned long)"))),
+    pread: checked(cast(c.func("long pread(int, void *, unsigned long, int64_t)"))),
+    open: checked(cast(c.func("int open(const char *, int)"))),
+    setns: checked(cast(c.func("int setns(int, int)"))),
+    ioctl: checked((fd: number, request: number, arg: Buffer) => ioctl(fd, request, "void *", arg)),
+    strerror: cast(c.func("const char *strerror(int)")),
+    malloc: cast(c.func("uintptr_t malloc(size_t)")),
+    free: cast(c.func("void free(uintptr_t)")),
+  };
+}
+
+function bindLibuv(): Pick<Syscalls, LibuvCalls> {
+  const n = nodeBinary();
+  const k = koffi();
+  // The callback types must exist before prototypes name them; src/libc/poller.ts registers the callbacks.
+  k.proto("void socketkit_uv_poll_cb(uintptr_t handle, int status, int events)");
+  k.proto("void socketkit_uv_close_cb(uintptr_t handle)");
+  return {
+    uvDefaultLoop: cast(n.func("uintptr_t uv_default_loop(void)")),
+    uvHandleSize: cast(n.func("size_t uv_handle_size(int)")),
+    uvPollInitSocket: cast(n.func("int uv_poll_init_socket(uintptr_t loop, uintptr_t handle, int fd)")),
+    uvPollStart: cast(n.func("int uv_poll_start(uintptr_t handle, int events, socketkit_uv_poll_cb *cb)")),
+    uvPollStop: cast(n.func("int uv_poll_stop(uintptr_t handle)")),
+    uvClose: cast(n.func("void uv_close(uintptr_t handle, socketkit_uv_close_cb *cb)")),
+    uvRef: cast(n.func("void uv_ref(uintptr_t handle)")),
+    uvUnref: cast(n.func("void uv_unref(uintptr_t handle)")),
+    uvStrerror: cast(n.func("const char *uv_strerror(int)")),
+  };
+}
+
+/** Binds every call into `sys` (once). Throws UnsupportedPlatformError off Linux. */
 export function loadSyscalls(): Syscalls {
   if (loaded) return sys;
-  const c = libc();
-  const fcntl = c.func("int fcntl(int fd, int cmd, ...)");
-  const table: Syscalls = {
-    socket: checked(c.func("int socket(int, int, int)")),
-    socketpair: checked(c.func("int socketpair(int, int, int, void *)")),
-    bind: checked(c.func("int bind(int, const void *, uint32_t)")),
-    listen: checked(c.func("int listen(int, int)")),
-    accept4: checked(c.func("int accept4(int, void *, void *, int)")),
-    connect: checked(c.func("int connect(int, const void *, uint32_t)")),
-    getsockname: checked(c.func("int getsockname(int, void *, void *)")),
-    getpeername: checked(c.func("int getpeername(int, void *, void *)")),
-    setsockopt: checked(c.func("int setsockopt(int, int, int, const void *, uint32_t)")),
-    getsockopt: checked(c.func("int getsockopt(int, int, int, void *, void *)")),
-    shutdown: checked(c.func("int shutdown(int, int)")),
-    close: checked(c.func("int close(int)")),
-    dup: checked((fd: number) => fcntl(fd, F_DUPFD_CLOEXEC, "int", 0) as number),
-    setNonblocking: checked((fd: number) => {
-      const flags = fcntl(fd, F_GETFL, "int", 0) as number;
-      return flags < 0 ? flags : (fcntl(fd, F_SETFL, "int", flags | O_NONBLOCK) as number);
-    }),
-    recv: checked(c.func("long recv(int, void *, unsigned long, int)")),
-    recvfrom: checked(c.func("long recvfrom(int, void *, unsigned long, int, void *, void *)")),
-    send: checked(c.func("long send(int, const void *, unsigned long, int)")),
-    sendto: checked(c.func("long sendto(int, const void *, unsigned long, int, const void *, uint32_t)")),
-    read: checked(c.func("long read(int, void *, unsigned long)")),
-    write: checked(c.func("long write(int, const void *, unsigned long)")),
-  };
-  Object.assign(sys, table);
+  Object.assign(sys, bindLibc(), bindLibuv());
   loaded = true;
   return sys;
 }
 
-/** Swaps one system call for a test; returns a function that restores the real one. */
+/** Swaps one call for a test; returns a function that restores the real one. */
 export function replaceSyscall<K extends keyof Syscalls>(name: K, impl: Syscalls[K]): () => void {
   loadSyscalls();
   const original = sys[name];

@@ -36,6 +36,8 @@ function checkInet(family: number, address: AddressInput, argument: string): Ine
   }
   const [host, port, flowinfo = 0, scopeId = 0] = address as [unknown, unknown, unknown?, unknown?];
   if (typeof host !== "string") throw new TypeError(`${argument}: host must be a string, got ${typeof host}`);
+  // C strings end at a NUL: "127.0.0.1\0.allowed.example" would reach 127.0.0.1 past an allow-list check.
+  if (host.includes("\0")) throw new TypeError(`${argument}: host name must not contain null character`);
   if (typeof port !== "number" || !Number.isInteger(port)) {
     throw new TypeError(`${argument}: port must be an integer, got ${String(port)}`);
   }

@@ -1,45 +1,57 @@
-// The Socket class: Python's socket.socket over a real, always non-blocking kernel socket.
-// Control calls go straight to libc; waits go through the reactor (accept, connect, datagrams) or, for the bytes
-// of a connected stream, through a libuv stream (byte-stream.ts). Python's timeout picks how long each call waits.
+// The Socket class: Python's socket.socket over a real kernel socket, and the one owner of its data path.
+// Control calls go straight to libc. Every accept, connect, recv and send is a non-blocking syscall on the
+// socket's own fd; on EAGAIN it waits for readiness on Node's event loop (src/libc/poller.ts) and tries again.
+// The kernel is the only buffer: what a call returns or reports as sent is exactly what the kernel handed over
+// or took, so a timed-out call leaves nothing in flight and a detached or passed fd finds every unread byte.
 
 import { inspect } from "node:util";
 import * as C from "../libc/constants.js";
-import { errno as E } from "../libc/errno.js";
-import { Reactor, type Interest, type Registration } from "../libc/reactor.js";
+import { E } from "../libc/errno.js";
+import { READABLE, registrationFor, WRITABLE, type Interest, type Registration } from "../libc/poller.js";
 import { SOCKADDR_STORAGE_SIZE } from "../libc/sockaddr.js";
 import type { TcpInfo } from "../libc/tcp-info.js";
 import { loadSyscalls, sys } from "../libc/syscalls.js";
 import { fromSockaddr, isUnbound, toSockaddr, toSockaddrSync, type Address, type AddressInput } from "./address.js";
-import { ByteStream } from "./byte-stream.js";
-import { badFileDescriptor, errorFromResult, OSError, timedOut, TimeoutError } from "./errors.js";
-import { repr } from "./repr.js";
 import { checkBytes, checkInt } from "./arguments.js";
+import { badFileDescriptor, checkResult, errorFromResult, OSError, timedOut } from "./errors.js";
+import { receiveMessage, sendMessage, type AncillaryItem, type ReceivedMessage } from "./messages.js";
+import { repr } from "./repr.js";
+import { transmitFile, type SendfileSource } from "./sendfile.js";
 import { getOption, setOption, tcpInfoOf } from "./sockopt.js";
-import { streamRecv, streamSend } from "./stream-io.js";
 import { checkTimeout, deadlineFor, getdefaulttimeout } from "./timeout.js";
 
-const EAGAIN = E.EAGAIN!;
-const EINTR = E.EINTR!;
-const EINPROGRESS = E.EINPROGRESS!;
-const ECONNABORTED = E.ECONNABORTED!;
-const ENOTCONN = E.ENOTCONN!;
 const TYPE_FLAGS = C.SOCK_NONBLOCK | C.SOCK_CLOEXEC;
-/** The most one send() hands over; sendall() has no such limit. */
-const SEND_CHUNK = 256 * 1024;
+const KINDS = new Set([C.SOCK_STREAM, C.SOCK_DGRAM, C.SOCK_SEQPACKET]);
+/** Every syscall here is non-blocking on its own, whatever O_NONBLOCK says (a detached fd may share it). */
+const NOWAIT = C.MSG_DONTWAIT | C.MSG_NOSIGNAL;
+/** One shared receive area: each call reads into it and copies out exactly what arrived before anything awaits. */
+let scratch = Buffer.allocUnsafe(256 * 1024);
+const EMPTY = Buffer.alloc(0);
+/** How often an AF_UNIX connect retries while the listener's backlog is full (the kernel gives EAGAIN, no wakeup). */
+const UNIX_CONNECT_RETRY_MS = 10;
 
 /** True while Socket.adopt() constructs: the fd is known to be a non-blocking socket of the given kind. */
 let adopting = false;
 
-// Scratch space for the synchronous address calls: each is filled and decoded before anything else runs.
+// Scratch space for address calls; each is filled and decoded inside one synchronous step.
 const addrScratch = Buffer.alloc(SOCKADDR_STORAGE_SIZE);
 const lenScratch = Buffer.alloc(4);
-const optScratch = Buffer.alloc(1024);
 
-function fetchAddress(call: (fd: number, addr: Buffer, len: Buffer) => number, fd: number, name: string): Address {
+/** A result that is a failure: the negative errno a libc call returned. */
+const failed = (r: unknown): r is number => typeof r === "number" && r < 0;
+
+function fetchAddress(call: (fd: number, addr: Buffer, len: Buffer) => number, fd: number): Address | number {
   lenScratch.writeUInt32LE(SOCKADDR_STORAGE_SIZE, 0);
   const r = call(fd, addrScratch, lenScratch);
-  if (r < 0) throw errorFromResult(r, name);
-  return fromSockaddr(addrScratch, lenScratch.readUInt32LE(0));
+  return r < 0 ? r : fromSockaddr(addrScratch, lenScratch.readUInt32LE(0));
+}
+
+/** Copies `n` received bytes out of the scratch area; MSG_TRUNC may report more than arrived (zero-filled). */
+function takeScratch(n: number, copied: number): Buffer {
+  const out = Buffer.allocUnsafe(n);
+  scratch.copy(out, 0, 0, Math.min(n, copied));
+  if (n > copied) out.fill(0, copied);
+  return out;
 }
 
 /**
@@ -48,6 +60,7 @@ function fetchAddress(call: (fd: number, addr: Buffer, len: Buffer) => number, f
  * Calls that never wait are synchronous (bind, listen, setsockopt, close, …); calls that may wait return
  * promises (accept, connect, recv, send, …) and honour the socket's timeout: null waits as long as it takes,
  * 0 rejects with BlockingIOError instead of waiting, a positive number of seconds rejects with TimeoutError.
+ * A call that times out has transferred nothing more than it reported.
  *
  * @throws OSError (or the subclass Python would raise) when the kernel refuses a call; TypeError or RangeError
  *   naming the argument for a wrong argument; UnsupportedPlatformError off Linux.
@@ -64,9 +77,6 @@ export class Socket {
   readonly proto: number;
   private _timeout: number | null;
   private registration: Registration | null = null;
-  private stream: ByteStream | null = null;
-  /** Set when the kernel already told us the socket is connected (accept, connect), saving a getpeername. */
-  private connected = false;
 
   /**
    * Creates a socket, or wraps the socket `fileno` (whose family, type and proto are read from the kernel
@@ -76,13 +86,11 @@ export class Socket {
     loadSyscalls();
     if (fileno !== undefined) {
       checkInt(fileno, "fileno", 0, 0x7fffffff);
-      family ??= this.kernelOption(fileno, C.SO_DOMAIN);
-      type ??= this.kernelOption(fileno, C.SO_TYPE);
-      proto ??= this.kernelOption(fileno, C.SO_PROTOCOL);
-      if (!adopting) {
-        const r = sys.setNonblocking(fileno);
-        if (r < 0) throw errorFromResult(r, "fcntl");
-      }
+      family ??= kernelOption(fileno, C.SO_DOMAIN);
+      type ??= kernelOption(fileno, C.SO_TYPE);
+      proto ??= kernelOption(fileno, C.SO_PROTOCOL);
+      // accept4 and connect have no per-call flag: the fd itself must not block the event loop.
+      if (!adopting) checkResult(sys.setNonblocking(fileno, true), "fcntl");
     }
     family ??= C.AF_INET;
     type ??= C.SOCK_STREAM;
@@ -94,13 +102,8 @@ export class Socket {
       throw new RangeError(`family must be AF_INET, AF_INET6 or AF_UNIX, got ${family}`);
     }
     const kind = type & ~TYPE_FLAGS;
-    if (kind !== C.SOCK_STREAM && kind !== C.SOCK_DGRAM) {
-      throw new RangeError(`type must be SOCK_STREAM or SOCK_DGRAM, got ${type}`);
-    }
-    if (fileno === undefined) {
-      fileno = sys.socket(family, kind | C.SOCK_NONBLOCK | C.SOCK_CLOEXEC, proto);
-      if (fileno < 0) throw errorFromResult(fileno, "socket");
-    }
+    if (!KINDS.has(kind)) throw new RangeError(`type must be SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET, got ${type}`);
+    if (fileno === undefined) fileno = checkResult(sys.socket(family, kind | TYPE_FLAGS, proto), "socket");
     this._fd = fileno;
     this.family = family;
     this.type = kind;
@@ -136,36 +139,35 @@ export class Socket {
 
   bind(address: AddressInput): void {
     const sockaddr = toSockaddrSync(this.family, address);
-    this.check(sys.bind(this.openFd("bind"), sockaddr, sockaddr.length), "bind");
+    checkResult(sys.bind(this.openFd("bind"), sockaddr, sockaddr.length), "bind");
   }
 
   /** Starts accepting connections; the kernel queues up to `backlog` + 1 completed ones (default min(SOMAXCONN, 128)). */
   listen(backlog: number = Math.min(C.SOMAXCONN, 128)): void {
     checkInt(backlog, "backlog", -0x80000000, 0x7fffffff);
-    this.check(sys.listen(this.openFd("listen"), Math.max(0, backlog)), "listen");
-    // accept() will wait through the reactor: start its thread now rather than when the first client arrives.
-    Reactor.get().warmUp();
+    checkResult(sys.listen(this.openFd("listen"), Math.max(0, backlog)), "listen");
   }
 
   /** Waits for a connection the kernel completed and takes it off the accept queue. */
-  async accept(): Promise<[Socket, Address]> {
-    const newFd = await this.io(C.EPOLLIN, "accept", false, (fd) => {
+  accept(): Promise<[Socket, Address]> {
+    return this.io(READABLE, "accept", 0, (fd) => {
       for (;;) {
         lenScratch.writeUInt32LE(SOCKADDR_STORAGE_SIZE, 0);
-        const r = sys.accept4(fd, addrScratch, lenScratch, C.SOCK_NONBLOCK | C.SOCK_CLOEXEC);
+        const r = sys.accept4(fd, addrScratch, lenScratch, TYPE_FLAGS);
         // A connection reset while it sat in the queue is not this listener's failure: take the next one.
-        if (r !== -ECONNABORTED) return r;
+        if (r === -E.ECONNABORTED) continue;
+        if (r < 0) return r;
+        // Decoded here, before any await, so that two listeners accepting at once keep their own addresses.
+        const address = fromSockaddr(addrScratch, lenScratch.readUInt32LE(0));
+        // As Python: the new socket takes the default timeout, never the listener's.
+        return [Socket.adopt(this.family, this.type, this.proto, r, getdefaulttimeout()), address] as [Socket, Address];
       }
     });
-    const address = fromSockaddr(addrScratch, lenScratch.readUInt32LE(0));
-    const conn = Socket.adopt(this.family, this.type, this.proto, newFd);
-    conn.connected = true;
-    return [conn, address];
   }
 
   /** Connects to `address`; a stream socket waits for the handshake, within the socket's timeout. */
   async connect(address: AddressInput): Promise<void> {
-    const err = await this.connectErrno(address, true);
+    const err = await this.handshake(address, true);
     if (err !== 0) throw OSError.fromErrno(err, { syscall: "connect" });
   }
 
@@ -174,100 +176,131 @@ export class Socket {
    * ran out. Address errors (TypeError, gaierror) still reject.
    */
   connectEx(address: AddressInput): Promise<number> {
-    return this.connectErrno(address, false);
-  }
-
-  private async connectErrno(address: AddressInput, raiseTimeout: boolean): Promise<number> {
-    const err = await this.handshake(address, raiseTimeout);
-    if (err === 0) this.connected = true;
-    return err;
+    return this.handshake(address, false);
   }
 
   private async handshake(address: AddressInput, raiseTimeout: boolean): Promise<number> {
     const sockaddr = await toSockaddr(this.family, address);
-    const fd = this.openFd("connect");
-    let r = sys.connect(fd, sockaddr, sockaddr.length);
-    if (r === 0) return 0;
-    if (r !== -EINPROGRESS && r !== -EINTR) return -r;
-    if (this._timeout === 0) return EINPROGRESS;
-    const ready = await this.waitReady(C.EPOLLOUT, deadlineFor(this._timeout));
-    if (!ready) {
-      if (raiseTimeout) throw timedOut("connect");
-      return EAGAIN;
+    const deadline = deadlineFor(this._timeout);
+    for (;;) {
+      const r = sys.connect(this.openFd("connect"), sockaddr, sockaddr.length);
+      if (r === 0) return 0;
+      if (r === -E.EINTR) continue;
+      if (r === -E.EAGAIN && this.family === C.AF_UNIX && this._timeout !== 0) {
+        if (deadline !== null && performance.now() >= deadline) return this.gaveUp(raiseTimeout);
+        await new Promise((resolve) => setTimeout(resolve, UNIX_CONNECT_RETRY_MS));
+        continue;
+      }
+      if (r !== -E.EINPROGRESS) return -r;
+      if (this._timeout === 0) return E.EINPROGRESS;
+      if (!(await this.waitReady(WRITABLE, deadline))) return this.gaveUp(raiseTimeout);
+      // The handshake's outcome is in SO_ERROR once the socket turns writable (connect(2), EINPROGRESS).
+      const err = this.getsockopt(C.SOL_SOCKET, C.SO_ERROR);
+      if (err !== 0) return err;
+      // A second connect() moves the socket to "connected" as a blocking connect leaves it, so that a later
+      // connect() fails with EISCONN as Python's does (the first one after an asynchronous success returns 0).
+      sys.connect(this._fd, sockaddr, sockaddr.length);
+      return 0;
     }
-    // The handshake's outcome is in SO_ERROR once the socket turns writable (connect(2), EINPROGRESS).
-    return this.getsockopt(C.SOL_SOCKET, C.SO_ERROR);
+  }
+
+  private gaveUp(raiseTimeout: boolean): number {
+    if (raiseTimeout) throw timedOut("connect");
+    return E.EAGAIN;
   }
 
   /** Resolves with at most `bufsize` bytes as soon as any are there; an empty Buffer means the peer closed. */
   recv(bufsize: number, flags = 0): Promise<Buffer> {
-    // Not an async function: queued bytes on the hot path of every echo loop need no extra promise hops.
     try {
       checkInt(bufsize, "bufsize", 0, 0x7fffffff);
       checkInt(flags, "flags", 0, 0x7fffffff);
-      if (this.type !== C.SOCK_STREAM) return this.recvDatagram(bufsize, flags);
-      const queued = flags === 0 && bufsize > 0 && this._fd >= 0 ? this.stream?.take(bufsize, false) : null;
-      if (queued) return Promise.resolve(queued);
-      const stream = this.connectedStream("recv");
-      return bufsize === 0 ? Promise.resolve(Buffer.alloc(0)) : streamRecv(stream, this._fd, bufsize, flags, this._timeout);
+      // Python returns b'' for recv(0) without a syscall, so a datagram is not consumed.
+      if (bufsize === 0) return Promise.resolve(Buffer.alloc(0));
+      const attempt = (fd: number) => this.receive(fd, bufsize, flags, null);
+      const first = attempt(this.openFd("recv"));
+      if (!failed(first)) return Promise.resolve(first);
+      return this.io(READABLE, "recv", flags, attempt, first);
     } catch (err) {
       return Promise.reject(err);
     }
   }
 
-  private async recvDatagram(bufsize: number, flags: number): Promise<Buffer> {
-    const buf = Buffer.allocUnsafe(bufsize);
-    const n = await this.io(C.EPOLLIN, "recv", (flags & C.MSG_DONTWAIT) !== 0, (fd) => sys.recv(fd, buf, bufsize, flags));
-    return buf.subarray(0, n);
-  }
-
   /** Reads into `buffer` (at most `nbytes`, default its length) and resolves with the count. */
-  async recvInto(buffer: Uint8Array, nbytes = 0, flags = 0): Promise<number> {
-    checkBytes(buffer, "buffer");
-    checkInt(nbytes, "nbytes", 0, buffer.length);
-    const data = await this.recv(nbytes === 0 ? buffer.length : nbytes, flags);
-    buffer.set(data, 0);
-    return data.length;
-  }
-
-  /** Receives a datagram and its sender's address (null for a connected stream). */
-  async recvfrom(bufsize: number, flags = 0): Promise<[Buffer, Address | null]> {
-    checkInt(bufsize, "bufsize", 0, 0x7fffffff);
-    if (this.type === C.SOCK_STREAM) return [await this.recv(bufsize, flags), null];
-    const buf = Buffer.allocUnsafe(bufsize);
-    let addrLen = 0;
-    const from = Buffer.alloc(SOCKADDR_STORAGE_SIZE);
-    const fromLen = Buffer.alloc(4);
-    const n = await this.io(C.EPOLLIN, "recvfrom", (flags & C.MSG_DONTWAIT) !== 0, (fd) => {
-      fromLen.writeUInt32LE(SOCKADDR_STORAGE_SIZE, 0);
-      const r = sys.recvfrom(fd, buf, bufsize, flags, from, fromLen);
-      addrLen = fromLen.readUInt32LE(0);
-      return r;
-    });
-    return [buf.subarray(0, n), addrLen === 0 ? null : fromSockaddr(from, addrLen)];
-  }
-
-  /** Sends some of `data` (at most 256 KiB on a stream) and resolves with how many bytes the kernel took. */
-  async send(data: Uint8Array, flags = 0): Promise<number> {
-    checkBytes(data, "data");
-    checkInt(flags, "flags", 0, 0x7fffffff);
-    if (this.type === C.SOCK_STREAM) {
-      const part = data.length > SEND_CHUNK ? data.subarray(0, SEND_CHUNK) : data;
-      return streamSend(this.connectedStream("send"), this._fd, part, flags, this._timeout);
+  recvInto(buffer: Uint8Array, nbytes = 0, flags = 0): Promise<number> {
+    try {
+      checkBytes(buffer, "buffer");
+      checkInt(nbytes, "nbytes", 0, buffer.length);
+      checkInt(flags, "flags", 0, 0x7fffffff);
+      const len = nbytes === 0 ? buffer.length : nbytes;
+      if (len === 0) return Promise.resolve(0);
+      return this.io(READABLE, "recv_into", flags, (fd) => sys.recv(fd, buffer, len, flags | C.MSG_DONTWAIT));
+    } catch (err) {
+      return Promise.reject(err);
     }
-    return this.io(C.EPOLLOUT, "send", (flags & C.MSG_DONTWAIT) !== 0, (fd) =>
-      sys.send(fd, data, data.length, flags | C.MSG_NOSIGNAL),
-    );
   }
 
-  /** Sends all of `data`; resolves once the kernel has every byte, waiting as its buffers drain. */
+  /** Receives a datagram (or stream bytes) and the sender's address (null where the kernel gives none). */
+  recvfrom(bufsize: number, flags = 0): Promise<[Buffer, Address | null]> {
+    try {
+      checkInt(bufsize, "bufsize", 0, 0x7fffffff);
+      checkInt(flags, "flags", 0, 0x7fffffff);
+      return this.io(READABLE, "recvfrom", flags, (fd) => {
+        const from = { address: null as Address | null };
+        const data = this.receive(fd, bufsize, flags, from);
+        return failed(data) ? data : ([data, from.address] as [Buffer, Address | null]);
+      });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** As recvfrom(), into `buffer` (at most `nbytes`, default its length): resolves with [count, address]. */
+  recvfromInto(buffer: Uint8Array, nbytes = 0, flags = 0): Promise<[number, Address | null]> {
+    try {
+      checkBytes(buffer, "buffer");
+      checkInt(nbytes, "nbytes", 0, buffer.length);
+      checkInt(flags, "flags", 0, 0x7fffffff);
+      const len = nbytes === 0 ? buffer.length : nbytes;
+      return this.io(READABLE, "recvfrom_into", flags, (fd) => {
+        lenScratch.writeUInt32LE(SOCKADDR_STORAGE_SIZE, 0);
+        const n = sys.recvfrom(fd, buffer, len, flags | C.MSG_DONTWAIT, addrScratch, lenScratch);
+        if (n < 0) return n;
+        const addrLen = lenScratch.readUInt32LE(0);
+        return [n, addrLen === 0 ? null : fromSockaddr(addrScratch, addrLen)] as [number, Address | null];
+      });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /**
+   * Sends `data` and resolves with how many bytes the kernel took. Without a timeout it waits until the kernel
+   * has taken all of it (as a blocking send does); with a timeout it returns what one send took once the socket
+   * was writable; with timeout 0 or MSG_DONTWAIT it never waits.
+   */
+  send(data: Uint8Array, flags = 0): Promise<number> {
+    try {
+      checkBytes(data, "data");
+      checkInt(flags, "flags", 0, 0x7fffffff);
+      const fd = this.openFd("send");
+      const first = sys.send(fd, data, data.length, flags | NOWAIT);
+      const whole = this._timeout === null && (flags & C.MSG_DONTWAIT) === 0 && this.type === C.SOCK_STREAM;
+      if (first >= 0 && (first === data.length || !whole)) return Promise.resolve(first);
+      if (whole) return this.sendAll(data, flags, first, "send", true);
+      return this.io(WRITABLE, "send", flags, (fd2) => sys.send(fd2, data, data.length, flags | NOWAIT), first);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** Sends all of `data`; resolves once the kernel has every byte. The timeout bounds the whole call. */
   sendall(data: Uint8Array, flags = 0): Promise<void> {
     try {
       checkBytes(data, "data");
       checkInt(flags, "flags", 0, 0x7fffffff);
-      if (this.type !== C.SOCK_STREAM) return this.send(data, flags).then(() => undefined);
-      if (this.stream !== null && this._timeout === null && flags === 0 && this._fd >= 0) return this.stream.write(data);
-      return streamSend(this.connectedStream("send"), this._fd, data, flags, this._timeout).then(() => undefined);
+      const first = sys.send(this.openFd("sendall"), data, data.length, flags | NOWAIT);
+      if (first === data.length) return Promise.resolve();
+      return this.sendAll(data, flags, first, "sendall", false).then(() => undefined);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -278,9 +311,57 @@ export class Socket {
     checkBytes(data, "data");
     checkInt(flags, "flags", 0, 0x7fffffff);
     const sockaddr = await toSockaddr(this.family, address);
-    return this.io(C.EPOLLOUT, "sendto", (flags & C.MSG_DONTWAIT) !== 0, (fd) =>
-      sys.sendto(fd, data, data.length, flags | C.MSG_NOSIGNAL, sockaddr, sockaddr.length),
-    );
+    return this.io(WRITABLE, "sendto", flags, (fd) => sys.sendto(fd, data, data.length, flags | NOWAIT, sockaddr, sockaddr.length));
+  }
+
+  /**
+   * Python's sendmsg(buffers, ancdata, flags, address): gathers `buffers` into one message with ancillary data
+   * (for example `[SOL_SOCKET, SCM_RIGHTS, fds]`) and resolves with the bytes sent.
+   */
+  async sendmsg(buffers: readonly Uint8Array[], ancdata: readonly AncillaryItem[] = [], flags = 0, address?: AddressInput): Promise<number> {
+    checkInt(flags, "flags", 0, 0x7fffffff);
+    const name = address === undefined ? null : await toSockaddr(this.family, address);
+    return this.io(WRITABLE, "sendmsg", flags, (fd) => sendMessage(fd, buffers, ancdata, flags | NOWAIT, name));
+  }
+
+  /**
+   * Python's recvmsg(bufsize, ancbufsize, flags): resolves with [data, ancdata, msgFlags, address]. Received
+   * descriptors are close-on-exec (MSG_CMSG_CLOEXEC), so a child process gets them only when they are passed on.
+   */
+  recvmsg(bufsize: number, ancbufsize = 0, flags = 0): Promise<ReceivedMessage<Buffer>> {
+    try {
+      checkInt(bufsize, "bufsize", 0, 0x7fffffff);
+      checkInt(ancbufsize, "ancbufsize", 0, 0x7fffffff);
+      checkInt(flags, "flags", 0, 0x7fffffff);
+      return this.io(READABLE, "recvmsg", flags, (fd) => {
+        const len = this.receiveLength(fd, bufsize);
+        if (len < 0) return len;
+        const got = receiveMessage(fd, [scratch.subarray(0, len)], ancbufsize, flags | C.MSG_DONTWAIT | C.MSG_CMSG_CLOEXEC);
+        return failed(got) ? got : ([takeScratch(got[0], len), got[1], got[2], got[3]] as ReceivedMessage<Buffer>);
+      });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** Python's recvmsg_into(buffers, ancbufsize, flags): scatters one message into `buffers`. */
+  recvmsgInto(buffers: readonly Uint8Array[], ancbufsize = 0, flags = 0): Promise<ReceivedMessage<number>> {
+    try {
+      checkInt(ancbufsize, "ancbufsize", 0, 0x7fffffff);
+      checkInt(flags, "flags", 0, 0x7fffffff);
+      return this.io(READABLE, "recvmsg", flags, (fd) => receiveMessage(fd, buffers, ancbufsize, flags | C.MSG_DONTWAIT | C.MSG_CMSG_CLOEXEC));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /**
+   * Python's socket.sendfile(file, offset, count): sends a file's bytes with sendfile(2), falling back to reads
+   * and sends where the kernel cannot; resolves with the bytes sent. `file` is an fd or a FileHandle; an fd's
+   * position ends after the last byte sent, as Python leaves the file object's.
+   */
+  sendfile(file: SendfileSource, offset = 0, count: number | null = null): Promise<number> {
+    return transmitFile(this.sendfileTarget(), file, offset, count);
   }
 
   /**
@@ -289,22 +370,14 @@ export class Socket {
    * server framework's serveForever loop.
    */
   async waitReadable(timeout: number | null = null, signal?: AbortSignal): Promise<boolean> {
-    const limit = checkTimeout(timeout, "timeout");
-    const deadline = deadlineFor(limit);
-    if (this.stream !== null) {
-      // A connected stream's bytes arrive through libuv: readable means a peek would return at once.
-      return this.stream.read(1, true, deadline).then(
-        () => true,
-        (err: unknown) => !(err instanceof TimeoutError),
-      );
-    }
+    const deadline = deadlineFor(checkTimeout(timeout, "timeout"));
     this.openFd("select");
-    return this.waitReady(C.EPOLLIN, deadline, signal);
+    return this.waitReady(READABLE, deadline, signal);
   }
 
-  /** Sets an option: a number is passed as a C int, a Buffer as its bytes. */
-  setsockopt(level: number, option: number, value: number | Uint8Array): void {
-    setOption(this.openFd("setsockopt"), level, option, value);
+  /** Sets an option: a number (or boolean) is passed as a C int, a Buffer as its bytes. */
+  setsockopt(level: number, option: number, value: number | boolean | Uint8Array): void {
+    setOption(this.openFd("setsockopt"), level, option, typeof value === "boolean" ? Number(value) : value);
   }
 
   /** Reads an option: a C int, or with `buflen` the option's raw bytes (at most `buflen`). */
@@ -320,21 +393,23 @@ export class Socket {
   }
 
   getsockname(): Address {
-    return fetchAddress(sys.getsockname, this.openFd("getsockname"), "getsockname");
+    return this.address(sys.getsockname, "getsockname");
   }
 
   getpeername(): Address {
-    return fetchAddress(sys.getpeername, this.openFd("getpeername"), "getpeername");
+    return this.address(sys.getpeername, "getpeername");
   }
 
   /** Shuts down reading (SHUT_RD), writing (SHUT_WR, the peer reads EOF) or both, at once. */
   shutdown(how: number): void {
     checkInt(how, "how", C.SHUT_RD, C.SHUT_RDWR);
-    this.check(sys.shutdown(this.openFd("shutdown"), how), "shutdown");
+    checkResult(sys.shutdown(this.openFd("shutdown"), how), "shutdown");
   }
 
   settimeout(value: number | null): void {
-    this._timeout = checkTimeout(value, "value");
+    const timeout = checkTimeout(value, "value");
+    this.openFd("settimeout");
+    this._timeout = timeout;
   }
 
   gettimeout(): number | null {
@@ -343,6 +418,7 @@ export class Socket {
 
   /** setblocking(true) is settimeout(null); setblocking(false) is settimeout(0). */
   setblocking(flag: boolean): void {
+    this.openFd("setblocking");
     this._timeout = flag ? null : 0;
   }
 
@@ -351,26 +427,28 @@ export class Socket {
   }
 
   /**
-   * Closes the socket; safe to call again. Bytes still queued by an unawaited send are flushed first, as the
-   * kernel would after close(2); waiting calls reject with EBADF.
+   * Closes the socket; safe to call again. Waiting calls reject with EBADF. Unread bytes make the kernel reset
+   * the connection, as close(2) does.
    */
   close(): void {
     const fd = this.release();
     if (fd >= 0) sys.close(fd);
   }
 
-  /** Gives up the fd without closing it and returns it; the Socket is closed afterwards. */
+  /**
+   * Gives up the fd without closing it and returns it; the Socket is closed afterwards. The fd is left in the
+   * mode Python's would be in: blocking when the timeout is null, non-blocking otherwise.
+   */
   detach(): number {
-    return this.release();
+    const fd = this.release();
+    if (fd >= 0) sys.setNonblocking(fd, this._timeout !== null);
+    return fd;
   }
 
   /** A new Socket on a duplicate of the fd, with the same timeout. */
   dup(): Socket {
-    const fd = sys.dup(this.openFd("dup"));
-    if (fd < 0) throw errorFromResult(fd, "dup");
-    const copy = new Socket(this.family, this.type, this.proto, fd);
-    copy._timeout = this._timeout;
-    return copy;
+    const fd = checkResult(sys.dup(this.openFd("dup")), "dup");
+    return Socket.adopt(this.family, this.type, this.proto, fd, this._timeout);
   }
 
   toString(): string {
@@ -396,10 +474,12 @@ export class Socket {
   // --- internals -------------------------------------------------------------------------------------------------
 
   /** A Socket for an fd socketkit made itself (non-blocking already), without the checks a caller's fd needs. */
-  private static adopt(family: number, type: number, proto: number, fd: number): Socket {
+  private static adopt(family: number, type: number, proto: number, fd: number, timeout: number | null): Socket {
     adopting = true;
     try {
-      return new Socket(family, type, proto, fd);
+      const sock = new Socket(family, type, proto, fd);
+      sock._timeout = timeout;
+      return sock;
     } finally {
       adopting = false;
     }
@@ -410,21 +490,16 @@ export class Socket {
     return this._fd;
   }
 
-  private check(result: number, syscall: string): void {
-    if (result < 0) throw errorFromResult(result, syscall);
-  }
-
-  private kernelOption(fd: number, option: number): number {
-    lenScratch.writeUInt32LE(4, 0);
-    this.check(sys.getsockopt(fd, C.SOL_SOCKET, option, optScratch, lenScratch), "getsockopt");
-    return optScratch.readInt32LE(0);
+  private address(call: (fd: number, addr: Buffer, len: Buffer) => number, syscall: string): Address {
+    const address = fetchAddress(call, this.openFd(syscall));
+    if (failed(address)) throw errorFromResult(address, syscall);
+    return address;
   }
 
   private tryAddress(call: (fd: number, addr: Buffer, len: Buffer) => number): Address | undefined {
     if (this._fd < 0) return undefined;
-    lenScratch.writeUInt32LE(SOCKADDR_STORAGE_SIZE, 0);
-    if (call(this._fd, addrScratch, lenScratch) < 0) return undefined;
-    return fromSockaddr(addrScratch, lenScratch.readUInt32LE(0));
+    const address = fetchAddress(call, this._fd);
+    return failed(address) ? undefined : address;
   }
 
   private release(): number {
@@ -433,35 +508,101 @@ export class Socket {
     this._fd = -1;
     this.registration?.close();
     this.registration = null;
-    this.stream?.closeAfterFlush();
     return fd;
   }
 
-  private waitReady(interest: Interest, deadline: number | null, signal?: AbortSignal): Promise<boolean> {
-    this.registration ??= Reactor.get().register(this._fd);
-    return this.registration.wait(interest, deadline, signal);
+  /**
+   * One recv or recvfrom into the scratch area, copied out at its exact size. A datagram larger than the scratch
+   * area is sized first (MSG_PEEK | MSG_TRUNC) so that it is not cut short and no more memory than it needs is taken.
+   */
+  private receive(fd: number, bufsize: number, flags: number, from: { address: Address | null } | null): Buffer | number {
+    const len = this.receiveLength(fd, bufsize);
+    if (len < 0) return len;
+    let n: number;
+    if (from === null) {
+      n = sys.recv(fd, scratch, len, flags | C.MSG_DONTWAIT);
+    } else {
+      lenScratch.writeUInt32LE(SOCKADDR_STORAGE_SIZE, 0);
+      n = sys.recvfrom(fd, scratch, len, flags | C.MSG_DONTWAIT, addrScratch, lenScratch);
+      const addrLen = lenScratch.readUInt32LE(0);
+      if (n >= 0 && addrLen > 0) from.address = fromSockaddr(addrScratch, addrLen);
+    }
+    if (n < 0) return n;
+    return n === 0 ? EMPTY : takeScratch(n, len);
   }
 
-  /** The tokio loop: try the call; on EAGAIN wait for readiness (within the timeout) and try again. */
-  private async io(interest: Interest, syscall: string, dontWait: boolean, attempt: (fd: number) => number): Promise<number> {
+  /**
+   * How many bytes one receive may take into the scratch area: a stream gives what fits, a datagram larger than
+   * the area would be cut short, so the area grows to its size (MSG_PEEK | MSG_TRUNC), never to `bufsize` itself.
+   */
+  private receiveLength(fd: number, bufsize: number): number {
+    if (bufsize <= scratch.length || this.type === C.SOCK_STREAM) return Math.min(bufsize, scratch.length);
+    const size = sys.recv(fd, scratch, 0, C.MSG_PEEK | C.MSG_TRUNC | C.MSG_DONTWAIT);
+    if (size < 0) return size;
+    if (size > scratch.length) scratch = Buffer.allocUnsafe(size);
+    return Math.min(bufsize, size);
+  }
+
+  /**
+   * Sends until the kernel has all of `data` (first attempt's result given), within the socket's timeout for the
+   * whole call. `partialOk`: a blocking send() reports the bytes sent before an error, as the kernel does.
+   */
+  private async sendAll(data: Uint8Array, flags: number, first: number, syscall: string, partialOk: boolean): Promise<number> {
     const deadline = deadlineFor(this._timeout);
+    const dontWait = (flags & C.MSG_DONTWAIT) !== 0 || this._timeout === 0;
+    let sent = 0;
+    let r = first;
     for (;;) {
-      const r = attempt(this.openFd(syscall));
-      if (r >= 0) return r;
-      if (r === -EINTR) continue;
-      if (r !== -EAGAIN || dontWait || this._timeout === 0) throw errorFromResult(r, syscall);
-      if (!(await this.waitReady(interest, deadline))) throw timedOut(syscall);
+      if (r >= 0) {
+        sent += r;
+        if (sent >= data.length) return sent;
+      } else if (r !== -E.EINTR) {
+        if (r !== -E.EAGAIN || dontWait) {
+          if (partialOk && sent > 0) return sent;
+          throw errorFromResult(r, syscall);
+        }
+        if (!(await this.waitReady(WRITABLE, deadline))) throw timedOut(syscall);
+      }
+      const rest = data.subarray(sent);
+      r = sys.send(this.openFd(syscall), rest, rest.length, flags | NOWAIT);
     }
   }
 
-  /** The libuv stream for a connected stream socket, made on first use over a duplicate of the fd. */
-  private connectedStream(syscall: string): ByteStream {
-    if (this.stream !== null) return this.stream;
-    const fd = this.openFd(syscall);
-    if (!this.connected && this.tryAddress(sys.getpeername) === undefined) throw OSError.fromErrno(ENOTCONN, { syscall });
-    const copy = sys.dup(fd);
-    if (copy < 0) throw errorFromResult(copy, "dup");
-    this.stream = new ByteStream(copy);
-    return this.stream;
+  private waitReady(interest: Interest, deadline: number | null, signal?: AbortSignal): Promise<boolean> {
+    this.registration ??= registrationFor(this._fd);
+    return this.registration.wait(interest, deadline, signal);
   }
+
+  /**
+   * The mio/tokio loop every waiting call goes through: try the call; on EAGAIN wait for readiness (within the
+   * timeout) and try again. `first` is an attempt the caller already made on its fast path.
+   */
+  private async io<T>(interest: Interest, syscall: string, flags: number, attempt: (fd: number) => T | number, first?: T | number): Promise<T> {
+    const deadline = deadlineFor(this._timeout);
+    const dontWait = (flags & C.MSG_DONTWAIT) !== 0 || this._timeout === 0;
+    let r = first === undefined ? attempt(this.openFd(syscall)) : first;
+    for (;;) {
+      if (!failed(r)) return r as T;
+      if (r !== -E.EINTR) {
+        if (r !== -E.EAGAIN || dontWait) throw errorFromResult(r, syscall);
+        if (!(await this.waitReady(interest, deadline))) throw timedOut(syscall);
+      }
+      r = attempt(this.openFd(syscall));
+    }
+  }
+
+  /** What sendfile.ts needs of this socket, without widening the public surface. */
+  private sendfileTarget() {
+    return {
+      fd: () => this.openFd("sendfile"),
+      stream: this.type === C.SOCK_STREAM,
+      timeout: this._timeout,
+      wait: (deadline: number | null) => this.waitReady(WRITABLE, deadline),
+      sendall: (data: Uint8Array) => this.sendall(data),
+    };
+  }
+}
+
+function kernelOption(fd: number, option: number): number {
+  return getOption(fd, C.SOL_SOCKET, option) as number;
 }

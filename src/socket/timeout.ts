@@ -7,7 +7,8 @@ let defaultTimeout: number | null = null;
 export function checkTimeout(value: unknown, argument = "timeout"): number | null {
   if (value === null || value === undefined) return null;
   if (typeof value !== "number") throw new TypeError(`${argument} must be a number of seconds or null, got ${typeof value}`);
-  if (Number.isNaN(value) || value < 0) throw new RangeError(`${argument} must be 0 or more seconds, got ${value}`);
+  // Any finite number of seconds works however long (src/libc/deadline.ts); Infinity is spelled null.
+  if (!Number.isFinite(value) || value < 0) throw new RangeError(`${argument} must be a finite number of seconds ≥ 0 or null, got ${value}`);
   return value;
 }
 

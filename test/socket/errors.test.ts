@@ -201,11 +201,11 @@ test("wrong arguments are TypeError or RangeError naming the argument", async ()
     assert.throws(() => s.bind([5 as never, 80]), { name: "TypeError", message: /host must be a string/ });
     assert.throws(() => s.bind("/tmp/x" as never), { name: "TypeError", message: /address: AF_INET address must be a tuple/ });
     assert.throws(() => s.listen("5" as never), { name: "TypeError", message: /backlog/ });
-    assert.throws(() => s.settimeout(-1), { name: "RangeError", message: /value must be 0 or more seconds/ });
+    assert.throws(() => s.settimeout(-1), { name: "RangeError", message: /value must be a finite number of seconds ≥ 0 or null/ });
     assert.throws(() => s.settimeout("1" as never), { name: "TypeError", message: /value must be a number/ });
     assert.throws(() => s.shutdown(5), { name: "RangeError", message: /how must be 0-2/ });
     assert.throws(() => new Socket(99), { name: "RangeError", message: /family must be AF_INET, AF_INET6 or AF_UNIX, got 99/ });
-    assert.throws(() => new Socket(undefined, 99), { name: "RangeError", message: /type must be SOCK_STREAM or SOCK_DGRAM/ });
+    assert.throws(() => new Socket(undefined, 99), { name: "RangeError", message: /type must be SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET/ });
     await assert.rejects(s.recv(-1), { name: "RangeError", message: /bufsize/ });
     await assert.rejects(d.sendto("text" as never, ["127.0.0.1", 9]), { name: "TypeError", message: /data must be a Buffer/ });
     assert.throws(() => new Socket(AF_UNIX).bind("x".repeat(200)), { name: "OSError", message: "AF_UNIX path too long" });

@@ -1,0 +1,95 @@
+// Python's socket.sendfile(): a file's bytes sent with sendfile(2) (zero copy, kernel to kernel) and, where the
+// kernel cannot do that for this file, with reads and sends. Used by Socket.sendfile; waits go through its loop.
+
+import * as C from "../libc/constants.js";
+import { E } from "../libc/errno.js";
+import { sys } from "../libc/syscalls.js";
+import { checkInt } from "./arguments.js";
+import { errorFromResult, timedOut } from "./errors.js";
+import { deadlineFor } from "./timeout.js";
+
+/** A file to send: a descriptor, or anything holding one (a `fs.promises.FileHandle`). */
+export type SendfileSource = number | { readonly fd: number };
+
+/** The socket side, as Socket hands it over. */
+export interface SendfileTarget {
+  fd(): number;
+  stream: boolean;
+  timeout: number | null;
+  wait(deadline: number | null): Promise<boolean>;
+  sendall(data: Uint8Array): Promise<void>;
+}
+
+/** The most one sendfile(2) call moves, as CPython's 2**30. */
+const BLOCK = 1 << 30;
+const FALLBACK_BLOCK = 64 * 1024;
+
+function fileDescriptor(file: SendfileSource): number {
+  const fd = typeof file === "number" ? file : file?.fd;
+  if (typeof fd !== "number") throw new TypeError("file must be a file descriptor or an object with an fd");
+  return checkInt(fd, "file", 0, 0x7fffffff);
+}
+
+/** Sends `count` bytes (or up to EOF) of `file` from `offset`; resolves with the bytes sent. */
+export async function transmitFile(target: SendfileTarget, file: SendfileSource, offset: number, count: number | null): Promise<number> {
+  const inFd = fileDescriptor(file);
+  checkInt(offset, "offset", 0, Number.MAX_SAFE_INTEGER);
+  if (count !== null && (typeof count !== "number" || !Number.isInteger(count))) throw new TypeError(`count must be a positive integer, got ${String(count)}`);
+  if (count !== null && count <= 0) throw new RangeError(`count must be a positive integer, got ${count}`);
+  if (!target.stream) throw new RangeError("only SOCK_STREAM type sockets are supported");
+  if (target.timeout === 0) throw new RangeError("non-blocking sockets are not supported");
+  const mode = sys.fstatMode(inFd);
+  if (mode < 0) throw errorFromResult(mode, "fstat");
+  let sent = 0;
+  try {
+    if ((mode & C.S_IFMT) === C.S_IFREG) {
+      const result = await withSendfile(target, inFd, offset, count);
+      sent = result.sent;
+      if (!result.gaveUp) return sent;
+    }
+    sent += await withReads(target, inFd, offset + sent, count === null ? null : count - sent, (mode & C.S_IFMT) === C.S_IFREG);
+    return sent;
+  } finally {
+    if (sent > 0) sys.lseek(inFd, offset + sent, C.SEEK_SET);
+  }
+}
+
+/** The zero-copy path. A first call the kernel refuses (sent nothing yet) hands over to the fallback, as Python does. */
+async function withSendfile(target: SendfileTarget, inFd: number, offset: number, count: number | null): Promise<{ sent: number; gaveUp: boolean }> {
+  const position = Buffer.alloc(8);
+  position.writeBigInt64LE(BigInt(offset));
+  let sent = 0;
+  for (;;) {
+    const want = count === null ? BLOCK : Math.min(BLOCK, count - sent);
+    if (want <= 0) return { sent, gaveUp: false };
+    const r = sys.sendfile(target.fd(), inFd, position, want);
+    if (r === 0) return { sent, gaveUp: false };
+    if (r > 0) {
+      sent += r;
+      continue;
+    }
+    if (r === -E.EINTR) continue;
+    if (r === -E.EAGAIN) {
+      if (!(await target.wait(deadlineFor(target.timeout)))) throw timedOut("sendfile");
+      continue;
+    }
+    if (sent === 0) return { sent, gaveUp: true };
+    throw errorFromResult(r, "sendfile");
+  }
+}
+
+/** Reads and sends, block by block: for files sendfile(2) cannot read from. */
+async function withReads(target: SendfileTarget, inFd: number, offset: number, count: number | null, seekable: boolean): Promise<number> {
+  const block = Buffer.allocUnsafe(count === null ? FALLBACK_BLOCK : Math.min(FALLBACK_BLOCK, count));
+  let sent = 0;
+  for (;;) {
+    const want = count === null ? block.length : Math.min(block.length, count - sent);
+    if (want <= 0) return sent;
+    const n = seekable ? sys.pread(inFd, block, want, offset + sent) : sys.read(inFd, block, want);
+    if (n === -E.EINTR) continue;
+    if (n < 0) throw errorFromResult(n, "read");
+    if (n === 0) return sent;
+    await target.sendall(block.subarray(0, n));
+    sent += n;
+  }
+}
