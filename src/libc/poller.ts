@@ -172,9 +172,10 @@ export class Registration {
   }
 
   private start(mask: number): number {
-    this.mask = mask;
-    if (mask === 0) return sys.uvPollStop(this.handle);
-    return sys.uvPollStart(this.handle, (mask & READABLE ? UV_READABLE : 0) | (mask & WRITABLE ? UV_WRITABLE : 0), this.driver.pollCallback);
+    const events = (mask & READABLE ? UV_READABLE : 0) | (mask & WRITABLE ? UV_WRITABLE : 0);
+    const r = mask === 0 ? sys.uvPollStop(this.handle) : sys.uvPollStart(this.handle, events, this.driver.pollCallback);
+    if (r >= 0) this.mask = mask;
+    return r;
   }
 
   private unref(): void {

@@ -28,6 +28,7 @@ export const AF_INET6 = AddressFamily.AF_INET6;
 export const SOCK_STREAM = SocketKind.SOCK_STREAM;
 export const SOCK_DGRAM = SocketKind.SOCK_DGRAM;
 export const SOCK_RAW = SocketKind.SOCK_RAW;
+export const SOCK_SEQPACKET = SocketKind.SOCK_SEQPACKET;
 export const SOCK_NONBLOCK = SocketKind.SOCK_NONBLOCK;
 export const SOCK_CLOEXEC = SocketKind.SOCK_CLOEXEC;
 
@@ -44,10 +45,17 @@ export {
   IPPROTO_TCP,
   IPPROTO_UDP,
   IPV6_V6ONLY,
+  MSG_CMSG_CLOEXEC,
+  MSG_CTRUNC,
   MSG_DONTWAIT,
+  MSG_EOR,
+  MSG_NOSIGNAL,
+  MSG_OOB,
   MSG_PEEK,
   MSG_TRUNC,
   MSG_WAITALL,
+  SCM_CREDENTIALS,
+  SCM_RIGHTS,
   SHUT_RD,
   SHUT_RDWR,
   SHUT_WR,

@@ -22,7 +22,14 @@ export function socketpair(family: number = C.AF_UNIX, type: number = C.SOCK_STR
   const fds = Buffer.alloc(8);
   const r = sys.socketpair(family, type | C.SOCK_NONBLOCK | C.SOCK_CLOEXEC, proto, fds);
   if (r < 0) throw errorFromResult(r, "socketpair");
-  return [new Socket(family, type, proto, fds.readInt32LE(0)), new Socket(family, type, proto, fds.readInt32LE(4))];
+  const ends = [fds.readInt32LE(0), fds.readInt32LE(4)];
+  try {
+    return [new Socket(family, type, proto, ends[0]), new Socket(family, type, proto, ends[1])];
+  } catch (err) {
+    // The kernel made both ends before the Socket refused them: close them rather than leak them.
+    for (const fd of ends) sys.close(fd);
+    throw err;
+  }
 }
 
 /** One getaddrinfo() result, as Python's 5-tuple (family, type, proto, canonname, sockaddr). */
@@ -41,6 +48,9 @@ export async function getaddrinfo(
   flags = 0,
 ): Promise<AddrInfo[]> {
   if (host !== null && typeof host !== "string") throw new TypeError(`host must be a string or null, got ${typeof host}`);
+  // Python's getaddrinfo hands libc the name up to a NUL and resolves that; an allow-list check on the whole
+  // string would pass "127.0.0.1\0.allowed.example". socketkit refuses it, as Python's connect() and bind() do.
+  if (host?.includes("\0")) throw new TypeError("host name must not contain null character");
   if (port !== null && typeof port !== "string" && typeof port !== "number") {
     throw new TypeError(`port must be a number, a string or null, got ${typeof port}`);
   }

@@ -14,6 +14,8 @@ export {
   type CreateServerOptions,
 } from "./functions.js";
 export { getdefaulttimeout, setdefaulttimeout } from "./timeout.js";
+export { CMSG_LEN, CMSG_SPACE, recvFds, sendFds, type AncillaryItem, type ReceivedMessage } from "./messages.js";
+export type { SendfileSource } from "./sendfile.js";
 export { BufferedReader, BytesWriter, SocketWriter, bytesReader, socketReader } from "./socket-file.js";
 export type { Address, AddressInput, IPv4Address, IPv6Address, UnixAddress } from "./address.js";
 export * from "./constants.js";

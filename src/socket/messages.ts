@@ -67,7 +67,9 @@ export function receiveMessage(fd: number, buffers: readonly Uint8Array[], ancbu
   const n = sys.recvmsg(fd, msg, flags);
   if (n < 0) return n;
   const ancdata = control === null ? [] : unpackAncillary(control, Math.min(msg.msg_controllen, ancbufsize));
-  return [n, ancdata, msg.msg_flags, msg.msg_namelen > 0 ? fromSockaddr(name, msg.msg_namelen) : null];
+  // The kernel echoes MSG_CMSG_CLOEXEC, which socketkit always asks for, in msg_flags: it is not news to the caller.
+  const msgFlags = msg.msg_flags & ~C.MSG_CMSG_CLOEXEC;
+  return [n, ancdata, msgFlags, msg.msg_namelen > 0 ? fromSockaddr(name, msg.msg_namelen) : null];
 }
 
 /**

@@ -1,4 +1,4 @@
-// UDP and AF_UNIX sockets: datagrams (through the reactor) and Unix streams (through libuv).
+// UDP and AF_UNIX sockets: datagrams, and Unix streams, on the same syscall-and-readiness path as TCP.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";

@@ -77,7 +77,7 @@ test("recv: non-blocking and timed-out reads, then data still arrives", async ()
   }
 });
 
-test("a non-blocking recv sees bytes the kernel holds before libuv has read any", async () => {
+test("a non-blocking recv takes the bytes straight from the kernel receive queue", async () => {
   const p = await tcpPair();
   try {
     p.server.setblocking(false);
