@@ -1,151 +1,151 @@
-// Echo benchmark: socketkit's echo server against a plain net.createServer echo, measured in the same run by
-// the same load generator (this process, Node's net). Each server runs in its own process; rounds alternate
-// between them and the medians are reported.
+// Echo benchmark: socketkit's bare Socket echo, the framework's echo (ThreadingTCPServer + BaseRequestHandler)
+// and a plain net.createServer echo, measured in the same run by the same load generator (this process, Node's
+// net, bench/lib/load.ts). Each server runs in its own process; rounds alternate the order of the servers, and
+// the medians over rounds are reported with p50/p99 latency and the CPU each side used.
 //
-//   npm run bench                      # defaults: 5 rounds of 2 s per scenario
-//   npm run bench -- --rounds 3 --seconds 1 --json
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { availableParallelism } from "node:os";
-import net from "node:net";
+//   npm run bench                                      # defaults: 5 rounds of 2 s per scenario
+//   npx tsx bench/echo.ts --rounds 3 --seconds 1 --json
+//   npx tsx bench/echo.ts --scenarios pp50 --servers socketkit,node --cpu-prof /tmp/prof
 import { parseArgs } from "node:util";
+import { connectRate, pingPong, type LoadResult } from "./lib/load.js";
+import { canPin, cpuNanos, ownCpuNanos, pinProcess, startServer, stopServer, type ServerProcess } from "./lib/processes.js";
+import { median } from "./lib/stats.js";
 
 const { values: opts } = parseArgs({
   options: {
     rounds: { type: "string", default: "5" },
     seconds: { type: "string", default: "2" },
+    warmup: { type: "string", default: "1" },
+    parallel: { type: "string", default: "16" },
+    scenarios: { type: "string", default: "pp1,pp50,pp500,connect" },
+    servers: { type: "string", default: "socketkit,framework,node" },
+    "cpu-prof": { type: "string" },
     json: { type: "boolean", default: false },
     "no-pin": { type: "boolean", default: false },
   },
 });
-// On two or more cores, the load generator runs on CPU 0 and each server on CPU 1, so the scheduler's moves
-// between cores do not add noise to one side's numbers.
-const PIN = !opts["no-pin"] && availableParallelism() >= 2 && spawnSync("taskset", ["-V"]).status === 0;
-function pin(pid: number, cpu: number): void {
-  if (PIN) spawnSync("taskset", ["-a", "-p", "-c", String(cpu), String(pid)], { stdio: "ignore" });
-}
-pin(process.pid, 0);
 const ROUNDS = Number(opts.rounds);
 const SECONDS = Number(opts.seconds);
-const MESSAGE = Buffer.alloc(64, 0x61);
+const PARALLEL = Number(opts.parallel);
+// On two or more cores the load generator runs on CPU 0 and each server on CPU 1, so the scheduler's moves
+// between cores do not add noise to one side's numbers.
+const PIN = canPin(opts["no-pin"]);
+if (PIN) pinProcess(process.pid, 0);
 
-interface Server {
+interface Scenario {
+  key: string;
   name: string;
-  port: number;
-  child: ChildProcess;
+  run: (port: number) => Promise<LoadResult>;
 }
-
-async function startServer(name: string, file: string): Promise<Server> {
-  const child = spawn(process.execPath, ["--import", "tsx", new URL(file, import.meta.url).pathname], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`${name} server exited with ${code}`)));
-    child.stdout!.once("data", (d: Buffer) => resolve(Number(d.toString().trim())));
-  });
-  pin(child.pid!, 1);
-  return { name, port, child };
-}
-
-function connect(port: number): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect({ port, host: "127.0.0.1", noDelay: true }, () => resolve(s));
-    s.once("error", reject);
-  });
-}
-
-/** One 64-byte round trip on `sock`: resolves when all 64 bytes have come back. */
-function roundTrip(sock: net.Socket): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let got = 0;
-    const onData = (d: Buffer) => {
-      got += d.length;
-      if (got >= MESSAGE.length) {
-        sock.off("data", onData);
-        sock.off("error", reject);
-        resolve();
-      }
-    };
-    sock.on("data", onData);
-    sock.once("error", reject);
-    sock.write(MESSAGE);
-  });
-}
-
-/** Round trips per second over `connections` connections, each doing ping-pong until time is up. */
-async function pingPong(port: number, connections: number): Promise<number> {
-  const socks = await Promise.all(Array.from({ length: connections }, () => connect(port)));
-  let count = 0;
-  const end = performance.now() + SECONDS * 1000;
-  const started = performance.now();
-  await Promise.all(
-    socks.map(async (s) => {
-      while (performance.now() < end) {
-        await roundTrip(s);
-        count++;
-      }
-    }),
-  );
-  const elapsed = (performance.now() - started) / 1000;
-  for (const s of socks) s.destroy();
-  return count / elapsed;
-}
-
-/** New connections per second: `parallel` loops of connect, one round trip, close. */
-async function connectRate(port: number, parallel: number): Promise<number> {
-  let count = 0;
-  const end = performance.now() + SECONDS * 1000;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: parallel }, async () => {
-      while (performance.now() < end) {
-        const s = await connect(port);
-        await roundTrip(s);
-        s.destroy();
-        count++;
-      }
-    }),
-  );
-  return count / ((performance.now() - started) / 1000);
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-
-const scenarios: Array<{ name: string; run: (port: number) => Promise<number> }> = [
-  { name: "ping-pong 64 B, 1 connection (round trips/s)", run: (p) => pingPong(p, 1) },
-  { name: "ping-pong 64 B, 50 connections (round trips/s)", run: (p) => pingPong(p, 50) },
-  { name: "ping-pong 64 B, 500 connections (round trips/s)", run: (p) => pingPong(p, 500) },
-  { name: "new connections/s (16 in parallel, one round trip each)", run: (p) => connectRate(p, 16) },
+const SCENARIOS: Scenario[] = [
+  { key: "pp1", name: "ping-pong 64 B, 1 connection", run: (p) => pingPong(p, 1, SECONDS) },
+  { key: "pp50", name: "ping-pong 64 B, 50 connections", run: (p) => pingPong(p, 50, SECONDS) },
+  { key: "pp500", name: "ping-pong 64 B, 500 connections", run: (p) => pingPong(p, 500, SECONDS) },
+  { key: "connect", name: `new connections (${PARALLEL} in parallel, 1 round trip)`, run: (p) => connectRate(p, PARALLEL, SECONDS) },
+];
+const SERVERS = [
+  { key: "socketkit", name: "socketkit Socket", file: "./servers/socketkit-echo.ts" },
+  { key: "framework", name: "socketkit framework", file: "./servers/framework-echo.ts" },
+  { key: "node", name: "node:net", file: "./servers/node-echo.ts" },
+];
+/** The ratios reported for every scenario: [numerator, denominator]. */
+const RATIOS: Array<[string, string]> = [
+  ["socketkit", "node"],
+  ["framework", "node"],
+  ["framework", "socketkit"],
 ];
 
-const servers = [await startServer("socketkit", "./servers/socketkit-echo.ts"), await startServer("node:net", "./servers/node-echo.ts")];
-try {
-  const results: Record<string, Record<string, number[]>> = {};
-  for (const sc of scenarios) {
-    results[sc.name] = Object.fromEntries(servers.map((s) => [s.name, [] as number[]]));
-    for (let round = 0; round < ROUNDS; round++) {
-      // Alternate which server goes first so drift on the machine does not favour one.
-      const order = round % 2 === 0 ? servers : [...servers].reverse();
-      for (const s of order) results[sc.name]![s.name]!.push(await sc.run(s.port));
-    }
-  }
-  const rows = scenarios.map((sc) => {
-    const r = results[sc.name]!;
-    const mine = median(r["socketkit"]!);
-    const peer = median(r["node:net"]!);
-    return { scenario: sc.name, socketkit: Math.round(mine), node: Math.round(peer), ratio: Number((mine / peer).toFixed(3)) };
-  });
-  if (opts.json) {
-    console.log(JSON.stringify({ rounds: ROUNDS, seconds: SECONDS, node: process.version, pinned: PIN, rows }, null, 2));
-  } else {
-    console.log(`echo benchmark: medians of ${ROUNDS} rounds of ${SECONDS} s, Node ${process.version}${PIN ? ", client on CPU 0, servers on CPU 1" : ""}\n`);
-    console.log("scenario".padEnd(58) + "socketkit".padStart(12) + "node:net".padStart(12) + "ratio".padStart(8));
-    for (const r of rows) {
-      console.log(r.scenario.padEnd(58) + String(r.socketkit).padStart(12) + String(r.node).padStart(12) + r.ratio.toFixed(3).padStart(8));
-    }
-  }
-} finally {
-  for (const s of servers) s.child.kill();
+/** One server's numbers in one round. */
+interface Sample extends LoadResult {
+  serverCpu: number;
+  clientCpu: number;
 }
+
+async function measure(sc: Scenario, server: ServerProcess): Promise<Sample> {
+  const s0 = cpuNanos(server.pid);
+  const c0 = ownCpuNanos();
+  let timer: NodeJS.Timeout | undefined;
+  const watchdog = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${sc.name} on ${server.name} did not finish`)), SECONDS * 5000 + 20_000);
+  });
+  const r = await Promise.race([sc.run(server.port), watchdog]).finally(() => clearTimeout(timer));
+  const ns = r.elapsed * 1e9;
+  return { ...r, serverCpu: (cpuNanos(server.pid) - s0) / ns, clientCpu: (ownCpuNanos() - c0) / ns };
+}
+
+/** Rotates the servers' order every round and reverses it every other, so that no server always goes first. */
+function orderFor<T>(items: T[], round: number): T[] {
+  const k = round % items.length;
+  const rotated = [...items.slice(k), ...items.slice(0, k)];
+  return round % 2 === 0 ? rotated : rotated.reverse();
+}
+
+function summarize(samples: Sample[]) {
+  const m = (f: (s: Sample) => number) => median(samples.map(f));
+  return {
+    rate: Math.round(m((s) => s.rate)),
+    p50us: Math.round(m((s) => s.p50)),
+    p99us: Math.round(m((s) => s.p99)),
+    serverCpu: Number(m((s) => s.serverCpu).toFixed(3)),
+    clientCpu: Number(m((s) => s.clientCpu).toFixed(3)),
+    serverCpuPerOpUs: Number(m((s) => (s.serverCpu * 1e6) / s.rate).toFixed(2)),
+    rates: samples.map((s) => Math.round(s.rate)),
+  };
+}
+type Summary = ReturnType<typeof summarize>;
+
+function ratiosOf(by: Record<string, Summary>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [a, b] of RATIOS) if (by[a] && by[b]) out[`${a}/${b}`] = Number((by[a]!.rate / by[b]!.rate).toFixed(3));
+  return out;
+}
+
+function printTable(rows: Array<{ scenario: string; servers: Record<string, Summary>; ratios: Record<string, number> }>): void {
+  const pct = (x: number) => `${Math.round(x * 100)}%`;
+  console.log(`echo benchmark: medians of ${ROUNDS} rounds of ${SECONDS} s, Node ${process.version}${PIN ? ", client on CPU 0, servers on CPU 1" : ", not pinned"}\n`);
+  const head = ["rate/s", "p50 µs", "p99 µs", "srv CPU", "cli CPU", "srv µs/op"];
+  console.log("".padEnd(26) + head.map((h) => h.padStart(10)).join(""));
+  for (const row of rows) {
+    console.log(row.scenario);
+    for (const s of SERVERS) {
+      const x = row.servers[s.key];
+      if (!x) continue;
+      const cells = [x.rate, x.p50us, x.p99us, pct(x.serverCpu), pct(x.clientCpu), x.serverCpuPerOpUs.toFixed(1)];
+      console.log(`  ${s.name.padEnd(24)}` + cells.map((c) => String(c).padStart(10)).join(""));
+    }
+  }
+  console.log("\nratios of median rates".padEnd(44) + RATIOS.map(([a, b]) => `${a}/${b}`.padStart(22)).join(""));
+  for (const row of rows) {
+    console.log(row.scenario.padEnd(43) + RATIOS.map(([a, b]) => (row.ratios[`${a}/${b}`]?.toFixed(3) ?? "-").padStart(22)).join(""));
+  }
+}
+
+async function main(): Promise<void> {
+  const scenarios = SCENARIOS.filter((s) => opts.scenarios.split(",").includes(s.key));
+  const chosen = SERVERS.filter((s) => opts.servers.split(",").includes(s.key));
+  const flags = opts["cpu-prof"] ? ["--cpu-prof", "--cpu-prof-dir", opts["cpu-prof"]] : [];
+  const servers: Array<ServerProcess & { key: string }> = [];
+  try {
+    for (const s of chosen) {
+      const argv = [process.execPath, ...flags, "--import", "tsx", new URL(s.file, import.meta.url).pathname];
+      servers.push({ key: s.key, ...(await startServer(s.name, argv, { portPattern: /^(\d+)$/m, cpu: PIN ? 1 : undefined })) });
+    }
+    // Let every server's code get compiled before anything is timed.
+    if (Number(opts.warmup) > 0) for (const s of servers) await pingPong(s.port, 50, Number(opts.warmup));
+    const rows = [];
+    for (const sc of scenarios) {
+      const samples: Record<string, Sample[]> = Object.fromEntries(servers.map((s) => [s.key, []]));
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const s of orderFor(servers, round)) samples[s.key]!.push(await measure(sc, s));
+      }
+      const by = Object.fromEntries(servers.map((s) => [s.key, summarize(samples[s.key]!)]));
+      rows.push({ scenario: sc.name, servers: by, ratios: ratiosOf(by) });
+    }
+    if (opts.json) console.log(JSON.stringify({ rounds: ROUNDS, seconds: SECONDS, node: process.version, pinned: PIN, rows }, null, 2));
+    else printTable(rows);
+  } finally {
+    await Promise.all(servers.map((s) => stopServer(s)));
+  }
+}
+
+await main();

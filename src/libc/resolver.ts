@@ -1,8 +1,9 @@
-// getaddrinfo(3) through koffi, synchronous (for bind, as Python resolves there) and on koffi's worker pool.
-// Entries come back as raw sockaddr bytes; the socket layer decodes them into address tuples.
+// getaddrinfo(3) through the binding table, synchronous (for bind, as Python resolves there) and on koffi's worker
+// pool. Entries come back as raw sockaddr bytes; the socket layer decodes them into address tuples.
 
 import { promisify } from "node:util";
-import { koffi, lastErrno, libc } from "./koffi.js";
+import { koffi, lastErrno } from "./koffi.js";
+import { ADDRINFO, loadSyscalls, type Syscalls } from "./syscalls.js";
 
 export interface AddrInfoEntry {
   family: number;
@@ -30,40 +31,6 @@ export class ResolverFailure {
 
 const EAI_SYSTEM = -11;
 
-interface Binding {
-  getaddrinfo: ((...args: unknown[]) => number) & { async: (...args: unknown[]) => void };
-  freeaddrinfo: (res: unknown) => void;
-  gaiStrerror: (code: number) => string;
-  addrinfo: unknown;
-}
-
-let binding: Binding | null = null;
-
-function bind(): Binding {
-  if (binding) return binding;
-  const k = koffi();
-  const c = libc();
-  const addrinfo = k.struct("socketkit_addrinfo", {
-    ai_flags: "int",
-    ai_family: "int",
-    ai_socktype: "int",
-    ai_protocol: "int",
-    ai_addrlen: "uint32_t",
-    ai_addr: "void *",
-    ai_canonname: "char *",
-    ai_next: "void *",
-  });
-  binding = {
-    addrinfo,
-    getaddrinfo: c.func(
-      "int getaddrinfo(const char *, const char *, const socketkit_addrinfo *, _Out_ void **)",
-    ) as Binding["getaddrinfo"],
-    freeaddrinfo: c.func("void freeaddrinfo(void *)") as Binding["freeaddrinfo"],
-    gaiStrerror: c.func("const char *gai_strerror(int)") as Binding["gaiStrerror"],
-  };
-  return binding;
-}
-
 function hintsStruct(h: AddrInfoHints) {
   return {
     ai_flags: h.flags,
@@ -77,14 +44,14 @@ function hintsStruct(h: AddrInfoHints) {
   };
 }
 
-function collect(b: Binding, code: number, out: unknown[], errnoAfter: number): AddrInfoEntry[] {
+function collect(b: Syscalls, code: number, out: unknown[], errnoAfter: number): AddrInfoEntry[] {
   if (code !== 0) throw new ResolverFailure(code, b.gaiStrerror(code), code === EAI_SYSTEM ? errnoAfter : 0);
   const k = koffi();
   const entries: AddrInfoEntry[] = [];
   const head = out[0];
   try {
     for (let node = head; node; ) {
-      const ai = k.decode(node, b.addrinfo as never) as {
+      const ai = k.decode(node, ADDRINFO) as {
         ai_family: number;
         ai_socktype: number;
         ai_protocol: number;
@@ -111,7 +78,7 @@ function collect(b: Binding, code: number, out: unknown[], errnoAfter: number): 
 
 /** Resolves on the calling thread: only for numeric hosts, "localhost" and other /etc/hosts names in bind(). */
 export function getaddrinfoSync(host: string | null, service: string | null, hints: AddrInfoHints): AddrInfoEntry[] {
-  const b = bind();
+  const b = loadSyscalls();
   const out: unknown[] = [null];
   const code = b.getaddrinfo(host, service, hintsStruct(hints), out);
   return collect(b, code, out, code === EAI_SYSTEM ? lastErrno() : 0);
@@ -123,7 +90,7 @@ export async function getaddrinfoAsync(
   service: string | null,
   hints: AddrInfoHints,
 ): Promise<AddrInfoEntry[]> {
-  const b = bind();
+  const b = loadSyscalls();
   const out: unknown[] = [null];
   const call = promisify(b.getaddrinfo.async) as (...args: unknown[]) => Promise<number>;
   const code = await call(host, service, hintsStruct(hints), out);

@@ -7,6 +7,9 @@ import { F_DUPFD_CLOEXEC, F_GETFL, F_SETFL, O_NONBLOCK } from "./constants.js";
 import { koffi, lastErrno, libc, nodeBinary } from "./koffi.js";
 import { defineMessageTypes, type MessageHeader } from "./msghdr.js";
 
+/** The koffi name of struct addrinfo, for src/libc/resolver.ts to decode results with. */
+export const ADDRINFO = "socketkit_addrinfo";
+
 /** A native pointer as a plain number (user-space addresses fit in 53 bits). */
 export type Address = number;
 
@@ -47,6 +50,12 @@ export interface Syscalls {
   /** ioctl with a pointer argument. */
   ioctl(fd: number, request: number, arg: Buffer): number;
   strerror(code: number): string;
+  /** getaddrinfo(3) with an out-pointer array; `.async` runs it on koffi's worker pool. */
+  getaddrinfo: ((host: string | null, service: string | null, hints: object, out: unknown[]) => number) & {
+    async: (host: string | null, service: string | null, hints: object, out: unknown[], done: (err: unknown, code: number) => void) => void;
+  };
+  freeaddrinfo(res: unknown): void;
+  gaiStrerror(code: number): string;
   malloc(size: number): Address;
   free(ptr: Address): void;
   // libuv, from the node binary: the loop Node itself runs.
@@ -84,6 +93,16 @@ function bindLibc(): Omit<Syscalls, LibuvCalls> {
   const ioctl = c.func("int ioctl(int, unsigned long, ...)") as (fd: number, req: number, t: string, v: Buffer) => number;
   const statMode = c.func("int fstat(int, _Out_ uint8_t *buf)") as (fd: number, buf: Buffer) => number;
   const { msghdrPointer } = defineMessageTypes(k);
+  k.struct(ADDRINFO, {
+    ai_flags: "int",
+    ai_family: "int",
+    ai_socktype: "int",
+    ai_protocol: "int",
+    ai_addrlen: "uint32_t",
+    ai_addr: "void *",
+    ai_canonname: "char *",
+    ai_next: "void *",
+  });
   const statBuf = Buffer.alloc(256);
   return {
     socket: checked(cast(c.func("int socket(int, int, int)"))),
@@ -126,6 +145,9 @@ function bindLibc(): Omit<Syscalls, LibuvCalls> {
     setns: checked(cast(c.func("int setns(int, int)"))),
     ioctl: checked((fd: number, request: number, arg: Buffer) => ioctl(fd, request, "void *", arg)),
     strerror: cast(c.func("const char *strerror(int)")),
+    getaddrinfo: cast(c.func(`int getaddrinfo(const char *, const char *, const ${ADDRINFO} *, _Out_ void **)`)),
+    freeaddrinfo: cast(c.func("void freeaddrinfo(void *)")),
+    gaiStrerror: cast(c.func("const char *gai_strerror(int)")),
     malloc: cast(c.func("uintptr_t malloc(size_t)")),
     free: cast(c.func("void free(uintptr_t)")),
   };

@@ -1,0 +1,146 @@
+// Server processes for the benchmarks: started pinned to a CPU (and with a descriptor limit when asked), found
+// by the port they print, measured through /proc, and always stopped by PID, even when the benchmark fails.
+
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+
+/** True when the load generator and the servers can each have a CPU of their own (two or more, and taskset). */
+export function canPin(disabled: boolean): boolean {
+  return !disabled && availableParallelism() >= 2 && spawnSync("taskset", ["-V"], { stdio: "ignore" }).status === 0;
+}
+
+/** Pins every thread of `pid` to `cpu`. */
+export function pinProcess(pid: number, cpu: number): void {
+  spawnSync("taskset", ["-a", "-p", "-c", String(cpu), String(pid)], { stdio: "ignore" });
+}
+
+export interface ServerProcess {
+  name: string;
+  port: number;
+  pid: number;
+  child: ChildProcess;
+}
+
+export interface StartOptions {
+  /** Where the port is found in the server's stdout: the first capture group. */
+  portPattern: RegExp;
+  /** Run the server on this CPU (all its threads, from the start). */
+  cpu?: number;
+  /** Give the server this soft RLIMIT_NOFILE (the hard limit is left as it is). */
+  nofile?: number;
+  /** Extra environment variables. */
+  env?: Record<string, string>;
+}
+
+const running = new Set<ChildProcess>();
+
+/** Kills what is still running, by PID: on a normal exit, an error that escaped, or Ctrl-C. */
+function killAll(): void {
+  for (const child of running) if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, "SIGKILL");
+  running.clear();
+}
+process.on("exit", killAll);
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.on(signal, () => {
+    killAll();
+    process.exit(130);
+  });
+}
+
+/**
+ * Starts `argv` (a command and its arguments) and resolves once it has printed its port. Its stdout keeps being
+ * read (and dropped) so that a server that logs every connection never blocks on a full pipe.
+ */
+export async function startServer(name: string, argv: string[], opts: StartOptions): Promise<ServerProcess> {
+  const prefix: string[] = [];
+  if (opts.nofile !== undefined) prefix.push("prlimit", `--nofile=${opts.nofile}:`, "--");
+  if (opts.cpu !== undefined) prefix.push("taskset", "-c", String(opts.cpu));
+  const cmd = [...prefix, ...argv];
+  // prlimit and taskset exec the command, so the child's PID is the server's own.
+  const child = spawn(cmd[0]!, cmd.slice(1), { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ...opts.env } });
+  running.add(child);
+  child.once("exit", () => running.delete(child));
+  let out = "";
+  let found = false;
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} printed no port within 30 s`)), 30_000);
+    child.once("exit", (code, signal) => reject(new Error(`${name} exited with ${code ?? signal} before printing its port`)));
+    child.stdout!.on("data", (d: Buffer) => {
+      if (found) return; // the rest of stdout is drained unread
+      out += d.toString();
+      const m = opts.portPattern.exec(out);
+      if (m === null) return;
+      found = true;
+      clearTimeout(timer);
+      resolve(Number(m[1]));
+    });
+  }).catch(async (err: unknown) => {
+    await stopServer({ name, port: 0, pid: child.pid!, child }, 500);
+    throw err;
+  });
+  return { name, port, pid: child.pid!, child };
+}
+
+/** Stops a server: SIGTERM (so that --cpu-prof reports get written), SIGKILL if it is still there after `graceMs`. */
+export async function stopServer(server: ServerProcess, graceMs = 3000): Promise<void> {
+  const { child } = server;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  process.kill(server.pid, "SIGTERM");
+  const timer = setTimeout(() => {
+    if (child.exitCode === null && child.signalCode === null) process.kill(server.pid, "SIGKILL");
+  }, graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** CPU time of every thread of `pid` so far, in nanoseconds (from /proc/PID/task/TID/schedstat). */
+export function cpuNanos(pid: number): number {
+  let total = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return total;
+}
+
+/** This process's CPU time so far (user + system, all threads), in nanoseconds. */
+export function ownCpuNanos(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) * 1000;
+}
+
+/** How many descriptors `pid` has open. */
+export function fdCount(pid: number): number {
+  return readdirSync(`/proc/${pid}/fd`).length;
+}
+
+/** A process's memory, in KiB: resident set (VmRSS), and from smaps_rollup its PSS and private dirty pages. */
+export interface Memory {
+  rss: number;
+  pss: number;
+  privateDirty: number;
+}
+
+export function memoryOf(pid: number): Memory {
+  const field = (text: string, name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? NaN);
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  let rollup = "";
+  try {
+    rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+  } catch {
+    // Kernels before 4.14 have no smaps_rollup; PSS and Private_Dirty are then NaN.
+  }
+  return { rss: field(status, "VmRSS"), pss: field(rollup, "Pss"), privateDirty: field(rollup, "Private_Dirty") };
+}
+
+/** This process's RLIMIT_NOFILE, soft and hard. */
+export function ownNofileLimit(): { soft: number; hard: number } {
+  const line = readFileSync("/proc/self/limits", "utf8").split("\n").find((l) => l.startsWith("Max open files"));
+  const [soft, hard] = (line?.split(/\s{2,}/).slice(1, 3) ?? []).map((x) => (x === "unlimited" ? Infinity : Number(x)));
+  return { soft: soft ?? 1024, hard: hard ?? 1024 };
+}

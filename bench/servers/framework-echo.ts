@@ -1,0 +1,29 @@
+// The framework's echo for bench/echo.ts: a ThreadingTCPServer whose BaseRequestHandler loops recv(65536) and
+// sendall, as a Python programmer would write it; measured against the bare Socket echo (socketkit-echo.ts).
+import { BaseRequestHandler, OSError, ThreadingTCPServer, type Socket } from "../../src/index.js";
+
+class EchoHandler extends BaseRequestHandler<Socket> {
+  override async handle(): Promise<void> {
+    try {
+      for (;;) {
+        const data = await this.request.recv(65536);
+        if (data.length === 0) break;
+        await this.request.sendall(data);
+      }
+    } catch (err) {
+      // A client that resets is the load generator going away; anything else is a bug worth seeing.
+      if (!(err instanceof OSError)) throw err;
+    }
+  }
+}
+
+class EchoServer extends ThreadingTCPServer {
+  static override requestQueueSize = 4096;
+  static override allowReuseAddress = true;
+}
+
+// Exit normally on SIGTERM so that --cpu-prof and other exit-time reports get written.
+process.on("SIGTERM", () => process.exit(0));
+const server = new EchoServer(["127.0.0.1", 0], EchoHandler);
+process.stdout.write(`${(server.serverAddress as [string, number])[1]}\n`);
+await server.serveForever();
