@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { errno as E } from "../../src/libc/errno.js";
+import { E } from "../../src/libc/errno.js";
 import { replaceSyscall, sys } from "../../src/libc/syscalls.js";
 import {
   AF_UNIX,
@@ -122,13 +122,13 @@ test("PermissionError for a privileged port without the privilege", (t) => {
 
 test("error paths reached through replaced system calls: EINTR, ECONNABORTED, EMFILE", async () => {
   const s = new Socket();
-  let restore = replaceSyscall("bind", () => -E.EINTR!);
+  let restore = replaceSyscall("bind", () => -E.EINTR);
   try {
     assert.throws(() => s.bind(["127.0.0.1", 0]), isOSError(InterruptedError, 4, "[Errno 4] Interrupted system call"));
   } finally {
     restore();
   }
-  restore = replaceSyscall("connect", () => -E.ECONNABORTED!);
+  restore = replaceSyscall("connect", () => -E.ECONNABORTED);
   try {
     await assert.rejects(s.connect(["127.0.0.1", 9]), isOSError(ConnectionAbortedError, 103));
   } finally {
@@ -140,7 +140,7 @@ test("error paths reached through replaced system calls: EINTR, ECONNABORTED, EM
   const server = createServer(["127.0.0.1", 0]);
   const client = new Socket();
   await client.connect(server.getsockname());
-  const failures = [-E.EINTR!, -E.ECONNABORTED!];
+  const failures = [-E.EINTR, -E.ECONNABORTED];
   const original = sys.accept4;
   restore = replaceSyscall("accept4", (...args) => failures.shift() ?? original(...args));
   try {
@@ -150,7 +150,7 @@ test("error paths reached through replaced system calls: EINTR, ECONNABORTED, EM
   } finally {
     restore();
   }
-  restore = replaceSyscall("accept4", () => -E.EMFILE!);
+  restore = replaceSyscall("accept4", () => -E.EMFILE);
   try {
     await assert.rejects(server.accept(), isOSError(OSError, 24, "[Errno 24] Too many open files"));
   } finally {
