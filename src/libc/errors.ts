@@ -51,8 +51,11 @@ export class PermissionError extends OSError {}
 /** A kernel ETIMEDOUT, or Python's socket.timeout (errno null, message "timed out") from `timedOut()`. */
 export class TimeoutError extends OSError {}
 
-/** Python's socket.gaierror: getaddrinfo failed; errno is the negative EAI_* code. */
+/** Python's socket.gaierror: getaddrinfo or getnameinfo failed; errno is the negative EAI_* code. */
 export class GaiError extends OSError {}
+
+/** Python's socket.herror: a host-database lookup failed; errno is h_errno ("[Errno 1] Unknown host"). */
+export class HError extends OSError {}
 
 const SUBCLASS_BY_ERRNO = new Map<number, new (errno: number, strerror: string, context?: ErrorContext) => OSError>([
   [E.EAGAIN, BlockingIOError],
@@ -93,3 +96,6 @@ export function timedOut(syscall?: string): TimeoutError {
 export function badFileDescriptor(syscall?: string): OSError {
   return OSError.fromErrno(E.EBADF, syscall === undefined ? {} : { syscall });
 }
+
+/** Python's names for the same classes: socket.error is OSError, socket.timeout is TimeoutError. */
+export { OSError as error, TimeoutError as timeout, HError as herror, GaiError as gaierror };

@@ -7,6 +7,8 @@ import { getaddrinfoAsync } from "../libc/resolver.js";
 import { loadSyscalls, sys } from "../libc/syscalls.js";
 import { fromSockaddr, gaiError, type Address, type AddressInput } from "./address.js";
 import { AddressFamily, SocketKind } from "./constants.js";
+import { E } from "../libc/errno.js";
+import { checkInt } from "./arguments.js";
 import { errorFromResult, OSError } from "./errors.js";
 import { Socket } from "./socket.js";
 import { checkTimeout } from "./timeout.js";
@@ -153,3 +155,29 @@ export function createServer(address: AddressInput, options: CreateServerOptions
     throw err;
   }
 }
+
+/** A Socket on a duplicate of `fd` (which stays open), as Python's socket.fromfd(fd, family, type, proto). */
+export function fromfd(fd: number, family: number, type: number, proto = 0): Socket {
+  loadSyscalls();
+  checkInt(fd, "fd", 0, 0x7fffffff);
+  const copy = sys.dup(fd);
+  if (copy < 0) throw errorFromResult(copy, "dup");
+  try {
+    return new Socket(family, type, proto, copy);
+  } catch (err) {
+    sys.close(copy);
+    throw err;
+  }
+}
+
+/** Closes a socket's file descriptor, as Python's socket.close(fd). */
+export function close(fd: number): void {
+  loadSyscalls();
+  checkInt(fd, "fd", 0, 0x7fffffff);
+  const r = sys.close(fd);
+  // As Python: a peer's reset reported at close is not the caller's failure.
+  if (r < 0 && r !== -E.ECONNRESET) throw errorFromResult(r, "close");
+}
+
+/** Python's socket.has_ipv6: this build supports IPv6 (whether the host has it configured is another matter). */
+export const hasIpv6 = true;

@@ -3,21 +3,27 @@
 
 export { Socket } from "./socket.js";
 export {
+  close,
   createConnection,
   createServer,
+  fromfd,
   getaddrinfo,
   gethostname,
   hasDualstackIpv6,
+  hasIpv6,
   socket,
   socketpair,
   type AddrInfo,
   type CreateServerOptions,
 } from "./functions.js";
 export { getdefaulttimeout, setdefaulttimeout } from "./timeout.js";
+export { getfqdn, gethostbyaddr, gethostbyname, gethostbynameEx, getnameinfo, getprotobyname, getservbyname, getservbyport } from "./name-service.js";
+export { htonl, htons, inetAton, inetNtoa, inetNtop, inetPton, ntohl, ntohs } from "./conversions.js";
+export { ifIndextoname, ifNameindex, ifNametoindex } from "./interfaces.js";
 export { CMSG_LEN, CMSG_SPACE, recvFds, sendFds, type AncillaryItem, type ReceivedMessage } from "./messages.js";
 export type { SendfileSource } from "./sendfile.js";
 export { BufferedReader, BytesWriter, SocketWriter, bytesReader, socketReader } from "./socket-file.js";
-export type { Address, AddressInput, IPv4Address, IPv6Address, UnixAddress } from "./address.js";
+export type { Address, AddressInput, IPv4Address, IPv6Address, NetlinkAddress, PacketAddress, UnixAddress } from "./address.js";
 export * from "./constants.js";
 export {
   BlockingIOError,
@@ -29,12 +35,17 @@ export {
   FileExistsError,
   FileNotFoundError,
   GaiError,
+  HError,
   InterruptedError,
   IsADirectoryError,
   NotADirectoryError,
   OSError,
   PermissionError,
   TimeoutError,
+  error,
+  gaierror,
+  herror,
+  timeout,
 } from "./errors.js";
 export { UnsupportedPlatformError } from "../libc/platform.js";
 export type { TcpInfo } from "../libc/tcp-info.js";
