@@ -136,6 +136,7 @@ interface HeapProbe {
   seq: number;
   rss: number;
   heapUsed: number;
+  heapTotal: number;
   external: number;
   arrayBuffers: number;
 }
@@ -172,6 +173,7 @@ interface PerConnection {
   pss: number;
   privateDirty: number;
   gcRss: number;
+  heapTotal: number;
   jsHeap: number;
   external: number;
 }
@@ -181,6 +183,7 @@ const COLUMNS: Array<[keyof PerConnection, string]> = [
   ["pss", "PSS"],
   ["privateDirty", "Priv.Dirty"],
   ["gcRss", "GC'd RSS"],
+  ["heapTotal", "V8 heap"],
   ["jsHeap", "JS heap"],
   ["external", "external"],
 ];
@@ -193,6 +196,7 @@ function perConnection(a: Snapshot, b: Snapshot): PerConnection {
     pss: (b.mem.pss - a.mem.pss) / N,
     privateDirty: (b.mem.privateDirty - a.mem.privateDirty) / N,
     gcRss: kib(b.afterGc.rss - a.afterGc.rss),
+    heapTotal: kib(b.afterGc.heapTotal - a.afterGc.heapTotal),
     jsHeap: kib(b.afterGc.heapUsed - a.afterGc.heapUsed),
     external: kib(b.afterGc.external - a.afterGc.external),
   };
@@ -238,7 +242,8 @@ function summarize(rounds: PerConnection[]): PerConnection {
 
 function printTable(results: Record<string, { idle: PerConnection; exchanged: PerConnection }>): void {
   console.log(`${N} idle connections per server, medians of ${opts.rounds} rounds, per connection: descriptors, and memory in KiB`);
-  console.log("(RSS, PSS, Priv.Dirty as /proc shows them; GC'd RSS, JS heap, external after the server ran full GCs)\n");
+  console.log("(RSS, PSS, Priv.Dirty as /proc shows them; then, after the server ran full GCs: its RSS, V8's heap (heapTotal),");
+  console.log(" the live objects in it (JS heap: heapUsed), and memory Buffers hold outside it (external))\n");
   console.log("".padEnd(26) + COLUMNS.map(([, h]) => h.padStart(11)).join(""));
   const row = (name: string, p: PerConnection, digits: number) =>
     console.log(name.padEnd(26) + COLUMNS.map(([k]) => p[k].toFixed(digits).padStart(11)).join(""));
