@@ -20,6 +20,19 @@ export { getdefaulttimeout, setdefaulttimeout } from "./timeout.js";
 export { getfqdn, gethostbyaddr, gethostbyname, gethostbynameEx, getnameinfo, getprotobyname, getservbyname, getservbyport } from "./name-service.js";
 export { htonl, htons, inetAton, inetNtoa, inetNtop, inetPton, ntohl, ntohs } from "./conversions.js";
 export { ifIndextoname, ifNameindex, ifNametoindex } from "./interfaces.js";
+export {
+  BaseSelector,
+  DefaultSelector,
+  EVENT_READ,
+  EVENT_WRITE,
+  EpollSelector,
+  KeyError,
+  PollSelector,
+  SelectSelector,
+  type FileObject,
+  type SelectorKey,
+} from "./selectors.js";
+export * as select from "./select.js";
 export { CMSG_LEN, CMSG_SPACE, recvFds, sendFds, type AncillaryItem, type ReceivedMessage } from "./messages.js";
 export type { SendfileSource } from "./sendfile.js";
 export { BufferedReader, BytesWriter, SocketWriter, bytesReader, socketReader } from "./socket-file.js";

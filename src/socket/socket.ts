@@ -7,7 +7,7 @@
 import { inspect } from "node:util";
 import * as C from "../libc/constants.js";
 import { E } from "../libc/errno.js";
-import { READABLE, registrationFor, WRITABLE, type Interest, type Registration } from "../libc/poller.js";
+import { forgetFd, READABLE, registrationFor, WRITABLE, type Interest, type Registration } from "../libc/poller.js";
 import { SOCKADDR_STORAGE_SIZE } from "../libc/sockaddr.js";
 import type { TcpInfo } from "../libc/tcp-info.js";
 import { loadSyscalls, sys } from "../libc/syscalls.js";
@@ -518,8 +518,8 @@ export class Socket {
     const fd = this._fd;
     if (fd < 0) return -1;
     this._fd = -1;
-    this.registration?.close();
     this.registration = null;
+    forgetFd(fd);
     return fd;
   }
 
@@ -581,7 +581,7 @@ export class Socket {
   }
 
   private waitReady(interest: Interest, deadline: number | null, signal?: AbortSignal): Promise<boolean> {
-    this.registration ??= registrationFor(this._fd);
+    if (this.registration === null || this.registration.isClosed) this.registration = registrationFor(this._fd);
     return this.registration.wait(interest, deadline, signal);
   }
 
