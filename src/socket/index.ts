@@ -35,7 +35,17 @@ export {
 export * as select from "./select.js";
 export { CMSG_LEN, CMSG_SPACE, recvFds, sendFds, type AncillaryItem, type ReceivedMessage } from "./messages.js";
 export type { SendfileSource } from "./sendfile.js";
-export { BufferedReader, BytesWriter, SocketWriter, bytesReader, socketReader } from "./socket-file.js";
+export {
+  BufferedReader,
+  BytesWriter,
+  DEFAULT_BUFFER_SIZE,
+  SocketFile,
+  SocketWriter,
+  bytesReader,
+  type MakefileOptions,
+  type WritableFile,
+} from "./socket-file.js";
+export { TextSocketFile } from "./text-file.js";
 export type { Address, AddressInput, IPv4Address, IPv6Address, NetlinkAddress, PacketAddress, UnixAddress } from "./address.js";
 export * from "./constants.js";
 export {

@@ -16,6 +16,8 @@ import { checkBytes, checkInt } from "./arguments.js";
 import { badFileDescriptor, checkResult, errorFromResult, OSError, timedOut } from "./errors.js";
 import { receiveMessage, sendMessage, type AncillaryItem, type ReceivedMessage } from "./messages.js";
 import { repr } from "./repr.js";
+import { checkMode, DEFAULT_BUFFER_SIZE, SocketFile, type MakefileOptions } from "./socket-file.js";
+import { TextSocketFile } from "./text-file.js";
 import { transmitFile, type SendfileSource } from "./sendfile.js";
 import { getOption, setOption, tcpInfoOf } from "./sockopt.js";
 import { checkTimeout, deadlineFor, getdefaulttimeout } from "./timeout.js";
@@ -76,6 +78,9 @@ export class Socket {
   readonly proto: number;
   private _timeout: number | null;
   private registration: Registration | null = null;
+  /** Files from makefile() still open: close() waits for them before closing the fd, as Python's _io_refs. */
+  private ioRefs = 0;
+  private closeDeferred = false;
 
   /**
    * Creates a socket, or wraps the socket `fileno` (whose family, type and proto are read from the kernel
@@ -443,8 +448,34 @@ export class Socket {
    * the connection, as close(2) does.
    */
   close(): void {
+    if (this.ioRefs > 0) {
+      this.closeDeferred = true;
+      return;
+    }
     const fd = this.release();
     if (fd >= 0) sys.close(fd);
+  }
+
+  /**
+   * Python's makefile(mode, buffering, encoding, errors, newline): a binary file ("rb", "wb", "rwb") or a text
+   * file ("r", "w", "rw") over this socket. The fd stays open while a file is, even after close().
+   * @throws RangeError for a mode other than r, w and b, or an unbuffered text file
+   */
+  makefile(mode: `${string}b${string}`, options?: MakefileOptions): SocketFile;
+  makefile(mode?: string, options?: MakefileOptions): TextSocketFile | SocketFile;
+  makefile(mode = "r", options: MakefileOptions = {}): TextSocketFile | SocketFile {
+    checkMode(mode);
+    const buffering = options.buffering ?? -1;
+    const binary = mode.includes("b");
+    if (!binary && buffering === 0) throw new RangeError("unbuffered streams must be binary");
+    const rawMode = (mode.includes("r") ? "r" : "") + (mode.includes("w") ? "w" : "");
+    this.ioRefs++;
+    const release = () => {
+      this.ioRefs--;
+      if (this.ioRefs === 0 && this.closeDeferred) this.close();
+    };
+    const file = new SocketFile({ sock: this, release }, `${rawMode}b`, buffering < 0 ? DEFAULT_BUFFER_SIZE : buffering);
+    return binary ? file : new TextSocketFile(file, mode, options.encoding ?? null, options.errors ?? null, options.newline ?? null);
   }
 
   /**
