@@ -28,6 +28,12 @@ export class OSError extends Error {
     this.syscall = context.syscall;
   }
 
+  /** The Python class for `errno` with a message of the caller's, as Python's OSError(errno, strerror). */
+  static withMessage(errno: number, strerror: string, context: ErrorContext = {}): OSError {
+    const Class = SUBCLASS_BY_ERRNO.get(errno) ?? OSError;
+    return new Class(errno, strerror, context);
+  }
+
   /** The Python class for `errno`, built with libc's message. */
   static fromErrno(errno: number, context: ErrorContext = {}): OSError {
     const Class = SUBCLASS_BY_ERRNO.get(errno) ?? OSError;

@@ -37,8 +37,9 @@ export function encodeInet6(host: Uint8Array, port: number, flowinfo: number, sc
 /** A path, or an abstract name whose first byte is 0. The caller has checked the length. */
 export function encodeUnix(path: Uint8Array): Buffer {
   const abstract = path.length > 0 && path[0] === 0;
-  // A filesystem path carries its terminating NUL in the length, as CPython passes it; an abstract name must not.
-  const buf = Buffer.alloc(2 + path.length + (abstract ? 0 : 1));
+  // A filesystem path carries its terminating NUL in the length, as CPython passes it; an abstract name must not,
+  // and neither does the empty name (the kernel then says EINVAL, as to Python).
+  const buf = Buffer.alloc(2 + path.length + (abstract || path.length === 0 ? 0 : 1));
   buf.writeUInt16LE(AF_UNIX, 0);
   buf.set(path, 2);
   return buf;

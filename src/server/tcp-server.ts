@@ -3,7 +3,7 @@
 import type { Address, AddressInput } from "../socket/address.js";
 import * as C from "../socket/constants.js";
 import { OSError } from "../socket/errors.js";
-import { Socket } from "../socket/socket.js";
+import { acceptNow, Socket } from "../socket/socket.js";
 import { BaseServer, type RequestHandlerClass } from "./base-server.js";
 import { readSetting, writeSetting } from "./settings.js";
 
@@ -29,17 +29,19 @@ export class TCPServer extends BaseServer {
   constructor(serverAddress: AddressInput, RequestHandlerClass: RequestHandlerClass, bindAndActivate = true) {
     super(serverAddress as Address, RequestHandlerClass);
     this.socket = new Socket(this.addressFamily, this.socketType);
-    // The loop waits for readiness itself; the socket never blocks a call that readiness said would not wait.
-    this.socket.setblocking(false);
     if (bindAndActivate) this.bindAndActivate();
   }
 
-  /** serverBind() then serverActivate(), closing the socket if either fails so that nothing leaks. */
+  /** serverBind() then serverActivate(); if either fails, serverClose() (an override too) runs before the error propagates. */
   bindAndActivate(): void {
     try {
       this.serverBind();
       this.serverActivate();
     } catch (err) {
+      // serverClose() closes the socket in its synchronous part; a rejection must not hide the bind error.
+      void Promise.resolve()
+        .then(() => this.serverClose())
+        .catch(() => {});
       this.socket.close();
       throw err;
     }
@@ -97,8 +99,13 @@ export class TCPServer extends BaseServer {
     return this.socket.fileno();
   }
 
+  /** accept(), never waiting: the loop calls it after readiness, and another process may have taken the connection. */
   override getRequest(): Promise<[unknown, Address]> {
-    return this.socket.accept();
+    return this.socket[acceptNow]();
+  }
+
+  protected override socketTimeout(): number | null {
+    return this.socket.gettimeout();
   }
 
   protected override waitForRequest(timeout: number | null, signal?: AbortSignal): Promise<boolean> {

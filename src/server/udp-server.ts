@@ -17,10 +17,14 @@ export class UDPServer extends TCPServer {
     writeSetting(this, "maxPacketSize", value);
   }
 
-  /** A request is [packet, the server's socket]. */
+  /**
+   * A request is [packet, the server's socket]. An unbound AF_UNIX client has no address: clientAddress is then
+   * null, as Python's None, and a reply to it fails in the handler (TypeError), as in Python.
+   */
   override async getRequest(): Promise<[unknown, Address]> {
-    const [data, clientAddress] = await this.socket.recvfrom(this.maxPacketSize);
-    return [[data, this.socket], clientAddress ?? ""];
+    // Never waits: the loop calls it after readiness (BlockingIOError when the datagram went elsewhere).
+    const [data, clientAddress] = await this.socket.recvfrom(this.maxPacketSize, C.MSG_DONTWAIT);
+    return [[data, this.socket], clientAddress as Address];
   }
 
   /** Datagram servers do not listen. */

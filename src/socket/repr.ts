@@ -46,7 +46,8 @@ function pyBytes(bytes: Buffer): string {
 }
 
 /** How Python prints an address inside the repr: str() of the tuple, a bare path, or bytes for an abstract name. */
-export function formatAddress(address: Address): string {
+export function formatAddress(address: Address | null): string {
+  if (address === null) return "None";
   if (typeof address === "string") return address;
   if (Buffer.isBuffer(address)) return pyBytes(address);
   const parts = address as readonly unknown[];

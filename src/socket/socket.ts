@@ -28,8 +28,16 @@ const NOWAIT = C.MSG_DONTWAIT | C.MSG_NOSIGNAL;
 /** One shared receive area: each call reads into it and copies out exactly what arrived before anything awaits. */
 let scratch = Buffer.allocUnsafe(256 * 1024);
 const EMPTY = Buffer.alloc(0);
+/** connect() to AF_UNSPEC dissolves a stream socket's association (connect(2)). */
+const UNSPEC = Buffer.alloc(16);
 /** How often an AF_UNIX connect retries while the listener's backlog is full (the kernel gives EAGAIN, no wakeup). */
 const UNIX_CONNECT_RETRY_MS = 10;
+
+/**
+ * For the server framework: a socket's accept() that never waits, so that a serving loop that was told "readable"
+ * cannot be held by a connection another process took first, while the listener keeps Python's timeout (None).
+ */
+export const acceptNow = Symbol("socketkit.acceptNow");
 
 /** True while Socket.adopt() constructs: the fd is known to be a non-blocking socket of the given kind. */
 let adopting = false;
@@ -151,7 +159,16 @@ export class Socket {
 
   /** Waits for a connection the kernel completed and takes it off the accept queue. */
   accept(): Promise<[Socket, Address]> {
-    return this.io(READABLE, "accept", 0, (fd) => {
+    return this.acceptWith(0);
+  }
+
+  /** accept() that never waits, whatever the timeout: BlockingIOError when the queue is empty. */
+  [acceptNow](): Promise<[Socket, Address]> {
+    return this.acceptWith(C.MSG_DONTWAIT);
+  }
+
+  private acceptWith(flags: number): Promise<[Socket, Address]> {
+    return this.io(READABLE, "accept", flags, (fd) => {
       for (;;) {
         lenScratch.writeUInt32LE(SOCKADDR_STORAGE_SIZE, 0);
         const r = sys.accept4(fd, addrScratch, lenScratch, TYPE_FLAGS);
@@ -197,7 +214,12 @@ export class Socket {
       if (!(await this.waitReady(WRITABLE, deadline))) return this.gaveUp(raiseTimeout);
       // The handshake's outcome is in SO_ERROR once the socket turns writable (connect(2), EINPROGRESS).
       const err = this.getsockopt(C.SOL_SOCKET, C.SO_ERROR);
-      if (err !== 0) return err;
+      if (err !== 0) {
+        // A blocking connect that fails leaves the socket unconnected, so the next connect() tries afresh (and is
+        // refused again, not ECONNABORTED); with a timeout Python's socket is non-blocking and keeps that state.
+        if (this._timeout === null) sys.connect(this._fd, UNSPEC, UNSPEC.length);
+        return err;
+      }
       // A second connect() moves the socket to "connected" as a blocking connect leaves it, so that a later
       // connect() fails with EISCONN as Python's does (the first one after an asynchronous success returns 0).
       sys.connect(this._fd, sockaddr, sockaddr.length);
