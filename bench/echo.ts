@@ -94,6 +94,7 @@ function summarize(samples: Sample[]) {
     serverCpu: Number(m((s) => s.serverCpu).toFixed(3)),
     clientCpu: Number(m((s) => s.clientCpu).toFixed(3)),
     serverCpuPerOpUs: Number(m((s) => (s.serverCpu * 1e6) / s.rate).toFixed(2)),
+    clientCpuPerOpUs: Number(m((s) => (s.clientCpu * 1e6) / s.rate).toFixed(2)),
     otherCpu: Number(m((s) => s.otherCpu).toFixed(2)),
     rates: samples.map((s) => Math.round(s.rate)),
   };
@@ -122,17 +123,19 @@ type Row = { scenario: string; servers: Record<string, Summary> } & ReturnType<t
 function printTable(rows: Row[]): void {
   const pct = (x: number) => `${Math.round(x * 100)}%`;
   console.log(`echo benchmark: medians of ${ROUNDS} rounds of ${SECONDS} s, Node ${process.version}${PIN ? ", client on CPU 0, servers on CPU 1" : ", not pinned"}\n`);
-  const head = ["rate/s", "p50 µs", "p99 µs", "srv CPU", "cli CPU", "srv µs/op", "others"];
+  const head = ["rate/s", "p50 µs", "p99 µs", "srv CPU", "cli CPU", "srv µs/op", "cli µs/op", "others"];
   console.log("".padEnd(26) + head.map((h) => h.padStart(10)).join(""));
   for (const row of rows) {
     console.log(row.scenario);
     for (const s of SERVERS) {
       const x = row.servers[s.key];
       if (!x) continue;
-      const cells = [x.rate, x.p50us, x.p99us, pct(x.serverCpu), pct(x.clientCpu), x.serverCpuPerOpUs.toFixed(1), pct(x.otherCpu)];
+      const cells = [x.rate, x.p50us, x.p99us, pct(x.serverCpu), pct(x.clientCpu), x.serverCpuPerOpUs.toFixed(1), x.clientCpuPerOpUs.toFixed(1), pct(x.otherCpu)];
       console.log(`  ${s.name.padEnd(24)}` + cells.map((c) => String(c).padStart(10)).join(""));
     }
   }
+  const saturated = rows.flatMap((r) => Object.entries(r.servers).filter(([, x]) => x.clientCpu >= 0.9).map(([k]) => `${r.scenario} (${k})`));
+  if (saturated.length > 0) console.log(`\nthe client used 90% of its CPU or more, so it may have limited: ${saturated.join("; ")}`);
   const views = [
     ["ratios of the median rates", "ratios"],
     ["medians of the ratios within each round", "pairedRatios"],

@@ -25,6 +25,8 @@ const { values: opts } = parseArgs({
     /** Loopback source addresses to spread the clients over (127.0.0.1, 127.0.0.2, …), for many connections. */
     sources: { type: "string", default: "1" },
     settle: { type: "string", default: "1" },
+    /** Extra seconds to wait after the exchange: V8 keeps pages it grew into for a burst for up to ~30 s. */
+    linger: { type: "string", default: "0" },
     timeout: { type: "string", default: "600" },
     /** Which servers: socketkit (serve), node, and for diagnosis bare (Socket echo) and framework (echo). */
     servers: { type: "string", default: "socketkit,node" },
@@ -225,7 +227,7 @@ async function round(spec: (typeof SERVERS)[number]): Promise<RoundResult> {
     await sleep(Number(opts.settle));
     const idle = perConnection(base, await snapshot(server, probeFile));
     await exchangeAll(socks);
-    await sleep(Number(opts.settle));
+    await sleep(Number(opts.settle) + Number(opts.linger));
     const exchanged = perConnection(base, await snapshot(server, probeFile));
     return { idle, exchanged, acceptSeconds };
   } finally {
