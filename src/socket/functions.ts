@@ -193,3 +193,12 @@ export function close(fd: number): void {
 
 /** Python's socket.has_ipv6: this build supports IPv6 (whether the host has it configured is another matter). */
 export const hasIpv6 = true;
+
+/** A new fd for the same open socket, close-on-exec, as Python's socket.dup(fd). */
+export function dup(fd: number): number {
+  loadSyscalls();
+  checkInt(fd, "fd", 0, 0x7fffffff);
+  const copy = sys.dup(fd);
+  if (copy < 0) throw errorFromResult(copy, "dup");
+  return copy;
+}

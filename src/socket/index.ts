@@ -1,10 +1,11 @@
 // socketkit's socket module: Python's socket API over real Linux kernel sockets.
 // Socket (socket.ts) is the object; functions.ts holds the module functions; errors.ts the OSError family.
 
-export { Socket } from "./socket.js";
+export { Socket, Socket as SocketType } from "./socket.js";
 export {
   close,
   createConnection,
+  dup,
   createServer,
   fromfd,
   getaddrinfo,

@@ -62,6 +62,9 @@ export class Poll {
   }
 }
 
+/** Python's select.error: OSError. */
+export { OSError as error } from "./errors.js";
+
 /** Python's select.poll(). */
 export function poll(): Poll {
   return new Poll();
