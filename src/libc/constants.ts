@@ -32,6 +32,8 @@ export const SO_PROTOCOL = 38;
 export const SO_DOMAIN = 39;
 
 export const IPPROTO_IP = 0;
+export const IPPROTO_ICMP = 1;
+export const IPPROTO_RAW = 255;
 export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;
 export const IPPROTO_IPV6 = 41;
