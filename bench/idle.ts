@@ -1,8 +1,10 @@
 // Idle-connection benchmark: 10,000 connections held open to `socketkit serve` (the real CLI server) and to a
 // node:net echo server. For each server it reports descriptors and memory per connection, from /proc: the
-// growth of /proc/PID/fd, of VmRSS, and of PSS and Private_Dirty (smaps_rollup), first with the connections
-// accepted and idle, then after one 64-byte exchange on every connection. Rounds alternate the servers; each
-// round starts a fresh server. Every child is stopped by PID, on failure and on the time limit too.
+// growth of /proc/PID/fd, of VmRSS, and of PSS and Private_Dirty (smaps_rollup); then, after the server ran
+// full garbage collections (lib/heap-probe.ts, loaded into every server), its RSS again and V8's own figures,
+// which tell live per-connection objects from garbage. Each is measured with the connections accepted and idle,
+// then after one 64-byte exchange on every connection. Rounds alternate the servers, each round on a fresh
+// server. Every child is stopped by PID, on failure and on the time limit too.
 //
 //   npx tsx bench/idle.ts                               # 10,000 connections, 3 rounds
 //   npx tsx bench/idle.ts --connections 2000 --rounds 1 --json
@@ -85,7 +87,12 @@ async function openConnections(port: number, count: number): Promise<net.Socket[
       }));
     }
   };
-  await Promise.all(Array.from({ length: Math.min(count, Number(opts.concurrency)) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.min(count, Number(opts.concurrency)) }, worker));
+  } catch (err) {
+    for (const s of socks) s.destroy();
+    throw err;
+  }
   return socks;
 }
 
