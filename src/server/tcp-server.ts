@@ -100,7 +100,7 @@ export class TCPServer extends BaseServer {
   }
 
   /** accept(), never waiting: the loop calls it after readiness, and another process may have taken the connection. */
-  override getRequest(): Promise<[unknown, Address]> {
+  override getRequest(): Promise<[unknown, Address] | null> {
     return this.socket[acceptNow]();
   }
 

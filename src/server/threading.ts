@@ -49,7 +49,8 @@ export function ThreadingMixIn<T extends ServerClass>(Base: T) {
       );
       if (!this.daemonThreads && this.blockOnClose) {
         this.threads.add(task);
-        void task.finally(() => this.threads.delete(task));
+        const done = () => void this.threads.delete(task);
+        void task.then(done, done);
       }
     }
 
@@ -69,14 +70,17 @@ export function ThreadingMixIn<T extends ServerClass>(Base: T) {
     }
 
     /** One request's task: finishRequest, errors to handleError, then shutdownRequest, as Python's thread does. */
-    async processRequestThread(request: unknown, clientAddress: Address): Promise<void> {
-      try {
-        await this.finishRequest(request, clientAddress);
-      } catch (err) {
-        this.reportError(request, clientAddress, err);
-      } finally {
-        this.shutdownRequest(request);
-      }
+    processRequestThread(request: unknown, clientAddress: Address): Promise<void> {
+      return this.finishRequest(request, clientAddress).then(
+        () => this.shutdownRequest(request),
+        (err: unknown) => {
+          try {
+            this.reportError(request, clientAddress, err);
+          } finally {
+            this.shutdownRequest(request);
+          }
+        },
+      );
     }
 
     override async serverClose(): Promise<void> {

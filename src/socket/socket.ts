@@ -38,6 +38,8 @@ const UNIX_CONNECT_RETRY_MS = 10;
  * cannot be held by a connection another process took first, while the listener keeps Python's timeout (None).
  */
 export const acceptNow = Symbol("socketkit.acceptNow");
+/** Likewise for a datagram server's recvfrom(). */
+export const recvfromNow = Symbol("socketkit.recvfromNow");
 
 /** True while Socket.adopt() constructs: the fd is known to be a non-blocking socket of the given kind. */
 let adopting = false;
@@ -162,25 +164,46 @@ export class Socket {
     return this.acceptWith(0);
   }
 
-  /** accept() that never waits, whatever the timeout: BlockingIOError when the queue is empty. */
-  [acceptNow](): Promise<[Socket, Address]> {
-    return this.acceptWith(C.MSG_DONTWAIT);
+  /** accept() that never waits, whatever the timeout: null when the queue is empty (no exception to build). */
+  [acceptNow](): Promise<[Socket, Address] | null> {
+    try {
+      const got = this.acceptOnce(this.openFd("accept"));
+      if (got === -E.EAGAIN) return Promise.resolve(null);
+      return failed(got) ? Promise.reject(errorFromResult(got, "accept")) : Promise.resolve(got);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** recvfrom() that never waits: null when nothing is queued. */
+  [recvfromNow](bufsize: number): Promise<[Buffer, Address | null] | null> {
+    try {
+      const from = { address: null as Address | null };
+      const got = this.receive(this.openFd("recvfrom"), bufsize, 0, from);
+      if (got === -E.EAGAIN) return Promise.resolve(null);
+      return failed(got) ? Promise.reject(errorFromResult(got, "recvfrom")) : Promise.resolve([got, from.address]);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   private acceptWith(flags: number): Promise<[Socket, Address]> {
-    return this.io(READABLE, "accept", flags, (fd) => {
-      for (;;) {
-        lenScratch.writeUInt32LE(SOCKADDR_STORAGE_SIZE, 0);
-        const r = sys.accept4(fd, addrScratch, lenScratch, TYPE_FLAGS);
-        // A connection reset while it sat in the queue is not this listener's failure: take the next one.
-        if (r === -E.ECONNABORTED) continue;
-        if (r < 0) return r;
-        // Decoded here, before any await, so that two listeners accepting at once keep their own addresses.
-        const address = fromSockaddr(addrScratch, lenScratch.readUInt32LE(0));
-        // As Python: the new socket takes the default timeout, never the listener's.
-        return [Socket.adopt(this.family, this.type, this.proto, r, getdefaulttimeout()), address] as [Socket, Address];
-      }
-    });
+    return this.io(READABLE, "accept", flags, (fd) => this.acceptOnce(fd));
+  }
+
+  /** One accept4(2), retried past connections reset while queued; -errno on failure. */
+  private acceptOnce(fd: number): [Socket, Address] | number {
+    for (;;) {
+      lenScratch.writeUInt32LE(SOCKADDR_STORAGE_SIZE, 0);
+      const r = sys.accept4(fd, addrScratch, lenScratch, TYPE_FLAGS);
+      // A connection reset while it sat in the queue is not this listener's failure: take the next one.
+      if (r === -E.ECONNABORTED || r === -E.EINTR) continue;
+      if (r < 0) return r;
+      // Decoded here, before any await, so that two listeners accepting at once keep their own addresses.
+      const address = fromSockaddr(addrScratch, lenScratch.readUInt32LE(0));
+      // As Python: the new socket takes the default timeout, never the listener's.
+      return [Socket.adopt(this.family, this.type, this.proto, r, getdefaulttimeout()), address];
+    }
   }
 
   /** Connects to `address`; a stream socket waits for the handshake, within the socket's timeout. */
@@ -239,10 +262,9 @@ export class Socket {
       checkInt(flags, "flags", 0, 0x7fffffff);
       // Python returns b'' for recv(0) without a syscall, so a datagram is not consumed.
       if (bufsize === 0) return Promise.resolve(Buffer.alloc(0));
-      const attempt = (fd: number) => this.receive(fd, bufsize, flags, null);
-      const first = attempt(this.openFd("recv"));
+      const first = this.receive(this.openFd("recv"), bufsize, flags, null);
       if (!failed(first)) return Promise.resolve(first);
-      return this.io(READABLE, "recv", flags, attempt, first);
+      return this.io(READABLE, "recv", flags, (fd) => this.receive(fd, bufsize, flags, null), first);
     } catch (err) {
       return Promise.reject(err);
     }
