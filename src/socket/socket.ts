@@ -662,19 +662,30 @@ export class Socket {
 
   /**
    * The mio/tokio loop every waiting call goes through: try the call; on EAGAIN wait for readiness (within the
-   * timeout) and try again. `first` is an attempt the caller already made on its fast path.
+   * timeout) and try again. `first` is an attempt the caller already made on its fast path. Written as a promise
+   * chain rather than an async function: a connection waiting in recv() then holds no suspended frame here.
    */
-  private async io<T>(interest: Interest, syscall: string, flags: number, attempt: (fd: number) => T | number, first?: T | number): Promise<T> {
+  private io<T>(interest: Interest, syscall: string, flags: number, attempt: (fd: number) => T | number, first?: T | number): Promise<T> {
     const deadline = deadlineFor(this._timeout);
     const dontWait = (flags & C.MSG_DONTWAIT) !== 0 || this._timeout === 0;
-    let r = first === undefined ? attempt(this.openFd(syscall)) : first;
-    for (;;) {
-      if (!failed(r)) return r as T;
-      if (r !== -E.EINTR) {
-        if (r !== -E.EAGAIN || dontWait) throw errorFromResult(r, syscall);
-        if (!(await this.waitReady(interest, deadline))) throw timedOut(syscall);
+    const retry = (ready: boolean): T | Promise<T> => {
+      if (!ready) throw timedOut(syscall);
+      return step(attempt(this.openFd(syscall)));
+    };
+    const step = (r: T | number): T | Promise<T> => {
+      while (failed(r)) {
+        if (r !== -E.EINTR) {
+          if (r !== -E.EAGAIN || dontWait) throw errorFromResult(r, syscall);
+          return this.waitReady(interest, deadline).then(retry);
+        }
+        r = attempt(this.openFd(syscall));
       }
-      r = attempt(this.openFd(syscall));
+      return r as T;
+    };
+    try {
+      return Promise.resolve(step(first === undefined ? attempt(this.openFd(syscall)) : first));
+    } catch (err) {
+      return Promise.reject(err);
     }
   }
 
