@@ -44,14 +44,13 @@ export function ThreadingMixIn<T extends ServerClass>(Base: T) {
     }
 
     override async processRequest(request: unknown, clientAddress: Address): Promise<void> {
-      const task = new Promise<void>((resolve) => this.startSoon(resolve)).then(() =>
-        this.processRequestThread(request, clientAddress),
-      );
-      if (!this.daemonThreads && this.blockOnClose) {
+      this.startSoon(() => {
+        const task = this.processRequestThread(request, clientAddress);
+        if (this.daemonThreads || !this.blockOnClose) return;
         this.threads.add(task);
         const done = () => void this.threads.delete(task);
         void task.then(done, done);
-      }
+      });
     }
 
     /**
