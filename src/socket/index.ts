@@ -1,6 +1,9 @@
 // socketkit's socket module: Python's socket API over real Linux kernel sockets.
 // Socket (socket.ts) is the object; functions.ts holds the module functions; errors.ts the OSError family.
 
+// Node's types for this entry point's published declarations (why: see src/index.ts).
+/// <reference types="node" preserve="true" />
+
 export { Socket } from "./socket.js";
 export {
   createConnection,
