@@ -40,6 +40,9 @@ export {
   ThreadingUDPServer,
   ThreadingUnixDatagramServer,
   ThreadingUnixStreamServer,
+  type ServerClass,
+  type ThreadingServer,
+  type ThreadingServerClass,
 } from "./threading.js";
 export {
   BaseRequestHandler,

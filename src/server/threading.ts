@@ -7,7 +7,8 @@ import { readSetting, writeSetting } from "./settings.js";
 import { TCPServer, UnixStreamServer } from "./tcp-server.js";
 import { UDPServer, UnixDatagramServer } from "./udp-server.js";
 
-type ServerClass = abstract new (...args: any[]) => BaseServer;
+/** Any server class ThreadingMixIn can extend. */
+export type ServerClass = abstract new (...args: any[]) => BaseServer;
 
 /** What ThreadingMixIn adds to a server's instances. */
 export interface ThreadingServer {

@@ -17,7 +17,7 @@ export {
   type CreateServerOptions,
 } from "./functions.js";
 export { getdefaulttimeout, setdefaulttimeout } from "./timeout.js";
-export { BufferedReader, BytesWriter, SocketWriter, bytesReader, socketReader } from "./socket-file.js";
+export { BufferedReader, BytesWriter, SocketWriter, bytesReader, socketReader, type ByteSource } from "./socket-file.js";
 export type { Address, AddressInput, IPv4Address, IPv6Address, UnixAddress } from "./address.js";
 export * from "./constants.js";
 export {
@@ -36,6 +36,7 @@ export {
   OSError,
   PermissionError,
   TimeoutError,
+  type ErrorContext,
 } from "./errors.js";
 export { UnsupportedPlatformError } from "../libc/platform.js";
 export type { TcpInfo } from "../libc/tcp-info.js";
