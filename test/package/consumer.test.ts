@@ -203,8 +203,8 @@ const STRICT = {
   types: [],
 };
 
-async function compile(resolution: "node16" | "bundler", files: string[]): Promise<void> {
-  const module = resolution === "node16" ? "node16" : "esnext";
+async function compile(resolution: "node16" | "nodenext" | "bundler", files: string[]): Promise<void> {
+  const module = resolution === "bundler" ? "esnext" : resolution;
   const config = { compilerOptions: { ...STRICT, module, moduleResolution: resolution, outDir: `out-${resolution}` }, files };
   writeFileSync(join(app, `tsconfig.${resolution}.json`), JSON.stringify(config, null, 2));
   const r = await run(process.execPath, [join(app, "node_modules/typescript/bin/tsc"), "-p", `tsconfig.${resolution}.json`], app, 120000);
@@ -219,6 +219,15 @@ for (const resolution of ["node16", "bundler"] as const) {
     assert.deepEqual(out, { echoed: "typed", refused: "ECONNREFUSED", backlog: 50 });
   });
 }
+
+test("a CommonJS TypeScript file compiles under module nodenext to require() calls, and runs", async () => {
+  // TypeScript lets CommonJS import an ES module only under nodenext or node20 (5.8 and later), as Node allows it.
+  writeFileSync(join(app, "commonjs.cts"), TS_APP.replace(/^const server = /m, "async function main(): Promise<void> {\nconst server = ") + "}\nvoid main();\n");
+  await compile("nodenext", ["commonjs.cts"]);
+  assert.match(readFileSync(join(app, "out-nodenext/commonjs.cjs"), "utf8"), /require\("socketkit"\)/);
+  const out = JSON.parse(await ok("node", ["out-nodenext/commonjs.cjs"], app, 20000));
+  assert.deepEqual(out, { echoed: "typed", refused: "ECONNREFUSED", backlog: 50 });
+});
 
 test("the README's TypeScript samples compile under the same strict settings and run to completion", async () => {
   const samples = [...readFileSync(join(ROOT, "README.md"), "utf8").matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
