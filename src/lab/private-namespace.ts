@@ -1,8 +1,9 @@
 // Running an experiment in a private network namespace: its own loopback, its own sysctls and its own counters,
 // removed when the process ends. Needs root (CAP_SYS_ADMIN); the host's settings are never touched.
 
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcessByStdio } from "node:child_process";
 import { extname } from "node:path";
+import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import type { EXPERIMENTS } from "./netns-child.js";
 import { MissingPrivilegeError } from "./result.js";
@@ -44,11 +45,11 @@ export async function runInPrivateNetns<N extends ExperimentName>(
   return JSON.parse(run.stdout) as ExperimentResult<N>;
 }
 
-function collect(child: ReturnType<typeof spawn>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function collect(child: ChildProcessByStdio<null, Readable, Readable>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   let stdout = "";
   let stderr = "";
-  child.stdout!.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-  child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+  child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
   return new Promise((resolve, reject) => {
     child.on("error", reject);
     child.on("close", (code) => resolve({ code, stdout, stderr }));
