@@ -72,16 +72,12 @@ export async function lab(argv: string[]): Promise<number> {
     console.log(labHelp);
     return name === undefined ? 2 : 0;
   }
-  if (o.netns) {
-    // The same command inside a private network namespace, so no other traffic moves its counters.
-    const run = await runInPrivateNetns(["lab", ...argv.filter((a) => a !== "--netns")]);
-    process.stdout.write(run.stdout);
-    process.stderr.write(run.stderr);
-    return run.code ?? 1;
-  }
+  // With --netns the experiment runs in a private network namespace, so no other traffic moves its counters; its
+  // result comes back here and is shown the same way.
+  const netns = o.netns;
   switch (name) {
     case "handshake": {
-      const r = await runHandshake();
+      const r = await (netns ? runInPrivateNetns("handshake", {}) : runHandshake());
       if (o.json) return json(r);
       console.log("The three-way handshake, on this kernel. Watch the accept queue: the client's connect() returns");
       console.log("before the server calls accept(), because the kernel completes the handshake on its own.\n");
@@ -105,7 +101,8 @@ export async function lab(argv: string[]): Promise<number> {
       return r.verdict.agree ? 0 : 1;
     }
     case "backlog": {
-      const r = await runBacklog({ backlog: parseCount(o.backlog ?? "5", "--backlog"), clients: parseCount(o.clients!, "--clients", 1) });
+      const options = { backlog: parseCount(o.backlog ?? "5", "--backlog"), clients: parseCount(o.clients!, "--clients", 1) };
+      const r = await (netns ? runInPrivateNetns("backlog", options) : runBacklog(options));
       if (o.json) return json(r);
       console.log(`listen(${r.backlog}) with somaxconn ${r.somaxconn}: the kernel completes min(${r.backlog}, ${r.somaxconn}) + 1 = ${Math.min(r.backlog, r.somaxconn) + 1} handshakes with no accept()\n`);
       printTimeline(r.timeline);
@@ -115,7 +112,8 @@ export async function lab(argv: string[]): Promise<number> {
       return r.verdict.agree ? 0 : 1;
     }
     case "early-close": {
-      const r = await runEarlyClose({ holdMs: parseCount(o.hold!, "--hold") });
+      const options = { holdMs: parseCount(o.hold!, "--hold") };
+      const r = await (netns ? runInPrivateNetns("early-close", options) : runEarlyClose(options));
       if (o.json) return json(r);
       printTimeline(r.timeline);
       console.log(`\n  server side ${r.measured.serverState}, client side ${r.measured.clientState}; still queued after ${r.holdMs} ms: ${r.measured.queuedAfterHold}`);
@@ -123,7 +121,8 @@ export async function lab(argv: string[]): Promise<number> {
       return r.verdict.agree ? 0 : 1;
     }
     case "overflow": {
-      const r = await runOverflow(o.backlog === undefined ? {} : { backlog: parseCount(o.backlog, "--backlog") });
+      const options = o.backlog === undefined ? {} : { backlog: parseCount(o.backlog, "--backlog") };
+      const r = await (netns ? runInPrivateNetns("overflow", options) : runOverflow(options));
       if (o.json) return json(r);
       console.log(`listen(${r.backlog}) already holding ${r.backlog}, then a burst of ${r.burst} over a ${2 * r.oneWayDelayMs} ms round trip\n`);
       for (const c of r.cases) {
@@ -137,7 +136,7 @@ export async function lab(argv: string[]): Promise<number> {
       return r.verdict.agree ? 0 : 1;
     }
     case "synqueue": {
-      const r = await runSynQueue();
+      const r = await (netns ? runInPrivateNetns("synqueue", {}) : runSynQueue());
       if (o.json) return json(r);
       console.log(`listen(${r.backlog}), tcp_max_syn_backlog ${r.maxSynBacklog}, ${r.clients} SYNs at once, final ACKs held ${r.holdMs} ms\n`);
       for (const c of r.cases) {

@@ -6,7 +6,8 @@ import { E, errnoName, strerror } from "./errno.js";
 
 /** Where an error happened: the system call, kept as `syscall` beside Python's message. */
 export interface ErrorContext {
-  syscall?: string;
+  // `| undefined` so that callers with exactOptionalPropertyTypes may pass { syscall } when it is unknown.
+  syscall?: string | undefined;
 }
 
 /**

@@ -28,6 +28,9 @@
 // DatagramRequestHandler (packet in, wfile out). Settings are class statics with Python's defaults
 // (requestQueueSize = 5, allowReuseAddress = false, timeout = null, maxPacketSize = 8192, …).
 
+// Node's types for this entry point's published declarations (why: see src/index.ts).
+/// <reference types="node" preserve="true" />
+
 export { BaseServer, type RequestHandlerClass } from "./base-server.js";
 export { TCPServer, UnixStreamServer } from "./tcp-server.js";
 export { UDPServer, UnixDatagramServer } from "./udp-server.js";
@@ -37,6 +40,9 @@ export {
   ThreadingUDPServer,
   ThreadingUnixDatagramServer,
   ThreadingUnixStreamServer,
+  type ServerClass,
+  type ThreadingServer,
+  type ThreadingServerClass,
 } from "./threading.js";
 export {
   BaseRequestHandler,

@@ -1,6 +1,9 @@
 // socketkit's socket module: Python's socket API over real Linux kernel sockets.
 // Socket (socket.ts) is the object; functions.ts holds the module functions; errors.ts the OSError family.
 
+// Node's types for this entry point's published declarations (why: see src/index.ts).
+/// <reference types="node" preserve="true" />
+
 export { Socket, Socket as SocketType } from "./socket.js";
 export {
   close,
@@ -43,6 +46,7 @@ export {
   SocketFile,
   SocketWriter,
   bytesReader,
+  type ByteSource,
   type MakefileOptions,
   type WritableFile,
 } from "./socket-file.js";
@@ -70,6 +74,7 @@ export {
   gaierror,
   herror,
   timeout,
+  type ErrorContext,
 } from "./errors.js";
 export { UnsupportedPlatformError } from "../libc/platform.js";
 export type { TcpInfo } from "../libc/tcp-info.js";
