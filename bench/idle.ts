@@ -61,7 +61,7 @@ const ALL_SERVERS = [
   {
     key: "socketkit",
     name: "socketkit serve",
-    argv: [fileURLToPath(new URL("../src/cli/main.ts", import.meta.url)), "serve", "--host", "127.0.0.1", "--port", "0", "--lang", "en", "--reply-prefix", ""],
+    argv: [fileURLToPath(new URL("../dist/cli/main.js", import.meta.url)), "serve", "--host", "127.0.0.1", "--port", "0", "--lang", "en", "--reply-prefix", ""],
     portPattern: /127\.0\.0\.1:(\d+) \(backlog/,
   },
   { key: "node", name: "node:net", argv: [fileURLToPath(new URL("./servers/node-echo.ts", import.meta.url))], portPattern: /^(\d+)$/m },
