@@ -1,0 +1,39 @@
+// How `socketkit sim <experiment>` reads: each model run's label, what it predicts in the lab's own fields, the
+// observation and counters, and with --timeline every connection's states.
+
+import type { simulateExperiment } from "../lab/registry.js";
+import { foldRepeats, paint, say, type View } from "../lab/view.js";
+
+type Report = ReturnType<typeof simulateExperiment>;
+type Case = Report["cases"][number];
+
+function fields(record: Record<string, unknown> | null): string {
+  if (record === null) return "";
+  return Object.entries(record).map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(",") || "-" : String(v)}`).join("   ");
+}
+
+function timelines(c: Case): string[] {
+  return c.result.connections.flatMap((conn) => [
+    `  client ${conn.id}:`,
+    ...foldRepeats(conn.timeline.map((e) => `  ${e.t.toFixed(2).padStart(10)} ms  client ${e.client.padEnd(10)} server ${e.server.padEnd(10)} ${e.event}`)),
+  ]);
+}
+
+function caseLines(view: View, c: Case, withTimeline: boolean): string[] {
+  const o = c.result.observation;
+  return [
+    paint(view, "bold", `model: ${c.label}`),
+    say(view, { en: `  predicts: ${fields(c.predicted)}`, zh: `  预测: ${fields(c.predicted)}` }),
+    say(view, {
+      en: `  at ${o.at} ms: ${o.established} connected, ${o.synSent} in SYN-SENT, accept queue ${o.acceptQueue}, SYN queue ${o.synQueue}`,
+      zh: `  ${o.at} ms 时: ${o.established} 个已连接, ${o.synSent} 个在 SYN-SENT, accept 队列 ${o.acceptQueue}, SYN 队列 ${o.synQueue}`,
+    }),
+    `  counters: ${Object.entries(o.counters).map(([k, v]) => `${k} ${v}`).join("  ")}`,
+    ...(withTimeline ? timelines(c) : []),
+    "",
+  ];
+}
+
+export function renderSimulation(report: Report, view: View, withTimeline: boolean): string[] {
+  return report.cases.flatMap((c) => caseLines(view, c, withTimeline));
+}
