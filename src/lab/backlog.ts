@@ -3,13 +3,13 @@
 // the queue — at its next SYN retransmission, which the client's own tcp_info counts. The model must agree.
 
 import { counterDeltas, readCounters, type Counters } from "../kernel/counters.js";
-import { listenerQueues, querySockets } from "../kernel/sock-diag.js";
+import { LIVE_STATES, listenerQueues, querySockets } from "../kernel/sock-diag.js";
 import { readListenSysctls, type ListenSysctls } from "../kernel/sysctl.js";
 import { Socket } from "../socket/socket.js";
 import { simulate, type SimResult } from "../sim/listen-path.js";
 import type { Experiment, ModelEnvironment, OptionValues, RunHooks } from "./experiment.js";
 import { localModelEnvironment, modelSettings } from "./model-environment.js";
-import { loopbackSource, QueueSampler, type QueueSample } from "./queue-sampler.js";
+import { QueueSampler, type QueueSample } from "./queue-sampler.js";
 import { compare, type TimelineStep, type Verdict } from "./result.js";
 import { renderBacklog } from "./backlog-view.js";
 import { queueChartSvg } from "./svg.js";
@@ -111,7 +111,7 @@ function provoke(o: BacklogOptions, server: Socket, clients: Socket[]): Stage {
   server.bind(["127.0.0.1", 0]);
   server.listen(o.backlog);
   const port = (server.getsockname() as [string, number])[1];
-  const sampler = new QueueSampler(loopbackSource(port), now).start();
+  const sampler = new QueueSampler({ listener: server, clients }, now).start();
   const stage: Stage = { server, clients, accepted: [], port, now, calledAt: [], connectedAt: clients.map(() => null), connects: [], before: readCounters(), sampler, timeline: [] };
   stage.timeline.push({ t: 0, who: "server", what: `listen(${o.backlog}) on 127.0.0.1:${port}; accept() not called` });
   for (const [i, c] of clients.entries()) {
@@ -127,7 +127,7 @@ function provoke(o: BacklogOptions, server: Socket, clients: Socket[]): Stage {
 function observe(s: Stage) {
   s.sampler.mark();
   const at = s.now();
-  const sockets = querySockets();
+  const sockets = querySockets(LIVE_STATES);
   const established = s.connectedAt.filter((t) => t !== null).length;
   const synSent = sockets.filter((e) => e.remotePort === s.port && e.state === "SYN-SENT").length;
   const acceptQueue = listenerQueues(sockets, s.port)[0]?.acceptQueue ?? 0;

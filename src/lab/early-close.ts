@@ -3,7 +3,7 @@
 // timeout removes it: accept() still returns it, recv() reads the bytes, then EOF.
 
 import { readTcpSockets } from "../kernel/proc-net-tcp.js";
-import { listenerQueues, querySockets } from "../kernel/sock-diag.js";
+import { LIVE_STATES, listenerQueues, querySockets } from "../kernel/sock-diag.js";
 import { Socket } from "../socket/socket.js";
 import { simulate } from "../sim/listen-path.js";
 import { compare, type TimelineStep, type Verdict } from "./result.js";
@@ -100,7 +100,7 @@ export async function runEarlyClose(options: EarlyCloseOptions = {}, hooks: RunH
     timeline.push({ t: now(), who: "kernel", what: `server side ${serverState}, client side ${clientState}; accept() not called` });
     if (holdMs >= 1000) hooks.progress?.({ en: `leaving the closed connection queued for ${holdMs} ms`, zh: `让已关闭的连接在队列中停留 ${holdMs} ms` }, holdMs);
     await new Promise((r) => setTimeout(r, holdMs));
-    const queuedAfterHold = listenerQueues(querySockets(), port)[0]?.acceptQueue ?? 0;
+    const queuedAfterHold = listenerQueues(querySockets(LIVE_STATES), port)[0]?.acceptQueue ?? 0;
     timeline.push({ t: now(), who: "kernel", what: `after ${holdMs} ms the accept queue still holds ${queuedAfterHold}` });
     const late = await acceptLate(server, cport);
     timeline.push({ t: now(), who: "server", what: `accept() returns it; recv() → ${JSON.stringify(late.received)}; recv() → EOF` });

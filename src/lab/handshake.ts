@@ -2,7 +2,7 @@
 // A client connects to a listener that has not called accept(): connect() returns, the connection waits in the
 // accept queue (depth 0 → 1), and accept() takes it out. The repr of every socket is shown at each step.
 
-import { listenerQueues, querySockets } from "../kernel/sock-diag.js";
+import { LIVE_STATES, listenerQueues, querySockets } from "../kernel/sock-diag.js";
 import { Socket } from "../socket/socket.js";
 import { simulate } from "../sim/listen-path.js";
 import { DelayLine, SERVER_ADDRESS, type LoggedPacket } from "./delay-line.js";
@@ -84,7 +84,7 @@ export async function runHandshake(options: HandshakeOptions = {}): Promise<Hand
     const snap = (step: string) => {
       const sockets: Record<string, string> = { listener: String(server), client: String(client) };
       if (conn) sockets.accepted = String(conn);
-      const acceptQueue = at.inServer(() => listenerQueues(querySockets(), port)[0]?.acceptQueue ?? -1);
+      const acceptQueue = at.inServer(() => listenerQueues(querySockets(LIVE_STATES), port)[0]?.acceptQueue ?? -1);
       steps.push({ t: at.now(), step, acceptQueue, sockets });
       return acceptQueue;
     };

@@ -9,7 +9,7 @@
 //   - Either way, a SYN that arrives while the queue is already full is dropped silently: no SYN-ACK, no RST.
 
 import { counterDeltas, readCounters } from "../kernel/counters.js";
-import { listenerQueues, querySockets } from "../kernel/sock-diag.js";
+import { LIVE_STATES, listenerQueues, querySockets } from "../kernel/sock-diag.js";
 import { ConnectionResetError, TimeoutError } from "../socket/errors.js";
 import { Socket } from "../socket/socket.js";
 import { simulate } from "../sim/listen-path.js";
@@ -20,7 +20,7 @@ import type { SimParams } from "../sim/params.js";
 import { sleep, type Experiment, type ModelEnvironment, type OptionValues, type RunHooks } from "./experiment.js";
 import { localModelEnvironment } from "./model-environment.js";
 import { renderOverflow } from "./overflow-view.js";
-import { QueueSampler, type QueueSample, type SampleSource } from "./queue-sampler.js";
+import { QueueSampler, synRecvOf, type QueueSample, type SampleSource } from "./queue-sampler.js";
 import { queueChartSvg } from "./svg.js";
 
 export interface OverflowOptions {
@@ -106,8 +106,9 @@ interface Stage {
   sampler: QueueSampler;
 }
 
-function sampleSource(line: DelayLine, port: number): SampleSource {
-  return { port, serverSockets: () => line.inServer(() => querySockets()), clientSockets: () => line.inClient(() => querySockets()) };
+function sampleSource(line: DelayLine, listener: Socket, clients: Socket[]): SampleSource {
+  const port = listener.getsockname()[1] as number;
+  return { listener, clients, synRecv: () => line.inServer(() => synRecvOf(port)) };
 }
 
 /** Provoke: the queue holds `backlog` connections, each completed before the next; then the burst, all at once. */
@@ -121,7 +122,7 @@ async function provoke(line: DelayLine, o: OptionValues, sockets: Socket[]): Pro
   const at = () => performance.now() - t0;
   const clients = Array.from({ length: o.backlog! + o.burst! }, () => line.inClient(() => new Socket()));
   sockets.push(...clients);
-  const stage = { line, server, clients, port, at, connectAt: [] as number[], sampler: new QueueSampler(sampleSource(line, port), at).start(10) };
+  const stage = { line, server, clients, port, at, connectAt: [] as number[], sampler: new QueueSampler(sampleSource(line, server, clients), at).start(20) };
   for (const c of clients.slice(0, o.backlog!)) {
     stage.connectAt.push(at());
     await c.connect([SERVER_ADDRESS, port]);
@@ -184,7 +185,7 @@ async function runCase(abort: 0 | 1, o: OptionValues, hooks: RunHooks): Promise<
     await sleep(Math.max(0, s.burstAt + 2 * o.delay! + OBSERVE_AFTER_MS - s.at()));
     s.sampler.mark();
     const observeAt = s.at();
-    const queues = line.inServer(() => listenerQueues(querySockets(), s.port)[0]);
+    const queues = line.inServer(() => listenerQueues(querySockets(LIVE_STATES), s.port)[0]);
     const overflows = line.inServer(() => counterDeltas(before, readCounters()))["TcpExt.ListenOverflows"] ?? 0;
     const [reset, answered] = await Promise.all([countResets(s.clients), lateSynAnswered(s, sockets)]);
     const drainAt = s.at();

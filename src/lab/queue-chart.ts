@@ -19,7 +19,7 @@ export function chartRows(view: View, samples: QueueSample[]): Row[] {
   const client = say(view, { en: "clients", zh: "客户端" });
   return [
     { label: say(view, { en: "accept queue", zh: "accept 队列" }), tone: "cyan", values: samples.map((s) => s.acceptQueue) },
-    { label: say(view, { en: "SYN-RECV requests", zh: "SYN-RECV 请求" }), tone: "yellow", values: samples.map((s) => s.synRecv) },
+    ...(samples.some((s) => s.synRecv !== null) ? [{ label: say(view, { en: "SYN-RECV requests", zh: "SYN-RECV 请求" }), tone: "yellow" as const, values: samples.map((s) => s.synRecv ?? 0) }] : []),
     ...states.map((st): Row => ({ label: `${client} ${st}`, tone: st === "ESTAB" ? "green" : "dim", values: samples.map((s) => s.clients[st] ?? 0) })),
   ];
 }

@@ -19,7 +19,7 @@ function series(samples: QueueSample[]): Array<{ name: string; values: number[] 
   const states = [...new Set(samples.flatMap((s) => Object.keys(s.clients)))].sort();
   return [
     { name: "accept queue", values: samples.map((s) => s.acceptQueue) },
-    { name: "SYN-RECV", values: samples.map((s) => s.synRecv) },
+    ...(samples.some((s) => s.synRecv !== null) ? [{ name: "SYN-RECV", values: samples.map((s) => s.synRecv ?? 0) }] : []),
     ...states.map((st) => ({ name: `clients ${st}`, values: samples.map((s) => s.clients[st] ?? 0) })),
   ];
 }

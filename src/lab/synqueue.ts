@@ -7,7 +7,7 @@
 //   - syncookies 2: no request is kept at all; every SYN gets a cookie.
 
 import { counterDeltas, readCounters } from "../kernel/counters.js";
-import { listenerQueues, querySockets } from "../kernel/sock-diag.js";
+import { LIVE_STATES, listenerQueues, querySockets } from "../kernel/sock-diag.js";
 import { Socket } from "../socket/socket.js";
 import { simulate } from "../sim/listen-path.js";
 import { DelayLine, SERVER_ADDRESS, type LoggedPacket } from "./delay-line.js";
@@ -18,7 +18,7 @@ import type { SimParams } from "../sim/params.js";
 import type { Packet } from "./delay-line.js";
 import { sleep, type Experiment, type ModelEnvironment, type OptionValues } from "./experiment.js";
 import { localModelEnvironment } from "./model-environment.js";
-import { QueueSampler, type QueueSample } from "./queue-sampler.js";
+import { QueueSampler, synRecvOf, type QueueSample } from "./queue-sampler.js";
 import { queueChart } from "./queue-chart.js";
 import { summarizePackets } from "./sequence-text.js";
 import { fit, paint, say, verdictLines, type View } from "./view.js";
@@ -80,7 +80,7 @@ function prediction(model: SimResult): Counts {
 
 /** The server's counts now: SYN-RECV requests and the counters moved since `before`. */
 function count(line: DelayLine, port: number, before: Counters): Counts {
-  const synRecv = line.inServer(() => listenerQueues(querySockets(), port)[0]?.synRecv ?? 0);
+  const synRecv = line.inServer(() => listenerQueues(querySockets(LIVE_STATES), port)[0]?.synRecv ?? 0);
   const d = line.inServer(() => counterDeltas(before, readCounters()));
   return { synRecv, cookiesSent: d["TcpExt.SyncookiesSent"] ?? 0, reqQFullDoCookies: d["TcpExt.TCPReqQFullDoCookies"] ?? 0, listenDrops: d["TcpExt.ListenDrops"] ?? 0 };
 }
@@ -113,9 +113,9 @@ async function runCase(syncookies: 0 | 1 | 2, o: OptionValues): Promise<SynQueue
     const port = server.getsockname()[1] as number;
     const before = line.inServer(() => readCounters());
     const t0 = line.now();
-    sampler = new QueueSampler({ port, serverSockets: () => line.inServer(() => querySockets()), clientSockets: () => line.inClient(() => querySockets()) }, () => line.now() - t0).start(10);
     const clients = Array.from({ length: o.clients! }, () => line.inClient(() => new Socket()));
     sockets.push(...clients);
+    sampler = new QueueSampler({ listener: server, clients, synRecv: () => line.inServer(() => synRecvOf(port)) }, () => line.now() - t0).start(20);
     for (const c of clients) void c.connect([SERVER_ADDRESS, port]).catch(() => undefined);
     const measured = await everySynDecided(line, port, before, o.clients!, o.hold! / 2);
     const observedAt = line.now() - t0;
