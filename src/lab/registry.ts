@@ -38,7 +38,7 @@ function mustFind(name: string): Experiment {
  * result. The caller picks the namespace: this runs in the current one.
  * @throws RangeError for an unknown name; MissingPrivilegeError when it needs root.
  */
-export function runExperiment(name: string, options: Partial<OptionValues> = {}, hooks: RunHooks = {}): Promise<ExperimentResult> {
+export async function runExperiment(name: string, options: Partial<OptionValues> = {}, hooks: RunHooks = {}): Promise<ExperimentResult> {
   const e = mustFind(name);
   return e.run(withDefaults(e, options), hooks);
 }
