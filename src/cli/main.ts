@@ -75,10 +75,13 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-// Output piped into `head` and closed early is the reader's choice, not an error worth a stack trace.
-process.stdout.on("error", (err: NodeJS.ErrnoException) => {
-  if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
-  throw err;
-});
+// Output piped into `head` and closed early is the reader's choice, not an error worth a stack trace. The server
+// is the exception: its log going nowhere is a failure a supervisor must see, and serve handles it itself.
+if (process.argv[2] !== "serve") {
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
 
 process.exitCode = await main(process.argv.slice(2));

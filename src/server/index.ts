@@ -29,6 +29,7 @@
 // (requestQueueSize = 5, allowReuseAddress = false, timeout = null, maxPacketSize = 8192, …).
 
 export { BaseServer, type RequestHandlerClass } from "./base-server.js";
+export { ConnectionSet, stopGracefully } from "./graceful-stop.js";
 export { TCPServer, UnixStreamServer } from "./tcp-server.js";
 export { UDPServer, UnixDatagramServer } from "./udp-server.js";
 export {
