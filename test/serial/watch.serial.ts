@@ -58,7 +58,7 @@ test("watch labels the namespace-wide counters apart from the listener, and pipe
     const once = start(["watch", String(port), "--once"]);
     assert.equal(await once.exit, 0);
     assert.match(once.stdout(), new RegExp(`listener on port ${port}\n  accept queue 0/3 \\(\\+1 allowed\\)`));
-    assert.match(once.stdout(), /network namespace \(every listener, not only this port\):\n  ListenOverflows \d+/);
+    assert.match(once.stdout(), /network namespace \(every listener, not only this port\):\n {2}ListenOverflows \d+/);
     const piped = start(["watch", String(port), "--count", "2", "--interval", "0.1"]);
     assert.equal(await piped.exit, 0);
     const lines = piped.stdout().trimEnd().split("\n");
