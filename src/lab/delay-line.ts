@@ -69,8 +69,22 @@ function ip(args: string[]): void {
   if (r.status !== 0) throw new Error(`ip ${args.join(" ")} failed: ${(r.stderr || r.error?.message || "").trim()}`);
 }
 
+/** Sets sysctls inside the namespace `name` only; the host's are never touched. */
+function setSysctls(name: string, sysctls: Record<string, number>): void {
+  for (const [key, value] of Object.entries(sysctls)) {
+    const r = spawnSync("ip", ["netns", "exec", name, "sysctl", "-q", "-w", `${key}=${value}`], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`sysctl ${key}=${value} in namespace ${name} failed: ${r.stderr.trim()}`);
+  }
+}
+
 const live = new Set<string>();
 let exitHookInstalled = false;
+
+function addNamespace(name: string): void {
+  ip(["netns", "add", name]);
+  live.add(name);
+  ip(["-n", name, "link", "set", "lo", "up"]);
+}
 
 function removeNamespace(name: string): void {
   if (!live.delete(name)) return;
@@ -106,11 +120,7 @@ export class DelayLine {
     const names = { client: `${tag}c`, server: `${tag}s` };
     const fds: number[] = [];
     try {
-      for (const name of [names.client, names.server]) {
-        ip(["netns", "add", name]);
-        live.add(name);
-        ip(["-n", name, "link", "set", "lo", "up"]);
-      }
+      for (const name of [names.client, names.server]) addNamespace(name);
       const clientNs = openNamespace(`/run/netns/${names.client}`);
       fds.push(clientNs);
       const serverNs = openNamespace(`/run/netns/${names.server}`);
@@ -123,10 +133,7 @@ export class DelayLine {
         ip(["-n", name, "addr", "add", `${address}/30`, "dev", "sk0"]);
         ip(["-n", name, "link", "set", "sk0", "up"]);
       }
-      for (const [key, value] of Object.entries(sysctls)) {
-        const r = spawnSync("ip", ["netns", "exec", names.server, "sysctl", "-q", "-w", `${key}=${value}`], { encoding: "utf8" });
-        if (r.status !== 0) throw new Error(`sysctl ${key}=${value} in the server namespace failed: ${r.stderr.trim()}`);
-      }
+      setSysctls(names.server, sysctls);
       const line = new DelayLine(names.client, names.server, clientNs, serverNs, { client, server }, rule);
       line.forward("client", client, server);
       line.forward("server", server, client);
