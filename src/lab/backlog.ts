@@ -113,13 +113,13 @@ function provoke(o: BacklogOptions, server: Socket, clients: Socket[]): Stage {
   const port = (server.getsockname() as [string, number])[1];
   const sampler = new QueueSampler({ listener: server, clients }, now).start();
   const stage: Stage = { server, clients, accepted: [], port, now, calledAt: [], connectedAt: clients.map(() => null), connects: [], before: readCounters(), sampler, timeline: [] };
-  stage.timeline.push({ t: 0, who: "server", what: `listen(${o.backlog}) on 127.0.0.1:${port}; accept() not called` });
+  stage.timeline.push({ t: 0, who: "server", what: `listen(${o.backlog}) on 127.0.0.1:${port}; accept() not called`, zh: `在 127.0.0.1:${port} 上 listen(${o.backlog}); 不调用 accept()` });
   for (const [i, c] of clients.entries()) {
     stage.calledAt.push(now());
     const record = () => void (stage.connectedAt[i] = now());
     stage.connects.push(c.connect(["127.0.0.1", port]).then(record, () => undefined));
   }
-  stage.timeline.push({ t: now(), who: "client", what: `${o.clients} clients call connect()` });
+  stage.timeline.push({ t: now(), who: "client", what: `${o.clients} clients call connect()`, zh: `${o.clients} 个客户端调用 connect()` });
   return stage;
 }
 
@@ -133,14 +133,15 @@ function observe(s: Stage) {
   const acceptQueue = listenerQueues(sockets, s.port)[0]?.acceptQueue ?? 0;
   const listenOverflowsDelta = counterDeltas(s.before, readCounters())["TcpExt.ListenOverflows"] ?? 0;
   const what = `${established} connects completed, ${synSent} clients in SYN-SENT, accept queue ${acceptQueue}, ListenOverflows +${listenOverflowsDelta}`;
-  s.timeline.push({ t: at, who: "kernel", what });
+  const zh = `${established} 个连接完成, ${synSent} 个客户端在 SYN-SENT, accept 队列 ${acceptQueue}, ListenOverflows +${listenOverflowsDelta}`;
+  s.timeline.push({ t: at, who: "kernel", what, zh });
   return { at, established, synSent, acceptQueue, listenOverflowsDelta };
 }
 
 /** Drain the queue in an accept() loop until the waiting clients are in (or the wait ends); returns their waits. */
 async function drain(s: Stage, waitMs: number, hooks: RunHooks): Promise<{ drainedAt: number; waited: Array<number | null> }> {
   const drainedAt = s.now();
-  s.timeline.push({ t: drainedAt, who: "server", what: "accept() called in a loop: the queue drains" });
+  s.timeline.push({ t: drainedAt, who: "server", what: "accept() called in a loop: the queue drains", zh: "循环调用 accept(): 队列被清空" });
   s.server.settimeout(null);
   const accepting = (async () => {
     for (;;) s.accepted.push((await s.server.accept())[0]);
@@ -153,7 +154,8 @@ async function drain(s: Stage, waitMs: number, hooks: RunHooks): Promise<{ drain
   const waited = waiting.map((i) => (s.connectedAt[i] === null ? null : Math.round(s.connectedAt[i]! - drainedAt)));
   for (const [k, i] of waiting.entries()) {
     const w = waited[k] ?? null;
-    s.timeline.push({ t: w === null ? s.now() : drainedAt + w, who: "client", what: w === null ? `client ${i} still waiting` : `client ${i} connected (SYN retransmission)` });
+    const [what, zh] = w === null ? [`client ${i} still waiting`, `客户端 ${i} 仍在等待`] : [`client ${i} connected (SYN retransmission)`, `客户端 ${i} 已连接 (SYN 重传)`];
+    s.timeline.push({ t: w === null ? s.now() : drainedAt + w, who: "client", what, zh });
   }
   void accepting;
   return { drainedAt, waited };

@@ -2,7 +2,6 @@
 // connection stays in the accept queue — CLOSE-WAIT on the server's side, FIN-WAIT-2 on the client's — and no
 // timeout removes it: accept() still returns it, recv() reads the bytes, then EOF.
 
-import { readTcpSockets } from "../kernel/proc-net-tcp.js";
 import { LIVE_STATES, listenerQueues, querySockets } from "../kernel/sock-diag.js";
 import { Socket } from "../socket/socket.js";
 import { simulate } from "../sim/listen-path.js";
@@ -67,11 +66,13 @@ async function provoke(server: Socket, client: Socket) {
   const [, cport] = client.getsockname() as [string, number];
   await client.sendall(Buffer.from(MESSAGE));
   client.close();
-  const stateOf = (local: number, remote: number) => readTcpSockets().find((e) => e.localPort === local && e.remotePort === remote)?.state;
+  const closedAt = performance.now();
+  // sock_diag without TIME-WAIT: /proc/net/tcp on a busy host lists tens of thousands of those, slowly.
+  const stateOf = (local: number, remote: number) => querySockets(LIVE_STATES).find((e) => e.localPort === local && e.remotePort === remote)?.state;
   const serverState = (await until(() => (stateOf(port, cport) === "CLOSE-WAIT" ? "CLOSE-WAIT" : undefined), 2000)) ?? stateOf(port, cport) ?? "gone";
   // The server's kernel acknowledges the FIN (at once, or after its delayed-ACK timer): FIN-WAIT-1 → FIN-WAIT-2.
   const clientState = (await until(() => (stateOf(cport, port) === "FIN-WAIT-2" ? "FIN-WAIT-2" : undefined), 1000)) ?? stateOf(cport, port) ?? "gone";
-  return { port, cport, serverState, clientState };
+  return { port, cport, serverState, clientState, closedAt };
 }
 
 /** Observe after the hold, then accept() it and read the bytes and the EOF. */
@@ -95,15 +96,15 @@ export async function runEarlyClose(options: EarlyCloseOptions = {}, hooks: RunH
   const server = new Socket();
   const client = new Socket();
   try {
-    const { port, cport, serverState, clientState } = await provoke(server, client);
-    timeline.push({ t: now(), who: "client", what: `connect(), send ${JSON.stringify(MESSAGE)}, close(): FIN →` });
-    timeline.push({ t: now(), who: "kernel", what: `server side ${serverState}, client side ${clientState}; accept() not called` });
+    const { port, cport, serverState, clientState, closedAt } = await provoke(server, client);
+    timeline.push({ t: Math.round(closedAt - t0), who: "client", what: `connect(), send ${JSON.stringify(MESSAGE)}, close(): FIN →`, zh: `connect(), 发送 ${JSON.stringify(MESSAGE)}, close(): FIN →` });
+    timeline.push({ t: now(), who: "kernel", what: `server side ${serverState}, client side ${clientState}; accept() not called`, zh: `服务端 ${serverState}, 客户端 ${clientState}; 未调用 accept()` });
     if (holdMs >= 1000) hooks.progress?.({ en: `leaving the closed connection queued for ${holdMs} ms`, zh: `让已关闭的连接在队列中停留 ${holdMs} ms` }, holdMs);
     await new Promise((r) => setTimeout(r, holdMs));
     const queuedAfterHold = listenerQueues(querySockets(LIVE_STATES), port)[0]?.acceptQueue ?? 0;
-    timeline.push({ t: now(), who: "kernel", what: `after ${holdMs} ms the accept queue still holds ${queuedAfterHold}` });
+    timeline.push({ t: now(), who: "kernel", what: `after ${holdMs} ms the accept queue still holds ${queuedAfterHold}`, zh: `${holdMs} ms 后 accept 队列中仍有 ${queuedAfterHold} 个` });
     const late = await acceptLate(server, cport);
-    timeline.push({ t: now(), who: "server", what: `accept() returns it; recv() → ${JSON.stringify(late.received)}; recv() → EOF` });
+    timeline.push({ t: now(), who: "server", what: `accept() returns it; recv() → ${JSON.stringify(late.received)}; recv() → EOF`, zh: `accept() 返回它; recv() → ${JSON.stringify(late.received)}; recv() → EOF` });
     const measured = { serverState, clientState, queuedAfterHold, ...late };
     const predicted = prediction(holdMs, localModelEnvironment());
     return { experiment: "early-close", holdMs, measured, predicted, timeline, verdict: compare(measured, predicted) };

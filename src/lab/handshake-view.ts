@@ -16,9 +16,16 @@ const DIAGRAM = [
   "     |                                |  accept() returns a new socket ----------->|",
 ];
 
+const STEPS_ZH: Record<string, string> = {
+  "socket(), bind() and listen(1) on the server; socket() on the client": "服务端 socket()、bind() 和 listen(1); 客户端 socket()",
+  "connect() has returned; the server has not called accept()": "connect() 已返回; 服务端还没有调用 accept()",
+  "accept() has returned a new socket for the connection": "accept() 为这个连接返回了一个新 socket",
+};
+
 function stepLines(view: View, r: HandshakeResult): string[] {
+  const queue = say(view, { en: "accept queue", zh: "accept 队列" });
   return r.steps.flatMap((s) => [
-    `${s.t.toFixed(2).padStart(8)} ms  ${paint(view, "bold", s.step)}  (accept queue: ${s.acceptQueue})`,
+    `${s.t.toFixed(2).padStart(8)} ms  ${paint(view, "bold", view.lang === "zh" ? (STEPS_ZH[s.step] ?? s.step) : s.step)}  (${queue}: ${s.acceptQueue})`,
     // A repr is one long line; it wraps after its commas, under its own start.
     ...Object.entries(s.sockets).flatMap(([who, repr]) => wrap(`${who.padEnd(9)} ${repr}`, view.width - 13, " ".repeat(10)).map((l) => `             ${l}`)),
   ]);

@@ -89,11 +89,11 @@ export async function runHandshake(options: HandshakeOptions = {}): Promise<Hand
       return acceptQueue;
     };
     const queueBeforeConnect = snap("socket(), bind() and listen(1) on the server; socket() on the client");
-    timeline.push({ t: at.now(), who: "client", what: "connect(): SYN →" });
+    timeline.push({ t: at.now(), who: "client", what: "connect(): SYN →", zh: "connect(): SYN →" });
     await client.connect([at.host, port]);
-    timeline.push({ t: at.now(), who: "kernel", what: "← SYN-ACK, ACK →: handshake done in the kernel; connect() returns" });
+    timeline.push({ t: at.now(), who: "kernel", what: "← SYN-ACK, ACK →: handshake done in the kernel; connect() returns", zh: "← SYN-ACK, ACK →: 握手在内核中完成; connect() 返回" });
     const queueAfterConnect = snap("connect() has returned; the server has not called accept()");
-    timeline.push({ t: at.now(), who: "server", what: "accept(): takes the connection from the accept queue" });
+    timeline.push({ t: at.now(), who: "server", what: "accept(): takes the connection from the accept queue", zh: "accept(): 从 accept 队列中取出连接" });
     [conn] = await server.accept();
     const queueAfterAccept = snap("accept() has returned a new socket for the connection");
     const measured = { connectBeforeAccept: "yes", queueBeforeConnect, queueAfterConnect, queueAfterAccept };

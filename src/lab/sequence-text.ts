@@ -14,16 +14,22 @@ const TIME = 11;
  */
 export function renderSequence(view: View, timeline: TimelineStep[]): string[] {
   const lanes = ["client", "kernel", "server"] as const;
-  const header = `${"t (ms)".padStart(TIME - 2)}  ${lanes.map((l) => l.padEnd(LANE)).join("")}`;
+  const names = view.lang === "zh" ? ["客户端", "内核", "服务端"] : lanes;
+  const header = `${"t (ms)".padStart(TIME - 2)}  ${names.map((l) => l + " ".repeat(LANE - columns(l))).join("")}`.trimEnd();
   const rows = timeline.map((s) => {
     const lane = lanes.indexOf(s.who);
     const lead = `${s.t.toFixed(1).padStart(TIME - 2)}  ${"|".padEnd(LANE).repeat(lane)}`;
     const room = Math.max(20, view.width - columns(lead));
-    const [first, ...more] = wrap(s.what, room);
+    const [first, ...more] = wrap(view.lang === "zh" && s.zh ? s.zh : s.what, room);
     const rest = more.map((m) => `${" ".repeat(TIME)}${"|".padEnd(LANE).repeat(lane)}${m}`);
     return [lead + paint(view, s.who === "kernel" ? "cyan" : "bold", first ?? ""), ...rest].join("\n");
   });
-  return [header, ...foldRepeats(rows).flatMap((r) => r.split("\n"))];
+  return [header, ...foldRepeats(rows, foldNote(view, TIME - 5)).flatMap((r) => r.split("\n"))];
+}
+
+/** The line that stands for folded lines, in the view's language. */
+export function foldNote(view: View, indent: number): (n: number) => string {
+  return (n) => `${" ".repeat(indent)}… ${view.lang === "zh" ? `另有 ${n} 行与此相似` : `${n} more like these`}`;
 }
 
 /** Packets as arrows: "SYN ──────▶" from the client, "◀────── SYN-ACK" from the server's kernel. */
