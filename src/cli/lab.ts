@@ -5,6 +5,8 @@ import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { Experiment, OptionValues, RunHooks, Text } from "../lab/experiment.js";
 import { localModelEnvironment } from "../lab/model-environment.js";
+import { modelSeries } from "../lab/model-series.js";
+import { queueChartSvg } from "../lab/svg.js";
 import { runInPrivateNetns } from "../lab/private-namespace.js";
 import { EXPERIMENTS, findExperiment, resultJson, simulateExperiment } from "../lab/registry.js";
 import { fit, type View } from "../lab/view.js";
@@ -22,7 +24,7 @@ function experimentLine(e: Experiment, view: View): string {
 export function labHelp(view: View = { lang: "en", color: false, width: 100 }): string {
   return [
     "Usage: socketkit lab <experiment> [options] [--json] [--svg FILE] [--netns] [--lang zh|en]",
-    "       socketkit sim <experiment> [the lab's options] [--json] [--timeline] [--lang zh|en]",
+    "       socketkit sim <experiment> [the lab's options] [--json] [--timeline] [--svg FILE] [--lang zh|en]",
     "",
     "Experiments on this machine's kernel, each compared with the model's prediction (defaults shown):",
     ...EXPERIMENTS.map((e) => experimentLine(e, view)),
@@ -114,6 +116,10 @@ export async function sim(argv: string[]): Promise<number> {
     return argv.length === 0 ? 2 : 0;
   }
   const report = simulateExperiment(parsed.experiment.name, parsed.options, localModelEnvironment());
+  if (parsed.flags.svg !== undefined) {
+    const panels = report.cases.map((c) => ({ title: c.label, samples: modelSeries(c.result) }));
+    writeFileSync(parsed.flags.svg, queueChartSvg(`sim ${report.experiment} (the model)`, panels));
+  }
   if (parsed.flags.json) {
     console.log(resultJson({ ...report, cases: report.cases.map((c) => ({ label: c.label, predicted: c.predicted, observation: c.result.observation, counters: c.result.counters, ...(parsed.flags.timeline ? { connections: c.result.connections } : {}) })) }));
   } else {

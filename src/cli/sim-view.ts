@@ -1,15 +1,25 @@
 // How `socketkit sim <experiment>` reads: each model run's label, what it predicts in the lab's own fields, the
 // observation and counters, and with --timeline every connection's states.
 
+import { modelSeries } from "../lab/model-series.js";
+import { queueChart } from "../lab/queue-chart.js";
 import type { simulateExperiment } from "../lab/registry.js";
 import { foldRepeats, paint, say, type View } from "../lab/view.js";
 
 type Report = ReturnType<typeof simulateExperiment>;
 type Case = Report["cases"][number];
 
+/** A list of numbers as itself when short, else as its range and length. */
+function list(v: unknown[]): string {
+  if (v.length === 0) return "-";
+  if (v.length <= 6) return v.join(",");
+  const nums = v.map(Number);
+  return `${Math.min(...nums)}–${Math.max(...nums)} (${v.length} values)`;
+}
+
 function fields(record: Record<string, unknown> | null): string {
   if (record === null) return "";
-  return Object.entries(record).map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(",") || "-" : String(v)}`).join("   ");
+  return Object.entries(record).map(([k, v]) => `${k} ${Array.isArray(v) ? list(v) : String(v)}`).join("   ");
 }
 
 function timelines(c: Case): string[] {
@@ -29,6 +39,7 @@ function caseLines(view: View, c: Case, withTimeline: boolean): string[] {
       zh: `  ${o.at} ms 时: ${o.established} 个已连接, ${o.synSent} 个在 SYN-SENT, accept 队列 ${o.acceptQueue}, SYN 队列 ${o.synQueue}`,
     }),
     `  counters: ${Object.entries(o.counters).map(([k, v]) => `${k} ${v}`).join("  ")}`,
+    ...queueChart(view, modelSeries(c.result), say(view, { en: "  queue depth over time (model):", zh: "  队列深度随时间的变化 (模型):" })),
     ...(withTimeline ? timelines(c) : []),
     "",
   ];

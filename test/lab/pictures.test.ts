@@ -1,7 +1,9 @@
 // The lab's text tools and pictures: wrapping and folding to fit 100 columns, the terminal chart and the SVGs.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { modelSeries } from "../../src/lab/model-series.js";
 import { queueChart, resample } from "../../src/lab/queue-chart.js";
+import { simulate } from "../../src/sim/listen-path.js";
 import type { QueueSample } from "../../src/lab/queue-sampler.js";
 import { renderSequence } from "../../src/lab/sequence-text.js";
 import { queueChartSvg, sequenceSvg } from "../../src/lab/svg.js";
@@ -51,4 +53,14 @@ test("the SVGs are whole documents with a step line per quantity and escaped tex
   const seq = sequenceSvg("s", [{ t: 0, who: "client", what: "connect()" }], [{ from: "client", syn: true, ack: false, fin: false, rst: false, payload: 0, srcPort: 5, dstPort: 6, t: 1, delayMs: 50, kind: "SYN" }]);
   assert.match(seq, /marker-end="url\(#a\)"/);
   assert.match(seq, /SYN :5/);
+});
+
+test("the model's series replays its timelines: listen(5) with ten clients fills the queue to six, four wait", () => {
+  const series = modelSeries(simulate({ backlog: 5, clients: 10, observeAtMs: 300, acceptFromMs: 300, durationMs: 2000 }));
+  assert.equal(Math.max(...series.map((s) => s.acceptQueue)), 6);
+  assert.equal(Math.max(...series.map((s) => s.clients["SYN-SENT"] ?? 0)), 4);
+  const before = series.filter((s) => s.t < 300).at(-1)!;
+  assert.deepEqual([before.acceptQueue, before.clients.ESTAB, before.clients["SYN-SENT"]], [6, 6, 4]);
+  const end = series.at(-1)!;
+  assert.deepEqual([end.t, end.acceptQueue, end.clients.ESTAB], [2000, 0, 10], "all ten in and accepted by the end");
 });
