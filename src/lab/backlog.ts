@@ -3,7 +3,6 @@
 // the queue — at its next SYN retransmission, which the client's own tcp_info counts. The model must agree.
 
 import { counterDeltas, readCounters, type Counters } from "../kernel/counters.js";
-import { LIVE_STATES, listenerQueues, querySockets } from "../kernel/sock-diag.js";
 import { readListenSysctls, type ListenSysctls } from "../kernel/sysctl.js";
 import { Socket } from "../socket/socket.js";
 import { simulate, type SimResult } from "../sim/listen-path.js";
@@ -127,26 +126,28 @@ function provoke(o: BacklogOptions, server: Socket, clients: Socket[]): Stage {
 function observe(s: Stage) {
   s.sampler.mark();
   const at = s.now();
-  const sockets = querySockets(LIVE_STATES);
-  const established = s.connectedAt.filter((t) => t !== null).length;
-  const synSent = sockets.filter((e) => e.remotePort === s.port && e.state === "SYN-SENT").length;
-  const acceptQueue = listenerQueues(sockets, s.port)[0]?.acceptQueue ?? 0;
+  // The kernel's view, from each socket's tcp_info: a connect() the kernel completed counts even if its promise
+  // has not been told yet on a busy machine.
+  const states = s.clients.map((c) => c.tcpInfo().state);
+  const established = states.filter((st) => st === "ESTAB").length;
+  const waiting = states.flatMap((st, i) => (st === "SYN-SENT" ? [i] : []));
+  const synSent = waiting.length;
+  const acceptQueue = s.server.tcpInfo().unacked;
   const listenOverflowsDelta = counterDeltas(s.before, readCounters())["TcpExt.ListenOverflows"] ?? 0;
   const what = `${established} connects completed, ${synSent} clients in SYN-SENT, accept queue ${acceptQueue}, ListenOverflows +${listenOverflowsDelta}`;
   const zh = `${established} 个连接完成, ${synSent} 个客户端在 SYN-SENT, accept 队列 ${acceptQueue}, ListenOverflows +${listenOverflowsDelta}`;
   s.timeline.push({ t: at, who: "kernel", what, zh });
-  return { at, established, synSent, acceptQueue, listenOverflowsDelta };
+  return { at, established, synSent, acceptQueue, listenOverflowsDelta, waiting };
 }
 
 /** Drain the queue in an accept() loop until the waiting clients are in (or the wait ends); returns their waits. */
-async function drain(s: Stage, waitMs: number, hooks: RunHooks): Promise<{ drainedAt: number; waited: Array<number | null> }> {
+async function drain(s: Stage, waiting: number[], waitMs: number, hooks: RunHooks): Promise<{ drainedAt: number; waited: Array<number | null> }> {
   const drainedAt = s.now();
   s.timeline.push({ t: drainedAt, who: "server", what: "accept() called in a loop: the queue drains", zh: "循环调用 accept(): 队列被清空" });
   s.server.settimeout(null);
   const accepting = (async () => {
     for (;;) s.accepted.push((await s.server.accept())[0]);
   })().catch(() => undefined); // ends when the listener is closed
-  const waiting = s.connectedAt.flatMap((t, i) => (t === null ? [i] : []));
   if (waiting.length > 0) hooks.progress?.({ en: `waiting for ${waiting.length} clients' SYN retransmission`, zh: `等待 ${waiting.length} 个客户端重传 SYN` }, 1000);
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([Promise.all(waiting.map((i) => s.connects[i])), new Promise((r) => (timer = setTimeout(r, waitMs)))]);
@@ -170,7 +171,7 @@ export async function runBacklog(o: BacklogOptions, hooks: RunHooks = {}): Promi
     stage = provoke(o, server, clients);
     await new Promise((r) => setTimeout(r, o.drainAtMs ?? DRAIN_AT_MS));
     const seen = observe(stage);
-    const { drainedAt, waited } = await drain(stage, o.waitMs ?? WAIT_MS, hooks);
+    const { drainedAt, waited } = await drain(stage, seen.waiting, o.waitMs ?? WAIT_MS, hooks);
     stage.sampler.mark();
     const retransmissions = clients.map((c) => c.tcpInfo().totalRetrans);
     const env = { ...localModelEnvironment(), ...modelSettings(sysctls) };

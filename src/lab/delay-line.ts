@@ -34,8 +34,11 @@ export interface LoggedPacket extends Packet {
   kind: string;
 }
 
-/** How long to hold a packet, in ms. */
+/** How long to hold a packet, in ms; HOLD keeps it until release() lets it through. */
 export type DelayRule = (p: Packet) => number;
+
+/** A delay that ends only at release(): an experiment's latch, where a timer would race the scheduler. */
+export const HOLD = Infinity;
 
 /** Parses the IPv4 + TCP headers of a packet read from a TUN device; null for anything else. */
 export function parsePacket(buf: Buffer, from: "client" | "server"): Packet | null {
@@ -95,6 +98,8 @@ export class DelayLine {
   readonly log: LoggedPacket[] = [];
   private readonly started = performance.now();
   private closed = false;
+  /** Packets held until release(), in the order they came. */
+  private readonly held: Array<() => void> = [];
   private readonly loops: Registration[] = [];
 
   private constructor(
@@ -180,10 +185,29 @@ export class DelayLine {
           if (!this.closed) sys.write(dst, packet, packet.length);
         };
         if (delayMs === 0) deliver();
+        else if (delayMs === HOLD) this.held.push(deliver);
         else setTimeout(deliver, delayMs);
       }
     };
     void pump();
+  }
+
+  /** Lets every packet held by HOLD through, in the order they came. */
+  release(): void {
+    for (const deliver of this.held.splice(0)) deliver();
+  }
+
+  /**
+   * Resolves once no packet has crossed the line for `quietMs` — whatever was in flight has arrived — or after
+   * `maxMs`. Packets held by HOLD do not count as in flight.
+   */
+  async settled(quietMs: number, maxMs = 10_000): Promise<void> {
+    const end = performance.now() + maxMs;
+    for (let seen = -1; seen !== this.log.length && performance.now() < end; ) {
+      seen = this.log.length;
+      const lastDue = Math.max(0, ...this.log.slice(-64).filter((p) => p.delayMs !== HOLD).map((p) => p.t + p.delayMs));
+      await new Promise((r) => setTimeout(r, Math.max(quietMs, lastDue + quietMs - this.now())));
+    }
   }
 
   /** Stops forwarding, closes the devices and removes both namespaces. */

@@ -10,7 +10,7 @@
 
 import { counterDeltas, readCounters } from "../kernel/counters.js";
 import { LIVE_STATES, listenerQueues, querySockets } from "../kernel/sock-diag.js";
-import { ConnectionResetError, TimeoutError } from "../socket/errors.js";
+import { BlockingIOError, ConnectionResetError } from "../socket/errors.js";
 import { Socket } from "../socket/socket.js";
 import { simulate } from "../sim/listen-path.js";
 import { DelayLine, SERVER_ADDRESS, type LoggedPacket } from "./delay-line.js";
@@ -60,14 +60,13 @@ export interface OverflowResult {
 }
 
 /**
- * The schedule, in ms after the burst's SYNs (one-way delay d = 50): the burst's ACKs reach the server at 3d and
- * the resets the clients at 4d; the counts are taken from OBSERVE_AFTER_MS, the probes end, and the queue is drained
- * about 550 ms in — halfway between the resets and the first SYN-ACK retransmission (1 s + 3d), so a slow machine
- * cannot move a packet to the other side of the drain. Accepting then lasts ACCEPT_WINDOW_MS, ending as far from
- * the second retransmission (3 s) as from the first. The model replays the measured times either way.
+ * The schedule is set by latches, not timers: the counts are taken once the line has settled after the burst (its
+ * ACKs, and the resets with abort_on_overflow=1, have arrived), the late SYN is judged once the line has settled
+ * again, and the queue is drained then — about 350 ms after the burst's SYNs, far from the first SYN-ACK
+ * retransmission (1 s). Accepting then lasts ACCEPT_WINDOW_MS, ending as far from the second retransmission (3 s).
+ * The model replays the measured times either way.
  */
-const OBSERVE_AFTER_MS = 300;
-const PROBE_MS = 200;
+const QUIET_MS = 50;
 const ACCEPT_WINDOW_MS = 1500;
 
 /** The model's parameters for these options; `times` replaces the nominal schedule with the measured one. */
@@ -75,8 +74,8 @@ export function overflowModel(o: OptionValues, abort: 0 | 1, env: ModelEnvironme
   const { backlog, burst, delay } = { backlog: o.backlog!, burst: o.burst!, delay: o.delay! };
   const burstAt = backlog * (2 * delay + 10);
   const connectAtMs = times?.connectAtMs ?? [...Array.from({ length: backlog }, (_, i) => i * (2 * delay + 10)), ...Array<number>(burst).fill(burstAt)];
-  const drainAtMs = times?.drainAtMs ?? burstAt + 2 * delay + OBSERVE_AFTER_MS + PROBE_MS + 50;
-  const observeAtMs = times?.observeAtMs ?? burstAt + 2 * delay + OBSERVE_AFTER_MS;
+  const observeAtMs = times?.observeAtMs ?? burstAt + 4 * delay + QUIET_MS;
+  const drainAtMs = times?.drainAtMs ?? observeAtMs + 2 * delay + QUIET_MS;
   return { ...env, backlog, clients: backlog + burst, connectAtMs, rttMs: 2 * delay, tcpSyncookies: 1, tcpAbortOnOverflow: abort, observeAtMs, acceptFromMs: drainAtMs, durationMs: drainAtMs + ACCEPT_WINDOW_MS };
 }
 
@@ -133,30 +132,31 @@ async function provoke(line: DelayLine, o: OptionValues, sockets: Socket[]): Pro
   return { ...stage, connected, burstAt };
 }
 
-/** The first recv() on each client shows whether it was reset. */
+/** Whether each client was reset shows at its first recv(), without waiting: the line has settled already. */
 async function countResets(clients: Socket[]): Promise<number> {
   let reset = 0;
   await Promise.all(clients.map(async (c) => {
-    c.settimeout(PROBE_MS / 1000);
+    c.settimeout(0);
     try {
       await c.recv(1);
     } catch (err) {
       if (err instanceof ConnectionResetError) reset++;
-      else if (!(err instanceof TimeoutError)) throw err;
+      else if (!(err instanceof BlockingIOError)) throw err;
     }
   }));
   return reset;
 }
 
-/** One more client while the queue is full: whether anything came back for its SYN within the probe. */
+/** One more client while the queue is full: whether anything came back for its SYN once the line settled. */
 async function lateSynAnswered(s: Stage, sockets: Socket[]): Promise<boolean> {
   const late = s.line.inClient(() => new Socket());
   sockets.push(late);
-  late.settimeout(PROBE_MS / 1000);
   const sent = s.line.now();
-  await late.connect([SERVER_ADDRESS, s.port]).catch(() => undefined);
+  const connecting = late.connect([SERVER_ADDRESS, s.port]).catch(() => undefined);
+  await s.line.settled(QUIET_MS);
   const port = late.getsockname()[1] as number;
-  late.close();
+  late.close(); // its connect() never completes: the SYN was dropped, and this ends it
+  void connecting;
   return s.line.log.some((p) => p.from === "server" && p.dstPort === port && p.t >= sent && (p.syn || p.rst));
 }
 
@@ -182,12 +182,13 @@ async function runCase(abort: 0 | 1, o: OptionValues, hooks: RunHooks): Promise<
   try {
     const before = line.inServer(() => readCounters());
     const s = (stage = await provoke(line, o, sockets));
-    await sleep(Math.max(0, s.burstAt + 2 * o.delay! + OBSERVE_AFTER_MS - s.at()));
+    await line.settled(QUIET_MS);
     s.sampler.mark();
     const observeAt = s.at();
     const queues = line.inServer(() => listenerQueues(querySockets(LIVE_STATES), s.port)[0]);
     const overflows = line.inServer(() => counterDeltas(before, readCounters()))["TcpExt.ListenOverflows"] ?? 0;
-    const [reset, answered] = await Promise.all([countResets(s.clients), lateSynAnswered(s, sockets)]);
+    const reset = await countResets(s.clients);
+    const answered = await lateSynAnswered(s, sockets);
     const drainAt = s.at();
     hooks.progress?.({ en: `tcp_abort_on_overflow=${abort}: accepting for ${ACCEPT_WINDOW_MS / 1000} s, through the first SYN-ACK retransmission`, zh: `tcp_abort_on_overflow=${abort}: accept ${ACCEPT_WINDOW_MS / 1000} 秒, 经过第一次 SYN-ACK 重传` }, ACCEPT_WINDOW_MS);
     const accepted = await acceptFor(s, ACCEPT_WINDOW_MS, sockets);

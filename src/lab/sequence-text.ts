@@ -54,5 +54,5 @@ export function summarizePackets(packets: LoggedPacket[]): string[] {
     c.held = Math.max(c.held, p.delayMs);
     counts.set(key, c);
   }
-  return [...counts.entries()].map(([key, c]) => `${c.first.toFixed(1).padStart(9)}  ${key} ×${c.n}${c.held > 0 ? ` (held ${c.held} ms)` : ""}`);
+  return [...counts.entries()].map(([key, c]) => `${c.first.toFixed(1).padStart(9)}  ${key} ×${c.n}${c.held === Infinity ? " (held until released)" : c.held > 0 ? ` (held ${c.held} ms)` : ""}`);
 }

@@ -91,14 +91,14 @@ function laneHeads(height: number): string[] {
  * client's lane to the kernel's (or back), sloped by how long the line held it.
  */
 export function sequenceSvg(title: string, timeline: TimelineStep[], packets: LoggedPacket[] = []): string {
-  const times = [...timeline.map((s) => s.t), ...packets.map((p) => p.t + p.delayMs)];
+  const times = [...timeline.map((s) => s.t), ...packets.filter((p) => Number.isFinite(p.delayMs)).map((p) => p.t + p.delayMs)];
   const t1 = Math.max(1, ...times);
   const rows = timeline.length + packets.length;
   const height = Math.max(240, 60 + rows * 26);
   const y = (t: number) => 44 + (t / t1) * (height - 70);
   const body = [`<text x="10" y="${height - 4}" font-size="10" fill="#666" ${FONT}>${escapeXml(title)} — time runs down, 0 to ${t1.toFixed(1)} ms</text>`, ...laneHeads(height)];
   body.push(`<defs><marker id="a" markerWidth="8" markerHeight="8" refX="7" refY="4" orient="auto"><path d="M0,0L8,4L0,8z" fill="#333"/></marker></defs>`);
-  for (const p of packets.slice(0, 60)) {
+  for (const p of packets.filter((q) => Number.isFinite(q.delayMs)).slice(0, 60)) {
     const [x1, x2] = p.from === "client" ? [LANES.client, LANES.kernel] : [LANES.kernel, LANES.client];
     const colour = p.kind === "RST" ? "#d62728" : p.kind.startsWith("SYN") ? "#1f77b4" : "#2ca02c";
     body.push(`<line x1="${x1}" y1="${y(p.t)}" x2="${x2}" y2="${y(p.t + p.delayMs)}" stroke="${colour}" stroke-width="1.5" marker-end="url(#a)"/>`);

@@ -37,7 +37,7 @@ test("the top-level help lists every experiment; numbers out of range exit 2 wit
   for (const [args, message] of [
     [["lab", "backlog", "--backlog", "-1"], /--backlog must be a whole number from 0 to 65535, got -1/],
     [["lab", "backlog", "--clients", "99999999999"], /--clients must be a whole number from 1 to 2000, got 99999999999/],
-    [["sim", "synqueue", "--hold", "abc"], /--hold must be a whole number from 100 to 900, got abc/],
+    [["sim", "synqueue", "--max-syn-backlog", "abc"], /--max-syn-backlog must be a whole number from 1 to 4096, got abc/],
   ] as const) {
     const run = start([...args]);
     assert.equal(await run.exit, 2, args.join(" "));
