@@ -84,7 +84,7 @@ function argvForChild(argv: string[]): string[] {
 
 export async function lab(argv: string[]): Promise<number> {
   const parsed = parse(argv);
-  const view = terminalView(parseLang(undefinedIfMissing(argv, "--lang")));
+  const view = terminalView(parseLang(optionText(argv, "--lang")));
   if (parsed === null) {
     console.log(labHelp(view));
     return argv.length === 0 ? 2 : 0;
@@ -102,7 +102,8 @@ export async function lab(argv: string[]): Promise<number> {
   return result.verdict.agree ? 0 : 1;
 }
 
-function undefinedIfMissing(argv: string[], option: string): string | undefined {
+/** The text given for `option` ("--lang zh" or "--lang=zh"), read before parsing so that errors speak it. */
+function optionText(argv: string[], option: string): string | undefined {
   const i = argv.findIndex((a) => a === option || a.startsWith(`${option}=`));
   if (i < 0) return undefined;
   return argv[i]!.includes("=") ? argv[i]!.slice(option.length + 1) : argv[i + 1];
@@ -110,7 +111,7 @@ function undefinedIfMissing(argv: string[], option: string): string | undefined 
 
 export async function sim(argv: string[]): Promise<number> {
   const parsed = parse(argv);
-  const view = terminalView(parseLang(undefinedIfMissing(argv, "--lang")));
+  const view = terminalView(parseLang(optionText(argv, "--lang")));
   if (parsed === null) {
     console.log(labHelp(view));
     return argv.length === 0 ? 2 : 0;
