@@ -32,6 +32,9 @@ export interface LoggedPacket extends Packet {
   delayMs: number;
   /** "SYN", "SYN-ACK", "ACK", "RST", "FIN-ACK", "DATA"… */
   kind: string;
+  /** ms since the delay line was made, when the packet was handed to the receiving kernel (a busy machine hands it
+   * over later than t + delayMs); undefined while it is on the line. */
+  deliveredAt?: number;
 }
 
 /** How long to hold a packet, in ms; HOLD keeps it until release() lets it through. */
@@ -100,6 +103,11 @@ export class DelayLine {
   private closed = false;
   /** Packets held until release(), in the order they came. */
   private readonly held: Array<() => void> = [];
+  /** Packets read and not yet written on (held ones included). */
+  private inFlight = 0;
+  private readonly sides: Array<{ from: "client" | "server"; src: number; dst: number }> = [];
+  /** One packet at a time: every read is copied out before the next. */
+  private readonly scratch = Buffer.alloc(65536);
   private readonly loops: Registration[] = [];
 
   private constructor(
@@ -168,29 +176,38 @@ export class DelayLine {
   private forward(from: "client" | "server", src: number, dst: number): void {
     const registration = Reactor.get().register(src);
     this.loops.push(registration);
-    const buf = Buffer.alloc(65536);
+    this.sides.push({ from, src, dst });
     const pump = async () => {
       while (!this.closed) {
-        const n = sys.read(src, buf, buf.length);
-        if (n === -E.EAGAIN!) {
-          await registration.wait(EPOLLIN, null);
-          continue;
-        }
-        if (n < 0) return;
-        const packet = Buffer.from(buf.subarray(0, n));
-        const parsed = parsePacket(packet, from);
-        const delayMs = parsed ? Math.max(0, this.rule(parsed)) : 0;
-        if (parsed) this.log.push({ ...parsed, t: this.now(), delayMs, kind: packetKind(parsed) });
-        const deliver = () => {
-          if (!this.closed) sys.write(dst, packet, packet.length);
-        };
-        if (delayMs === 0) deliver();
-        else if (delayMs === HOLD) this.held.push(deliver);
-        else setTimeout(deliver, delayMs);
+        const n = this.readOne(from, src, dst);
+        if (n === -E.EAGAIN!) await registration.wait(EPOLLIN, null);
+        else if (n < 0) return;
       }
     };
     void pump();
   }
+
+  /** Reads one packet from `src` and sends it on its way (at once, after its delay, or at release()). */
+  private readOne(from: "client" | "server", src: number, dst: number): number {
+    const n = sys.read(src, this.scratch, this.scratch.length);
+    if (n <= 0) return n;
+    const packet = Buffer.from(this.scratch.subarray(0, n));
+    const parsed = parsePacket(packet, from);
+    const delayMs = parsed ? Math.max(0, this.rule(parsed)) : 0;
+    const logged: LoggedPacket | null = parsed ? { ...parsed, t: this.now(), delayMs, kind: packetKind(parsed) } : null;
+    if (logged) this.log.push(logged);
+    const deliver = () => {
+      this.inFlight--;
+      if (logged) logged.deliveredAt = this.now();
+      if (!this.closed) sys.write(dst, packet, packet.length);
+    };
+    this.inFlight++;
+    if (delayMs === 0) deliver();
+    else if (delayMs === HOLD) this.held.push(deliver);
+    else setTimeout(deliver, delayMs);
+    return n;
+  }
+
 
   /** Lets every packet held by HOLD through, in the order they came. */
   release(): void {
@@ -198,17 +215,21 @@ export class DelayLine {
   }
 
   /**
-   * Resolves once no packet has crossed the line for `quietMs` — whatever was in flight has arrived — or after
-   * `maxMs`. Packets held by HOLD do not count as in flight.
+   * Resolves once the line has settled: every packet the two kernels have sent so far has been read and delivered
+   * (held ones excepted), so whatever answer a packet provokes has been sent too — a TUN write hands the packet to
+   * the receiving kernel before it returns. A latch, not a guess at how long packets take: on a busy machine it
+   * simply resolves later. Gives up after `maxMs`.
    */
-  async settled(quietMs: number, maxMs = 10_000): Promise<void> {
+  async settled(maxMs = 10_000): Promise<void> {
     const end = performance.now() + maxMs;
-    for (let seen = -1; seen !== this.log.length && performance.now() < end; ) {
-      seen = this.log.length;
-      const lastDue = Math.max(0, ...this.log.slice(-64).filter((p) => p.delayMs !== HOLD).map((p) => p.t + p.delayMs));
-      await new Promise((r) => setTimeout(r, Math.max(quietMs, lastDue + quietMs - this.now())));
+    while (performance.now() < end) {
+      let read = 0;
+      for (const side of this.sides) while (this.readOne(side.from, side.src, side.dst) > 0) read++;
+      if (read === 0 && this.inFlight === this.held.length) return;
+      await new Promise((r) => setTimeout(r, 5));
     }
   }
+
 
   /** Stops forwarding, closes the devices and removes both namespaces. */
   close(): void {

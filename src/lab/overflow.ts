@@ -62,11 +62,10 @@ export interface OverflowResult {
 /**
  * The schedule is set by latches, not timers: the counts are taken once the line has settled after the burst (its
  * ACKs, and the resets with abort_on_overflow=1, have arrived), the late SYN is judged once the line has settled
- * again, and the queue is drained then — about 350 ms after the burst's SYNs, far from the first SYN-ACK
+ * again, and the queue is drained then — about 300 ms after the burst's SYNs, far from the first SYN-ACK
  * retransmission (1 s). Accepting then lasts ACCEPT_WINDOW_MS, ending as far from the second retransmission (3 s).
  * The model replays the measured times either way.
  */
-const QUIET_MS = 50;
 const ACCEPT_WINDOW_MS = 1500;
 
 /** The model's parameters for these options; `times` replaces the nominal schedule with the measured one. */
@@ -74,8 +73,9 @@ export function overflowModel(o: OptionValues, abort: 0 | 1, env: ModelEnvironme
   const { backlog, burst, delay } = { backlog: o.backlog!, burst: o.burst!, delay: o.delay! };
   const burstAt = backlog * (2 * delay + 10);
   const connectAtMs = times?.connectAtMs ?? [...Array.from({ length: backlog }, (_, i) => i * (2 * delay + 10)), ...Array<number>(burst).fill(burstAt)];
-  const observeAtMs = times?.observeAtMs ?? burstAt + 4 * delay + QUIET_MS;
-  const drainAtMs = times?.drainAtMs ?? observeAtMs + 2 * delay + QUIET_MS;
+  // Nominally: the burst's ACKs arrive at 3d and the resets at 4d; the late SYN takes 2d more to be judged.
+  const observeAtMs = times?.observeAtMs ?? burstAt + 4 * delay;
+  const drainAtMs = times?.drainAtMs ?? observeAtMs + 2 * delay;
   return { ...env, backlog, clients: backlog + burst, connectAtMs, rttMs: 2 * delay, tcpSyncookies: 1, tcpAbortOnOverflow: abort, observeAtMs, acceptFromMs: drainAtMs, durationMs: drainAtMs + ACCEPT_WINDOW_MS };
 }
 
@@ -153,7 +153,7 @@ async function lateSynAnswered(s: Stage, sockets: Socket[]): Promise<boolean> {
   sockets.push(late);
   const sent = s.line.now();
   const connecting = late.connect([SERVER_ADDRESS, s.port]).catch(() => undefined);
-  await s.line.settled(QUIET_MS);
+  await s.line.settled();
   const port = late.getsockname()[1] as number;
   late.close(); // its connect() never completes: the SYN was dropped, and this ends it
   void connecting;
@@ -175,6 +175,19 @@ async function acceptFor(s: Stage, ms: number, sockets: Socket[]): Promise<numbe
   return accepted;
 }
 
+/**
+ * When each client's SYN would have to be sent for the model's fixed one-way delay to bring it to the server when
+ * the line really did: the server's SYN-ACK timer starts then, and a busy machine forwards late.
+ */
+function synTimes(s: Stage, delay: number): number[] {
+  const offset = s.line.now() - s.at();
+  return s.clients.map((c, i) => {
+    const port = c.getsockname()[1] as number;
+    const syn = s.line.log.find((p) => p.from === "client" && p.kind === "SYN" && p.srcPort === port);
+    return syn?.deliveredAt === undefined ? s.connectAt[i]! : Math.max(0, syn.deliveredAt - offset - delay);
+  });
+}
+
 async function runCase(abort: 0 | 1, o: OptionValues, hooks: RunHooks): Promise<OverflowCase> {
   const line = DelayLine.create(() => o.delay!, { "net.ipv4.tcp_abort_on_overflow": abort, "net.ipv4.tcp_syncookies": 1 });
   const sockets: Socket[] = [];
@@ -182,7 +195,7 @@ async function runCase(abort: 0 | 1, o: OptionValues, hooks: RunHooks): Promise<
   try {
     const before = line.inServer(() => readCounters());
     const s = (stage = await provoke(line, o, sockets));
-    await line.settled(QUIET_MS);
+    await line.settled();
     s.sampler.mark();
     const observeAt = s.at();
     const queues = line.inServer(() => listenerQueues(querySockets(LIVE_STATES), s.port)[0]);
@@ -193,7 +206,7 @@ async function runCase(abort: 0 | 1, o: OptionValues, hooks: RunHooks): Promise<
     hooks.progress?.({ en: `tcp_abort_on_overflow=${abort}: accepting for ${ACCEPT_WINDOW_MS / 1000} s, through the first SYN-ACK retransmission`, zh: `tcp_abort_on_overflow=${abort}: accept ${ACCEPT_WINDOW_MS / 1000} 秒, 经过第一次 SYN-ACK 重传` }, ACCEPT_WINDOW_MS);
     const accepted = await acceptFor(s, ACCEPT_WINDOW_MS, sockets);
     const measured: Outcome = { connected: s.connected, reset, acceptQueue: queues?.acceptQueue ?? -1, listenOverflows: overflows, acceptedAfterDrain: accepted, neverAccepted: s.connected - reset - accepted, lateSynAnswered: answered ? "yes" : "no" };
-    const params = overflowModel(o, abort, { kernel: localModelEnvironment().kernel }, { connectAtMs: s.connectAt, observeAtMs: observeAt, drainAtMs: drainAt });
+    const params = overflowModel(o, abort, { kernel: localModelEnvironment().kernel }, { connectAtMs: synTimes(s, o.delay!), observeAtMs: observeAt, drainAtMs: drainAt });
     const predicted = overflowPrediction(simulate(params));
     return { abortOnOverflow: abort, measured, predicted, packets: line.log.slice(), series: s.sampler.stop(), verdict: compare(measured, predicted) };
   } finally {
