@@ -64,12 +64,12 @@ export interface SynQueueResult {
 }
 
 /** The model's parameters for these options, one run per tcp_syncookies value; `observeAtMs` as measured. */
-export function synQueueModel(o: OptionValues, syncookies: 0 | 1 | 2, env: ModelEnvironment, observeAtMs?: number): Partial<SimParams> {
+export function synQueueModel(o: OptionValues, syncookies: 0 | 1 | 2, env: ModelEnvironment, observeAtMs?: number, connectAtMs?: number[]): Partial<SimParams> {
   // Nominally the SYNs are all decided within a millisecond; the counts are taken at 100 ms, the ACKs held until then.
   const at = observeAtMs ?? 100;
   return {
     ...env, backlog: o.backlog!, clients: o.clients!, connectIntervalMs: 0.05, rttMs: 0.2, ackDelayMs: at + 1,
-    tcpSyncookies: syncookies, tcpMaxSynBacklog: o["max-syn-backlog"]!, observeAtMs: at, durationMs: at,
+    tcpSyncookies: syncookies, tcpMaxSynBacklog: o["max-syn-backlog"]!, observeAtMs: at, durationMs: at, connectAtMs: connectAtMs ?? null,
   };
 }
 
@@ -95,12 +95,22 @@ function count(line: DelayLine, port: number, before: Counters): Counts {
  */
 async function everySynDecided(line: DelayLine, port: number, before: Counters, clients: number, limitMs: number): Promise<Counts> {
   const end = performance.now() + limitMs;
+  await line.settled(limitMs);
   for (;;) {
     const counts = count(line, port, before);
     const answered = new Set(line.log.filter((p) => p.from === "server" && p.syn && p.srcPort === port).map((p) => p.dstPort)).size;
     if (answered + counts.listenDrops >= clients || performance.now() > end) return counts;
     await sleep(5);
   }
+}
+
+/** When each client's SYN crossed the line (it is not delayed), ms after t0: the model's connect times. */
+function synTimes(line: DelayLine, clients: Socket[], t0: number): number[] {
+  return clients.map((c) => {
+    const port = c.getsockname()[1] as number;
+    const syn = line.log.find((p) => p.from === "client" && p.kind === "SYN" && p.srcPort === port);
+    return Math.max(0, (syn?.t ?? t0) - t0);
+  });
 }
 
 async function runCase(syncookies: 0 | 1 | 2, o: OptionValues): Promise<SynQueueCase> {
@@ -125,7 +135,7 @@ async function runCase(syncookies: 0 | 1 | 2, o: OptionValues): Promise<SynQueue
     const observedAt = line.now() - t0;
     sampler.mark();
     line.release();
-    const predicted = prediction(simulate(synQueueModel(o, syncookies, { kernel: localModelEnvironment().kernel }, observedAt)));
+    const predicted = prediction(simulate(synQueueModel(o, syncookies, { kernel: localModelEnvironment().kernel }, observedAt, synTimes(line, clients, t0))));
     const verdict = compare(measured, predicted);
     return { syncookies, measured, predicted, observedAt, packets: line.log.slice(), series: sampler.stop(), verdict };
   } finally {
