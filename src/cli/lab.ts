@@ -122,7 +122,7 @@ export async function sim(argv: string[]): Promise<number> {
     writeFileSync(parsed.flags.svg, queueChartSvg(`sim ${report.experiment} (the model)`, panels));
   }
   if (parsed.flags.json) {
-    console.log(resultJson({ ...report, cases: report.cases.map((c) => ({ label: c.label, predicted: c.predicted, observation: c.result.observation, counters: c.result.counters, ...(parsed.flags.timeline ? { connections: c.result.connections } : {}) })) }));
+    console.log(resultJson({ ...report, cases: report.cases.map((c) => ({ label: c.label, predicted: c.predicted, observation: c.result.observation, counters: c.result.counters, series: modelSeries(c.result), ...(parsed.flags.timeline ? { connections: c.result.connections } : {}) })) }));
   } else {
     console.log(fit(view, renderSimulation(report, view, parsed.flags.timeline)).join("\n"));
   }

@@ -4,7 +4,7 @@
 
 import { LIVE_STATES, listenerQueues, querySockets } from "../kernel/sock-diag.js";
 import { Socket } from "../socket/socket.js";
-import { simulate } from "../sim/listen-path.js";
+import { simulate, type SimResult } from "../sim/listen-path.js";
 import { compare, type TimelineStep, type Verdict } from "./result.js";
 import type { SimParams } from "../sim/params.js";
 import type { Experiment, ModelEnvironment, RunHooks } from "./experiment.js";
@@ -50,8 +50,8 @@ export function earlyCloseModel(holdMs: number, env: ModelEnvironment): Partial<
   return { ...env, backlog: 5, clients: 1, clientsCloseEarly: true, acceptFromMs: holdMs, observeAtMs: holdMs - 1, durationMs: holdMs + 10 };
 }
 
-function prediction(holdMs: number, env: ModelEnvironment): Facts {
-  const model = simulate(earlyCloseModel(holdMs, env));
+function prediction(model: SimResult): Facts {
+  const holdMs = model.params.acceptFromMs ?? 0;
   const c = model.connections[0]!;
   const before = [...c.timeline].reverse().find((e) => e.t < holdMs)!;
   return { serverState: before.server, clientState: before.client, queuedAfterHold: model.observation.acceptQueue, acceptReturnsIt: c.acceptedAt !== null ? "yes" : "no" };
@@ -106,7 +106,7 @@ export async function runEarlyClose(options: EarlyCloseOptions = {}, hooks: RunH
     const late = await acceptLate(server, cport);
     timeline.push({ t: now(), who: "server", what: `accept() returns it; recv() → ${JSON.stringify(late.received)}; recv() → EOF`, zh: `accept() 返回它; recv() → ${JSON.stringify(late.received)}; recv() → EOF` });
     const measured = { serverState, clientState, queuedAfterHold, ...late };
-    const predicted = prediction(holdMs, localModelEnvironment());
+    const predicted = prediction(simulate(earlyCloseModel(holdMs, localModelEnvironment())));
     return { experiment: "early-close", holdMs, measured, predicted, timeline, verdict: compare(measured, predicted) };
   } finally {
     client.close();
@@ -133,6 +133,7 @@ export const earlyCloseExperiment: Experiment<EarlyCloseResult> = {
   needsRoot: false,
   options: [{ name: "hold", default: 1000, min: 1, max: 600_000, help: { en: "ms the closed connection waits before accept()", zh: "已关闭的连接在 accept() 前等待的毫秒数" } }],
   model: (o, env) => [{ label: `client closes at once, accept() at ${o.hold} ms`, params: earlyCloseModel(o.hold!, env) }],
+  predict: (runs) => runs.map(prediction),
   run: (o, hooks) => runEarlyClose({ holdMs: o.hold! }, hooks),
   svg: (r) => sequenceSvg("lab early-close", r.timeline),
   render: renderEarlyClose,

@@ -53,7 +53,7 @@ export interface Experiment<R extends ExperimentResult = ExperimentResult> {
   /** The model runs that predict this experiment from the same options: what `socketkit sim <name>` runs. */
   model(o: OptionValues, env: ModelEnvironment): ModelCase[];
   /** The model's runs in the fields the lab measures, one object per case: what `sim <name>` reports. */
-  predict?(runs: SimResult[]): Array<Record<string, unknown>>;
+  predict(runs: SimResult[]): Array<Record<string, unknown>>;
   run(o: OptionValues, hooks?: RunHooks): Promise<R>;
   /** The result as lines of text, at most `view.width` columns. */
   render(r: R, view: View): string[];

@@ -4,7 +4,7 @@
 
 import { LIVE_STATES, listenerQueues, querySockets } from "../kernel/sock-diag.js";
 import { Socket } from "../socket/socket.js";
-import { simulate } from "../sim/listen-path.js";
+import { simulate, type SimResult } from "../sim/listen-path.js";
 import { DelayLine, SERVER_ADDRESS, type LoggedPacket } from "./delay-line.js";
 import { canMakeNamespaces } from "./private-namespace.js";
 import { compare, type TimelineStep, type Verdict } from "./result.js";
@@ -46,8 +46,7 @@ export function handshakeModel(env: ModelEnvironment): Partial<SimParams> {
   return { ...env, backlog: 1, clients: 1, acceptFromMs: 100, observeAtMs: 50, durationMs: 200 };
 }
 
-function prediction(env: ModelEnvironment): HandshakeResult["predicted"] {
-  const model = simulate(handshakeModel(env));
+function prediction(model: SimResult): HandshakeResult["predicted"] {
   const c = model.connections[0]!;
   return {
     connectBeforeAccept: c.connectedAt !== null && c.acceptedAt !== null && c.connectedAt < c.acceptedAt ? "yes" : "no",
@@ -97,7 +96,7 @@ export async function runHandshake(options: HandshakeOptions = {}): Promise<Hand
     [conn] = await server.accept();
     const queueAfterAccept = snap("accept() has returned a new socket for the connection");
     const measured = { connectBeforeAccept: "yes", queueBeforeConnect, queueAfterConnect, queueAfterAccept };
-    const predicted = prediction(localModelEnvironment());
+    const predicted = prediction(simulate(handshakeModel(localModelEnvironment())));
     const packets = at.line ? at.line.log.slice() : null;
     return { experiment: "handshake", steps, fields: FIELD_NOTES, measured, predicted, timeline, packets, verdict: compare(measured, predicted) };
   } finally {
@@ -114,6 +113,7 @@ export const handshakeExperiment: Experiment<HandshakeResult> = {
   needsRoot: false,
   options: [],
   model: (_o, env) => [{ label: "one client, accept() at 100 ms", params: handshakeModel(env) }],
+  predict: (runs) => runs.map(prediction),
   run: () => runHandshake(),
   svg: (r) => sequenceSvg("lab handshake", r.timeline, r.packets ?? []),
   render: renderHandshake,

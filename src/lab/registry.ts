@@ -53,6 +53,6 @@ export function simulateExperiment(name: string, options: Partial<OptionValues>,
   const e = mustFind(name);
   const o = withDefaults(e, options);
   const cases = e.model(o, env).map((c) => ({ label: c.label, result: simulate(c.params) }));
-  const predicted = e.predict?.(cases.map((c) => c.result)) ?? [];
+  const predicted = e.predict(cases.map((c) => c.result));
   return { experiment: e.name, model: true as const, options: o, cases: cases.map((c, i) => ({ ...c, predicted: predicted[i] ?? null })) };
 }

@@ -19,6 +19,7 @@ test("sim runs each experiment's own model: the same options and defaults as the
     const report = simulateExperiment(e.name, {}, {});
     assert.deepEqual(report.options, withDefaults(e));
     assert.equal(report.cases.length, e.model(withDefaults(e), {}).length);
+    for (const c of report.cases) assert.ok(c.predicted !== null && Object.keys(c.predicted).length > 0, `${e.name} predicts the lab's fields`);
   }
   const synqueue = simulateExperiment("synqueue", { backlog: 2 }, {});
   assert.deepEqual(synqueue.cases.map((c) => c.result.params.clients), [16, 16, 16]);
