@@ -5,9 +5,9 @@ import type { LoggedPacket } from "./delay-line.js";
 import type { QueueSample } from "./queue-sampler.js";
 import type { TimelineStep } from "./result.js";
 
-const W = 760;
+const W = 900;
 const PANEL_H = 210;
-const M = { left: 48, right: 150, top: 34, bottom: 34 };
+const M = { left: 48, right: 230, top: 34, bottom: 34 };
 const COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#7f7f7f"];
 const FONT = `font-family="Helvetica, Arial, sans-serif"`;
 
@@ -77,37 +77,46 @@ function svgDocument(width: number, height: number, body: string[]): string {
   ].join("\n");
 }
 
-const LANES = { client: 110, kernel: 380, server: 650 } as const;
+const LANES = { client: 110, kernel: 360, server: 610 } as const;
+const ROW = 30;
 
 function laneHeads(height: number): string[] {
   return Object.entries(LANES).flatMap(([name, x]) => [
     `<text x="${x}" y="24" text-anchor="middle" font-size="13" font-weight="bold" ${FONT}>${name}</text>`,
-    `<line x1="${x}" y1="32" x2="${x}" y2="${height - 10}" stroke="#999" stroke-dasharray="4 3"/>`,
+    `<line x1="${x}" y1="32" x2="${x}" y2="${height - 24}" stroke="#999" stroke-dasharray="4 3"/>`,
   ]);
 }
 
+type Row = { t: number; step?: TimelineStep; packet?: LoggedPacket };
+
+function packetRow(p: LoggedPacket, y: number): string[] {
+  const [x1, x2] = p.from === "client" ? [LANES.client, LANES.kernel] : [LANES.kernel, LANES.client];
+  const colour = p.kind === "RST" ? "#d62728" : p.kind.startsWith("SYN") ? "#1f77b4" : "#2ca02c";
+  const label = `${p.t.toFixed(1)} ms  ${p.kind} :${p.from === "client" ? p.srcPort : p.dstPort}${p.delayMs > 0 && Number.isFinite(p.delayMs) ? ` (+${p.delayMs} ms)` : ""}`;
+  return [
+    `<line x1="${x1}" y1="${y}" x2="${x2 + (x2 > x1 ? -4 : 4)}" y2="${y + 12}" stroke="${colour}" stroke-width="1.5" marker-end="url(#a)"/>`,
+    `<text x="${(x1 + x2) / 2}" y="${y - 2}" text-anchor="middle" font-size="10" ${FONT}>${escapeXml(label)}</text>`,
+  ];
+}
+
+function stepRow(s: TimelineStep, y: number): string[] {
+  const x = LANES[s.who];
+  return [
+    `<circle cx="${x}" cy="${y + 6}" r="3.5" fill="#333"/>`,
+    `<text x="${x + 8}" y="${y + 10}" font-size="11" ${FONT}>${escapeXml(`${s.t.toFixed(1)} ms  ${s.what}`.slice(0, 95))}</text>`,
+  ];
+}
+
 /**
- * A sequence diagram: the steps in their actors' lanes at their times, and each packet as an arrow from the
- * client's lane to the kernel's (or back), sloped by how long the line held it.
+ * A sequence diagram: one row per event in time order — each step in its actor's lane, each packet as an arrow
+ * between the client's lane and the listening side's kernel, labelled with its time and how long the line held it.
  */
 export function sequenceSvg(title: string, timeline: TimelineStep[], packets: LoggedPacket[] = []): string {
-  const times = [...timeline.map((s) => s.t), ...packets.filter((p) => Number.isFinite(p.delayMs)).map((p) => p.t + p.delayMs)];
-  const t1 = Math.max(1, ...times);
-  const rows = timeline.length + packets.length;
-  const height = Math.max(240, 60 + rows * 26);
-  const y = (t: number) => 44 + (t / t1) * (height - 70);
-  const body = [`<text x="10" y="${height - 4}" font-size="10" fill="#666" ${FONT}>${escapeXml(title)} — time runs down, 0 to ${t1.toFixed(1)} ms</text>`, ...laneHeads(height)];
+  const rows: Row[] = [...timeline.map((step) => ({ t: step.t, step })), ...packets.slice(0, 60).map((packet) => ({ t: packet.t, packet }))];
+  rows.sort((a, b) => a.t - b.t);
+  const height = 70 + rows.length * ROW;
+  const body = [`<text x="10" y="${height - 6}" font-size="10" fill="#666" ${FONT}>${escapeXml(title)} — one row per event, in time order</text>`, ...laneHeads(height)];
   body.push(`<defs><marker id="a" markerWidth="8" markerHeight="8" refX="7" refY="4" orient="auto"><path d="M0,0L8,4L0,8z" fill="#333"/></marker></defs>`);
-  for (const p of packets.filter((q) => Number.isFinite(q.delayMs)).slice(0, 60)) {
-    const [x1, x2] = p.from === "client" ? [LANES.client, LANES.kernel] : [LANES.kernel, LANES.client];
-    const colour = p.kind === "RST" ? "#d62728" : p.kind.startsWith("SYN") ? "#1f77b4" : "#2ca02c";
-    body.push(`<line x1="${x1}" y1="${y(p.t)}" x2="${x2}" y2="${y(p.t + p.delayMs)}" stroke="${colour}" stroke-width="1.5" marker-end="url(#a)"/>`);
-    body.push(`<text x="${(x1 + x2) / 2}" y="${(y(p.t) + y(p.t + p.delayMs)) / 2 - 3}" text-anchor="middle" font-size="10" ${FONT}>${escapeXml(p.kind)} :${p.from === "client" ? p.srcPort : p.dstPort}</text>`);
-  }
-  for (const s of timeline) {
-    const x = LANES[s.who];
-    body.push(`<circle cx="${x}" cy="${y(s.t)}" r="3.5" fill="#333"/>`);
-    body.push(`<text x="${x + 8}" y="${y(s.t) + 4}" font-size="11" ${FONT}>${escapeXml(`${s.t.toFixed(1)} ms  ${s.what}`.slice(0, 70))}</text>`);
-  }
-  return svgDocument(860, height, body);
+  rows.forEach((r, i) => body.push(...(r.packet ? packetRow(r.packet, 50 + i * ROW) : stepRow(r.step!, 50 + i * ROW))));
+  return svgDocument(1180, height, body);
 }
