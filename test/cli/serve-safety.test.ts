@@ -115,3 +115,26 @@ test("lines logged before a stop are flushed: every message reaches the reader",
   assert.equal(server.stdout().match(/: message \d+\n/g)?.length, 200);
   assert.match(server.stdout(), /Server closed\n$/);
 });
+
+test("with stdout not read, the server keeps answering and drops log lines, counting them, instead of holding them", async () => {
+  const server = await startServer(["--reply-prefix", ""]);
+  server.child.stdout.pause(); // the operator's terminal (or a log shipper) stalls
+  const message = Buffer.alloc(2000, 0x61);
+  try {
+    await within(60000, "6,000 echoes", Promise.all(Array.from({ length: 20 }, async () => {
+      const c = await createConnection(["127.0.0.1", server.port]);
+      for (let i = 0; i < 300; i++) {
+        await c.sendall(message);
+        let got = 0;
+        while (got < message.length) got += (await c.recv(65536)).length;
+      }
+      c.close();
+    })));
+    server.child.stdout.resume();
+    const note = await waitFor("the dropped-lines note", () => /\[log: (\d+) line\(s\) dropped while output was not being read; \d+ in all\]/.exec(server.stdout()) ?? undefined, 15000);
+    // 6,000 lines of 500+ bytes are 3 MB; the bounded buffer (256 KiB) and the pipe (64 KiB) hold a few hundred.
+    assert.ok(Number(note[1]) > 4000, `${note[1]} lines dropped`);
+  } finally {
+    server.child.kill();
+  }
+});
