@@ -32,6 +32,7 @@
 /// <reference types="node" preserve="true" />
 
 export { BaseServer, type RequestHandlerClass } from "./base-server.js";
+export { ConnectionSet, stopGracefully } from "./graceful-stop.js";
 export { TCPServer, UnixStreamServer } from "./tcp-server.js";
 export { UDPServer, UnixDatagramServer } from "./udp-server.js";
 export {

@@ -55,7 +55,7 @@ export async function startServer(extra: string[] = []): Promise<Run & { port: n
       }
     };
     run.child.stdout.on("data", onData);
-    run.exit.then(() => reject(new Error(`server exited: ${run.stderr()}`)));
+    void run.exit.then(() => reject(new Error(`server exited: ${run.stderr()}`)));
   });
   return { ...run, port };
 }
