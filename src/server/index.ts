@@ -45,3 +45,12 @@ export {
   type DatagramRequest,
   type InetAddress,
 } from "./request-handlers.js";
+export {
+  ForkingMixIn,
+  ForkingTCPServer,
+  ForkingUDPServer,
+  ForkingUnixDatagramServer,
+  ForkingUnixStreamServer,
+  WorkerExitError,
+} from "./forking.js";
+export { isWorkerProcess } from "./worker-process.js";
