@@ -42,12 +42,15 @@ export interface WorkerServer {
 }
 
 /**
- * Serves requests handed over by the parent until it closes the control socket, then ends the process, as
- * Python's child ends with os._exit(): nothing after serveForever() in the program runs in a worker.
+ * Serves requests handed over by the parent, one at a time, until it closes the control socket (or dies), then
+ * ends the process, as Python's child ends with os._exit(): nothing after serveForever() runs in a worker. The
+ * channel is read all along, so a worker notices its parent's end even while a handler waits; it finishes that
+ * request first, as an orphaned forked child would.
  */
 export async function workerLoop(server: WorkerServer, channel: Socket): Promise<never> {
   // A parent that closed while this worker started leaves it nothing to do.
   if (!(await tell(channel, { t: "ready" }))) process.exit(0);
+  let current: Promise<void> | null = null;
   for (;;) {
     let message: Buffer;
     let fds: number[];
@@ -60,9 +63,12 @@ export async function workerLoop(server: WorkerServer, channel: Socket): Promise
     if (message.length === 0) break;
     const { header, payload } = decodeMessage<{ id: number; address: Address }>(message);
     const request = fds[0] !== undefined ? new Socket(undefined, undefined, undefined, fds[0]) : [payload, server.socket];
-    await server.runRequest(request, header.address);
-    if (!(await tell(channel, { t: "done", id: header.id }))) break;
+    current = server.runRequest(request, header.address).then(async () => {
+      current = null;
+      if (!(await tell(channel, { t: "done", id: header.id }))) channel.close();
+    });
   }
+  if (current !== null) await current;
   process.exit(0);
 }
 

@@ -38,6 +38,12 @@ interface Worker {
   exited: Promise<void>;
 }
 
+/**
+ * How long a request waits for a busy worker to finish before the pool starts another: a worker takes hundreds
+ * of milliseconds to start, while a finishing worker's "done" is usually a moment away.
+ */
+const GROW_DELAY_MS = 25;
+
 /** A worker that dies before it ever said ready is not restarted sooner than this, so a broken program cannot spin. */
 const RESTART_DELAY_MS = 1000;
 
@@ -118,10 +124,15 @@ export class WorkerPool {
       w.idleTimer = null;
       return Promise.resolve(w);
     }
-    const { maxChildren } = this.owner.limits();
-    // Start a worker only when those starting cannot cover the requests already waiting.
-    if (this.workers.size < maxChildren && this.starting <= this.waiting.length) this.spawn();
+    // All busy: a worker that finishes within GROW_DELAY_MS takes the request; only then does the pool grow.
+    setTimeout(() => this.grow(), GROW_DELAY_MS).unref();
     return new Promise((resolve, reject) => this.waiting.push((w) => (w === null ? reject(new Error("the server is closed")) : resolve(w))));
+  }
+
+  /** Starts workers for the requests waiting that the workers already starting cannot cover, up to maxChildren. */
+  private grow(): void {
+    const { maxChildren } = this.owner.limits();
+    while (!this.closed && this.workers.size < maxChildren && this.starting < this.waiting.length) this.spawn();
   }
 
   private spawn(): void {
@@ -198,7 +209,7 @@ export class WorkerPool {
     // A dead worker is replaced: at once if it had served, after a pause if it died starting up.
     const refill = () => {
       this.fill();
-      if (this.waiting.length > this.starting && this.workers.size < this.owner.limits().maxChildren) this.spawn();
+      this.grow();
     };
     if (w.ready) refill();
     else setTimeout(refill, RESTART_DELAY_MS).unref();
