@@ -3,7 +3,8 @@
 
 import { parseArgs } from "node:util";
 import { StringDecoder } from "node:string_decoder";
-import { BaseRequestHandler, ThreadingTCPServer } from "../server/index.js";
+import { availableParallelism } from "node:os";
+import { BaseRequestHandler, isGroupWorker, runWorkerGroup, ThreadingTCPServer, workerTag } from "../server/index.js";
 import { SHUT_RDWR } from "../socket/constants.js";
 import { OSError } from "../socket/errors.js";
 import { formatAddress } from "../socket/repr.js";
@@ -22,7 +23,7 @@ const STOP_GRACE_MS = 5000;
  */
 export const DEFAULT_BACKLOG = 511;
 
-export const serveHelp = `Usage: socketkit serve [--host localhost] [--port 12345] [--backlog ${DEFAULT_BACKLOG}] [--lang zh|en] [--reply-prefix TEXT] [--grace 5]
+export const serveHelp = `Usage: socketkit serve [--host localhost] [--port 12345] [--backlog ${DEFAULT_BACKLOG}] [--lang zh|en] [--reply-prefix TEXT] [--grace 5] [--workers N|auto]
 
 Runs the classic echo server: each message is answered with the reply prefix followed by the message, byte for byte.
   --host          address to listen on (default localhost)
@@ -31,6 +32,8 @@ Runs the classic echo server: each message is answered with the reply prefix fol
   --lang          language of the log: zh or en (default from LANG)
   --reply-prefix  text put before each echoed message (default "${DEFAULT_REPLY_PREFIX}"; '' echoes plainly)
   --grace         seconds a stop waits for clients to finish their exchange before closing them (default ${STOP_GRACE_MS / 1000})
+  --workers       serve from N processes sharing the listening socket (auto: one per core); log lines name the worker
+  --share         how the workers share the port: inherit (one socket, the default) or reuseport (SO_REUSEPORT)
 Ctrl-C or SIGTERM stops accepting, lets connected clients finish their current exchange, and exits 0.`;
 
 export interface EchoServerOptions {
@@ -123,6 +126,8 @@ export async function serve(argv: string[]): Promise<number> {
       lang: { type: "string" },
       "reply-prefix": { type: "string", default: DEFAULT_REPLY_PREFIX },
       grace: { type: "string", default: String(STOP_GRACE_MS / 1000) },
+      workers: { type: "string", default: "1" },
+      share: { type: "string", default: "inherit" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -139,8 +144,10 @@ export async function serve(argv: string[]): Promise<number> {
     backlog: parseCount(values.backlog!, "--backlog"),
     replyPrefix: Buffer.from(values["reply-prefix"]!, "utf8"),
     say,
-    log: (line) => console.log(line),
+    log: (line) => console.log(workerTag() + line),
   };
+  const workers = values.workers === "auto" ? availableParallelism() : parseCount(values.workers!, "--workers", 1);
+  if (values.share !== "inherit" && values.share !== "reuseport") throw new UsageError(`--share must be inherit or reuseport, got ${values.share}`);
   let server: EchoServer;
   try {
     server = new EchoServer(options);
@@ -152,6 +159,10 @@ export async function serve(argv: string[]): Promise<number> {
   }
   const [host, port] = server.serverAddress as [string, number];
   options.log(say.serving(`${host}:${port}`, options.backlog));
+  if (workers > 1 && !isGroupWorker()) {
+    const code = await runWorkerGroup(server.socket, { workers, share: values.share, log: options.log, stopping: say.stopping, stopped: say.stopped });
+    process.exit(code);
+  }
   const stopped = new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
       process.off("SIGINT", onSignal);

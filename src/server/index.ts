@@ -54,3 +54,4 @@ export {
   WorkerExitError,
 } from "./forking.js";
 export { isWorkerProcess } from "./worker-process.js";
+export { WorkerGroup, isGroupWorker, runWorkerGroup, workerTag, type ShareMode, type WorkerGroupOptions } from "./worker-group.js";

@@ -3,6 +3,7 @@
 // messages on its control socket (an AF_UNIX SOCK_SEQPACKET pair, at fd 3 in the worker).
 
 import { spawn, type ChildProcess } from "node:child_process";
+import net from "node:net";
 
 /** The worker's end of its control socket: the fd the parent puts at position 3 of the child's stdio. */
 export const CONTROL_FD = 3;
@@ -22,9 +23,16 @@ export function forkingRole(): number | null {
   return role?.startsWith("forking:") ? Number(role.slice("forking:".length)) : null;
 }
 
-/** The number of the `socketkit serve --workers` worker this process is (1…N), or null. */
-export function groupRole(): number | null {
-  return role?.startsWith("group:") ? Number(role.slice("group:".length)) : null;
+export type ShareMode = "inherit" | "reuseport";
+
+/**
+ * Which WorkerGroup worker this process is (1…N), how it shares the listener, and (for "reuseport") the port;
+ * null outside a group. The role reads `group:<n>` or `group:<n>:reuseport:<port>`.
+ */
+export function groupRole(): { number: number; share: ShareMode; port: number } | null {
+  if (!role?.startsWith("group:")) return null;
+  const [, n, share, port] = role.split(":");
+  return { number: Number(n), share: share === "reuseport" ? "reuseport" : "inherit", port: Number(port ?? 0) };
 }
 
 /**
@@ -40,24 +48,39 @@ const NOT_INHERITED = /^--(inspect|inspect-brk|inspect-port|debug-port|test)\b/;
 
 /**
  * Starts the main module again as a worker with `roleValue`, `channelFd` at its fd 3, stdout and stderr shared
- * with this process and stdin closed. The worker is in its own process group, so a Ctrl-C at the terminal
+ * with this process and stdin closed; with `lifeline`, a pipe at its fd 4 that this process holds open for life. The worker is in its own process group, so a Ctrl-C at the terminal
  * reaches only the parent, which stops its workers itself.
  * @throws Error when this process has no main module to run again (a REPL, `node -e`).
  */
-export function startWorker(roleValue: string, channelFd: number): ChildProcess {
+export function startWorker(roleValue: string, channelFd: number, lifeline = false): ChildProcess {
   const main = process.argv[1];
   if (main === undefined) {
     throw new Error("worker processes run the main module again, as node:cluster does, and this process has none");
   }
   const execArgv = process.execArgv.filter((a) => !NOT_INHERITED.test(a));
   const child = spawn(process.execPath, [...execArgv, main, ...process.argv.slice(2)], {
-    stdio: ["ignore", "inherit", "inherit", channelFd],
+    stdio: lifeline ? ["ignore", "inherit", "inherit", channelFd, "pipe"] : ["ignore", "inherit", "inherit", channelFd],
     env: { ...process.env, [ROLE_VARIABLE]: roleValue },
     detached: true,
   });
   // The parent's lifetime is its own: a worker never keeps it running.
   child.unref();
   return child;
+}
+
+/** The worker's end of the pipe that ends when its parent does (`lifeline`). */
+export const LIFELINE_FD = 4;
+
+/**
+ * Calls `onParentGone` once the parent that started this worker with a lifeline has ended, however it ended
+ * (a SIGKILL included): the pipe at fd 4 reads end of file. The pipe never keeps the process alive.
+ */
+export function watchParent(onParentGone: () => void): void {
+  const pipe = new net.Socket({ fd: LIFELINE_FD, readable: true, writable: false });
+  pipe.on("data", () => {});
+  pipe.once("end", onParentGone);
+  pipe.once("error", onParentGone);
+  pipe.unref();
 }
 
 /** A control message: a JSON header, and for a datagram request the datagram's bytes after it. */
