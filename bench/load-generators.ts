@@ -20,6 +20,14 @@ const ROUNDS = Number(opts.rounds);
 const SECONDS = Number(opts.seconds);
 
 type Run = (port: number) => Promise<LoadResult>;
+
+/** Runs one measurement and adds the client's own CPU time per operation, in microseconds. */
+async function measured(run: Run, port: number): Promise<{ rate: number; cpuUs: number }> {
+  const c0 = process.cpuUsage();
+  const r = await run(port);
+  const c = process.cpuUsage(c0);
+  return { rate: r.rate, cpuUs: (c.user + c.system) / (r.rate * r.elapsed) };
+}
 const target = (port: number) => ({ host: "127.0.0.1", port });
 const skbench = (mode: "pingpong" | "connect", connections: number): Run => async (port) => {
   const r = await runLoad({ target: target(port), mode, connections, duration: SECONDS, size: 64, reply: "echo" });
@@ -38,30 +46,36 @@ try {
   for (const sc of SCENARIOS) {
     await sc.old(server.port);
     await sc.now(server.port);
-    const old: number[] = [];
-    const now: number[] = [];
+    const old: Array<{ rate: number; cpuUs: number }> = [];
+    const now: Array<{ rate: number; cpuUs: number }> = [];
     for (let round = 0; round < ROUNDS; round++) {
       if (round % 2 === 0) {
-        old.push((await sc.old(server.port)).rate);
-        now.push((await sc.now(server.port)).rate);
+        old.push(await measured(sc.old, server.port));
+        now.push(await measured(sc.now, server.port));
       } else {
-        now.push((await sc.now(server.port)).rate);
-        old.push((await sc.old(server.port)).rate);
+        now.push(await measured(sc.now, server.port));
+        old.push(await measured(sc.old, server.port));
       }
     }
+    const rate = (xs: typeof old) => median(xs.map((x) => x.rate));
+    const cpu = (xs: typeof old) => Number(median(xs.map((x) => x.cpuUs)).toFixed(2));
     rows.push({
       scenario: sc.name,
-      npmRunBench: Math.round(median(old)),
-      socketkitBench: Math.round(median(now)),
-      ratio: Number((median(now) / median(old)).toFixed(3)),
-      roundRatios: now.map((x, i) => Number((x / old[i]!).toFixed(2))),
+      npmRunBench: Math.round(rate(old)),
+      socketkitBench: Math.round(rate(now)),
+      ratio: Number((rate(now) / rate(old)).toFixed(3)),
+      roundRatios: now.map((x, i) => Number((x.rate / old[i]!.rate).toFixed(2))),
+      clientCpuUsPerOp: { npmRunBench: cpu(old), socketkitBench: cpu(now) },
     });
   }
   if (opts.json) console.log(JSON.stringify({ rounds: ROUNDS, seconds: SECONDS, rows }, null, 2));
   else {
     console.log(`load generators against one node:net echo, medians of ${ROUNDS} alternating rounds of ${SECONDS} s, unpinned\n`);
-    console.log(`${"".padEnd(36)}${"bench/lib/load".padStart(16)}${"socketkit bench".padStart(17)}${"ratio".padStart(8)}   rounds`);
-    for (const r of rows) console.log(`${r.scenario.padEnd(36)}${String(r.npmRunBench).padStart(16)}${String(r.socketkitBench).padStart(17)}${r.ratio.toFixed(3).padStart(8)}   ${r.roundRatios.join(" ")}`);
+    console.log(`${"".padEnd(34)}${"bench/lib/load".padStart(15)}${"socketkit bench".padStart(16)}${"ratio".padStart(7)}${"client CPU µs/op (old, new)".padStart(29)}   ratio per round`);
+    for (const r of rows) {
+      const cpuCell = `${r.clientCpuUsPerOp.npmRunBench} ${r.clientCpuUsPerOp.socketkitBench}`;
+      console.log(`${r.scenario.padEnd(34)}${String(r.npmRunBench).padStart(15)}${String(r.socketkitBench).padStart(16)}${r.ratio.toFixed(3).padStart(7)}${cpuCell.padStart(29)}   ${r.roundRatios.join(" ")}`);
+    }
   }
 } finally {
   await stopServer(server);
