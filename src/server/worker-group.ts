@@ -129,6 +129,8 @@ export class WorkerGroup {
     const member = { number: n, child, startedAt: performance.now() };
     this.members.set(n, member);
     child.once("exit", (code, signal) => this.exited(member, code, signal));
+    // A process that could not be started at all reports an error and no exit: it is retried like a crash.
+    child.once("error", () => (child.pid === undefined ? this.exited(member, null, null) : undefined));
   }
 
   private exited(m: Member, code: number | null, signal: NodeJS.Signals | null): void {

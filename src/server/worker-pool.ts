@@ -105,11 +105,17 @@ export class WorkerPool {
     }
   }
 
-  /** Stops every worker (each finishes its request first) and resolves when all have exited, if `wait`. */
+  /**
+   * Stops every worker (each finishes its request first) and resolves when all have exited, if `wait`. Without
+   * waiting, the parent lets go of its copies of the requests still in progress: the workers own them now.
+   */
   async close(wait: boolean): Promise<void> {
     this.closed = true;
     const exits = [...this.workers].map((w) => w.exited);
-    for (const w of this.workers) this.retire(w);
+    for (const w of this.workers) {
+      if (!wait && w.current !== null) this.owner.finished(w.current);
+      this.retire(w);
+    }
     for (const resolve of this.waiting.splice(0)) resolve(null as never);
     if (wait) await Promise.all(exits);
   }
@@ -144,7 +150,18 @@ export class WorkerPool {
       void sendFds(mine, [hello], [server.fileno()]);
       const child = startWorker(`forking:${this.serverIndex}`, theirs.fileno());
       const w: Worker = { process: child, pid: child.pid ?? -1, channel: mine, ready: false, current: null, idleTimer: null, exited: null! };
-      w.exited = new Promise((resolve) => child.once("exit", (code, signal) => (this.onExit(w, code, signal), resolve())));
+      w.exited = new Promise((resolve) => {
+        let gone = false;
+        const ended = (code: number | null, signal: NodeJS.Signals | null) => {
+          if (gone) return;
+          gone = true;
+          this.onExit(w, code, signal);
+          resolve();
+        };
+        child.once("exit", ended);
+        // A process that could not be started at all (EAGAIN, ENOMEM) reports an error and no exit.
+        child.once("error", () => (child.pid === undefined ? ended(null, null) : undefined));
+      });
       this.workers.add(w);
       this.starting++;
       void this.listen(w);
@@ -202,7 +219,8 @@ export class WorkerPool {
     this.workers.delete(w);
     this.retire(w);
     if (!w.ready) this.starting--;
-    if (w.current !== null) this.owner.lost(w.current, w.pid, signal !== null ? `was killed by ${signal}` : `exited with code ${code}`);
+    // After close(), a busy worker's request was the worker's alone; its end is no news.
+    if (w.current !== null && !this.closed) this.owner.lost(w.current, w.pid, signal !== null ? `was killed by ${signal}` : `exited with code ${code}`);
     w.current = null;
     this.notify();
     if (this.closed) return;

@@ -65,6 +65,12 @@ export class ForkingFixture {
     return pids;
   }
 
+  /** Requests in progress and the server process's open descriptors, from the server itself. */
+  async stats(): Promise<{ active: number; fds: number }> {
+    this.child.stdin.write("stats\n");
+    return JSON.parse(await this.line("stats ")) as { active: number; fds: number };
+  }
+
   /** Closes the server (shutdown, serverClose) and resolves with what it reports. */
   async close(): Promise<{ active: number; workers: number; fd: number }> {
     this.note();

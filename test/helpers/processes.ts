@@ -1,7 +1,7 @@
 // Processes a test starts, and the processes those start: listed through /proc while their parent lives, and
 // killed by PID, only ever the ones this test started (directly or through the program it ran).
 
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 
 /** The PIDs of `pid`'s children, from /proc (empty once it is gone). */
 export function childrenOf(pid: number): number[] {
@@ -39,6 +39,3 @@ export function killAll(pids: Iterable<number>): void {
   }
 }
 
-export function fdCountOf(pid: number): number {
-  return readdirSync(`/proc/${pid}/fd`).length;
-}
