@@ -1,12 +1,13 @@
 // Is socketkit bench's load generator (src/bench) at least as strong as bench/lib/load.ts, the client of
 // `npm run bench`? Both drive the same node:net echo server (bench/servers/node-echo.ts) in alternating rounds;
-// the one that completes more round trips (or connections) per second drives the server harder. Unpinned.
+// the one that completes more round trips (or connections) per second drives the server harder, and the client
+// CPU per operation says which has more headroom. Pinned as bench/echo.ts pins (--no-pin to let them roam).
 //
 //   npx tsx bench/load-generators.ts [--rounds 5] [--seconds 2] [--json]
 import { parseArgs } from "node:util";
 import { runLoad } from "../src/bench/run.js";
 import { connectRate, pingPong, type LoadResult } from "./lib/load.js";
-import { startServer, stopServer } from "./lib/processes.js";
+import { canPin, pinProcess, startServer, stopServer } from "./lib/processes.js";
 import { median } from "./lib/stats.js";
 
 const { values: opts } = parseArgs({
@@ -14,8 +15,12 @@ const { values: opts } = parseArgs({
     rounds: { type: "string", default: "5" },
     seconds: { type: "string", default: "2" },
     json: { type: "boolean", default: false },
+    "no-pin": { type: "boolean", default: false },
   },
 });
+// As bench/echo.ts: the load generators on CPU 0, the server on CPU 1, when there are two cores and taskset.
+const PIN = canPin(opts["no-pin"]);
+if (PIN) pinProcess(process.pid, 0);
 const ROUNDS = Number(opts.rounds);
 const SECONDS = Number(opts.seconds);
 
@@ -40,7 +45,7 @@ const SCENARIOS: Array<{ name: string; old: Run; now: Run }> = [
   { name: "new connections, 16 in parallel", old: (p) => connectRate(p, 16, SECONDS), now: skbench("connect", 16) },
 ];
 
-const server = await startServer("node:net echo", [process.execPath, "--import", "tsx", new URL("./servers/node-echo.ts", import.meta.url).pathname], { portPattern: /^(\d+)$/m });
+const server = await startServer("node:net echo", [process.execPath, "--import", "tsx", new URL("./servers/node-echo.ts", import.meta.url).pathname], { portPattern: /^(\d+)$/m, cpu: PIN ? 1 : undefined });
 try {
   const rows = [];
   for (const sc of SCENARIOS) {
@@ -68,9 +73,9 @@ try {
       clientCpuUsPerOp: { npmRunBench: cpu(old), socketkitBench: cpu(now) },
     });
   }
-  if (opts.json) console.log(JSON.stringify({ rounds: ROUNDS, seconds: SECONDS, rows }, null, 2));
+  if (opts.json) console.log(JSON.stringify({ rounds: ROUNDS, seconds: SECONDS, pinned: PIN, rows }, null, 2));
   else {
-    console.log(`load generators against one node:net echo, medians of ${ROUNDS} alternating rounds of ${SECONDS} s, unpinned\n`);
+    console.log(`load generators against one node:net echo, medians of ${ROUNDS} alternating rounds of ${SECONDS} s, ${PIN ? "client on CPU 0, server on CPU 1" : "unpinned"}\n`);
     console.log(`${"".padEnd(34)}${"bench/lib/load".padStart(15)}${"socketkit bench".padStart(16)}${"ratio".padStart(7)}${"client CPU µs/op (old, new)".padStart(29)}   ratio per round`);
     for (const r of rows) {
       const cpuCell = `${r.clientCpuUsPerOp.npmRunBench} ${r.clientCpuUsPerOp.socketkitBench}`;

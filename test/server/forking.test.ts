@@ -7,10 +7,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { AF_INET, AF_UNIX, ConnectionResetError, SHUT_WR, SOCK_DGRAM, SOCK_STREAM, Socket, type Address } from "../../src/index.js";
+import { AF_INET, AF_UNIX, BaseRequestHandler, ConnectionResetError, ForkingTCPServer, OSError, SHUT_WR, SOCK_DGRAM, SOCK_STREAM, Socket, type Address } from "../../src/index.js";
 import { withFixture } from "../helpers/forking-fixture.js";
 import { isAlive } from "../helpers/processes.js";
-import { waitFor } from "../helpers/wait.js";
+import { openFdCount, waitFor } from "../helpers/wait.js";
 
 /** Seconds any one client call may wait before the test fails instead of hanging. */
 const CALL_TIMEOUT = 20;
@@ -236,4 +236,21 @@ test("2,000 requests leave no process and no descriptor behind", async () => {
     assert.equal(await f.exit, 0, f.stderr);
     for (const pid of workers) await waitFor(`worker ${pid} to be gone`, () => (isAlive(pid) ? undefined : true));
   });
+});
+
+test("a forking server closed without serving starts no worker; a failed construction leaks no descriptor", async () => {
+  const server = new ForkingTCPServer(["127.0.0.1", 0], BaseRequestHandler);
+  assert.equal(server.maxChildren, 40);
+  assert.equal(server.blockOnClose, true);
+  assert.deepEqual([...server.activeChildren], []);
+  await server.collectChildren({ blocking: true });
+  await server.serverClose();
+  assert.equal(server.socket.fd, -1);
+  assert.deepEqual(server.workerPids, []);
+
+  const taken = new ForkingTCPServer(["127.0.0.1", 0], BaseRequestHandler);
+  const before = openFdCount();
+  for (let i = 0; i < 100; i++) assert.throws(() => new ForkingTCPServer(taken.serverAddress as [string, number], BaseRequestHandler), OSError);
+  assert.equal(openFdCount(), before);
+  await taken.serverClose();
 });
