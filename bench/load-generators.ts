@@ -5,8 +5,8 @@
 //
 //   npx tsx bench/load-generators.ts [--rounds 5] [--seconds 2] [--json]
 import { parseArgs } from "node:util";
-import { runLoad } from "../src/bench/run.js";
 import { connectRate, pingPong, type LoadResult } from "./lib/load.js";
+import * as skbench from "./lib/socketkit-bench-load.js";
 import { canPin, pinProcess, startServer, stopServer } from "./lib/processes.js";
 import { median } from "./lib/stats.js";
 
@@ -33,16 +33,11 @@ async function measured(run: Run, port: number): Promise<{ rate: number; cpuUs: 
   const c = process.cpuUsage(c0);
   return { rate: r.rate, cpuUs: (c.user + c.system) / (r.rate * r.elapsed) };
 }
-const target = (port: number) => ({ host: "127.0.0.1", port });
-const skbench = (mode: "pingpong" | "connect", connections: number): Run => async (port) => {
-  const r = await runLoad({ target: target(port), mode, connections, duration: SECONDS, size: 64, reply: "echo" });
-  return { rate: r.rate, p50: r.latencyUs.p50, p99: r.latencyUs.p99, elapsed: r.elapsed };
-};
 const SCENARIOS: Array<{ name: string; old: Run; now: Run }> = [
-  { name: "ping-pong 64 B, 1 connection", old: (p) => pingPong(p, 1, SECONDS), now: skbench("pingpong", 1) },
-  { name: "ping-pong 64 B, 50 connections", old: (p) => pingPong(p, 50, SECONDS), now: skbench("pingpong", 50) },
-  { name: "ping-pong 64 B, 500 connections", old: (p) => pingPong(p, 500, SECONDS), now: skbench("pingpong", 500) },
-  { name: "new connections, 16 in parallel", old: (p) => connectRate(p, 16, SECONDS), now: skbench("connect", 16) },
+  { name: "ping-pong 64 B, 1 connection", old: (p) => pingPong(p, 1, SECONDS), now: (p) => skbench.pingPong(p, 1, SECONDS) },
+  { name: "ping-pong 64 B, 50 connections", old: (p) => pingPong(p, 50, SECONDS), now: (p) => skbench.pingPong(p, 50, SECONDS) },
+  { name: "ping-pong 64 B, 500 connections", old: (p) => pingPong(p, 500, SECONDS), now: (p) => skbench.pingPong(p, 500, SECONDS) },
+  { name: "new connections, 16 in parallel", old: (p) => connectRate(p, 16, SECONDS), now: (p) => skbench.connectRate(p, 16, SECONDS) },
 ];
 
 const server = await startServer("node:net echo", [process.execPath, "--import", "tsx", new URL("./servers/node-echo.ts", import.meta.url).pathname], { portPattern: /^(\d+)$/m, cpu: PIN ? 1 : undefined });
