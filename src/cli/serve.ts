@@ -33,7 +33,7 @@ Runs the classic echo server: each message is answered with the reply prefix fol
   --reply-prefix  text put before each echoed message (default "${DEFAULT_REPLY_PREFIX}"; '' echoes plainly)
   --grace         seconds a stop waits for clients to finish their exchange before closing them (default ${STOP_GRACE_MS / 1000})
   --workers       serve from N processes sharing the listening socket (auto: one per core); log lines name the worker
-  --share         how the workers share the port: inherit (one socket, the default) or reuseport (SO_REUSEPORT)
+  --share         how the workers share the port: reuseport (a socket each, SO_REUSEPORT; the default) or inherit (one socket)
 Ctrl-C or SIGTERM stops accepting, lets connected clients finish their current exchange, and exits 0.`;
 
 export interface EchoServerOptions {
@@ -127,7 +127,7 @@ export async function serve(argv: string[]): Promise<number> {
       "reply-prefix": { type: "string", default: DEFAULT_REPLY_PREFIX },
       grace: { type: "string", default: String(STOP_GRACE_MS / 1000) },
       workers: { type: "string", default: "1" },
-      share: { type: "string", default: "inherit" },
+      share: { type: "string", default: "reuseport" },
       help: { type: "boolean", short: "h" },
     },
   });

@@ -3,10 +3,9 @@
 // listener the primary passed it instead of binding, then accepts on its own. The primary only supervises: a
 // worker that dies is restarted, and a SIGINT or SIGTERM becomes one graceful stop of every worker.
 //
-// Sharing mode "inherit" (the default) passes the one listening socket to every worker, so all accept from one
-// queue; "reuseport" gives each worker its own socket on the port (SO_REUSEPORT), the kernel spreading
-// connections by a hash of their addresses. bench/workers.ts measures both; docs/architecture.md says why
-// "inherit" won.
+// Sharing mode "reuseport" (the default) gives each worker its own socket on the port (SO_REUSEPORT), the kernel
+// spreading connections by a hash of their addresses; "inherit" passes the one listening socket to every worker,
+// so all accept from one queue. bench/workers.ts measures both; docs/architecture.md says why "reuseport" won.
 
 import type { ChildProcess } from "node:child_process";
 import * as C from "../socket/constants.js";
@@ -79,6 +78,7 @@ const RESTART_PAUSE_MS = 1000;
 export class WorkerGroup {
   private readonly members = new Map<number, Member>();
   private stopping = false;
+  private stopSignal: NodeJS.Signals = "SIGTERM";
   private holder: Socket | null = null;
   private finish!: (code: number) => void;
   /** Resolves with the exit code once stop() has stopped every worker: 0 when each ended with 0. */
@@ -93,7 +93,7 @@ export class WorkerGroup {
   }
 
   start(): void {
-    if ((this.options.share ?? "inherit") === "reuseport") this.holdPort();
+    if ((this.options.share ?? "reuseport") === "reuseport") this.holdPort();
     for (let n = 1; n <= this.options.workers; n++) this.spawn(n);
   }
 
@@ -101,6 +101,7 @@ export class WorkerGroup {
   stop(signal: NodeJS.Signals = "SIGTERM"): void {
     if (this.stopping) return;
     this.stopping = true;
+    this.stopSignal = signal;
     for (const m of this.members.values()) m.child.kill(signal);
     this.settle();
   }
@@ -121,7 +122,7 @@ export class WorkerGroup {
   }
 
   private spawn(n: number): void {
-    const share = this.options.share ?? "inherit";
+    const share = this.options.share ?? "reuseport";
     const roleValue = share === "reuseport" ? `group:${n}:reuseport:${(this.holder!.getsockname() as [string, number])[1]}` : `group:${n}`;
     const child = startWorker(roleValue, share === "reuseport" ? this.holder!.fileno() : this.listener.fileno(), true);
     // The primary waits for its workers: they keep it running.
@@ -136,7 +137,8 @@ export class WorkerGroup {
   private exited(m: Member, code: number | null, signal: NodeJS.Signals | null): void {
     this.members.delete(m.number);
     if (this.stopping) {
-      if (code !== 0) this.failures++;
+      // A worker still starting when the stop came dies of the signal itself, with nothing to finish: not a failure.
+      if (code !== 0 && signal !== this.stopSignal) this.failures++;
       return this.settle();
     }
     const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code}`;

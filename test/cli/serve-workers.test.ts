@@ -1,4 +1,4 @@
-// socketkit serve --workers: two processes on one listening socket, log lines tagged with the worker, a worker
+// socketkit serve --workers: two processes on one port (SO_REUSEPORT or one inherited listening socket), log lines tagged with the worker, a worker
 // killed with SIGKILL restarted, and one graceful stop for all on SIGTERM with exit code 0.
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -8,8 +8,8 @@ import { waitFor } from "../helpers/wait.js";
 
 const PREFIX = "服务端收到, 你发的消息是: ";
 
-test("serve --workers 2: tagged log lines, a killed worker restarted, SIGTERM stops all gracefully with exit 0", async () => {
-  const server = await startServer(["--workers", "2"]);
+for (const share of ["reuseport", "inherit"]) test(`serve --workers 2 --share ${share}: tagged log lines, a killed worker restarted, SIGTERM stops all gracefully with exit 0`, async () => {
+  const server = await startServer(["--workers", "2", "--share", share]);
   const seen = new Set<number>();
   try {
     await waitFor("both workers serving", () => (/\[worker 1\] Serving/.test(server.stdout()) && /\[worker 2\] Serving/.test(server.stdout()) ? true : undefined), 30_000);
@@ -28,6 +28,7 @@ test("serve --workers 2: tagged log lines, a killed worker restarted, SIGTERM st
       now.forEach((pid) => seen.add(pid));
       return now.length === 2 && !now.includes(workers[0]!) ? true : undefined;
     }, 30_000);
+    await waitFor("the new worker serving", () => (server.stdout().match(/^\[worker [12]\] Serving/gm)?.length === 3 ? true : undefined), 30_000);
     assert.equal((await runClient(server.port, "again\n")).stdout, `${PREFIX}again\nBye~~~\n`);
 
     const final = childrenOf(server.child.pid!);
