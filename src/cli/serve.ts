@@ -32,7 +32,7 @@ Runs the classic echo server: each message is answered with the reply prefix fol
   --lang          language of the log: zh or en (default from LANG)
   --reply-prefix  text put before each echoed message (default "${DEFAULT_REPLY_PREFIX}"; '' echoes plainly)
   --grace         seconds a stop waits for clients to finish their exchange before closing them (default ${STOP_GRACE_MS / 1000})
-  --workers       serve from N processes sharing the listening socket (auto: one per core); log lines name the worker
+  --workers       serve from N processes sharing the port (auto: one per core); log lines name the worker
   --share         how the workers share the port: reuseport (a socket each, SO_REUSEPORT; the default) or inherit (one socket)
 Ctrl-C or SIGTERM stops accepting, lets connected clients finish their current exchange, and exits 0.`;
 
