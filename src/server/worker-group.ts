@@ -1,7 +1,7 @@
-// WorkerGroup: N processes serving one listening socket, for `socketkit serve --workers N`. The primary binds and
-// listens once; each worker runs the same program again (as node:cluster does) and its first server takes the
-// listener the primary passed it instead of binding, then accepts on its own. The primary only supervises: a
-// worker that dies is restarted, and a SIGINT or SIGTERM becomes one graceful stop of every worker.
+// WorkerGroup: N processes serving one port, for `socketkit serve --workers N`. The primary binds and listens
+// once; each worker runs the same program again (as node:cluster does) and its first server joins the group
+// instead of binding on its own, then accepts on its own. The primary only supervises: a worker that dies is
+// restarted, and a SIGINT or SIGTERM becomes one graceful stop of every worker.
 //
 // Sharing mode "reuseport" (the default) gives each worker its own socket on the port (SO_REUSEPORT), the kernel
 // spreading connections by a hash of their addresses; "inherit" passes the one listening socket to every worker,
