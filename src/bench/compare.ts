@@ -1,5 +1,5 @@
-// Comparing targets with socketkit bench: rounds alternate the order of the targets (A B, then B A, …) so that
-// neither always runs first on a warming or cooling machine, and the medians over rounds are compared.
+// Comparing targets with socketkit bench: rounds rotate the order of the targets (A B, then B A, …) so that
+// none always runs first on a warming or cooling machine, and the medians over rounds are compared.
 
 import { runLoad, type LoadResult, type LoadSpec, type Progress } from "./run.js";
 import type { Target } from "./connections.js";
@@ -30,11 +30,14 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-/** The order of the targets in round `round`: rotated each round, reversed every other. */
+/**
+ * The order of the targets in round `round`: rotated by one each round, so each runs in every position equally
+ * often (A B, B A, … for two). Rotating and also reversing every other round, as bench/echo.ts does, would give
+ * two targets the same order every round.
+ */
 export function orderFor<T>(items: readonly T[], round: number): T[] {
   const k = round % items.length;
-  const rotated = [...items.slice(k), ...items.slice(0, k)];
-  return round % 2 === 0 ? rotated : rotated.reverse();
+  return [...items.slice(k), ...items.slice(0, k)];
 }
 
 /** Runs `rounds` rounds over `targets`, each target once per round, and compares the medians. */
