@@ -5,11 +5,12 @@
 //    hashing. Requests per second = 800 / the time until the last reply.
 //  - Blocking: one client's request holds its handler's thread for 1 s; a second client, arriving 100 ms later,
 //    measures how long its own request takes.
-// Rounds alternate the order of the servers; medians are reported.
+// Rounds rotate the order of the servers; medians are reported.
 //
 //   npx tsx bench/forking.ts [--rounds 5] [--json]
 import net from "node:net";
 import { parseArgs } from "node:util";
+import { orderFor } from "../src/bench/compare.js";
 import { median } from "./lib/stats.js";
 import { startServer, stopServer, type ServerProcess } from "./lib/processes.js";
 
@@ -97,12 +98,6 @@ async function besideBlocked(port: number): Promise<number> {
   blocker.close();
   other.close();
   return ms;
-}
-
-function orderFor<T>(items: T[], round: number): T[] {
-  const k = round % items.length;
-  const rotated = [...items.slice(k), ...items.slice(0, k)];
-  return round % 2 === 0 ? rotated : rotated.reverse();
 }
 
 async function main(): Promise<void> {
