@@ -3,7 +3,8 @@
 
 import { parseArgs } from "node:util";
 import { StringDecoder } from "node:string_decoder";
-import { BaseRequestHandler, ConnectionSet, stopGracefully, ThreadingTCPServer } from "../server/index.js";
+import { availableParallelism } from "node:os";
+import { BaseRequestHandler, ConnectionSet, isGroupWorker, runWorkerGroup, stopGracefully, ThreadingTCPServer, workerTag } from "../server/index.js";
 import { AF_INET, AF_INET6 } from "../socket/constants.js";
 import { OSError } from "../socket/errors.js";
 import { formatAddress } from "../socket/repr.js";
@@ -26,7 +27,7 @@ const FLUSH_MS = 2000;
  */
 export const DEFAULT_BACKLOG = 511;
 
-export const serveHelp = `Usage: socketkit serve [--host localhost] [--port 12345] [--backlog ${DEFAULT_BACKLOG}] [--lang zh|en] [--reply-prefix TEXT] [--grace ${STOP_GRACE_S}]
+export const serveHelp = `Usage: socketkit serve [--host localhost] [--port 12345] [--backlog ${DEFAULT_BACKLOG}] [--lang zh|en] [--reply-prefix TEXT] [--grace ${STOP_GRACE_S}] [--workers N|auto] [--share reuseport|inherit]
 
 Runs the classic echo server: each message is answered with the reply prefix followed by the message, byte for byte.
   --host          address to listen on (default localhost; :: listens on IPv6 and IPv4, ::1 on IPv6 loopback)
@@ -35,6 +36,8 @@ Runs the classic echo server: each message is answered with the reply prefix fol
   --lang          language of the log: zh or en (default from LANG); --lang en also makes the reply prefix English
   --reply-prefix  text put before each echoed message (default "${DEFAULT_REPLY_PREFIX}"; '' echoes plainly)
   --grace         seconds a stop waits for clients to finish their exchange before closing them (default ${STOP_GRACE_S})
+  --workers       serve from N processes sharing the port (auto: one per core); log lines name the worker
+  --share         how the workers share the port: reuseport (a socket each, SO_REUSEPORT; the default) or inherit (one socket)
 Logged messages show control characters as escapes (one line per message) and at most 512 bytes each; when
 stdout is not read, lines are dropped and counted rather than held. Ctrl-C or SIGTERM stops accepting, lets
 connected clients finish their current exchange, and exits 0; a broken stdout or stderr exits 1.`;
@@ -107,6 +110,8 @@ class EchoHandler extends BaseRequestHandler<Socket, [string, number], EchoServe
 interface ServeSettings {
   options: EchoServerOptions;
   graceMs: number;
+  workers: number;
+  share: "reuseport" | "inherit";
 }
 
 function settings(argv: string[], log: (line: string) => void): ServeSettings | null {
@@ -119,6 +124,8 @@ function settings(argv: string[], log: (line: string) => void): ServeSettings | 
       lang: { type: "string" },
       "reply-prefix": { type: "string" },
       grace: { type: "string", default: String(STOP_GRACE_S) },
+      workers: { type: "string", default: "1" },
+      share: { type: "string", default: "reuseport" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -133,7 +140,9 @@ function settings(argv: string[], log: (line: string) => void): ServeSettings | 
     say: messages[lang],
     log,
   };
-  return { options, graceMs: parseSeconds(values.grace!, "--grace", 0, 3600) * 1000 };
+  const workers = values.workers === "auto" ? availableParallelism() : parseCount(values.workers!, "--workers", 1, 1024);
+  if (values.share !== "inherit" && values.share !== "reuseport") throw new UsageError(`--share must be inherit or reuseport, got ${values.share}`);
+  return { options, graceMs: parseSeconds(values.grace!, "--grace", 0, 3600) * 1000, workers, share: values.share };
 }
 
 function listen(options: EchoServerOptions): EchoServer {
@@ -176,13 +185,20 @@ function stopOnSignalOrBrokenOutput(server: EchoServer, sink: LogSink, graceMs: 
 
 export async function serve(argv: string[]): Promise<number> {
   const sink = new LogSink(process.stdout);
-  const s = settings(argv, (line) => sink.line(line));
+  // In a worker of `--workers`, each line names the worker.
+  const s = settings(argv, (line) => sink.line(workerTag() + line));
   if (s === null) {
     console.log(serveHelp);
     return 0;
   }
   const server = listen(s.options);
   s.options.log(s.options.say.serving(where(server), server.appliedBacklog(), s.options.backlog));
+  if (s.workers > 1 && !isGroupWorker()) {
+    const say = s.options.say;
+    const code = await runWorkerGroup(server.socket, { workers: s.workers, share: s.share, log: s.options.log, stopping: say.stopping, stopped: say.stopped });
+    await sink.flush(FLUSH_MS);
+    process.exit(code);
+  }
   const stopped = stopOnSignalOrBrokenOutput(server, sink, s.graceMs);
   await server.serveForever();
   const code = await stopped;

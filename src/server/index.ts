@@ -20,8 +20,15 @@
 // ThreadingMixIn(Server) runs each request as a concurrent task; ThreadingTCPServer, ThreadingUDPServer,
 // ThreadingUnixStreamServer and ThreadingUnixDatagramServer are the ready-made combinations. Node runs
 // JavaScript on one thread, so "threading" here means tasks: a handler that awaits I/O or a timer never holds
-// up another, but one that spins the CPU would (process-based concurrency is the answer to that, and may come
-// as a ForkingMixIn). Without the mixin a server handles one request at a time, as Python's plain servers do.
+// up another, but one that spins the CPU or blocks its thread does. ForkingMixIn(Server) and the four
+// Forking*Server classes handle each request in another process instead: a pool of workers running the same
+// program (the main module runs again there, as in node:cluster), each handed one request at a time over a Unix
+// socket, the connection itself passed with SCM_RIGHTS. That costs a process start per worker (not per request)
+// and buys isolation and every core. Without a mixin a server handles one request at a time, as Python's plain
+// servers do.
+//
+// WorkerGroup is the other shape of process-based serving, for `socketkit serve --workers N`: N full servers
+// in N processes, all accepting from one inherited listening socket, supervised by a primary.
 //
 // A handler class says what to do with each request: subclass BaseRequestHandler (request, clientAddress,
 // server) and override handle(), or use StreamRequestHandler (rfile/wfile over a connection) or
@@ -52,3 +59,13 @@ export {
   type DatagramRequest,
   type InetAddress,
 } from "./request-handlers.js";
+export {
+  ForkingMixIn,
+  ForkingTCPServer,
+  ForkingUDPServer,
+  ForkingUnixDatagramServer,
+  ForkingUnixStreamServer,
+  WorkerExitError,
+} from "./forking.js";
+export { isWorkerProcess } from "./worker-process.js";
+export { WorkerGroup, isGroupWorker, runWorkerGroup, workerTag, type ShareMode, type WorkerGroupOptions } from "./worker-group.js";

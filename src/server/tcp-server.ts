@@ -6,6 +6,7 @@ import { OSError } from "../socket/errors.js";
 import { acceptNow, Socket } from "../socket/socket.js";
 import { BaseServer, type RequestHandlerClass } from "./base-server.js";
 import { readSetting, writeSetting } from "./settings.js";
+import { sharedListener } from "./worker-group.js";
 
 /**
  * A server on a stream socket. The constructor binds and listens at once (a port in use throws from it, and
@@ -32,8 +33,12 @@ export class TCPServer extends BaseServer {
     if (bindAndActivate) this.bindAndActivate();
   }
 
-  /** serverBind() then serverActivate(); if either fails, serverClose() (an override too) runs before the error propagates. */
+  /**
+   * serverBind() then serverActivate(); if either fails, serverClose() (an override too) runs before the error
+   * propagates. In a WorkerGroup worker the first server takes the group's listener instead (see worker-group.ts).
+   */
   bindAndActivate(): void {
+    if (this.joinGroup()) return;
     try {
       this.serverBind();
       this.serverActivate();
@@ -45,6 +50,21 @@ export class TCPServer extends BaseServer {
       this.socket.close();
       throw err;
     }
+  }
+
+  /** Adopts a WorkerGroup's shared listener, or prepares to bind beside it with SO_REUSEPORT; false outside a group. */
+  private joinGroup(): boolean {
+    const shared = sharedListener();
+    if (shared === null) return false;
+    if ("socket" in shared) {
+      this.socket.close();
+      (this as { socket: Socket }).socket = shared.socket;
+      this.serverAddress = shared.socket.getsockname();
+      return true;
+    }
+    this.allowReusePort = true;
+    this.serverAddress = [(this.serverAddress as [string, number])[0], shared.reusePort];
+    return false;
   }
 
   get addressFamily(): number {

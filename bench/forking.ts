@@ -1,0 +1,143 @@
+// Process-based concurrency: socketkit's ForkingTCPServer (2 workers) against its ThreadingTCPServer, with
+// Python's ForkingTCPServer and ThreadingTCPServer on the same workload beside them (bench/servers/cpu-server.ts
+// and cpu_server.py), all unpinned on this machine's cores:
+//  - CPU-bound: 8 clients each send 100 request lines one after another; each line costs the server ~2 ms of
+//    hashing. Requests per second = 800 / the time until the last reply.
+//  - Blocking: one client's request holds its handler's thread for 1 s; a second client, arriving 100 ms later,
+//    measures how long its own request takes.
+// Rounds rotate the order of the servers; medians are reported.
+//
+//   npx tsx bench/forking.ts [--rounds 5] [--json]
+import net from "node:net";
+import { parseArgs } from "node:util";
+import { orderFor } from "../src/bench/compare.js";
+import { median } from "./lib/stats.js";
+import { startServer, stopServer, type ServerProcess } from "./lib/processes.js";
+
+const { values: opts } = parseArgs({
+  options: {
+    rounds: { type: "string", default: "5" },
+    clients: { type: "string", default: "8" },
+    requests: { type: "string", default: "100" },
+    json: { type: "boolean", default: false },
+  },
+});
+const ROUNDS = Number(opts.rounds);
+const CLIENTS = Number(opts.clients);
+const REQUESTS = Number(opts.requests);
+
+const here = (file: string) => new URL(file, import.meta.url).pathname;
+const tsServer = (kind: string) => [process.execPath, "--import", "tsx", here("./servers/cpu-server.ts"), kind, "2"];
+const pyServer = (kind: string) => ["python3", here("./servers/cpu_server.py"), kind];
+const SERVERS = [
+  { key: "sk-forking", name: "socketkit ForkingTCPServer (2 workers)", argv: tsServer("forking") },
+  { key: "sk-threading", name: "socketkit ThreadingTCPServer", argv: tsServer("threading") },
+  { key: "py-forking", name: "Python ForkingTCPServer", argv: pyServer("forking") },
+  { key: "py-threading", name: "Python ThreadingTCPServer", argv: pyServer("threading") },
+];
+
+/** A line client: sends each request line and waits for its reply line. */
+class LineClient {
+  private pending: (() => void) | null = null;
+  private buffered = "";
+  private constructor(private readonly sock: net.Socket) {
+    sock.setEncoding("utf8");
+    sock.on("data", (d: string) => {
+      this.buffered += d;
+      if (this.buffered.includes("\n") && this.pending) {
+        this.buffered = this.buffered.slice(this.buffered.indexOf("\n") + 1);
+        const done = this.pending;
+        this.pending = null;
+        done();
+      }
+    });
+  }
+
+  static open(port: number): Promise<LineClient> {
+    return new Promise((resolve, reject) => {
+      const sock = net.connect({ port, host: "127.0.0.1", noDelay: true }, () => resolve(new LineClient(sock)));
+      sock.once("error", reject);
+    });
+  }
+
+  request(line: string): Promise<void> {
+    return new Promise((resolve) => {
+      this.pending = resolve;
+      this.sock.write(`${line}\n`);
+    });
+  }
+
+  close(): void {
+    this.sock.destroy();
+  }
+}
+
+/** 8 clients × 100 requests at once; resolves with requests per second. */
+async function cpuBound(port: number): Promise<number> {
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      const c = await LineClient.open(port);
+      for (let i = 0; i < REQUESTS; i++) await c.request("work");
+      c.close();
+    }),
+  );
+  return (CLIENTS * REQUESTS) / ((performance.now() - t0) / 1000);
+}
+
+/** Milliseconds a second client's request takes while a first client's handler blocks its thread for 1 s. */
+async function besideBlocked(port: number): Promise<number> {
+  const blocker = await LineClient.open(port);
+  const blocked = blocker.request("block");
+  await new Promise((r) => setTimeout(r, 100));
+  const other = await LineClient.open(port);
+  const t0 = performance.now();
+  await other.request("work");
+  const ms = performance.now() - t0;
+  await blocked;
+  blocker.close();
+  other.close();
+  return ms;
+}
+
+async function main(): Promise<void> {
+  const servers: Array<ServerProcess & { key: string; iterations: string }> = [];
+  try {
+    for (const s of SERVERS) {
+      const started = await startServer(s.name, s.argv, { portPattern: /^(\d+) \d+$/m });
+      servers.push({ ...started, key: s.key, iterations: "" });
+    }
+    // Warm-up: every server's workers started and its code compiled before anything is timed.
+    for (const s of servers) await cpuBound(s.port);
+    const rates: Record<string, number[]> = Object.fromEntries(servers.map((s) => [s.key, []]));
+    const waits: Record<string, number[]> = Object.fromEntries(servers.map((s) => [s.key, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const s of orderFor(servers, round)) rates[s.key]!.push(await cpuBound(s.port));
+      for (const s of orderFor(servers, round)) waits[s.key]!.push(await besideBlocked(s.port));
+    }
+    const rows = SERVERS.map((s) => ({
+      server: s.name,
+      reqPerSec: Math.round(median(rates[s.key]!)),
+      allRates: rates[s.key]!.map(Math.round),
+      besideBlockedMs: Number(median(waits[s.key]!).toFixed(1)),
+    }));
+    const ratio = (a: string, b: string) => Number((median(rates[a]!) / median(rates[b]!)).toFixed(2));
+    const perRound = (a: string, b: string) => rates[a]!.map((x, i) => Number((x / rates[b]![i]!).toFixed(2)));
+    const ratios = {
+      "socketkit forking/threading": ratio("sk-forking", "sk-threading"),
+      "socketkit forking/threading per round": perRound("sk-forking", "sk-threading"),
+      "python forking/threading": ratio("py-forking", "py-threading"),
+      "socketkit forking/python forking": ratio("sk-forking", "py-forking"),
+    };
+    if (opts.json) return console.log(JSON.stringify({ rounds: ROUNDS, clients: CLIENTS, requests: REQUESTS, rows, ratios }, null, 2));
+    console.log(`CPU-bound handler (~2 ms hashing per request, ${CLIENTS} clients × ${REQUESTS} requests), medians of ${ROUNDS} alternating rounds, unpinned\n`);
+    console.log(`${"server".padEnd(40)}${"req/s".padStart(8)}${"beside a 1 s block, ms".padStart(26)}   rounds`);
+    for (const r of rows) console.log(`${r.server.padEnd(40)}${String(r.reqPerSec).padStart(8)}${String(r.besideBlockedMs).padStart(26)}   ${r.allRates.join(" ")}`);
+    console.log();
+    for (const [k, v] of Object.entries(ratios)) console.log(`${k}: ${Array.isArray(v) ? v.join(" ") : v}`);
+  } finally {
+    await Promise.all(servers.map((s) => stopServer(s)));
+  }
+}
+
+await main();

@@ -1,0 +1,57 @@
+// The CPU-bound server for bench/forking.ts: each request line costs ~2 ms of hashing (a loop of small SHA-256
+// digests, calibrated at start), and "block" holds the handler's thread for 1 s. Run as
+//   cpu-server.ts forking|threading [WORKERS]
+// forking: ForkingTCPServer with WORKERS worker processes (poolSize = maxChildren); threading: ThreadingTCPServer.
+import { createHash } from "node:crypto";
+import { ForkingTCPServer, isWorkerProcess, StreamRequestHandler, ThreadingTCPServer } from "../../src/index.js";
+
+const WORK_MS = 2;
+const DATA = Buffer.alloc(64, 1);
+
+function hashLoop(n: number): void {
+  for (let i = 0; i < n; i++) createHash("sha256").update(DATA).digest();
+}
+
+/** Iterations per request: the fastest of a few timed batches, so that a busy machine does not inflate it. */
+function calibrate(): number {
+  hashLoop(50_000); // let the JIT finish with the loop first
+  let best = Infinity;
+  for (let i = 0; i < 7; i++) {
+    const t = performance.now();
+    hashLoop(1000);
+    best = Math.min(best, (performance.now() - t) / 1000);
+  }
+  return Math.round(WORK_MS / best);
+}
+
+// The parent calibrates once; its workers inherit the count through the environment.
+const iterations = Number(process.env.CPU_SERVER_ITERATIONS ?? calibrate());
+process.env.CPU_SERVER_ITERATIONS = String(iterations);
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+class CpuHandler extends StreamRequestHandler<any> {
+  override async handle(): Promise<void> {
+    for await (const line of this.rfile) {
+      if (line.toString().trimEnd() === "block") Atomics.wait(sleeper, 0, 0, 1000);
+      else hashLoop(iterations);
+      await this.wfile.write("ok\n");
+    }
+  }
+}
+
+const [kind, workers] = process.argv.slice(2);
+class Forking extends ForkingTCPServer {
+  static override requestQueueSize = 128;
+  static override allowReuseAddress = true;
+  static override poolSize = Number(workers ?? 2);
+  static override maxChildren = Number(workers ?? 2);
+}
+class Threading extends ThreadingTCPServer {
+  static override requestQueueSize = 128;
+  static override allowReuseAddress = true;
+}
+const server = new (kind === "forking" ? Forking : Threading)(["127.0.0.1", 0], CpuHandler);
+process.on("SIGTERM", () => void server.shutdown().then(() => server.serverClose()).then(() => process.exit(0)));
+const serving = server.serveForever();
+if (!isWorkerProcess()) process.stdout.write(`${(server.serverAddress as [string, number])[1]} ${iterations}\n`);
+await serving;

@@ -1,0 +1,183 @@
+// WorkerGroup: N processes serving one port, for `socketkit serve --workers N`. The primary binds and listens
+// once; each worker runs the same program again (as node:cluster does) and its first server joins the group
+// instead of binding on its own, then accepts on its own. The primary only supervises: a worker that dies is
+// restarted, and a SIGINT or SIGTERM becomes one graceful stop of every worker.
+//
+// Sharing mode "reuseport" (the default) gives each worker its own socket on the port (SO_REUSEPORT), the kernel
+// spreading connections by a hash of their addresses; "inherit" passes the one listening socket to every worker,
+// so all accept from one queue. bench/workers.ts measures both; docs/architecture.md says why "reuseport" won.
+
+import type { ChildProcess } from "node:child_process";
+import * as C from "../socket/constants.js";
+import { Socket } from "../socket/socket.js";
+import type { Address } from "../socket/address.js";
+import { CONTROL_FD, groupRole, startWorker, watchParent, type ShareMode } from "./worker-process.js";
+
+export type { ShareMode };
+
+/** How this process came to be a group worker: its number, and the mode and port it shares. */
+const role = groupRole();
+
+/**
+ * The tag a group worker puts before its log lines ("[worker 2] "), or "" outside a group.
+ * @example log(`${workerTag()}Client connected`)
+ */
+export function workerTag(): string {
+  return role === null ? "" : `[worker ${role.number}] `;
+}
+
+/** True in the primary and outside a group: the process that binds and supervises. */
+export function isGroupWorker(): boolean {
+  return role !== null;
+}
+
+let listenerTaken = false;
+
+// A worker whose primary is gone (even killed with SIGKILL) stops as on SIGTERM: it must not serve on alone.
+if (role !== null) watchParent(() => process.kill(process.pid, "SIGTERM"));
+
+/**
+ * What a server's bindAndActivate() does in a group worker, once: adopt the primary's listening socket
+ * ("inherit"), or bind to the primary's port with SO_REUSEPORT ("reuseport"). Null outside a group or after
+ * the first server.
+ */
+export function sharedListener(): { socket: Socket } | { reusePort: number } | null {
+  if (role === null || listenerTaken) return null;
+  listenerTaken = true;
+  if (role.share === "reuseport") return { reusePort: role.port };
+  const socket = new Socket(undefined, undefined, undefined, CONTROL_FD);
+  socket.setblocking(false);
+  return { socket };
+}
+
+export interface WorkerGroupOptions {
+  /** How many worker processes. */
+  workers: number;
+  /** Where the primary's own lines go (worker exits and restarts, the stop). */
+  log: (line: string) => void;
+  share?: ShareMode;
+}
+
+interface Member {
+  number: number;
+  child: ChildProcess;
+  startedAt: number;
+}
+
+/** A worker that dies sooner than this after starting is restarted after the same pause, so a crash cannot spin. */
+const RESTART_PAUSE_MS = 1000;
+
+/**
+ * Runs `workers` copies of the program on `listener` (bound and listening) and supervises them until stop().
+ * @example
+ * const group = new WorkerGroup(server.socket, { workers: 4, log: console.log });
+ * group.start();
+ * process.on("SIGTERM", () => group.stop("SIGTERM"));
+ * process.exitCode = await group.done;
+ */
+export class WorkerGroup {
+  private readonly members = new Map<number, Member>();
+  private stopping = false;
+  private stopSignal: NodeJS.Signals = "SIGTERM";
+  private holder: Socket | null = null;
+  private finish!: (code: number) => void;
+  /** Resolves with the exit code once stop() has stopped every worker: 0 when each ended with 0. */
+  readonly done = new Promise<number>((resolve) => (this.finish = resolve));
+  /** Workers that did not end with exit code 0 when told to stop. */
+  private failures = 0;
+
+  constructor(private readonly listener: Socket, private readonly options: WorkerGroupOptions) {}
+
+  get pids(): number[] {
+    return [...this.members.values()].map((m) => m.child.pid!);
+  }
+
+  start(): void {
+    if ((this.options.share ?? "reuseport") === "reuseport") this.holdPort();
+    for (let n = 1; n <= this.options.workers; n++) this.spawn(n);
+  }
+
+  /** Sends every worker `signal` (they stop gracefully) and restarts none; `done` resolves when all have exited. */
+  stop(signal: NodeJS.Signals = "SIGTERM"): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.stopSignal = signal;
+    for (const m of this.members.values()) m.child.kill(signal);
+    this.settle();
+  }
+
+  // --- internals -------------------------------------------------------------------------------------------------
+
+  /**
+   * In "reuseport" mode the primary keeps the port (bound with SO_REUSEPORT, never listening, so the kernel
+   * sends it no connections) and closes its listener, so that only the workers' sockets take connections.
+   */
+  private holdPort(): void {
+    const address = this.listener.getsockname();
+    this.listener.close();
+    this.holder = new Socket(this.listener.family, C.SOCK_STREAM);
+    this.holder.setsockopt(C.SOL_SOCKET, C.SO_REUSEADDR, 1);
+    this.holder.setsockopt(C.SOL_SOCKET, C.SO_REUSEPORT, 1);
+    this.holder.bind(address as Address);
+  }
+
+  private spawn(n: number): void {
+    const share = this.options.share ?? "reuseport";
+    const roleValue = share === "reuseport" ? `group:${n}:reuseport:${(this.holder!.getsockname() as [string, number])[1]}` : `group:${n}`;
+    const child = startWorker(roleValue, share === "reuseport" ? this.holder!.fileno() : this.listener.fileno(), true);
+    // The primary waits for its workers: they keep it running.
+    child.ref();
+    const member = { number: n, child, startedAt: performance.now() };
+    this.members.set(n, member);
+    child.once("exit", (code, signal) => this.exited(member, code, signal));
+    // A process that could not be started at all reports an error and no exit: it is retried like a crash.
+    child.once("error", () => (child.pid === undefined ? this.exited(member, null, null) : undefined));
+  }
+
+  private exited(m: Member, code: number | null, signal: NodeJS.Signals | null): void {
+    this.members.delete(m.number);
+    if (this.stopping) {
+      // A worker still starting when the stop came dies of the signal itself, with nothing to finish: not a failure.
+      if (code !== 0 && signal !== this.stopSignal) this.failures++;
+      return this.settle();
+    }
+    const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code}`;
+    const quick = performance.now() - m.startedAt < RESTART_PAUSE_MS;
+    this.options.log(`[worker ${m.number}] pid ${m.child.pid} ${how}; starting another${quick ? " in 1 s" : ""}`);
+    const restart = () => {
+      if (!this.stopping) this.spawn(m.number);
+    };
+    if (quick) setTimeout(restart, RESTART_PAUSE_MS);
+    else restart();
+  }
+
+  private settle(): void {
+    if (this.members.size > 0) return;
+    this.holder?.close();
+    this.listener.close();
+    this.finish(this.failures === 0 ? 0 : 1);
+  }
+}
+
+/**
+ * The primary of `serve --workers`: starts the group on `listener`, turns the first SIGINT or SIGTERM into one
+ * graceful stop of every worker, and resolves with the exit code once all have exited.
+ */
+export async function runWorkerGroup(
+  listener: Socket,
+  options: WorkerGroupOptions & { stopping: (signal: string) => string; stopped: string },
+): Promise<number> {
+  const group = new WorkerGroup(listener, options);
+  group.start();
+  const onSignal = (signal: NodeJS.Signals) => {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    options.log(options.stopping(signal));
+    group.stop("SIGTERM");
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const code = await group.done;
+  options.log(options.stopped);
+  return code;
+}

@@ -1,0 +1,101 @@
+// Worker processes for the process-based servers: how one is started (the main module again, as node:cluster
+// does), how it knows what it is (one environment variable, read once and removed), and the framing of the
+// messages on its control socket (an AF_UNIX SOCK_SEQPACKET pair, at fd 3 in the worker).
+
+import { spawn, type ChildProcess } from "node:child_process";
+import net from "node:net";
+
+/** The worker's end of its control socket: the fd the parent puts at position 3 of the child's stdio. */
+export const CONTROL_FD = 3;
+
+/** Names the role a process was started in: `forking:<server index>` or `group:<worker number>`. */
+const ROLE_VARIABLE = "SOCKETKIT_WORKER";
+
+/**
+ * This process's role, read once and removed from the environment, so that a program a worker starts in turn
+ * (a child process of a handler) is an ordinary process again.
+ */
+const role: string | undefined = process.env[ROLE_VARIABLE];
+delete process.env[ROLE_VARIABLE];
+
+/** The index of the ForkingMixIn server this process is a worker of, or null in an ordinary process. */
+export function forkingRole(): number | null {
+  return role?.startsWith("forking:") ? Number(role.slice("forking:".length)) : null;
+}
+
+export type ShareMode = "inherit" | "reuseport";
+
+/**
+ * Which WorkerGroup worker this process is (1…N), how it shares the listener, and (for "reuseport") the port;
+ * null outside a group. The role reads `group:<n>` or `group:<n>:reuseport:<port>`.
+ */
+export function groupRole(): { number: number; share: ShareMode; port: number } | null {
+  if (!role?.startsWith("group:")) return null;
+  const [, n, share, port] = role.split(":");
+  return { number: Number(n), share: share === "reuseport" ? "reuseport" : "inherit", port: Number(port ?? 0) };
+}
+
+/**
+ * True in a process started by a ForkingMixIn server or a WorkerGroup to serve requests. The main module runs
+ * again there, as in a node:cluster worker; guard start-up work that must happen once with it.
+ */
+export function isWorkerProcess(): boolean {
+  return role !== undefined;
+}
+
+/** Node options of this process a worker should not repeat: a debugger port can be taken only once. */
+const NOT_INHERITED = /^--(inspect|inspect-brk|inspect-port|debug-port|test)\b/;
+
+/**
+ * Starts the main module again as a worker with `roleValue`, `channelFd` at its fd 3, stdout and stderr shared
+ * with this process and stdin closed; with `lifeline`, a pipe at its fd 4 that this process holds open for life. The worker is in its own process group, so a Ctrl-C at the terminal
+ * reaches only the parent, which stops its workers itself.
+ * @throws Error when this process has no main module to run again (a REPL, `node -e`).
+ */
+export function startWorker(roleValue: string, channelFd: number, lifeline = false): ChildProcess {
+  const main = process.argv[1];
+  if (main === undefined) {
+    throw new Error("worker processes run the main module again, as node:cluster does, and this process has none");
+  }
+  const execArgv = process.execArgv.filter((a) => !NOT_INHERITED.test(a));
+  const child = spawn(process.execPath, [...execArgv, main, ...process.argv.slice(2)], {
+    stdio: lifeline ? ["ignore", "inherit", "inherit", channelFd, "pipe"] : ["ignore", "inherit", "inherit", channelFd],
+    env: { ...process.env, [ROLE_VARIABLE]: roleValue },
+    detached: true,
+  });
+  // The parent's lifetime is its own: a worker never keeps it running.
+  child.unref();
+  return child;
+}
+
+/** The worker's end of the pipe that ends when its parent does (`lifeline`). */
+export const LIFELINE_FD = 4;
+
+/**
+ * Calls `onParentGone` once the parent that started this worker with a lifeline has ended, however it ended
+ * (a SIGKILL included): the pipe at fd 4 reads end of file. The pipe never keeps the process alive.
+ */
+export function watchParent(onParentGone: () => void): void {
+  const pipe = new net.Socket({ fd: LIFELINE_FD, readable: true, writable: false });
+  pipe.on("data", () => {});
+  pipe.once("end", onParentGone);
+  pipe.once("error", onParentGone);
+  pipe.unref();
+}
+
+/** A control message: a JSON header, and for a datagram request the datagram's bytes after it. */
+export function encodeMessage(header: object, payload?: Uint8Array): Buffer {
+  const json = Buffer.from(JSON.stringify(header));
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(json.length, 0);
+  return payload === undefined ? Buffer.concat([length, json]) : Buffer.concat([length, json, payload]);
+}
+
+export function decodeMessage<H>(message: Buffer): { header: H; payload: Buffer } {
+  const length = message.readUInt32LE(0);
+  const header = JSON.parse(message.subarray(4, 4 + length).toString()) as H;
+  return { header, payload: message.subarray(4 + length) };
+}
+
+/** The largest control message: a header plus a datagram of up to 64 KiB. */
+export const MAX_MESSAGE = 70 * 1024;
