@@ -10,7 +10,7 @@ const hasScript = spawnSync("script", ["--version"]).status === 0;
 
 /** Runs socketkit under `script`, which gives it a terminal, and returns what the terminal received. */
 function onTerminal(args: string, env: Record<string, string> = {}): string {
-  const r = spawnSync("script", ["-qec", `${process.execPath} --import tsx src/cli/main.ts ${args}`, "/dev/null"], { cwd: ROOT, encoding: "utf8", env: { ...process.env, COLUMNS: "120", ...env } });
+  const r = spawnSync("script", ["-qec", `${process.execPath} bin/socketkit.js ${args}`, "/dev/null"], { cwd: ROOT, encoding: "utf8", env: { ...process.env, COLUMNS: "120", ...env } });
   assert.equal(r.status, 0, r.stderr);
   return r.stdout;
 }
