@@ -38,6 +38,7 @@ export {
   ThreadingUnixDatagramServer,
   ThreadingUnixStreamServer,
 } from "./threading.js";
+export { ProxyProtocol, ProxyHeaderError, buildProxyHeader, readProxyHeader, type ProxyHeader, type ProxyProtocolOptions } from "./proxy-protocol.js";
 export {
   BaseRequestHandler,
   DatagramRequestHandler,
