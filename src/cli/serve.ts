@@ -10,6 +10,9 @@ import { formatAddress } from "../socket/repr.js";
 import type { Socket } from "../socket/socket.js";
 import { messages, parseLang, UsageError, type Messages } from "./messages.js";
 import { parsePort, parseCount } from "./options.js";
+import { deploymentHelp, deploymentOptions, inheritListener, offerHandover, proxyProtocolOption } from "./serve-deployment.js";
+import { adoptListener } from "../server/socket-activation.js";
+import type { ProxyProtocol } from "../server/proxy-protocol.js";
 
 export const DEFAULT_REPLY_PREFIX = "服务端收到, 你发的消息是: ";
 /** How long a graceful stop waits for connected clients to finish their exchange. */
@@ -31,6 +34,7 @@ Runs the classic echo server: each message is answered with the reply prefix fol
   --lang          language of the log: zh or en (default from LANG)
   --reply-prefix  text put before each echoed message (default "${DEFAULT_REPLY_PREFIX}"; '' echoes plainly)
   --grace         seconds a stop waits for clients to finish their exchange before closing them (default ${STOP_GRACE_MS / 1000})
+${deploymentHelp}
 Ctrl-C or SIGTERM stops accepting, lets connected clients finish their current exchange, and exits 0.`;
 
 export interface EchoServerOptions {
@@ -40,6 +44,7 @@ export interface EchoServerOptions {
   replyPrefix: Buffer;
   say: Messages;
   log: (line: string) => void;
+  proxyProtocol?: ProxyProtocol | null;
 }
 
 /** The echo server: a ThreadingTCPServer that knows its open connections so that it can stop gracefully. */
@@ -50,10 +55,13 @@ export class EchoServer extends ThreadingTCPServer {
   readonly open = new Set<Socket>();
   stopping = false;
 
-  constructor(readonly options: EchoServerOptions) {
+  /** With `listener` (from systemd or a predecessor), serves on it instead of binding. */
+  constructor(readonly options: EchoServerOptions, listener?: Socket) {
     super([options.host, options.port], EchoHandler, false);
     this.requestQueueSize = options.backlog;
-    this.bindAndActivate();
+    this.proxyProtocol = options.proxyProtocol ?? null;
+    if (listener) adoptListener(this, listener);
+    else this.bindAndActivate();
   }
 
   /**
@@ -124,6 +132,7 @@ export async function serve(argv: string[]): Promise<number> {
       "reply-prefix": { type: "string", default: DEFAULT_REPLY_PREFIX },
       grace: { type: "string", default: String(STOP_GRACE_MS / 1000) },
       help: { type: "boolean", short: "h" },
+      ...deploymentOptions,
     },
   });
   if (values.help) {
@@ -141,9 +150,11 @@ export async function serve(argv: string[]): Promise<number> {
     say,
     log: (line) => console.log(line),
   };
+  options.proxyProtocol = proxyProtocolOption(values["proxy-protocol"], values["proxy-trust"]!, options.log);
+  const inherited = await inheritListener(values.handover);
   let server: EchoServer;
   try {
-    server = new EchoServer(options);
+    server = new EchoServer(options, inherited?.listener);
   } catch (err) {
     if (err instanceof OSError || err instanceof RangeError || err instanceof TypeError) {
       throw new UsageError(say.cannotServe(`${options.host}:${options.port}`, err.message), { cause: err });
@@ -152,6 +163,8 @@ export async function serve(argv: string[]): Promise<number> {
   }
   const [host, port] = server.serverAddress as [string, number];
   options.log(say.serving(`${host}:${port}`, options.backlog));
+  if (inherited) options.log(`listening socket from ${inherited.from} (pid ${process.pid})`);
+  let withdraw = () => {};
   const stopped = new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
       process.off("SIGINT", onSignal);
@@ -161,8 +174,18 @@ export async function serve(argv: string[]): Promise<number> {
     };
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
+    if (values.handover !== undefined) {
+      withdraw = offerHandover(server, values.handover, grace * 1000, options.log, () => {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+        void server.stop(grace * 1000).then(resolve);
+      });
+    }
   });
-  await server.serveForever();
+  const serving = server.serveForever();
+  await inherited?.confirm();
+  await serving;
+  withdraw();
   await stopped;
   options.log(say.stopped);
   // Every connection is closed; bytes still owed to a client that stopped reading must not keep the process
