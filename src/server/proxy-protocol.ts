@@ -9,7 +9,7 @@
 import { BlockList, isIPv4, isIPv6 } from "node:net";
 import type { Address } from "../socket/address.js";
 import { MSG_PEEK } from "../socket/constants.js";
-import { OSError, TimeoutError } from "../socket/errors.js";
+import { ConnectionResetError, OSError, TimeoutError } from "../socket/errors.js";
 import { formatAddress } from "../socket/repr.js";
 import type { Socket } from "../socket/socket.js";
 import { headerLength, parseProxyHeader, ProxyHeaderError, V1_MAX_LENGTH, type ProxyHeader } from "./proxy-header.js";
@@ -134,7 +134,7 @@ export class ProxyProtocol {
 
 /**
  * Reads exactly one PROXY header off `sock`, never a byte beyond it: the connection's own data stays in the
- * kernel for the handler. Resolves null when the peer closed before sending anything.
+ * kernel for the handler. Resolves null when the peer closed (or reset) before sending anything.
  * @throws ProxyHeaderError (MALFORMED, TOO_LONG, TRUNCATED, TIMEOUT, UNSUPPORTED); OSError when the connection fails.
  */
 export async function readProxyHeader(sock: Socket, timeoutSeconds: number, maxLength: number): Promise<ProxyHeader | null> {
@@ -154,6 +154,8 @@ export async function readProxyHeader(sock: Socket, timeoutSeconds: number, maxL
         seen = await sock.recv(maxLength - got.length, MSG_PEEK);
       } catch (err) {
         if (err instanceof TimeoutError) continue;
+        // A health check may end with a reset instead of a FIN (HAProxy's does): still not a bad header.
+        if (err instanceof ConnectionResetError && got.length === 0) return null;
         throw err;
       }
       if (seen.length === 0) {
