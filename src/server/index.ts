@@ -27,6 +27,10 @@
 // server) and override handle(), or use StreamRequestHandler (rfile/wfile over a connection) or
 // DatagramRequestHandler (packet in, wfile out). Settings are class statics with Python's defaults
 // (requestQueueSize = 5, allowReuseAddress = false, timeout = null, maxPacketSize = 8192, …).
+//
+// Deployment (docs/deployment.md): the proxyProtocol setting reads a PROXY protocol header before verifyRequest;
+// listenFds() and adoptListener() serve on a socket from systemd; requestListener()/offerListener() hand a
+// listening socket to a successor process.
 
 export { BaseServer, type RequestHandlerClass } from "./base-server.js";
 export { TCPServer, UnixStreamServer } from "./tcp-server.js";
@@ -38,6 +42,8 @@ export {
   ThreadingUnixDatagramServer,
   ThreadingUnixStreamServer,
 } from "./threading.js";
+export { adoptListener, listenFds, LISTEN_FDS_START, type ActivatedSocket } from "./socket-activation.js";
+export { drainRequests, offerListener, requestListener, type ReceivedListener } from "./handover.js";
 export { ProxyProtocol, ProxyHeaderError, buildProxyHeader, readProxyHeader, type ProxyHeader, type ProxyProtocolOptions } from "./proxy-protocol.js";
 export {
   BaseRequestHandler,
