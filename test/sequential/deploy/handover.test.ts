@@ -6,9 +6,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { start, startServer } from "../helpers/cli.js";
-import { connectLoad, summarize, type Load } from "../helpers/connect-load.js";
-import { waitFor, within } from "../helpers/wait.js";
+import { start, startServer } from "../../helpers/cli.js";
+import { connectLoad, summarize, type Load } from "../../helpers/connect-load.js";
+import { waitFor, within } from "../../helpers/wait.js";
 
 const dir = mkdtempSync(join(tmpdir(), "socketkit-handover-"));
 const successors = new Set<number>();

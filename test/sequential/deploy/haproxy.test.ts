@@ -7,10 +7,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { Socket } from "../../src/index.js";
-import { ROOT, startServer, type Run } from "../helpers/cli.js";
-import { connectLoad, summarize } from "../helpers/connect-load.js";
-import { waitFor, within } from "../helpers/wait.js";
+import { Socket } from "../../../src/index.js";
+import { ROOT, startServer, type Run } from "../../helpers/cli.js";
+import { connectLoad, summarize } from "../../helpers/connect-load.js";
+import { waitFor, within } from "../../helpers/wait.js";
 
 const HAVE_HAPROXY = spawnSync("haproxy", ["-v"]).status === 0;
 const SKIP = HAVE_HAPROXY ? false : "HAProxy is not installed (apt-get install haproxy; .ci/run installs it).";

@@ -5,8 +5,8 @@
 import assert from "node:assert/strict";
 import net from "node:net";
 import { test } from "node:test";
-import { AF_UNIX, SO_REUSEPORT, SOCK_STREAM, SOL_SOCKET, Socket, socketpair, sendFds, recvFds } from "../../src/index.js";
-import { waitFor, within } from "../helpers/wait.js";
+import { AF_UNIX, SO_REUSEPORT, SOCK_STREAM, SOL_SOCKET, Socket, socketpair, sendFds, recvFds } from "../../../src/index.js";
+import { waitFor, within } from "../../helpers/wait.js";
 
 const CLIENTS = 40;
 

@@ -6,10 +6,10 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { BaseRequestHandler, SO_ACCEPTCONN, SOL_SOCKET, Socket, ThreadingTCPServer } from "../../src/index.js";
-import { adoptListener, listenFds } from "../../src/server/socket-activation.js";
-import { ROOT } from "../helpers/cli.js";
-import { waitFor, within } from "../helpers/wait.js";
+import { BaseRequestHandler, SO_ACCEPTCONN, SOL_SOCKET, Socket, ThreadingTCPServer } from "../../../src/index.js";
+import { adoptListener, listenFds } from "../../../src/server/socket-activation.js";
+import { ROOT } from "../../helpers/cli.js";
+import { waitFor, within } from "../../helpers/wait.js";
 
 const children = new Set<ChildProcess>();
 after(() => {
