@@ -28,7 +28,7 @@ function makeServer(Base: typeof TCPServer, options: Partial<ConstructorParamete
   const lines: string[] = [];
   const verified: Address[] = [];
   class Server extends Base {
-    static override proxyProtocol = new ProxyProtocol({ trusted: ["127.0.0.0/8"], timeout: 0.5, log: (l) => lines.push(l), ...options });
+    static override proxyProtocol = new ProxyProtocol({ trusted: ["127.0.0.0/8"], timeout: 10, log: (l) => lines.push(l), ...options });
     handled = 0;
     override verifyRequest(_request: unknown, address: Address): boolean {
       verified.push(address);
