@@ -9,7 +9,10 @@ import { AF_INET, AF_INET6 } from "../socket/constants.js";
 import { OSError } from "../socket/errors.js";
 import { formatAddress } from "../socket/repr.js";
 import type { Socket } from "../socket/socket.js";
+import type { ProxyProtocol } from "../server/proxy-protocol.js";
+import { adoptListener } from "../server/socket-activation.js";
 import { capMessage, escapeControls, LogSink } from "./log-sink.js";
+import { deploymentHelp, deploymentOptions, inheritListener, offerHandover, proxyProtocolOption } from "./serve-deployment.js";
 import { messages, parseLang, UsageError, type Lang, type Messages } from "./messages.js";
 import { INT_MAX, joinNegativeValues, parseCount, parsePort, parseSeconds } from "./options.js";
 
@@ -38,6 +41,7 @@ Runs the classic echo server: each message is answered with the reply prefix fol
   --grace         seconds a stop waits for clients to finish their exchange before closing them (default ${STOP_GRACE_S})
   --workers       serve from N processes sharing the port (auto: one per core); log lines name the worker
   --share         how the workers share the port: reuseport (a socket each, SO_REUSEPORT; the default) or inherit (one socket)
+${deploymentHelp}
 Logged messages show control characters as escapes (one line per message) and at most 512 bytes each; when
 stdout is not read, lines are dropped and counted rather than held. Ctrl-C or SIGTERM stops accepting, lets
 connected clients finish their current exchange, and exits 0; a broken stdout or stderr exits 1.`;
@@ -49,6 +53,7 @@ export interface EchoServerOptions {
   replyPrefix: Buffer;
   say: Messages;
   log: (line: string) => void;
+  proxyProtocol?: ProxyProtocol | null;
 }
 
 /** The echo server: a ThreadingTCPServer that knows its connections, so that it can stop gracefully. */
@@ -56,10 +61,13 @@ export class EchoServer extends ThreadingTCPServer {
   static override allowReuseAddress = true;
   readonly connections = new ConnectionSet();
 
-  constructor(readonly options: EchoServerOptions) {
+  /** With `listener` (from systemd or a predecessor), serves on it instead of binding. */
+  constructor(readonly options: EchoServerOptions, listener?: Socket) {
     super([options.host, options.port], EchoHandler, false);
     this.requestQueueSize = options.backlog;
-    this.bindAndActivate();
+    this.proxyProtocol = options.proxyProtocol ?? null;
+    if (listener) adoptListener(this, listener);
+    else this.bindAndActivate();
   }
 
   /** Stops with a grace period (see stopGracefully), logging the connections it had to close. */
@@ -112,6 +120,7 @@ interface ServeSettings {
   graceMs: number;
   workers: number;
   share: "reuseport" | "inherit";
+  handover: string | undefined;
 }
 
 function settings(argv: string[], log: (line: string) => void): ServeSettings | null {
@@ -126,6 +135,7 @@ function settings(argv: string[], log: (line: string) => void): ServeSettings | 
       grace: { type: "string", default: String(STOP_GRACE_S) },
       workers: { type: "string", default: "1" },
       share: { type: "string", default: "reuseport" },
+      ...deploymentOptions,
       help: { type: "boolean", short: "h" },
     },
   });
@@ -142,13 +152,14 @@ function settings(argv: string[], log: (line: string) => void): ServeSettings | 
   };
   const workers = values.workers === "auto" ? availableParallelism() : parseCount(values.workers!, "--workers", 1, 1024);
   if (values.share !== "inherit" && values.share !== "reuseport") throw new UsageError(`--share must be inherit or reuseport, got ${values.share}`);
-  return { options, graceMs: parseSeconds(values.grace!, "--grace", 0, 3600) * 1000, workers, share: values.share };
+  options.proxyProtocol = proxyProtocolOption(values["proxy-protocol"], values["proxy-trust"]!, log);
+  return { options, graceMs: parseSeconds(values.grace!, "--grace", 0, 3600) * 1000, workers, share: values.share, handover: values.handover };
 }
 
-function listen(options: EchoServerOptions): EchoServer {
+function listen(options: EchoServerOptions, listener?: Socket): EchoServer {
   const Server = options.host.includes(":") ? EchoServer6 : EchoServer;
   try {
-    return new Server(options);
+    return new Server(options, listener);
   } catch (err) {
     if (err instanceof OSError || err instanceof RangeError || err instanceof TypeError) {
       throw new UsageError(options.say.cannotServe(`${options.host}:${options.port}`, err.message), { cause: err });
@@ -163,8 +174,11 @@ function where(server: EchoServer): string {
   return server.addressFamily === AF_INET ? `${host}:${port}` : `[${host}]:${port}`;
 }
 
-/** Resolves with the exit code once a signal (0) or a broken stdout/stderr (1) has stopped the server. */
-function stopOnSignalOrBrokenOutput(server: EchoServer, sink: LogSink, graceMs: number): Promise<number> {
+/**
+ * Resolves with the exit code once a signal (0), a broken stdout/stderr (1) or a completed hand-over to a successor
+ * (0, through `handOver`) has stopped the server.
+ */
+function stopOnSignalOrBrokenOutput(server: EchoServer, sink: LogSink, graceMs: number, handOver: (stop: () => void) => void): Promise<number> {
   return new Promise((resolve) => {
     let code: number | null = null;
     const stop = (why: number, signal?: NodeJS.Signals) => {
@@ -180,6 +194,7 @@ function stopOnSignalOrBrokenOutput(server: EchoServer, sink: LogSink, graceMs: 
     process.on("SIGTERM", onSignal);
     sink.onBroken(() => stop(1));
     process.stderr.on("error", () => stop(1));
+    handOver(() => stop(0));
   });
 }
 
@@ -191,16 +206,24 @@ export async function serve(argv: string[]): Promise<number> {
     console.log(serveHelp);
     return 0;
   }
-  const server = listen(s.options);
+  const inherited = await inheritListener(s.handover);
+  const server = listen(s.options, inherited?.listener);
   s.options.log(s.options.say.serving(where(server), server.appliedBacklog(), s.options.backlog));
+  if (inherited) s.options.log(`listening socket from ${inherited.from} (pid ${process.pid})`);
   if (s.workers > 1 && !isGroupWorker()) {
     const say = s.options.say;
     const code = await runWorkerGroup(server.socket, { workers: s.workers, share: s.share, log: s.options.log, stopping: say.stopping, stopped: say.stopped });
     await sink.flush(FLUSH_MS);
     process.exit(code);
   }
-  const stopped = stopOnSignalOrBrokenOutput(server, sink, s.graceMs);
-  await server.serveForever();
+  let withdraw = () => {};
+  const stopped = stopOnSignalOrBrokenOutput(server, sink, s.graceMs, (stop) => {
+    if (s.handover !== undefined) withdraw = offerHandover(server, s.handover, s.graceMs, s.options.log, stop);
+  });
+  const serving = server.serveForever();
+  await inherited?.confirm();
+  await serving;
+  withdraw();
   const code = await stopped;
   s.options.log(s.options.say.stopped);
   await sink.flush(FLUSH_MS);

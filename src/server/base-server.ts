@@ -230,10 +230,19 @@ export abstract class BaseServer {
       if (err instanceof OSError) return true;
       throw err;
     }
+    await this.admitRequest(request, clientAddress);
+    return true;
+  }
+
+  /**
+   * verifyRequest() then processRequest() for one taken request. A hook for what must happen between accept and
+   * verification (TCPServer reads a PROXY protocol header here when its proxyProtocol setting asks for one).
+   */
+  protected async admitRequest(request: unknown, clientAddress: Address): Promise<void> {
     // As Python: what verifyRequest() throws escapes to the caller of handleRequest()/serveForever().
     if (!(await this.verifyRequest(request, clientAddress))) {
       this.shutdownRequest(request);
-      return true;
+      return;
     }
     try {
       await this.processRequest(request, clientAddress);
@@ -241,7 +250,6 @@ export abstract class BaseServer {
       this.reportError(request, clientAddress, err);
       this.shutdownRequest(request);
     }
-    return true;
   }
 
   /** handleError(), guarded: an override that throws must not stop the server. */

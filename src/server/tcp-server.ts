@@ -5,6 +5,7 @@ import * as C from "../socket/constants.js";
 import { OSError } from "../socket/errors.js";
 import { acceptNow, Socket } from "../socket/socket.js";
 import { BaseServer, type RequestHandlerClass } from "./base-server.js";
+import type { ProxyProtocol } from "./proxy-protocol.js";
 import { readSetting, writeSetting } from "./settings.js";
 import { sharedListener } from "./worker-group.js";
 
@@ -24,6 +25,8 @@ export class TCPServer extends BaseServer {
   static requestQueueSize = 5;
   static allowReuseAddress = false;
   static allowReusePort = false;
+  /** Read a PROXY protocol header (v1 or v2) from each connection first; null (default) reads none. See proxy-protocol.ts. */
+  static proxyProtocol: ProxyProtocol | null = null;
 
   readonly socket: Socket;
 
@@ -96,6 +99,28 @@ export class TCPServer extends BaseServer {
   }
   set allowReusePort(value: boolean) {
     writeSetting(this, "allowReusePort", value);
+  }
+
+  get proxyProtocol(): ProxyProtocol | null {
+    return readSetting(this, "proxyProtocol");
+  }
+  set proxyProtocol(value: ProxyProtocol | null) {
+    writeSetting(this, "proxyProtocol", value);
+  }
+
+  /** With a proxyProtocol setting, the header comes first: verifyRequest and the handler see the original client. */
+  protected override admitRequest(request: unknown, clientAddress: Address): Promise<void> {
+    const proxy = this.proxyProtocol;
+    if (proxy === null) return super.admitRequest(request, clientAddress);
+    return proxy.admitConnection(this, request as Socket, clientAddress, {
+      inline: this.requestsRunInline,
+      admit: (address) => super.admitRequest(request, address),
+      refuse: () => this.shutdownRequest(request),
+      fail: (err) => {
+        this.reportError(request, clientAddress, err);
+        this.shutdownRequest(request);
+      },
+    });
   }
 
   /** Binds to serverAddress (with SO_REUSEADDR / SO_REUSEPORT when allowed) and records the real address. */
