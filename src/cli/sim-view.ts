@@ -48,7 +48,7 @@ function timelines(view: View, c: Case): string[] {
 function caseLines(view: View, c: Case, withTimeline: boolean): string[] {
   const o = c.result.observation;
   return [
-    paint(view, "bold", `${say(view, { en: "model", zh: "模型" })}: ${c.label}`),
+    paint(view, "bold", `${say(view, { en: "model", zh: "模型" })}: ${say(view, { en: c.label, zh: c.zh })}`),
     say(view, { en: `  predicts: ${fields(c.predicted)}`, zh: `  预测: ${fields(c.predicted)}` }),
     say(view, {
       en: `  at ${o.at} ms: ${o.established} connected, ${o.synSent} in SYN-SENT, accept queue ${o.acceptQueue}, SYN queue ${o.synQueue}`,

@@ -201,7 +201,7 @@ export const backlogExperiment: Experiment<BacklogResult> = {
     { name: "backlog", default: 5, min: 0, max: 65535, help: { en: "the listen() backlog", zh: "listen() 的 backlog" } },
     { name: "clients", default: 10, min: 1, max: 2000, help: { en: "clients connecting at once", zh: "同时连接的客户端数" } },
   ],
-  model: (o, env) => [{ label: `listen(${o.backlog}), ${o.clients} clients, accept() from ${DRAIN_AT_MS} ms`, params: backlogModel(o, env) }],
+  model: (o, env) => [{ label: `listen(${o.backlog}), ${o.clients} clients, accept() from ${DRAIN_AT_MS} ms`, zh: `listen(${o.backlog}), ${o.clients} 个客户端, 从 ${DRAIN_AT_MS} ms 起 accept()`, params: backlogModel(o, env) }],
   predict: (runs) => runs.map(backlogPrediction),
   run: (o, hooks) => runBacklog({ backlog: o.backlog!, clients: o.clients! }, hooks),
   svg: (r) => queueChartSvg(`lab backlog: listen(${r.backlog}), ${r.clients} clients`, [{ title: "queue depth and clients by state", samples: r.series }]),

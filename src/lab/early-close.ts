@@ -132,7 +132,7 @@ export const earlyCloseExperiment: Experiment<EarlyCloseResult> = {
   summary: { en: "a client that sends and closes before accept() is still accepted, bytes and EOF intact", zh: "在 accept() 之前发送并关闭的客户端仍会被 accept, 数据和 EOF 完整" },
   needsRoot: false,
   options: [{ name: "hold", default: 1000, min: 1, max: 600_000, help: { en: "ms the closed connection waits before accept()", zh: "已关闭的连接在 accept() 前等待的毫秒数" } }],
-  model: (o, env) => [{ label: `client closes at once, accept() at ${o.hold} ms`, params: earlyCloseModel(o.hold!, env) }],
+  model: (o, env) => [{ label: `client closes at once, accept() at ${o.hold} ms`, zh: `客户端立即关闭, ${o.hold} ms 时 accept()`, params: earlyCloseModel(o.hold!, env) }],
   predict: (runs) => runs.map(prediction),
   run: (o, hooks) => runEarlyClose({ holdMs: o.hold! }, hooks),
   svg: (r) => sequenceSvg("lab early-close", r.timeline),

@@ -27,6 +27,8 @@ export type ModelEnvironment = Partial<SimParams>;
 /** One model run behind an experiment (overflow and synqueue vary a sysctl, so they have several). */
 export interface ModelCase {
   label: string;
+  /** The label in Chinese, for --lang zh. */
+  zh: string;
   params: Partial<SimParams>;
 }
 

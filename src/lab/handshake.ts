@@ -112,7 +112,7 @@ export const handshakeExperiment: Experiment<HandshakeResult> = {
   summary: { en: "connect() completes before accept(); the accept queue goes 0 → 1 → 0", zh: "connect() 在 accept() 之前完成; accept 队列 0 → 1 → 0" },
   needsRoot: false,
   options: [],
-  model: (_o, env) => [{ label: "one client, accept() at 100 ms", params: handshakeModel(env) }],
+  model: (_o, env) => [{ label: "one client, accept() at 100 ms", zh: "一个客户端, 100 ms 时 accept()", params: handshakeModel(env) }],
   predict: (runs) => runs.map(prediction),
   run: () => runHandshake(),
   svg: (r) => sequenceSvg("lab handshake", r.timeline, r.packets ?? []),

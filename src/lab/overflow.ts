@@ -232,7 +232,7 @@ export const overflowExperiment: Experiment<OverflowResult> = {
     { name: "burst", default: 4, min: 1, max: 64, help: { en: "clients connecting at once", zh: "同时连接的客户端数" } },
     { name: "delay", default: 50, min: 5, max: 200, help: { en: "one-way delay of the line, ms", zh: "线路单程延迟, 毫秒" } },
   ],
-  model: (o, env) => ([0, 1] as const).map((abort) => ({ label: `tcp_abort_on_overflow=${abort}: ${o.backlog} queued, then a burst of ${o.burst} over a ${2 * o.delay!} ms round trip`, params: overflowModel(o, abort, env) })),
+  model: (o, env) => ([0, 1] as const).map((abort) => ({ label: `tcp_abort_on_overflow=${abort}: ${o.backlog} queued, then a burst of ${o.burst} over a ${2 * o.delay!} ms round trip`, zh: `tcp_abort_on_overflow=${abort}: 队列中已有 ${o.backlog} 个, 随后 ${o.burst} 个客户端在 ${2 * o.delay!} ms 往返时间下同时连接`, params: overflowModel(o, abort, env) })),
   predict: (runs) => runs.map(overflowPrediction),
   run: (o, hooks) => runOverflow({ backlog: o.backlog!, burst: o.burst!, oneWayDelayMs: o.delay! }, hooks),
   svg: (r) => queueChartSvg(`lab overflow: listen(${r.backlog}) full, a burst of ${r.burst}`, r.cases.map((c) => ({ title: `tcp_abort_on_overflow=${c.abortOnOverflow}`, samples: c.series }))),

@@ -52,7 +52,7 @@ export function resultJson(result: unknown): string {
 export function simulateExperiment(name: string, options: Partial<OptionValues>, env: ModelEnvironment) {
   const e = mustFind(name);
   const o = withDefaults(e, options);
-  const cases = e.model(o, env).map((c) => ({ label: c.label, result: simulate(c.params) }));
+  const cases = e.model(o, env).map((c) => ({ label: c.label, zh: c.zh, result: simulate(c.params) }));
   const predicted = e.predict(cases.map((c) => c.result));
   return { experiment: e.name, model: true as const, options: o, cases: cases.map((c, i) => ({ ...c, predicted: predicted[i] ?? null })) };
 }

@@ -185,7 +185,7 @@ export const synQueueExperiment: Experiment<SynQueueResult> = {
     { name: "clients", default: 16, min: 1, max: 256, help: { en: "SYNs sent at once", zh: "同时发出的 SYN 数" } },
     { name: "max-syn-backlog", default: 8, min: 1, max: 4096, help: { en: "tcp_max_syn_backlog in the server's namespace", zh: "服务端命名空间中的 tcp_max_syn_backlog" } },
   ],
-  model: (o, env) => ([0, 1, 2] as const).map((c) => ({ label: `tcp_syncookies=${c}: listen(${o.backlog}), tcp_max_syn_backlog ${o["max-syn-backlog"]}, ${o.clients} SYNs, final ACKs held until the counts`, params: synQueueModel(o, c, env) })),
+  model: (o, env) => ([0, 1, 2] as const).map((c) => ({ label: `tcp_syncookies=${c}: listen(${o.backlog}), tcp_max_syn_backlog ${o["max-syn-backlog"]}, ${o.clients} SYNs, final ACKs held until the counts`, zh: `tcp_syncookies=${c}: listen(${o.backlog}), tcp_max_syn_backlog ${o["max-syn-backlog"]}, ${o.clients} 个 SYN, 最后的 ACK 被扣留到计数完成`, params: synQueueModel(o, c, env) })),
   predict: (runs) => runs.map(prediction),
   run: (o) => runSynQueue({ backlog: o.backlog!, clients: o.clients!, maxSynBacklog: o["max-syn-backlog"]!, }),
   svg: (r) => queueChartSvg(`lab synqueue: listen(${r.backlog}), ${r.clients} SYNs, final ACKs held`, r.cases.map((c) => ({ title: `tcp_syncookies=${c.syncookies}`, samples: c.series }))),
