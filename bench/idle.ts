@@ -1,8 +1,10 @@
 // Idle-connection benchmark: 10,000 connections held open to `socketkit serve` (the real CLI server) and to a
 // node:net echo server. For each server it reports descriptors and memory per connection, from /proc: the
-// growth of /proc/PID/fd, of VmRSS, and of PSS and Private_Dirty (smaps_rollup), first with the connections
-// accepted and idle, then after one 64-byte exchange on every connection. Rounds alternate the servers; each
-// round starts a fresh server. Every child is stopped by PID, on failure and on the time limit too.
+// growth of /proc/PID/fd, of VmRSS, and of PSS and Private_Dirty (smaps_rollup); then, after the server ran
+// full garbage collections (lib/heap-probe.ts, loaded into every server), its RSS again and V8's own figures,
+// which tell live per-connection objects from garbage. Each is measured with the connections accepted and idle,
+// then after one 64-byte exchange on every connection. Rounds alternate the servers, each round on a fresh
+// server. Every child is stopped by PID, on failure and on the time limit too.
 //
 //   npx tsx bench/idle.ts                               # 10,000 connections, 3 rounds
 //   npx tsx bench/idle.ts --connections 2000 --rounds 1 --json
@@ -25,6 +27,8 @@ const { values: opts } = parseArgs({
     /** Loopback source addresses to spread the clients over (127.0.0.1, 127.0.0.2, …), for many connections. */
     sources: { type: "string", default: "1" },
     settle: { type: "string", default: "1" },
+    /** Extra seconds to wait after the exchange: V8 keeps pages it grew into for a burst for up to ~30 s. */
+    linger: { type: "string", default: "0" },
     timeout: { type: "string", default: "600" },
     /** Which servers: socketkit (serve), node, and for diagnosis bare (Socket echo) and framework (echo). */
     servers: { type: "string", default: "socketkit,node" },
@@ -57,7 +61,7 @@ const ALL_SERVERS = [
   {
     key: "socketkit",
     name: "socketkit serve",
-    argv: [fileURLToPath(new URL("../src/cli/main.ts", import.meta.url)), "serve", "--host", "127.0.0.1", "--port", "0", "--lang", "en", "--reply-prefix", ""],
+    argv: [fileURLToPath(new URL("../dist/cli/main.js", import.meta.url)), "serve", "--host", "127.0.0.1", "--port", "0", "--lang", "en", "--reply-prefix", ""],
     portPattern: /127\.0\.0\.1:(\d+) \(backlog/,
   },
   { key: "node", name: "node:net", argv: [fileURLToPath(new URL("./servers/node-echo.ts", import.meta.url))], portPattern: /^(\d+)$/m },
@@ -83,7 +87,12 @@ async function openConnections(port: number, count: number): Promise<net.Socket[
       }));
     }
   };
-  await Promise.all(Array.from({ length: Math.min(count, Number(opts.concurrency)) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.min(count, Number(opts.concurrency)) }, worker));
+  } catch (err) {
+    for (const s of socks) s.destroy();
+    throw err;
+  }
   return socks;
 }
 
@@ -136,6 +145,7 @@ interface HeapProbe {
   seq: number;
   rss: number;
   heapUsed: number;
+  heapTotal: number;
   external: number;
   arrayBuffers: number;
 }
@@ -172,6 +182,7 @@ interface PerConnection {
   pss: number;
   privateDirty: number;
   gcRss: number;
+  heapTotal: number;
   jsHeap: number;
   external: number;
 }
@@ -181,6 +192,7 @@ const COLUMNS: Array<[keyof PerConnection, string]> = [
   ["pss", "PSS"],
   ["privateDirty", "Priv.Dirty"],
   ["gcRss", "GC'd RSS"],
+  ["heapTotal", "V8 heap"],
   ["jsHeap", "JS heap"],
   ["external", "external"],
 ];
@@ -193,6 +205,7 @@ function perConnection(a: Snapshot, b: Snapshot): PerConnection {
     pss: (b.mem.pss - a.mem.pss) / N,
     privateDirty: (b.mem.privateDirty - a.mem.privateDirty) / N,
     gcRss: kib(b.afterGc.rss - a.afterGc.rss),
+    heapTotal: kib(b.afterGc.heapTotal - a.afterGc.heapTotal),
     jsHeap: kib(b.afterGc.heapUsed - a.afterGc.heapUsed),
     external: kib(b.afterGc.external - a.afterGc.external),
   };
@@ -221,7 +234,7 @@ async function round(spec: (typeof SERVERS)[number]): Promise<RoundResult> {
     await sleep(Number(opts.settle));
     const idle = perConnection(base, await snapshot(server, probeFile));
     await exchangeAll(socks);
-    await sleep(Number(opts.settle));
+    await sleep(Number(opts.settle) + Number(opts.linger));
     const exchanged = perConnection(base, await snapshot(server, probeFile));
     return { idle, exchanged, acceptSeconds };
   } finally {
@@ -238,7 +251,8 @@ function summarize(rounds: PerConnection[]): PerConnection {
 
 function printTable(results: Record<string, { idle: PerConnection; exchanged: PerConnection }>): void {
   console.log(`${N} idle connections per server, medians of ${opts.rounds} rounds, per connection: descriptors, and memory in KiB`);
-  console.log("(RSS, PSS, Priv.Dirty as /proc shows them; GC'd RSS, JS heap, external after the server ran full GCs)\n");
+  console.log("(RSS, PSS, Priv.Dirty as /proc shows them; then, after the server ran full GCs: its RSS, V8's heap (heapTotal),");
+  console.log(" the live objects in it (JS heap: heapUsed), and memory Buffers hold outside it (external))\n");
   console.log("".padEnd(26) + COLUMNS.map(([, h]) => h.padStart(11)).join(""));
   const row = (name: string, p: PerConnection, digits: number) =>
     console.log(name.padEnd(26) + COLUMNS.map(([k]) => p[k].toFixed(digits).padStart(11)).join(""));

@@ -1,6 +1,4 @@
 #!/usr/bin/env node
-// The socketkit command: registers tsx so the TypeScript sources run as they are, then starts the CLI.
-import { register } from "tsx/esm/api";
-
-register();
-await import("../src/cli/main.ts");
+// The socketkit command: the compiled CLI in dist/, run by plain node (`npm run build` makes it; npm install and
+// npm pack run that build through the prepare script).
+import "../dist/cli/main.js";

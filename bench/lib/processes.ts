@@ -108,6 +108,13 @@ export function cpuNanos(pid: number): number {
   return total;
 }
 
+/** CPU time all processes on the machine have used so far (every CPU, from /proc/stat), in nanoseconds. */
+export function machineBusyNanos(): number {
+  const [user, nice, system, , , irq, softirq, steal] = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // /proc/stat counts in USER_HZ ticks, 100 per second on Linux.
+  return (user! + nice! + system! + irq! + softirq! + steal!) * 1e7;
+}
+
 /** This process's CPU time so far (user + system, all threads), in nanoseconds. */
 export function ownCpuNanos(): number {
   const u = process.cpuUsage();

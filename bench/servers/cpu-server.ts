@@ -34,7 +34,7 @@ class CpuHandler extends StreamRequestHandler<any> {
     for await (const line of this.rfile) {
       if (line.toString().trimEnd() === "block") Atomics.wait(sleeper, 0, 0, 1000);
       else hashLoop(iterations);
-      await this.wfile.write("ok\n");
+      await this.wfile.write(Buffer.from("ok\n"));
     }
   }
 }

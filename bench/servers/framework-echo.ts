@@ -1,6 +1,6 @@
 // The framework's echo for bench/echo.ts: a ThreadingTCPServer whose BaseRequestHandler loops recv(65536) and
 // sendall, as a Python programmer would write it; measured against the bare Socket echo (socketkit-echo.ts).
-import { BaseRequestHandler, OSError, ThreadingTCPServer, type Socket } from "../../src/index.js";
+import { BaseRequestHandler, OSError, ThreadingTCPServer, type Socket } from "../../dist/index.js";
 
 class EchoHandler extends BaseRequestHandler<Socket> {
   override async handle(): Promise<void> {

@@ -1,5 +1,5 @@
 // Echo server on socketkit's Socket, for bench/echo.ts: prints its port, echoes until the peer closes.
-import { createServer, type Socket } from "../../src/index.js";
+import { createServer, type Socket } from "../../dist/index.js";
 
 async function serve(conn: Socket): Promise<void> {
   try {

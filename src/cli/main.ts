@@ -5,16 +5,19 @@ import { client, clientHelp } from "./client.js";
 import { UsageError } from "./messages.js";
 import { MissingPrivilegeError } from "../lab/result.js";
 import { lab, labHelp, sim } from "./lab.js";
+import { experimentNames } from "../lab/registry.js";
 import { serve, serveHelp } from "./serve.js";
 import { watch, watchHelp } from "./watch.js";
 
-const help = `Usage: socketkit <command> [options]
+function help(): string {
+  const names = experimentNames().join(", ");
+  return `Usage: socketkit <command> [options]
 
 Commands:
   serve    run the classic echo server (npm start)
   client   talk to an echo server interactively, or from a script (npm run client)
-  lab      run an experiment on this kernel: handshake, backlog, early-close
-  sim      run the listen-path model: sim backlog
+  lab      run an experiment on this kernel: ${names}
+  sim      run the listen-path model of an experiment: ${names}
   watch    watch a listener's queues and the kernel's overflow counters
 
 Options:
@@ -25,9 +28,10 @@ ${serveHelp}
 
 ${clientHelp}
 
-${labHelp}
+${labHelp()}
 
 ${watchHelp}`;
+}
 
 const commands: Record<string, (argv: string[]) => Promise<number>> = { serve, client, lab, sim, watch, bench: async (argv) => (await import("./bench.js")).bench(argv) };
 
@@ -39,7 +43,7 @@ function version(): string {
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === "-h" || command === "--help" || command === "help") {
-    console.log(help);
+    console.log(help());
     return command === undefined ? 2 : 0;
   }
   if (command === "-v" || command === "--version") {
@@ -71,10 +75,13 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-// Output piped into `head` and closed early is the reader's choice, not an error worth a stack trace.
-process.stdout.on("error", (err: NodeJS.ErrnoException) => {
-  if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
-  throw err;
-});
+// Output piped into `head` and closed early is the reader's choice, not an error worth a stack trace. The server
+// is the exception: its log going nowhere is a failure a supervisor must see, and serve handles it itself.
+if (process.argv[2] !== "serve") {
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
 
 process.exitCode = await main(process.argv.slice(2));

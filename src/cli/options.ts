@@ -1,6 +1,28 @@
-// Checks for the CLI's numeric options, each failing with a UsageError that names the option.
+// Checks for the CLI's numeric options, each failing with a UsageError (exit 2) that names the option and its range.
 
 import { UsageError } from "./messages.js";
+
+/** The largest value any count option takes: listen()'s backlog is a C int. */
+export const INT_MAX = 2_147_483_647;
+
+/**
+ * Rewrites `--name -5` as `--name=-5`: node's parseArgs would take "-5" for an option and report an "ambiguous"
+ * argument, where the person meant a (wrong) number that deserves the option's own message.
+ */
+export function joinNegativeValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = argv[i + 1];
+    if (/^--[a-z][a-z-]*$/.test(a) && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
+}
 
 export function parsePort(text: string, option: string): number {
   const n = Number(text);
@@ -8,8 +30,20 @@ export function parsePort(text: string, option: string): number {
   return n;
 }
 
-export function parseCount(text: string, option: string, min = 0): number {
+/** A whole number in [min, max]. */
+export function parseCount(text: string, option: string, min = 0, max = INT_MAX): number {
   const n = Number(text);
-  if (!/^-?\d+$/.test(text) || n < min) throw new UsageError(`${option} must be a whole number ≥ ${min}, got ${text}`);
+  if (!/^\d+$/.test(text) || n < min || n > max) {
+    throw new UsageError(`${option} must be a whole number from ${min} to ${max}, got ${text}`);
+  }
+  return n;
+}
+
+/** A number of seconds in [min, max] (fractions allowed). */
+export function parseSeconds(text: string, option: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!/^\d+(\.\d+)?$|^\.\d+$/.test(text) || n < min || n > max) {
+    throw new UsageError(`${option} must be a number of seconds from ${min} to ${max}, got ${text}`);
+  }
   return n;
 }

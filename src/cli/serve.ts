@@ -1,40 +1,50 @@
 // `socketkit serve`: the classic concurrent echo server, a ThreadingTCPServer whose handler answers every message
-// with a prefix and the message itself, logging connects, messages and disconnects.
+// with a prefix and the message itself, logging connects, messages (escaped and capped) and disconnects.
 
 import { parseArgs } from "node:util";
 import { StringDecoder } from "node:string_decoder";
 import { availableParallelism } from "node:os";
-import { BaseRequestHandler, isGroupWorker, runWorkerGroup, ThreadingTCPServer, workerTag } from "../server/index.js";
-import { SHUT_RDWR } from "../socket/constants.js";
+import { BaseRequestHandler, ConnectionSet, isGroupWorker, runWorkerGroup, stopGracefully, ThreadingTCPServer, workerTag } from "../server/index.js";
+import { AF_INET, AF_INET6 } from "../socket/constants.js";
 import { OSError } from "../socket/errors.js";
 import { formatAddress } from "../socket/repr.js";
 import type { Socket } from "../socket/socket.js";
-import { messages, parseLang, UsageError, type Messages } from "./messages.js";
-import { parsePort, parseCount } from "./options.js";
+import type { ProxyProtocol } from "../server/proxy-protocol.js";
+import { adoptListener } from "../server/socket-activation.js";
+import { capMessage, escapeControls, LogSink } from "./log-sink.js";
+import { deploymentHelp, deploymentOptions, inheritListener, offerHandover, proxyProtocolOption } from "./serve-deployment.js";
+import { messages, parseLang, UsageError, type Lang, type Messages } from "./messages.js";
+import { INT_MAX, joinNegativeValues, parseCount, parsePort, parseSeconds } from "./options.js";
 
+/** The classic prefix; `--lang en` asks for the English one. */
 export const DEFAULT_REPLY_PREFIX = "服务端收到, 你发的消息是: ";
+export const ENGLISH_REPLY_PREFIX = "Server received, your message is: ";
 /** How long a graceful stop waits for connected clients to finish their exchange. */
-const STOP_GRACE_MS = 5000;
+const STOP_GRACE_S = 5;
+/** How long the last log lines may take to reach a slow reader before the process exits anyway. */
+const FLUSH_MS = 2000;
 
 /**
- * The CLI's listen() backlog: Node's own default for net.Server. The issue asked for 128; measured on a 2-core
- * machine, a burst of 500 loopback clients overflowed a 128 queue in 4 of 5 runs (node:net's server too), leaving
- * 20–170 clients waiting a second for their SYN retransmission, while 256 and 511 overflowed in none of 10.
+ * The CLI's listen() backlog: Node's own default for net.Server. Measured on a 2-core machine, a burst of 500
+ * loopback clients overflowed a 128 queue in 4 of 5 runs (node:net's server too), while 511 overflowed in none of 10.
  */
 export const DEFAULT_BACKLOG = 511;
 
-export const serveHelp = `Usage: socketkit serve [--host localhost] [--port 12345] [--backlog ${DEFAULT_BACKLOG}] [--lang zh|en] [--reply-prefix TEXT] [--grace 5] [--workers N|auto]
+export const serveHelp = `Usage: socketkit serve [--host localhost] [--port 12345] [--backlog ${DEFAULT_BACKLOG}] [--lang zh|en] [--reply-prefix TEXT] [--grace ${STOP_GRACE_S}] [--workers N|auto] [--share reuseport|inherit]
 
 Runs the classic echo server: each message is answered with the reply prefix followed by the message, byte for byte.
-  --host          address to listen on (default localhost)
+  --host          address to listen on (default localhost; :: listens on IPv6 and IPv4, ::1 on IPv6 loopback)
   --port          port to listen on (default 12345; 0 picks a free one)
-  --backlog       the listen() backlog (default ${DEFAULT_BACKLOG}, as Node's; 5 reproduces Python's socketserver)
-  --lang          language of the log: zh or en (default from LANG)
+  --backlog       the listen() backlog (default ${DEFAULT_BACKLOG}; the kernel caps it at somaxconn, the banner shows what it applied)
+  --lang          language of the log: zh or en (default from LANG); --lang en also makes the reply prefix English
   --reply-prefix  text put before each echoed message (default "${DEFAULT_REPLY_PREFIX}"; '' echoes plainly)
-  --grace         seconds a stop waits for clients to finish their exchange before closing them (default ${STOP_GRACE_MS / 1000})
+  --grace         seconds a stop waits for clients to finish their exchange before closing them (default ${STOP_GRACE_S})
   --workers       serve from N processes sharing the port (auto: one per core); log lines name the worker
   --share         how the workers share the port: reuseport (a socket each, SO_REUSEPORT; the default) or inherit (one socket)
-Ctrl-C or SIGTERM stops accepting, lets connected clients finish their current exchange, and exits 0.`;
+${deploymentHelp}
+Logged messages show control characters as escapes (one line per message) and at most 512 bytes each; when
+stdout is not read, lines are dropped and counted rather than held. Ctrl-C or SIGTERM stops accepting, lets
+connected clients finish their current exchange, and exits 0; a broken stdout or stderr exits 1.`;
 
 export interface EchoServerOptions {
   host: string;
@@ -43,140 +53,181 @@ export interface EchoServerOptions {
   replyPrefix: Buffer;
   say: Messages;
   log: (line: string) => void;
+  proxyProtocol?: ProxyProtocol | null;
 }
 
-/** The echo server: a ThreadingTCPServer that knows its open connections so that it can stop gracefully. */
+/** The echo server: a ThreadingTCPServer that knows its connections, so that it can stop gracefully. */
 export class EchoServer extends ThreadingTCPServer {
   static override allowReuseAddress = true;
-  /** Connections waiting for their client's next message, and all open connections. */
-  readonly idle = new Set<Socket>();
-  readonly open = new Set<Socket>();
-  stopping = false;
+  readonly connections = new ConnectionSet();
 
-  constructor(readonly options: EchoServerOptions) {
+  /** With `listener` (from systemd or a predecessor), serves on it instead of binding. */
+  constructor(readonly options: EchoServerOptions, listener?: Socket) {
     super([options.host, options.port], EchoHandler, false);
     this.requestQueueSize = options.backlog;
-    this.bindAndActivate();
+    this.proxyProtocol = options.proxyProtocol ?? null;
+    if (listener) adoptListener(this, listener);
+    else this.bindAndActivate();
   }
 
-  /**
-   * Stops accepting, closes connections that wait for a message, and waits for the others to finish theirs —
-   * for at most `graceMs`: a client that stopped reading mid-reply must not keep the server from exiting.
-   */
-  async stop(graceMs = STOP_GRACE_MS): Promise<void> {
-    this.stopping = true;
-    await this.shutdown();
-    for (const conn of this.idle) {
-      try {
-        conn.shutdown(SHUT_RDWR);
-      } catch {
-        // Already gone.
-      }
-    }
-    const closing = this.serverClose();
-    let timer: NodeJS.Timeout | undefined;
-    const late = await Promise.race([
-      closing.then(() => false),
-      new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs))),
-    ]);
-    clearTimeout(timer);
-    if (late) {
-      this.options.log(this.options.say.forcing(this.open.size, graceMs / 1000));
-      for (const conn of this.open) conn.close();
-      await closing;
-    }
+  /** Stops with a grace period (see stopGracefully), logging the connections it had to close. */
+  async stop(graceMs = STOP_GRACE_S * 1000): Promise<void> {
+    const forced = await stopGracefully(this, this.connections, graceMs);
+    if (forced > 0) this.options.log(this.options.say.forcing(forced, graceMs / 1000));
   }
+
+  /** The backlog the kernel applied: a listener's tcp_info carries sk_max_ack_backlog as "sacked". */
+  appliedBacklog(): number {
+    return this.socket.tcpInfo().sacked;
+  }
+}
+
+/** The same server on an IPv6 socket: `::` takes IPv4 clients too (as mapped addresses), `::1` only IPv6 ones. */
+export class EchoServer6 extends EchoServer {
+  static override addressFamily: number = AF_INET6;
 }
 
 class EchoHandler extends BaseRequestHandler<Socket, [string, number], EchoServer> {
   override async handle(): Promise<void> {
     const { say, log, replyPrefix } = this.server.options;
+    const connections = this.server.connections;
     const who = formatAddress(this.clientAddress);
     const decoder = new StringDecoder("utf8");
     log(say.connected(who));
-    this.server.open.add(this.request);
+    connections.open(this.request);
     try {
-      while (!this.server.stopping) {
-        this.server.idle.add(this.request);
+      while (!connections.stopping) {
+        connections.idle(this.request);
         const msg = await this.request.recv(65536);
-        this.server.idle.delete(this.request);
+        connections.busy(this.request);
         if (msg.length === 0) break;
         // A character split across two reads is held back by the decoder until its last byte arrives.
-        log(say.message(who, decoder.write(msg)));
+        log(say.message(who, escapeControls(capMessage(decoder.write(msg)))));
         await this.request.sendall(replyPrefix.length > 0 ? Buffer.concat([replyPrefix, msg]) : msg);
       }
     } catch (err) {
       // A client that resets or vanishes is a normal end of its session.
       if (!(err instanceof OSError)) throw err;
     } finally {
-      this.server.idle.delete(this.request);
-      this.server.open.delete(this.request);
+      connections.close(this.request);
       log(say.disconnected(who));
     }
   }
 }
 
-export async function serve(argv: string[]): Promise<number> {
+interface ServeSettings {
+  options: EchoServerOptions;
+  graceMs: number;
+  workers: number;
+  share: "reuseport" | "inherit";
+  handover: string | undefined;
+}
+
+function settings(argv: string[], log: (line: string) => void): ServeSettings | null {
   const { values } = parseArgs({
-    args: argv,
+    args: joinNegativeValues(argv),
     options: {
       host: { type: "string", default: "localhost" },
       port: { type: "string", default: "12345" },
       backlog: { type: "string", default: String(DEFAULT_BACKLOG) },
       lang: { type: "string" },
-      "reply-prefix": { type: "string", default: DEFAULT_REPLY_PREFIX },
-      grace: { type: "string", default: String(STOP_GRACE_MS / 1000) },
+      "reply-prefix": { type: "string" },
+      grace: { type: "string", default: String(STOP_GRACE_S) },
       workers: { type: "string", default: "1" },
       share: { type: "string", default: "reuseport" },
+      ...deploymentOptions,
       help: { type: "boolean", short: "h" },
     },
   });
-  if (values.help) {
-    console.log(serveHelp);
-    return 0;
-  }
-  const say = messages[parseLang(values.lang)];
-  const grace = Number(values.grace);
-  if (!(grace >= 0)) throw new UsageError(`--grace must be a number of seconds ≥ 0, got ${values.grace}`);
+  if (values.help) return null;
+  const lang: Lang = parseLang(values.lang);
+  const prefix = values["reply-prefix"] ?? (values.lang === "en" ? ENGLISH_REPLY_PREFIX : DEFAULT_REPLY_PREFIX);
   const options: EchoServerOptions = {
     host: values.host!,
     port: parsePort(values.port!, "--port"),
-    backlog: parseCount(values.backlog!, "--backlog"),
-    replyPrefix: Buffer.from(values["reply-prefix"]!, "utf8"),
-    say,
-    log: (line) => console.log(workerTag() + line),
+    backlog: parseCount(values.backlog!, "--backlog", 0, INT_MAX),
+    replyPrefix: Buffer.from(prefix, "utf8"),
+    say: messages[lang],
+    log,
   };
-  const workers = values.workers === "auto" ? availableParallelism() : parseCount(values.workers!, "--workers", 1);
+  const workers = values.workers === "auto" ? availableParallelism() : parseCount(values.workers!, "--workers", 1, 1024);
   if (values.share !== "inherit" && values.share !== "reuseport") throw new UsageError(`--share must be inherit or reuseport, got ${values.share}`);
-  let server: EchoServer;
+  options.proxyProtocol = proxyProtocolOption(values["proxy-protocol"], values["proxy-trust"]!, log);
+  return { options, graceMs: parseSeconds(values.grace!, "--grace", 0, 3600) * 1000, workers, share: values.share, handover: values.handover };
+}
+
+function listen(options: EchoServerOptions, listener?: Socket): EchoServer {
+  const Server = options.host.includes(":") ? EchoServer6 : EchoServer;
   try {
-    server = new EchoServer(options);
+    return new Server(options, listener);
   } catch (err) {
     if (err instanceof OSError || err instanceof RangeError || err instanceof TypeError) {
-      throw new UsageError(say.cannotServe(`${options.host}:${options.port}`, err.message), { cause: err });
+      throw new UsageError(options.say.cannotServe(`${options.host}:${options.port}`, err.message), { cause: err });
     }
     throw err;
   }
+}
+
+/** "127.0.0.1:12345", "[::1]:12345". */
+function where(server: EchoServer): string {
   const [host, port] = server.serverAddress as [string, number];
-  options.log(say.serving(`${host}:${port}`, options.backlog));
-  if (workers > 1 && !isGroupWorker()) {
-    const code = await runWorkerGroup(server.socket, { workers, share: values.share, log: options.log, stopping: say.stopping, stopped: say.stopped });
-    process.exit(code);
-  }
-  const stopped = new Promise<void>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
+  return server.addressFamily === AF_INET ? `${host}:${port}` : `[${host}]:${port}`;
+}
+
+/**
+ * Resolves with the exit code once a signal (0), a broken stdout/stderr (1) or a completed hand-over to a successor
+ * (0, through `handOver`) has stopped the server.
+ */
+function stopOnSignalOrBrokenOutput(server: EchoServer, sink: LogSink, graceMs: number, handOver: (stop: () => void) => void): Promise<number> {
+  return new Promise((resolve) => {
+    let code: number | null = null;
+    const stop = (why: number, signal?: NodeJS.Signals) => {
+      if (code !== null) return;
+      code = why;
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
-      options.log(say.stopping(signal));
-      void server.stop(grace * 1000).then(resolve);
+      if (signal) server.options.log(server.options.say.stopping(signal));
+      void server.stop(graceMs).then(() => resolve(why));
     };
+    const onSignal = (signal: NodeJS.Signals) => stop(0, signal);
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
+    sink.onBroken(() => stop(1));
+    process.stderr.on("error", () => stop(1));
+    handOver(() => stop(0));
   });
-  await server.serveForever();
-  await stopped;
-  options.log(say.stopped);
+}
+
+export async function serve(argv: string[]): Promise<number> {
+  const sink = new LogSink(process.stdout);
+  // In a worker of `--workers`, each line names the worker.
+  const s = settings(argv, (line) => sink.line(workerTag() + line));
+  if (s === null) {
+    console.log(serveHelp);
+    return 0;
+  }
+  const inherited = await inheritListener(s.handover);
+  const server = listen(s.options, inherited?.listener);
+  s.options.log(s.options.say.serving(where(server), server.appliedBacklog(), s.options.backlog));
+  if (inherited) s.options.log(`listening socket from ${inherited.from} (pid ${process.pid})`);
+  if (s.workers > 1 && !isGroupWorker()) {
+    const say = s.options.say;
+    const code = await runWorkerGroup(server.socket, { workers: s.workers, share: s.share, log: s.options.log, stopping: say.stopping, stopped: say.stopped });
+    await sink.flush(FLUSH_MS);
+    process.exit(code);
+  }
+  let withdraw = () => {};
+  const stopped = stopOnSignalOrBrokenOutput(server, sink, s.graceMs, (stop) => {
+    if (s.handover !== undefined) withdraw = offerHandover(server, s.handover, s.graceMs, s.options.log, stop);
+  });
+  const serving = server.serveForever();
+  await inherited?.confirm();
+  await serving;
+  withdraw();
+  const code = await stopped;
+  s.options.log(s.options.say.stopped);
+  await sink.flush(FLUSH_MS);
   // Every connection is closed; bytes still owed to a client that stopped reading must not keep the process
   // alive (they would until a send times out), so the command ends here.
-  process.exit(0);
+  process.exit(code);
 }

@@ -27,7 +27,7 @@ export function socketOwners(wanted?: Set<number>, procRoot = "/proc"): Map<numb
     }
     let command: string | null = null;
     for (const fd of fds) {
-      let inode: number | null = null;
+      let inode: number | null;
       try {
         inode = socketInode(readlinkSync(`${procRoot}/${entry}/fd/${fd}`));
       } catch {

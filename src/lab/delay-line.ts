@@ -31,10 +31,16 @@ export interface LoggedPacket extends Packet {
   delayMs: number;
   /** "SYN", "SYN-ACK", "ACK", "RST", "FIN-ACK", "DATA"… */
   kind: string;
+  /** ms since the delay line was made, when the packet was handed to the receiving kernel (a busy machine hands it
+   * over later than t + delayMs); undefined while it is on the line. */
+  deliveredAt?: number;
 }
 
-/** How long to hold a packet, in ms. */
+/** How long to hold a packet, in ms; HOLD keeps it until release() lets it through. */
 export type DelayRule = (p: Packet) => number;
+
+/** A delay that ends only at release(): an experiment's latch, where a timer would race the scheduler. */
+export const HOLD = Infinity;
 
 /** Parses the IPv4 + TCP headers of a packet read from a TUN device; null for anything else. */
 export function parsePacket(buf: Buffer, from: "client" | "server"): Packet | null {
@@ -68,8 +74,22 @@ function ip(args: string[]): void {
   if (r.status !== 0) throw new Error(`ip ${args.join(" ")} failed: ${(r.stderr || r.error?.message || "").trim()}`);
 }
 
+/** Sets sysctls inside the namespace `name` only; the host's are never touched. */
+function setSysctls(name: string, sysctls: Record<string, number>): void {
+  for (const [key, value] of Object.entries(sysctls)) {
+    const r = spawnSync("ip", ["netns", "exec", name, "sysctl", "-q", "-w", `${key}=${value}`], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`sysctl ${key}=${value} in namespace ${name} failed: ${r.stderr.trim()}`);
+  }
+}
+
 const live = new Set<string>();
 let exitHookInstalled = false;
+
+function addNamespace(name: string): void {
+  ip(["netns", "add", name]);
+  live.add(name);
+  ip(["-n", name, "link", "set", "lo", "up"]);
+}
 
 function removeNamespace(name: string): void {
   if (!live.delete(name)) return;
@@ -80,6 +100,13 @@ export class DelayLine {
   readonly log: LoggedPacket[] = [];
   private readonly started = performance.now();
   private closed = false;
+  /** Packets held until release(), in the order they came. */
+  private readonly held: Array<() => void> = [];
+  /** Packets read and not yet written on (held ones included). */
+  private inFlight = 0;
+  private readonly sides: Array<{ from: "client" | "server"; src: number; dst: number }> = [];
+  /** One packet at a time: every read is copied out before the next. */
+  private readonly scratch = Buffer.alloc(65536);
   private readonly loops: Registration[] = [];
 
   private constructor(
@@ -105,11 +132,7 @@ export class DelayLine {
     const names = { client: `${tag}c`, server: `${tag}s` };
     const fds: number[] = [];
     try {
-      for (const name of [names.client, names.server]) {
-        ip(["netns", "add", name]);
-        live.add(name);
-        ip(["-n", name, "link", "set", "lo", "up"]);
-      }
+      for (const name of [names.client, names.server]) addNamespace(name);
       const clientNs = openNamespace(`/run/netns/${names.client}`);
       fds.push(clientNs);
       const serverNs = openNamespace(`/run/netns/${names.server}`);
@@ -122,10 +145,7 @@ export class DelayLine {
         ip(["-n", name, "addr", "add", `${address}/30`, "dev", "sk0"]);
         ip(["-n", name, "link", "set", "sk0", "up"]);
       }
-      for (const [key, value] of Object.entries(sysctls)) {
-        const r = spawnSync("ip", ["netns", "exec", names.server, "sysctl", "-q", "-w", `${key}=${value}`], { encoding: "utf8" });
-        if (r.status !== 0) throw new Error(`sysctl ${key}=${value} in the server namespace failed: ${r.stderr.trim()}`);
-      }
+      setSysctls(names.server, sysctls);
       const line = new DelayLine(names.client, names.server, clientNs, serverNs, { client, server }, rule);
       line.forward("client", client, server);
       line.forward("server", server, client);
@@ -155,28 +175,60 @@ export class DelayLine {
   private forward(from: "client" | "server", src: number, dst: number): void {
     const registration = registrationFor(src);
     this.loops.push(registration);
-    const buf = Buffer.alloc(65536);
+    this.sides.push({ from, src, dst });
     const pump = async () => {
       while (!this.closed) {
-        const n = sys.read(src, buf, buf.length);
-        if (n === -E.EAGAIN) {
-          await registration.wait(READABLE, null);
-          continue;
-        }
-        if (n < 0) return;
-        const packet = Buffer.from(buf.subarray(0, n));
-        const parsed = parsePacket(packet, from);
-        const delayMs = parsed ? Math.max(0, this.rule(parsed)) : 0;
-        if (parsed) this.log.push({ ...parsed, t: this.now(), delayMs, kind: packetKind(parsed) });
-        const deliver = () => {
-          if (!this.closed) sys.write(dst, packet, packet.length);
-        };
-        if (delayMs === 0) deliver();
-        else setTimeout(deliver, delayMs);
+        const n = this.readOne(from, src, dst);
+        if (n === -E.EAGAIN) await registration.wait(READABLE, null);
+        else if (n < 0) return;
       }
     };
     void pump();
   }
+
+  /** Reads one packet from `src` and sends it on its way (at once, after its delay, or at release()). */
+  private readOne(from: "client" | "server", src: number, dst: number): number {
+    const n = sys.read(src, this.scratch, this.scratch.length);
+    if (n <= 0) return n;
+    const packet = Buffer.from(this.scratch.subarray(0, n));
+    const parsed = parsePacket(packet, from);
+    const delayMs = parsed ? Math.max(0, this.rule(parsed)) : 0;
+    const logged: LoggedPacket | null = parsed ? { ...parsed, t: this.now(), delayMs, kind: packetKind(parsed) } : null;
+    if (logged) this.log.push(logged);
+    const deliver = () => {
+      this.inFlight--;
+      if (logged) logged.deliveredAt = this.now();
+      if (!this.closed) sys.write(dst, packet, packet.length);
+    };
+    this.inFlight++;
+    if (delayMs === 0) deliver();
+    else if (delayMs === HOLD) this.held.push(deliver);
+    else setTimeout(deliver, delayMs);
+    return n;
+  }
+
+
+  /** Lets every packet held by HOLD through, in the order they came. */
+  release(): void {
+    for (const deliver of this.held.splice(0)) deliver();
+  }
+
+  /**
+   * Resolves once the line has settled: every packet the two kernels have sent so far has been read and delivered
+   * (held ones excepted), so whatever answer a packet provokes has been sent too — a TUN write hands the packet to
+   * the receiving kernel before it returns. A latch, not a guess at how long packets take: on a busy machine it
+   * simply resolves later. Gives up after `maxMs`.
+   */
+  async settled(maxMs = 10_000): Promise<void> {
+    const end = performance.now() + maxMs;
+    while (performance.now() < end) {
+      let read = 0;
+      for (const side of this.sides) while (this.readOne(side.from, side.src, side.dst) > 0) read++;
+      if (read === 0 && this.inFlight === this.held.length) return;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
 
   /** Stops forwarding, closes the devices and removes both namespaces. */
   close(): void {

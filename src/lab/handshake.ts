@@ -2,12 +2,17 @@
 // A client connects to a listener that has not called accept(): connect() returns, the connection waits in the
 // accept queue (depth 0 → 1), and accept() takes it out. The repr of every socket is shown at each step.
 
-import { listenerQueues, querySockets } from "../kernel/sock-diag.js";
+import { LIVE_STATES, listenerQueues, querySockets } from "../kernel/sock-diag.js";
 import { Socket } from "../socket/socket.js";
-import { simulate } from "../sim/listen-path.js";
+import { simulate, type SimResult } from "../sim/listen-path.js";
 import { DelayLine, SERVER_ADDRESS, type LoggedPacket } from "./delay-line.js";
 import { canMakeNamespaces } from "./private-namespace.js";
 import { compare, type TimelineStep, type Verdict } from "./result.js";
+import type { SimParams } from "../sim/params.js";
+import type { Experiment, ModelEnvironment } from "./experiment.js";
+import { renderHandshake } from "./handshake-view.js";
+import { localModelEnvironment } from "./model-environment.js";
+import { sequenceSvg } from "./svg.js";
 
 export interface HandshakeResult {
   experiment: "handshake";
@@ -36,56 +41,80 @@ export interface HandshakeOptions {
   packets?: boolean;
 }
 
+/** The model's parameters: one client, accept() well after its handshake. */
+export function handshakeModel(env: ModelEnvironment): Partial<SimParams> {
+  return { ...env, backlog: 1, clients: 1, acceptFromMs: 100, observeAtMs: 50, durationMs: 200 };
+}
+
+function prediction(model: SimResult): HandshakeResult["predicted"] {
+  const c = model.connections[0]!;
+  return {
+    connectBeforeAccept: c.connectedAt !== null && c.acceptedAt !== null && c.connectedAt < c.acceptedAt ? "yes" : "no",
+    queueBeforeConnect: 0,
+    queueAfterConnect: model.observation.acceptQueue,
+    queueAfterAccept: 0,
+  };
+}
+
+/** Where the experiment runs: over a logged zero-delay line between two namespaces (root), or on loopback. */
+function setting(packets: boolean) {
+  const line = packets ? DelayLine.create(() => 0) : null;
+  const t0 = performance.now();
+  return {
+    line,
+    now: line ? () => line.now() : () => Math.round((performance.now() - t0) * 100) / 100,
+    inServer: <T>(fn: () => T): T => (line ? line.inServer(fn) : fn()),
+    inClient: <T>(fn: () => T): T => (line ? line.inClient(fn) : fn()),
+    host: line ? SERVER_ADDRESS : "127.0.0.1",
+  };
+}
+
 export async function runHandshake(options: HandshakeOptions = {}): Promise<HandshakeResult> {
   const steps: HandshakeResult["steps"] = [];
   const timeline: TimelineStep[] = [];
-  // With root, client and server live in namespaces joined by a zero-delay line whose forwarder logs each packet.
-  const line = (options.packets ?? canMakeNamespaces()) ? DelayLine.create(() => 0) : null;
-  // One clock for the steps and the packets.
-  const t0 = performance.now();
-  const now = line ? () => line.now() : () => Math.round((performance.now() - t0) * 100) / 100;
-  const inServer = <T>(fn: () => T): T => (line ? line.inServer(fn) : fn());
-  const queueDepth = (port: number) => inServer(() => listenerQueues(querySockets(), port)[0]?.acceptQueue ?? -1);
-  const server = inServer(() => new Socket());
-  const client = line ? line.inClient(() => new Socket()) : new Socket();
-  const host = line ? SERVER_ADDRESS : "127.0.0.1";
+  const at = setting(options.packets ?? canMakeNamespaces());
+  const server = at.inServer(() => new Socket());
+  const client = at.inClient(() => new Socket());
   let conn: Socket | null = null;
   try {
-    server.bind([host, 0]);
+    server.bind([at.host, 0]);
     server.listen(1);
     const [, port] = server.getsockname() as [string, number];
     const snap = (step: string) => {
       const sockets: Record<string, string> = { listener: String(server), client: String(client) };
       if (conn) sockets.accepted = String(conn);
-      steps.push({ t: now(), step, acceptQueue: queueDepth(port), sockets });
+      const acceptQueue = at.inServer(() => listenerQueues(querySockets(LIVE_STATES), port)[0]?.acceptQueue ?? -1);
+      steps.push({ t: at.now(), step, acceptQueue, sockets });
+      return acceptQueue;
     };
-    snap("socket(), bind() and listen(1) on the server; socket() on the client");
-    const queueBeforeConnect = steps[0]!.acceptQueue;
-    timeline.push({ t: now(), who: "client", what: "connect(): SYN →" });
-    await client.connect([host, port]);
-    timeline.push({ t: now(), who: "kernel", what: "← SYN-ACK, ACK →: handshake done in the kernel; connect() returns" });
-    snap("connect() has returned; the server has not called accept()");
-    const queueAfterConnect = steps[1]!.acceptQueue;
-    timeline.push({ t: now(), who: "server", what: "accept(): takes the connection from the accept queue" });
+    const queueBeforeConnect = snap("socket(), bind() and listen(1) on the server; socket() on the client");
+    timeline.push({ t: at.now(), who: "client", what: "connect(): SYN →", zh: "connect(): SYN →" });
+    await client.connect([at.host, port]);
+    timeline.push({ t: at.now(), who: "kernel", what: "← SYN-ACK, ACK →: handshake done in the kernel; connect() returns", zh: "← SYN-ACK, ACK →: 握手在内核中完成; connect() 返回" });
+    const queueAfterConnect = snap("connect() has returned; the server has not called accept()");
+    timeline.push({ t: at.now(), who: "server", what: "accept(): takes the connection from the accept queue", zh: "accept(): 从 accept 队列中取出连接" });
     [conn] = await server.accept();
-    snap("accept() has returned a new socket for the connection");
-    const queueAfterAccept = steps[2]!.acceptQueue;
-
-    const model = simulate({ backlog: 1, clients: 1, acceptFromMs: 100, observeAtMs: 50, durationMs: 200 });
-    const c = model.connections[0]!;
-    const predicted = {
-      connectBeforeAccept: c.connectedAt !== null && c.acceptedAt !== null && c.connectedAt < c.acceptedAt ? "yes" : "no",
-      queueBeforeConnect: 0,
-      queueAfterConnect: model.observation.acceptQueue,
-      queueAfterAccept: 0,
-    };
+    const queueAfterAccept = snap("accept() has returned a new socket for the connection");
     const measured = { connectBeforeAccept: "yes", queueBeforeConnect, queueAfterConnect, queueAfterAccept };
-    const packets = line ? line.log.slice() : null;
+    const predicted = prediction(simulate(handshakeModel(localModelEnvironment())));
+    const packets = at.line ? at.line.log.slice() : null;
     return { experiment: "handshake", steps, fields: FIELD_NOTES, measured, predicted, timeline, packets, verdict: compare(measured, predicted) };
   } finally {
     conn?.close();
     client.close();
     server.close();
-    line?.close();
+    at.line?.close();
   }
 }
+
+export const handshakeExperiment: Experiment<HandshakeResult> = {
+  name: "handshake",
+  summary: { en: "connect() completes before accept(); the accept queue goes 0 → 1 → 0", zh: "connect() 在 accept() 之前完成; accept 队列 0 → 1 → 0" },
+  needsRoot: false,
+  options: [],
+  model: (_o, env) => [{ label: "one client, accept() at 100 ms", params: handshakeModel(env) }],
+  predict: (runs) => runs.map(prediction),
+  run: () => runHandshake(),
+  svg: (r) => sequenceSvg("lab handshake", r.timeline, r.packets ?? []),
+  render: renderHandshake,
+};

@@ -1,35 +1,51 @@
 // Running an experiment in a private network namespace: its own loopback, its own sysctls and its own counters,
 // removed when the process ends. Needs root (CAP_SYS_ADMIN); the host's settings are never touched.
 
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcessByStdio } from "node:child_process";
+import { extname } from "node:path";
+import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
+import type { EXPERIMENTS } from "./netns-child.js";
 import { MissingPrivilegeError } from "./result.js";
 
-const MAIN = fileURLToPath(new URL("../cli/main.ts", import.meta.url));
+// The child is this file's sibling with this file's extension: .js in the published package, which plain node
+// runs, or .ts when running from source, where the child needs the loader this process was started with.
+const SELF = fileURLToPath(import.meta.url);
+const CHILD = fileURLToPath(new URL(`./netns-child${extname(SELF)}`, import.meta.url));
+const LOADER = extname(SELF) === ".ts" ? process.execArgv : [];
+
+type Experiments = typeof EXPERIMENTS;
+export type ExperimentName = keyof Experiments;
+export type ExperimentOptions<N extends ExperimentName> = Parameters<Experiments[N]>[0];
+export type ExperimentResult<N extends ExperimentName> = Awaited<ReturnType<Experiments[N]>>;
 
 export function canMakeNamespaces(): boolean {
   return process.getuid?.() === 0;
 }
 
-export interface NamespacedRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /**
- * Runs `socketkit <args>` in a fresh network namespace (loopback up, the given sysctls set there first) and
- * collects its output. The namespace disappears with the process.
+ * Runs lab experiment `name` with `options` in a fresh network namespace (loopback up, the given sysctls set there
+ * first) and resolves with its result. The namespace disappears with the child process that ran it.
  */
-export function runInPrivateNetns(args: string[], sysctls: Record<string, number> = {}): Promise<NamespacedRun> {
+export async function runInPrivateNetns<N extends ExperimentName>(
+  name: N,
+  options: ExperimentOptions<N>,
+  sysctls: Record<string, number> = {},
+): Promise<ExperimentResult<N>> {
   if (!canMakeNamespaces()) {
     throw new MissingPrivilegeError("this experiment needs root to create a private network namespace (its sysctls and counters stay inside it)");
   }
   const setup = ["ip link set lo up", ...Object.entries(sysctls).map(([k, v]) => `echo ${Number(v)} > /proc/sys/${k.replace(/\./g, "/")}`)];
   const script = `${setup.join(" && ")} && exec "$@"`;
-  const child = spawn("unshare", ["--net", "--", "sh", "-c", script, "sh", process.execPath, "--import", "tsx", MAIN, ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const command = [process.execPath, ...LOADER, CHILD, name, JSON.stringify(options ?? {})];
+  const run = await collect(spawn("unshare", ["--net", "--", "sh", "-c", script, "sh", ...command], { stdio: ["ignore", "pipe", "pipe"] }));
+  if (run.code !== 0) {
+    throw new Error(`lab ${name} in a private network namespace exited with code ${run.code}: ${run.stderr.trim()}`);
+  }
+  return JSON.parse(run.stdout) as ExperimentResult<N>;
+}
+
+function collect(child: ChildProcessByStdio<null, Readable, Readable>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   let stdout = "";
   let stderr = "";
   child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));

@@ -12,6 +12,8 @@ export interface TimelineStep {
   t: number;
   who: "client" | "server" | "kernel";
   what: string;
+  /** The same in Chinese, for --lang zh. */
+  zh?: string;
 }
 
 /** Compares named quantities; equal numbers (or equal strings) agree. */

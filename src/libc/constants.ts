@@ -6,6 +6,7 @@ export const AF_UNIX = 1;
 export const AF_INET = 2;
 export const AF_INET6 = 10;
 export const AF_NETLINK = 16;
+export const AF_PACKET = 17;
 
 export const SOCK_STREAM = 1;
 export const SOCK_DGRAM = 2;
@@ -31,6 +32,8 @@ export const SO_PROTOCOL = 38;
 export const SO_DOMAIN = 39;
 
 export const IPPROTO_IP = 0;
+export const IPPROTO_ICMP = 1;
+export const IPPROTO_RAW = 255;
 export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;
 export const IPPROTO_IPV6 = 41;
@@ -62,6 +65,9 @@ export const MSG_CMSG_CLOEXEC = 0x40000000;
 export const SCM_RIGHTS = 1;
 export const SCM_CREDENTIALS = 2;
 
+export const F_GETFD = 1;
+export const F_SETFD = 2;
+export const FD_CLOEXEC = 1;
 export const F_GETFL = 3;
 export const F_SETFL = 4;
 export const F_DUPFD_CLOEXEC = 1030;

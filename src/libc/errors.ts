@@ -6,7 +6,8 @@ import { E, errnoName, strerror } from "./errno.js";
 
 /** Where an error happened: the system call, kept as `syscall` beside Python's message. */
 export interface ErrorContext {
-  syscall?: string;
+  // `| undefined` so that callers with exactOptionalPropertyTypes may pass { syscall } when it is unknown.
+  syscall?: string | undefined;
 }
 
 /**
@@ -26,6 +27,12 @@ export class OSError extends Error {
     this.strerror = strerror;
     this.code = errno === null ? undefined : errnoName(errno);
     this.syscall = context.syscall;
+  }
+
+  /** The Python class for `errno` with a message of the caller's, as Python's OSError(errno, strerror). */
+  static withMessage(errno: number, strerror: string, context: ErrorContext = {}): OSError {
+    const Class = SUBCLASS_BY_ERRNO.get(errno) ?? OSError;
+    return new Class(errno, strerror, context);
   }
 
   /** The Python class for `errno`, built with libc's message. */
@@ -51,8 +58,11 @@ export class PermissionError extends OSError {}
 /** A kernel ETIMEDOUT, or Python's socket.timeout (errno null, message "timed out") from `timedOut()`. */
 export class TimeoutError extends OSError {}
 
-/** Python's socket.gaierror: getaddrinfo failed; errno is the negative EAI_* code. */
+/** Python's socket.gaierror: getaddrinfo or getnameinfo failed; errno is the negative EAI_* code. */
 export class GaiError extends OSError {}
+
+/** Python's socket.herror: a host-database lookup failed; errno is h_errno ("[Errno 1] Unknown host"). */
+export class HError extends OSError {}
 
 const SUBCLASS_BY_ERRNO = new Map<number, new (errno: number, strerror: string, context?: ErrorContext) => OSError>([
   [E.EAGAIN, BlockingIOError],
@@ -93,3 +103,6 @@ export function timedOut(syscall?: string): TimeoutError {
 export function badFileDescriptor(syscall?: string): OSError {
   return OSError.fromErrno(E.EBADF, syscall === undefined ? {} : { syscall });
 }
+
+/** Python's names for the same classes: socket.error is OSError, socket.timeout is TimeoutError. */
+export { OSError as error, TimeoutError as timeout, HError as herror, GaiError as gaierror };

@@ -67,6 +67,14 @@ export function registrationFor(fd: number): Registration {
   return registration;
 }
 
+/**
+ * Takes `fd` out of the loop before it is closed or handed away, whoever registered it (the socket itself, or a
+ * selector watching it): libuv must never watch an fd number that may be reused.
+ */
+export function forgetFd(fd: number): void {
+  driver?.byFd.get(fd)?.close();
+}
+
 /** How many fds have a registration: for leak tests. */
 export function registeredCount(): number {
   return driver?.byFd.size ?? 0;
@@ -85,6 +93,11 @@ export class Registration {
     private readonly driver: Driver,
     readonly fd: number,
   ) {}
+
+  /** True once close() ran: the fd left the loop (its owner closed it, or a selector let go of a raw fd). */
+  get isClosed(): boolean {
+    return this.closed;
+  }
 
   /**
    * Resolves true once the fd may be ready for `interest`, or false when `deadline` (a performance.now() time)

@@ -1,7 +1,7 @@
 // The byte layout of struct sockaddr_in, sockaddr_in6 and sockaddr_un on Linux.
 // It works in bytes and numbers only; src/socket/address.ts turns them into Python's address tuples.
 
-import { AF_INET, AF_INET6, AF_UNIX } from "./constants.js";
+import { AF_INET, AF_INET6, AF_NETLINK, AF_PACKET, AF_UNIX } from "./constants.js";
 
 /** Large enough for any address the socket calls can return (sizeof(struct sockaddr_storage)). */
 export const SOCKADDR_STORAGE_SIZE = 128;
@@ -12,6 +12,8 @@ export type RawSockaddr =
   | { family: typeof AF_INET; host: Uint8Array; port: number }
   | { family: typeof AF_INET6; host: Uint8Array; port: number; flowinfo: number; scopeId: number }
   | { family: typeof AF_UNIX; path: Uint8Array }
+  | { family: typeof AF_NETLINK; pid: number; groups: number }
+  | { family: typeof AF_PACKET; protocol: number; ifindex: number; hatype: number; pkttype: number; addr: Uint8Array }
   | { family: number; bytes: Uint8Array };
 
 export function encodeInet(host: Uint8Array, port: number): Buffer {
@@ -35,10 +37,33 @@ export function encodeInet6(host: Uint8Array, port: number, flowinfo: number, sc
 /** A path, or an abstract name whose first byte is 0. The caller has checked the length. */
 export function encodeUnix(path: Uint8Array): Buffer {
   const abstract = path.length > 0 && path[0] === 0;
-  // A filesystem path carries its terminating NUL in the length, as CPython passes it; an abstract name must not.
-  const buf = Buffer.alloc(2 + path.length + (abstract ? 0 : 1));
+  // A filesystem path carries its terminating NUL in the length, as CPython passes it; an abstract name must not,
+  // and neither does the empty name (the kernel then says EINVAL, as to Python).
+  const buf = Buffer.alloc(2 + path.length + (abstract || path.length === 0 ? 0 : 1));
   buf.writeUInt16LE(AF_UNIX, 0);
   buf.set(path, 2);
+  return buf;
+}
+
+/** struct sockaddr_nl: Python's (pid, groups). */
+export function encodeNetlink(pid: number, groups: number): Buffer {
+  const buf = Buffer.alloc(12);
+  buf.writeUInt16LE(AF_NETLINK, 0);
+  buf.writeUInt32LE(pid, 4);
+  buf.writeUInt32LE(groups, 8);
+  return buf;
+}
+
+/** struct sockaddr_ll: Python's (ifname, proto, pkttype, hatype, addr), with the interface already an index. */
+export function encodePacket(ifindex: number, protocol: number, pkttype: number, hatype: number, addr: Uint8Array): Buffer {
+  const buf = Buffer.alloc(20);
+  buf.writeUInt16LE(AF_PACKET, 0);
+  buf.writeUInt16BE(protocol, 2);
+  buf.writeInt32LE(ifindex, 4);
+  buf.writeUInt16LE(hatype, 8);
+  buf.writeUInt8(pkttype, 10);
+  buf.writeUInt8(addr.length, 11);
+  buf.set(addr.subarray(0, 8), 12);
   return buf;
 }
 
@@ -66,6 +91,17 @@ export function decodeSockaddr(buf: Buffer, len: number): RawSockaddr {
       }
       return { family, path };
     }
+    case AF_NETLINK:
+      return { family, pid: buf.readUInt32LE(4), groups: buf.readUInt32LE(8) };
+    case AF_PACKET:
+      return {
+        family,
+        protocol: buf.readUInt16BE(2),
+        ifindex: buf.readInt32LE(4),
+        hatype: buf.readUInt16LE(8),
+        pkttype: buf.readUInt8(10),
+        addr: Uint8Array.prototype.slice.call(buf, 12, 12 + Math.min(8, buf.readUInt8(11))),
+      };
     default:
       return { family, bytes: Uint8Array.prototype.slice.call(buf, 2, len) };
   }

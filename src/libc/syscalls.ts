@@ -3,12 +3,22 @@
 // Tests replace entries of `sys` to reach error paths (EMFILE, ECONNABORTED, EINTR) that a healthy kernel rarely
 // produces; `replaceSyscall` puts them back. Nothing else in socketkit declares a C prototype.
 
-import { F_DUPFD_CLOEXEC, F_GETFL, F_SETFL, O_NONBLOCK } from "./constants.js";
+import { F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, O_NONBLOCK } from "./constants.js";
 import { koffi, lastErrno, libc, nodeBinary } from "./koffi.js";
 import { defineMessageTypes, type MessageHeader } from "./msghdr.js";
 
 /** The koffi name of struct addrinfo, for src/libc/resolver.ts to decode results with. */
 export const ADDRINFO = "socketkit_addrinfo";
+
+/** A function koffi can also run on its worker pool: `.async(...args, done)`. */
+export type AsyncCapable<F extends (...args: never[]) => number> = F & {
+  async: (...args: [...Parameters<F>, (err: unknown, result: number) => void]) => void;
+};
+
+/** The koffi names of struct hostent, servent and protoent, for src/libc/netdb.ts. */
+export const HOSTENT = "socketkit_hostent";
+export const SERVENT = "socketkit_servent";
+export const PROTOENT = "socketkit_protoent";
 
 /** A native pointer as a plain number (user-space addresses fit in 53 bits). */
 export type Address = number;
@@ -56,6 +66,28 @@ export interface Syscalls {
   };
   freeaddrinfo(res: unknown): void;
   gaiStrerror(code: number): string;
+  // The rest of the resolver (src/libc/netdb.ts): reentrant forms, each with `.async` for koffi's worker pool.
+  gethostbyname2R: AsyncCapable<(name: string, af: number, ret: object, buf: Buffer, buflen: number, result: unknown[], herrno: number[]) => number>;
+  gethostbyaddrR: AsyncCapable<(addr: Uint8Array, len: number, af: number, ret: object, buf: Buffer, buflen: number, result: unknown[], herrno: number[]) => number>;
+  getnameinfo: AsyncCapable<(sa: Buffer, salen: number, host: Buffer, hostlen: number, serv: Buffer, servlen: number, flags: number) => number>;
+  getservbynameR: AsyncCapable<(name: string, proto: string | null, ret: object, buf: Buffer, buflen: number, result: unknown[]) => number>;
+  getservbyportR: AsyncCapable<(port: number, proto: string | null, ret: object, buf: Buffer, buflen: number, result: unknown[]) => number>;
+  getprotobynameR: AsyncCapable<(name: string, ret: object, buf: Buffer, buflen: number, result: unknown[]) => number>;
+  hstrerror(code: number): string;
+  ifNametoindex(name: string): number;
+  ifIndextoname(index: number, buf: Buffer): number;
+  ifNameindex(): unknown;
+  ifFreenameindex(list: unknown): void;
+  inetAton(text: string, out: Buffer): number;
+  inetPton(af: number, text: string, out: Buffer): number;
+  inetNtop(af: number, src: Uint8Array, dst: Buffer, size: number): number;
+  /** poll(2) over packed struct pollfd entries. */
+  poll(fds: Buffer, nfds: number, timeout: number): number;
+  /** The fd's descriptor flags (F_GETFD: FD_CLOEXEC). */
+  getFdFlags(fd: number): number;
+  setFdFlags(fd: number, flags: number): number;
+  /** Decodes a C string, a pointer or bytes at a native pointer (koffi.decode). */
+  decode(pointer: unknown, offset: number, type: string, length?: number): unknown;
   malloc(size: number): Address;
   free(ptr: Address): void;
   // libuv, from the node binary: the loop Node itself runs.
@@ -81,6 +113,14 @@ function checked<A extends unknown[]>(fn: (...args: A) => number): (...args: A) 
   };
 }
 
+/** For calls that return 0 on failure and set errno (if_nametoindex). */
+function checkedZero<A extends unknown[]>(fn: (...args: A) => number): (...args: A) => number {
+  return (...args: A) => {
+    const result = fn(...args);
+    return result === 0 ? -lastErrno() : result;
+  };
+}
+
 type Fn = (...args: never[]) => unknown;
 const cast = <T>(fn: Fn): T => fn as unknown as T;
 
@@ -103,6 +143,9 @@ function bindLibc(): Omit<Syscalls, LibuvCalls> {
     ai_canonname: "char *",
     ai_next: "void *",
   });
+  k.struct(HOSTENT, { h_name: "char *", h_aliases: "void *", h_addrtype: "int", h_length: "int", h_addr_list: "void *" });
+  k.struct(SERVENT, { s_name: "char *", s_aliases: "void *", s_port: "int", s_proto: "char *" });
+  k.struct(PROTOENT, { p_name: "char *", p_aliases: "void *", p_proto: "int" });
   const statBuf = Buffer.alloc(256);
   return {
     socket: checked(cast(c.func("int socket(int, int, int)"))),
@@ -148,6 +191,31 @@ function bindLibc(): Omit<Syscalls, LibuvCalls> {
     getaddrinfo: cast(c.func(`int getaddrinfo(const char *, const char *, const ${ADDRINFO} *, _Out_ void **)`)),
     freeaddrinfo: cast(c.func("void freeaddrinfo(void *)")),
     gaiStrerror: cast(c.func("const char *gai_strerror(int)")),
+    gethostbyname2R: cast(c.func(`int gethostbyname2_r(const char *, int, _Out_ ${HOSTENT} *, void *, size_t, _Out_ void **, _Out_ int *)`)),
+    gethostbyaddrR: cast(c.func(`int gethostbyaddr_r(const void *, uint32_t, int, _Out_ ${HOSTENT} *, void *, size_t, _Out_ void **, _Out_ int *)`)),
+    getnameinfo: cast(c.func("int getnameinfo(const void *, uint32_t, _Out_ char *, uint32_t, _Out_ char *, uint32_t, int)")),
+    getservbynameR: cast(c.func(`int getservbyname_r(const char *, const char *, _Out_ ${SERVENT} *, void *, size_t, _Out_ void **)`)),
+    getservbyportR: cast(c.func(`int getservbyport_r(int, const char *, _Out_ ${SERVENT} *, void *, size_t, _Out_ void **)`)),
+    getprotobynameR: cast(c.func(`int getprotobyname_r(const char *, _Out_ ${PROTOENT} *, void *, size_t, _Out_ void **)`)),
+    hstrerror: cast(c.func("const char *hstrerror(int)")),
+    ifNametoindex: checkedZero(cast(c.func("unsigned int if_nametoindex(const char *)"))),
+    ifIndextoname: (() => {
+      const fn = c.func("void *if_indextoname(unsigned int, _Out_ char *)") as (i: number, b: Buffer) => unknown;
+      return (index: number, buf: Buffer) => (fn(index, buf) === null ? -lastErrno() : 0);
+    })(),
+    ifNameindex: cast(c.func("void *if_nameindex(void)")),
+    ifFreenameindex: cast(c.func("void if_freenameindex(void *)")),
+    inetAton: cast(c.func("int inet_aton(const char *, _Out_ uint8_t *out)")),
+    inetPton: checked(cast(c.func("int inet_pton(int, const char *, _Out_ uint8_t *out)"))),
+    inetNtop: (() => {
+      const fn = c.func("void *inet_ntop(int, const void *, _Out_ char *, uint32_t)") as (af: number, src: Uint8Array, dst: Buffer, n: number) => unknown;
+      return (af: number, src: Uint8Array, dst: Buffer, n: number) => (fn(af, src, dst, n) === null ? -lastErrno() : 0);
+    })(),
+    poll: checked(cast(c.func("int poll(void *, unsigned long, int)"))),
+    getFdFlags: checked((fd: number) => fcntl(fd, F_GETFD, "int", 0)),
+    setFdFlags: checked((fd: number, flags: number) => fcntl(fd, F_SETFD, "int", flags)),
+    decode: (pointer: unknown, offset: number, type: string, length?: number) =>
+      length === undefined ? k.decode(pointer, offset, type) : k.decode(pointer, offset, type, length),
     malloc: cast(c.func("uintptr_t malloc(size_t)")),
     free: cast(c.func("void free(uintptr_t)")),
   };

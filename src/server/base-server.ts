@@ -25,6 +25,30 @@ const RESOURCE_BACKOFF_MS = 50;
 /** Which server's handler is running, so that shutdown() called from inside one never waits on itself. */
 const handlerOf = new AsyncLocalStorage<BaseServer>();
 
+/** A one-way latch, as Python's threading.Event: wait() resolves once set() was called. */
+class Latch {
+  isSet = false;
+  private release!: () => void;
+  private readonly done = new Promise<void>((resolve) => (this.release = resolve));
+
+  set(): void {
+    this.isSet = true;
+    this.release();
+  }
+
+  wait(): Promise<void> {
+    return this.done;
+  }
+}
+
+/** An error as Python prints it: "Traceback (most recent call last):", the frames oldest first, the error last. */
+export function pythonTraceback(error: unknown): string {
+  if (!(error instanceof Error)) return `Traceback (most recent call last):\n${String(error)}`;
+  const frames = (error.stack ?? "").split("\n").filter((l) => /^\s+at /.test(l));
+  const body = frames.reverse().map((l) => `  ${l.trim()}`);
+  return ["Traceback (most recent call last):", ...body, `${error.name}: ${error.message}`].join("\n");
+}
+
 export abstract class BaseServer {
   /** Seconds handleRequest() waits for a request before calling handleTimeout(); null waits forever. */
   static timeout: number | null = null;
@@ -32,7 +56,9 @@ export abstract class BaseServer {
   serverAddress: Address;
   RequestHandlerClass: RequestHandlerClass;
   private shutdownRequested = false;
-  private loop: { wake: AbortController; done: Promise<void> } | null = null;
+  private loop: { wake: AbortController } | null = null;
+  /** Python's __is_shut_down: set when serveForever() returns, clear while it runs and before it ever ran. */
+  private isShutDown = new Latch();
 
   constructor(serverAddress: Address, RequestHandlerClass: RequestHandlerClass) {
     this.serverAddress = serverAddress;
@@ -50,10 +76,17 @@ export abstract class BaseServer {
 
   /** Resolves true when a request can be taken without waiting, false after `timeout` seconds or on `signal`. */
   protected abstract waitForRequest(timeout: number | null, signal?: AbortSignal): Promise<boolean>;
-  /** Takes one request; BlockingIOError when there is none after all. */
-  abstract getRequest(): Promise<[unknown, Address]>;
+  /**
+   * Takes one request. When there is none after all it may resolve null (socketkit's servers do: no exception
+   * with a stack trace on the accept loop's hot path) or reject with BlockingIOError, as Python's would.
+   */
+  abstract getRequest(): Promise<[unknown, Address] | null>;
   abstract fileno(): number;
   serverActivate(): void {}
+  /** The server socket's own timeout, which handleRequest() honours too (none for a socketless server). */
+  protected socketTimeout(): number | null {
+    return null;
+  }
 
   // --- for callers -----------------------------------------------------------------------------------------------
 
@@ -63,12 +96,15 @@ export abstract class BaseServer {
    */
   async serveForever(pollInterval = 0.5): Promise<void> {
     if (this.loop !== null) throw new Error("serveForever() is already running on this server");
-    let finished!: () => void;
-    const loop = { wake: new AbortController(), done: new Promise<void>((r) => (finished = r)) };
+    const loop = { wake: new AbortController() };
     this.loop = loop;
+    if (this.isShutDown.isSet) this.isShutDown = new Latch();
     try {
+      // shutdown() wakes the loop itself; the poll interval only paces serviceActions(), so a server that does not
+      // override it waits without a timer (one less timer per wait on the accept loop).
+      const interval = this.serviceActions === BaseServer.prototype.serviceActions ? null : pollInterval;
       while (!this.shutdownRequested) {
-        const ready = await this.waitForRequest(pollInterval, loop.wake.signal);
+        const ready = await this.waitForRequest(interval, loop.wake.signal);
         for (let i = 0; ready && i < BURST && !this.shutdownRequested; i++) {
           if (!(await this.handleRequestNoblock())) break;
         }
@@ -77,38 +113,48 @@ export abstract class BaseServer {
     } finally {
       this.shutdownRequested = false;
       this.loop = null;
-      finished();
+      this.isShutDown.set();
     }
   }
 
   /**
-   * Stops serveForever() and resolves once it has returned. Called from one of this server's own handlers it
-   * resolves at once instead (the loop ends when that request is done), so it never waits on itself.
+   * Stops serveForever() and resolves once it has returned. As in Python, a call while no loop runs waits for the
+   * next serveForever(), which then returns at once. Called from one of this server's own handlers it resolves
+   * at once instead (the loop ends when that request is done), so it never waits on itself.
    */
   async shutdown(): Promise<void> {
-    const loop = this.loop;
-    if (loop === null) return;
     this.shutdownRequested = true;
-    loop.wake.abort();
+    this.loop?.wake.abort();
     if (handlerOf.getStore() === this) return;
-    await loop.done;
+    await this.isShutDown.wait();
   }
 
-  /** Handles one request, waiting at most `timeout` seconds for it (then calls handleTimeout()). */
+  /**
+   * Handles one request, waiting for it at most the smaller of the server's `timeout` and its socket's timeout
+   * (then calls handleTimeout()), as Python's handle_request().
+   */
   async handleRequest(): Promise<void> {
-    const timeout = this.timeout;
-    if (await this.waitForRequest(timeout)) {
-      await this.handleRequestNoblock();
-    } else {
-      await this.handleTimeout();
+    const own = this.socketTimeout();
+    const timeout = own === null ? this.timeout : this.timeout === null ? own : Math.min(own, this.timeout);
+    const deadline = timeout === null ? null : performance.now() + timeout * 1000;
+    for (;;) {
+      const left = deadline === null ? null : Math.max(0, deadline - performance.now()) / 1000;
+      if (await this.waitForRequest(left)) {
+        await this.handleRequestNoblock();
+        return;
+      }
+      if (deadline !== null && performance.now() >= deadline) {
+        await this.handleTimeout();
+        return;
+      }
     }
   }
 
   /** Stops serving: closes the server's socket. */
   async serverClose(): Promise<void> {}
 
+  /** As Python's `with server:`, leaving calls serverClose() only (shut the loop down first if it runs). */
   async [Symbol.asyncDispose](): Promise<void> {
-    await this.shutdown();
     await this.serverClose();
   }
 
@@ -131,12 +177,16 @@ export abstract class BaseServer {
   }
 
   /** Builds the handler and runs its setup(), handle() and finish(). */
-  async finishRequest(request: unknown, clientAddress: Address): Promise<void> {
-    const handler = new this.RequestHandlerClass(request, clientAddress, this);
-    // Only a server that awaits its requests inline can deadlock on a handler's shutdown(); only there is the
-    // handler's context worth tracking (AsyncLocalStorage puts a hook on every promise in the process).
-    if (this.requestsRunInline) await handlerOf.run(this, () => runHandler(handler));
-    else await runHandler(handler);
+  finishRequest(request: unknown, clientAddress: Address): Promise<void> {
+    // A promise chain rather than an async function: one less suspended frame held by every idle connection.
+    try {
+      const handler = new this.RequestHandlerClass(request, clientAddress, this);
+      // Only a server that awaits its requests inline can deadlock on a handler's shutdown(); only there is the
+      // handler's context worth tracking (AsyncLocalStorage puts a hook on every promise in the process).
+      return this.requestsRunInline ? handlerOf.run(this, () => runHandler(handler)) : runHandler(handler);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /** True when serveForever() awaits each request before taking the next; ThreadingMixIn says false. */
@@ -150,13 +200,12 @@ export abstract class BaseServer {
 
   closeRequest(_request: unknown): void {}
 
-  /** Reports what a handler threw, as Python does, and lets the server carry on. */
+  /** Reports what a handler threw, as Python does (traceback, most recent call last), and lets the server carry on. */
   handleError(_request: unknown, clientAddress: Address, error: unknown): void {
     const line = "-".repeat(40);
-    const trace = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
     process.stderr.write(
       `${line}\nException occurred during processing of request from ${formatAddress(clientAddress)}\n` +
-        `Traceback (most recent call first):\n${trace}\n${line}\n`,
+        `${pythonTraceback(error)}\n${line}\n`,
     );
   }
 
@@ -167,7 +216,9 @@ export abstract class BaseServer {
     let request: unknown;
     let clientAddress: Address;
     try {
-      [request, clientAddress] = await this.getRequest();
+      const taken = await this.getRequest();
+      if (taken === null) return false;
+      [request, clientAddress] = taken;
     } catch (err) {
       if (err instanceof BlockingIOError) return false;
       if (err instanceof OSError && err.errno !== null && OUT_OF_RESOURCES.has(err.errno)) {
@@ -179,17 +230,26 @@ export abstract class BaseServer {
       if (err instanceof OSError) return true;
       throw err;
     }
+    await this.admitRequest(request, clientAddress);
+    return true;
+  }
+
+  /**
+   * verifyRequest() then processRequest() for one taken request. A hook for what must happen between accept and
+   * verification (TCPServer reads a PROXY protocol header here when its proxyProtocol setting asks for one).
+   */
+  protected async admitRequest(request: unknown, clientAddress: Address): Promise<void> {
+    // As Python: what verifyRequest() throws escapes to the caller of handleRequest()/serveForever().
+    if (!(await this.verifyRequest(request, clientAddress))) {
+      this.shutdownRequest(request);
+      return;
+    }
     try {
-      if (await this.verifyRequest(request, clientAddress)) {
-        await this.processRequest(request, clientAddress);
-      } else {
-        this.shutdownRequest(request);
-      }
+      await this.processRequest(request, clientAddress);
     } catch (err) {
       this.reportError(request, clientAddress, err);
       this.shutdownRequest(request);
     }
-    return true;
   }
 
   /** handleError(), guarded: an override that throws must not stop the server. */

@@ -28,6 +28,23 @@ export class WorkerExitError extends Error {
   }
 }
 
+/** What ForkingMixIn adds to a server's instances. */
+export interface ForkingServer {
+  maxChildren: number;
+  poolSize: number | null;
+  childIdleTimeout: number;
+  blockOnClose: boolean;
+  /** PIDs of the workers handling a request now, as Python's active_children. */
+  readonly activeChildren: Set<number>;
+  /** PIDs of every running worker. */
+  readonly workerPids: number[];
+  collectChildren(options?: { blocking?: boolean }): Promise<void>;
+}
+
+/** What ForkingMixIn adds to a server class: the instances' members and its settings as statics. */
+export type ForkingServerClass<T extends ServerClass> = T &
+  (abstract new (...args: any[]) => ForkingServer) & { maxChildren: number; poolSize: number | null; childIdleTimeout: number; blockOnClose: boolean };
+
 /**
  * Mixes process-based request handling into a server class, with Python's surface: `maxChildren` (40),
  * `activeChildren`, `collectChildren()`, `blockOnClose`, `processRequest()`, `serviceActions()`.
@@ -43,7 +60,9 @@ export class WorkerExitError extends Error {
  * takes its socket from the parent instead of binding, and whose serveForever() serves handed-over requests
  * until the parent closes, then ends the process. Other forking servers the program constructs there are inert.
  */
-export function ForkingMixIn<T extends ServerClass>(Base: T) {
+// The return type is spelled out because a declaration file cannot describe the class expression itself: it has
+// private and protected members (TS4094), and the published .d.ts needs a type it can name.
+export function ForkingMixIn<T extends ServerClass>(Base: T): ForkingServerClass<T> {
   abstract class Forking extends Base {
     static maxChildren = 40;
     static poolSize: number | null = null;

@@ -34,8 +34,16 @@
 // server) and override handle(), or use StreamRequestHandler (rfile/wfile over a connection) or
 // DatagramRequestHandler (packet in, wfile out). Settings are class statics with Python's defaults
 // (requestQueueSize = 5, allowReuseAddress = false, timeout = null, maxPacketSize = 8192, …).
+//
+// Deployment (docs/deployment.md): the proxyProtocol setting reads a PROXY protocol header before verifyRequest;
+// listenFds() and adoptListener() serve on a socket from systemd; requestListener()/offerListener() hand a
+// listening socket to a successor process.
+
+// Node's types for this entry point's published declarations (why: see src/index.ts).
+/// <reference types="node" preserve="true" />
 
 export { BaseServer, type RequestHandlerClass } from "./base-server.js";
+export { ConnectionSet, stopGracefully } from "./graceful-stop.js";
 export { TCPServer, UnixStreamServer } from "./tcp-server.js";
 export { UDPServer, UnixDatagramServer } from "./udp-server.js";
 export {
@@ -44,7 +52,13 @@ export {
   ThreadingUDPServer,
   ThreadingUnixDatagramServer,
   ThreadingUnixStreamServer,
+  type ServerClass,
+  type ThreadingServer,
+  type ThreadingServerClass,
 } from "./threading.js";
+export { adoptListener, listenFds, LISTEN_FDS_START, type ActivatedSocket } from "./socket-activation.js";
+export { drainRequests, offerListener, requestListener, type ReceivedListener } from "./handover.js";
+export { ProxyProtocol, ProxyHeaderError, buildProxyHeader, readProxyHeader, type ProxyHeader, type ProxyProtocolOptions } from "./proxy-protocol.js";
 export {
   BaseRequestHandler,
   DatagramRequestHandler,

@@ -4,7 +4,8 @@
 
 import type { Address, IPv4Address, IPv6Address } from "../socket/address.js";
 import * as C from "../socket/constants.js";
-import { BufferedReader, BytesWriter, bytesReader, socketReader, SocketWriter } from "../socket/socket-file.js";
+import { BufferedReader, BytesWriter, bytesReader, SocketFile, SocketWriter, type WritableFile } from "../socket/socket-file.js";
+import { OSError } from "../socket/errors.js";
 import type { Socket } from "../socket/socket.js";
 
 /** The client address of a TCP or UDP request; Unix handlers use BaseRequestHandler<Socket, string>. */
@@ -26,39 +27,54 @@ export class BaseRequestHandler<R = Socket, A extends Address = InetAddress, S =
   finish(): void | Promise<void> {}
 }
 
-/** Runs a handler's lifecycle, as Python's BaseRequestHandler.__init__ does. */
-export async function runHandler(handler: BaseRequestHandler<unknown, Address, unknown>): Promise<void> {
-  await handler.setup();
-  try {
-    await handler.handle();
-  } finally {
-    await handler.finish();
-  }
+/**
+ * Runs a handler's lifecycle, as Python's BaseRequestHandler.__init__ does: finish() runs even when handle()
+ * throws, not when setup() does. A promise chain, so an idle connection holds no suspended frame of its own here.
+ */
+export function runHandler(handler: BaseRequestHandler<unknown, Address, unknown>): Promise<void> {
+  const finish = () => handler.finish();
+  return new Promise<void>((resolve) => resolve(handler.setup())).then(() =>
+    new Promise<void>((resolve) => resolve(handler.handle())).then(finish, (err: unknown) =>
+      Promise.resolve(finish()).then(() => Promise.reject(err)),
+    ),
+  );
 }
 
 /**
  * A handler for stream requests with file-like `rfile` (readline, read, `for await` over lines) and `wfile`
- * (write, which waits for the kernel). `timeout` (seconds) applies to the connection; `disableNagleAlgorithm`
- * sets TCP_NODELAY.
+ * (write). As in Python: `rbufsize` (-1, the default buffer) sizes rfile's buffer; `wbufsize` 0 (the default)
+ * makes every wfile.write() a sendall(), a larger one buffers writes until flush() or finish(); `timeout`
+ * (seconds) applies to the connection; `disableNagleAlgorithm` sets TCP_NODELAY.
  */
 export class StreamRequestHandler<A extends Address = InetAddress, S = unknown> extends BaseRequestHandler<Socket, A, S> {
+  static rbufsize = -1;
+  static wbufsize = 0;
   static timeout: number | null = null;
   static disableNagleAlgorithm = false;
   connection!: Socket;
-  rfile!: BufferedReader;
-  wfile!: SocketWriter;
+  rfile!: SocketFile;
+  wfile!: WritableFile & { fileno(): number };
 
   override setup(): void {
     const Class = this.constructor as typeof StreamRequestHandler;
     this.connection = this.request;
     if (Class.timeout !== null) this.connection.settimeout(Class.timeout);
     if (Class.disableNagleAlgorithm) this.connection.setsockopt(C.IPPROTO_TCP, C.TCP_NODELAY, 1);
-    this.rfile = socketReader(this.connection);
-    this.wfile = new SocketWriter(this.connection);
+    this.rfile = this.connection.makefile("rb", { buffering: Class.rbufsize });
+    this.wfile = Class.wbufsize === 0 ? new SocketWriter(this.connection) : this.connection.makefile("wb", { buffering: Class.wbufsize });
   }
 
   override async finish(): Promise<void> {
-    await this.wfile.flush();
+    if (!this.wfile.closed) {
+      try {
+        await this.wfile.flush();
+      } catch (err) {
+        // As Python: a last socket error here (the client went away) is not the handler's failure.
+        if (!(err instanceof OSError)) throw err;
+      }
+    }
+    await this.wfile.close();
+    await this.rfile.close();
   }
 }
 

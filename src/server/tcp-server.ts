@@ -3,8 +3,9 @@
 import type { Address, AddressInput } from "../socket/address.js";
 import * as C from "../socket/constants.js";
 import { OSError } from "../socket/errors.js";
-import { Socket } from "../socket/socket.js";
+import { acceptNow, Socket } from "../socket/socket.js";
 import { BaseServer, type RequestHandlerClass } from "./base-server.js";
+import type { ProxyProtocol } from "./proxy-protocol.js";
 import { readSetting, writeSetting } from "./settings.js";
 import { sharedListener } from "./worker-group.js";
 
@@ -24,20 +25,20 @@ export class TCPServer extends BaseServer {
   static requestQueueSize = 5;
   static allowReuseAddress = false;
   static allowReusePort = false;
+  /** Read a PROXY protocol header (v1 or v2) from each connection first; null (default) reads none. See proxy-protocol.ts. */
+  static proxyProtocol: ProxyProtocol | null = null;
 
   readonly socket: Socket;
 
   constructor(serverAddress: AddressInput, RequestHandlerClass: RequestHandlerClass, bindAndActivate = true) {
     super(serverAddress as Address, RequestHandlerClass);
     this.socket = new Socket(this.addressFamily, this.socketType);
-    // The loop waits for readiness itself; the socket never blocks a call that readiness said would not wait.
-    this.socket.setblocking(false);
     if (bindAndActivate) this.bindAndActivate();
   }
 
   /**
-   * serverBind() then serverActivate(), closing the socket if either fails so that nothing leaks. In a
-   * WorkerGroup worker the first server takes the group's listener instead (see worker-group.ts).
+   * serverBind() then serverActivate(); if either fails, serverClose() (an override too) runs before the error
+   * propagates. In a WorkerGroup worker the first server takes the group's listener instead (see worker-group.ts).
    */
   bindAndActivate(): void {
     if (this.joinGroup()) return;
@@ -45,6 +46,10 @@ export class TCPServer extends BaseServer {
       this.serverBind();
       this.serverActivate();
     } catch (err) {
+      // serverClose() closes the socket in its synchronous part; a rejection must not hide the bind error.
+      void Promise.resolve()
+        .then(() => this.serverClose())
+        .catch(() => {});
       this.socket.close();
       throw err;
     }
@@ -96,6 +101,28 @@ export class TCPServer extends BaseServer {
     writeSetting(this, "allowReusePort", value);
   }
 
+  get proxyProtocol(): ProxyProtocol | null {
+    return readSetting(this, "proxyProtocol");
+  }
+  set proxyProtocol(value: ProxyProtocol | null) {
+    writeSetting(this, "proxyProtocol", value);
+  }
+
+  /** With a proxyProtocol setting, the header comes first: verifyRequest and the handler see the original client. */
+  protected override admitRequest(request: unknown, clientAddress: Address): Promise<void> {
+    const proxy = this.proxyProtocol;
+    if (proxy === null) return super.admitRequest(request, clientAddress);
+    return proxy.admitConnection(this, request as Socket, clientAddress, {
+      inline: this.requestsRunInline,
+      admit: (address) => super.admitRequest(request, address),
+      refuse: () => this.shutdownRequest(request),
+      fail: (err) => {
+        this.reportError(request, clientAddress, err);
+        this.shutdownRequest(request);
+      },
+    });
+  }
+
   /** Binds to serverAddress (with SO_REUSEADDR / SO_REUSEPORT when allowed) and records the real address. */
   serverBind(): void {
     const inet = this.addressFamily === C.AF_INET || this.addressFamily === C.AF_INET6;
@@ -117,8 +144,13 @@ export class TCPServer extends BaseServer {
     return this.socket.fileno();
   }
 
-  override getRequest(): Promise<[unknown, Address]> {
-    return this.socket.accept();
+  /** accept(), never waiting: the loop calls it after readiness, and another process may have taken the connection. */
+  override getRequest(): Promise<[unknown, Address] | null> {
+    return this.socket[acceptNow]();
+  }
+
+  protected override socketTimeout(): number | null {
+    return this.socket.gettimeout();
   }
 
   protected override waitForRequest(timeout: number | null, signal?: AbortSignal): Promise<boolean> {

@@ -7,7 +7,24 @@ import { readSetting, writeSetting } from "./settings.js";
 import { TCPServer, UnixStreamServer } from "./tcp-server.js";
 import { UDPServer, UnixDatagramServer } from "./udp-server.js";
 
-type ServerClass = abstract new (...args: any[]) => BaseServer;
+/** Any server class ThreadingMixIn can extend. */
+export type ServerClass = abstract new (...args: any[]) => BaseServer;
+
+/** What ThreadingMixIn adds to a server's instances. */
+export interface ThreadingServer {
+  /** Requests still running, awaited by serverClose() when blockOnClose. */
+  readonly threads: Set<Promise<void>>;
+  /** When true, serverClose() does not wait for running requests. */
+  daemonThreads: boolean;
+  /** When true (default), serverClose() waits for running requests unless daemonThreads. */
+  blockOnClose: boolean;
+  /** One request's task: finishRequest, errors to handleError, then shutdownRequest. */
+  processRequestThread(request: unknown, clientAddress: Address): Promise<void>;
+}
+
+/** What ThreadingMixIn adds to a server class: the instances' members, and its two settings as statics. */
+export type ThreadingServerClass<T extends ServerClass> = T &
+  (abstract new (...args: any[]) => ThreadingServer) & { daemonThreads: boolean; blockOnClose: boolean };
 
 /** How many requests start per turn of the event loop when many arrive at once. */
 const START_BATCH = 16;
@@ -16,7 +33,9 @@ const START_BATCH = 16;
  * Mixes per-request tasks into a server class: processRequest() starts the request and returns at once.
  * With `blockOnClose` (default), serverClose() waits for running requests unless `daemonThreads` is set.
  */
-export function ThreadingMixIn<T extends ServerClass>(Base: T) {
+// The return type is spelled out because a declaration file cannot describe the class expression itself: it has
+// private and protected members (TS4094), and the published .d.ts needs a type it can name.
+export function ThreadingMixIn<T extends ServerClass>(Base: T): ThreadingServerClass<T> {
   abstract class Threading extends Base {
     static daemonThreads = false;
     static blockOnClose = true;
@@ -44,13 +63,13 @@ export function ThreadingMixIn<T extends ServerClass>(Base: T) {
     }
 
     override async processRequest(request: unknown, clientAddress: Address): Promise<void> {
-      const task = new Promise<void>((resolve) => this.startSoon(resolve)).then(() =>
-        this.processRequestThread(request, clientAddress),
-      );
-      if (!this.daemonThreads && this.blockOnClose) {
+      this.startSoon(() => {
+        const task = this.processRequestThread(request, clientAddress);
+        if (this.daemonThreads || !this.blockOnClose) return;
         this.threads.add(task);
-        void task.finally(() => this.threads.delete(task));
-      }
+        const done = () => void this.threads.delete(task);
+        void task.then(done, done);
+      });
     }
 
     /**
@@ -69,14 +88,17 @@ export function ThreadingMixIn<T extends ServerClass>(Base: T) {
     }
 
     /** One request's task: finishRequest, errors to handleError, then shutdownRequest, as Python's thread does. */
-    async processRequestThread(request: unknown, clientAddress: Address): Promise<void> {
-      try {
-        await this.finishRequest(request, clientAddress);
-      } catch (err) {
-        this.reportError(request, clientAddress, err);
-      } finally {
-        this.shutdownRequest(request);
-      }
+    processRequestThread(request: unknown, clientAddress: Address): Promise<void> {
+      return this.finishRequest(request, clientAddress).then(
+        () => this.shutdownRequest(request),
+        (err: unknown) => {
+          try {
+            this.reportError(request, clientAddress, err);
+          } finally {
+            this.shutdownRequest(request);
+          }
+        },
+      );
     }
 
     override async serverClose(): Promise<void> {

@@ -4,6 +4,7 @@ import type { Address } from "../socket/address.js";
 import * as C from "../socket/constants.js";
 import { readSetting, writeSetting } from "./settings.js";
 import { TCPServer } from "./tcp-server.js";
+import { recvfromNow } from "../socket/socket.js";
 
 export class UDPServer extends TCPServer {
   static override socketType: number = C.SOCK_DGRAM;
@@ -17,10 +18,15 @@ export class UDPServer extends TCPServer {
     writeSetting(this, "maxPacketSize", value);
   }
 
-  /** A request is [packet, the server's socket]. */
-  override async getRequest(): Promise<[unknown, Address]> {
-    const [data, clientAddress] = await this.socket.recvfrom(this.maxPacketSize);
-    return [[data, this.socket], clientAddress ?? ""];
+  /**
+   * A request is [packet, the server's socket]. An unbound AF_UNIX client has no address: clientAddress is then
+   * null, as Python's None, and a reply to it fails in the handler (TypeError), as in Python.
+   */
+  override async getRequest(): Promise<[unknown, Address] | null> {
+    // Never waits: the loop calls it after readiness, and the datagram may have gone to another reader.
+    const got = await this.socket[recvfromNow](this.maxPacketSize);
+    if (got === null) return null;
+    return [[got[0], this.socket], got[1] as Address];
   }
 
   /** Datagram servers do not listen. */

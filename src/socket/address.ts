@@ -1,19 +1,34 @@
 // Socket addresses as Python spells them — (host, port) for AF_INET, (host, port, flowinfo, scope_id) for AF_INET6,
 // a path for AF_UNIX — checked, resolved and turned into the kernel's sockaddr bytes and back.
 
-import { AF_INET, AF_INET6, AF_UNIX } from "../libc/constants.js";
+import { AF_INET, AF_INET6, AF_NETLINK, AF_PACKET, AF_UNIX } from "../libc/constants.js";
+import { loadSyscalls } from "../libc/syscalls.js";
+import { checkInt } from "./arguments.js";
 import { getaddrinfoAsync, getaddrinfoSync, ResolverFailure, type AddrInfoEntry } from "../libc/resolver.js";
-import { decodeSockaddr, encodeInet, encodeInet6, encodeUnix, UNIX_PATH_MAX } from "../libc/sockaddr.js";
+import { decodeSockaddr, encodeInet, encodeInet6, encodeNetlink, encodePacket, encodeUnix, UNIX_PATH_MAX } from "../libc/sockaddr.js";
 import { GaiError, OSError } from "./errors.js";
 import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from "../libc/inet.js";
 
 export type IPv4Address = [host: string, port: number];
 export type IPv6Address = [host: string, port: number, flowinfo: number, scopeId: number];
-/** A filesystem path, or an abstract-namespace name starting with "\0". */
-export type UnixAddress = string;
-export type Address = IPv4Address | IPv6Address | UnixAddress;
+/**
+ * A filesystem path as a string, or, as Python gives bytes, a Buffer: an abstract-namespace name (starting with a
+ * NUL byte) and a path that is not valid UTF-8. Either form passed back to bind() or connect() names the same socket.
+ */
+export type UnixAddress = string | Buffer;
+/** AF_NETLINK: (pid, groups). */
+export type NetlinkAddress = [pid: number, groups: number];
+/** AF_PACKET: (ifname, proto, pkttype, hatype, addr). */
+export type PacketAddress = [ifname: string, proto: number, pkttype: number, hatype: number, addr: Buffer];
+export type Address = IPv4Address | IPv6Address | UnixAddress | NetlinkAddress | PacketAddress;
 /** What callers may pass: IPv6 addresses may leave out flowinfo and scopeId, Unix paths may be bytes. */
-export type AddressInput = readonly [string, number] | readonly [string, number, number?, number?] | string | Uint8Array;
+export type AddressInput =
+  | readonly [string, number]
+  | readonly [string, number, number?, number?]
+  | readonly [number, number]
+  | readonly [string, number, number?, number?, Uint8Array?]
+  | string
+  | Uint8Array;
 
 interface InetParts {
   host: string;
@@ -92,9 +107,32 @@ function encodeInetParts(family: number, host: Uint8Array, p: InetParts): Buffer
   return family === AF_INET ? encodeInet(host, p.port) : encodeInet6(host, p.port, p.flowinfo, p.scopeId);
 }
 
+/** AF_NETLINK and AF_PACKET addresses, which never need a resolver; null for other families. */
+function otherFamily(family: number, address: AddressInput, argument: string): Buffer | null {
+  if (family === AF_NETLINK) {
+    if (!Array.isArray(address) || address.length !== 2) throw new TypeError(`${argument}: AF_NETLINK address must be a tuple (pid, groups)`);
+    const [pid, groups] = address as unknown[];
+    return encodeNetlink(checkInt(pid, `${argument}: pid`, 0, 0xffffffff), checkInt(groups, `${argument}: groups`, 0, 0xffffffff));
+  }
+  if (family === AF_PACKET) {
+    if (!Array.isArray(address) || address.length < 2 || address.length > 5) {
+      throw new TypeError(`${argument}: AF_PACKET address must be a tuple (ifname, proto[, pkttype[, hatype[, addr]]])`);
+    }
+    const [ifname, proto, pkttype = 0, hatype = 0, addr = new Uint8Array(0)] = address as unknown[];
+    if (typeof ifname !== "string") throw new TypeError(`${argument}: ifname must be a string`);
+    const index = loadSyscalls().ifNametoindex(ifname);
+    if (index < 0) throw OSError.fromErrno(-index, { syscall: "if_nametoindex" });
+    if (!(addr instanceof Uint8Array) || addr.length > 8) throw new TypeError(`${argument}: addr must be at most 8 bytes`);
+    return encodePacket(index, checkInt(proto, `${argument}: proto`, 0, 0xffff), checkInt(pkttype, `${argument}: pkttype`, 0, 255), checkInt(hatype, `${argument}: hatype`, 0, 0xffff), addr);
+  }
+  return null;
+}
+
 /** sockaddr bytes for `address`; host names are resolved here, on this thread, as Python's bind() does. */
 export function toSockaddrSync(family: number, address: AddressInput, argument = "address"): Buffer {
   if (family === AF_UNIX) return encodeUnix(unixBytes(address, argument));
+  const other = otherFamily(family, address, argument);
+  if (other !== null) return other;
   const parts = checkInet(family, address, argument);
   let host = literalHost(family, parts.host);
   if (host === null) {
@@ -110,6 +148,8 @@ export function toSockaddrSync(family: number, address: AddressInput, argument =
 /** sockaddr bytes for `address`, resolving host names off the event loop. */
 export async function toSockaddr(family: number, address: AddressInput, argument = "address"): Promise<Buffer> {
   if (family === AF_UNIX) return encodeUnix(unixBytes(address, argument));
+  const other = otherFamily(family, address, argument);
+  if (other !== null) return other;
   const parts = checkInet(family, address, argument);
   let host = literalHost(family, parts.host);
   if (host === null) {
@@ -128,15 +168,26 @@ export function fromSockaddr(buf: Buffer, len: number): Address {
   const raw = decodeSockaddr(buf, len);
   if (raw.family === AF_INET && "port" in raw) return [formatIPv4(raw.host), raw.port];
   if (raw.family === AF_INET6 && "flowinfo" in raw) return [formatIPv6(raw.host), raw.port, raw.flowinfo, raw.scopeId];
-  if ("path" in raw) {
-    const bytes = Buffer.from(raw.path);
-    return bytes.toString(bytes.length > 0 && bytes[0] === 0 ? "latin1" : "utf8");
-  }
+  if ("path" in raw) return unixName(Buffer.from(raw.path));
+  if ("pid" in raw) return [raw.pid, raw.groups];
+  if ("ifindex" in raw) return [interfaceName(raw.ifindex), raw.protocol, raw.pkttype, raw.hatype, Buffer.from(raw.addr)];
   return "";
+}
+
+/** A Unix socket name as Python returns it: text for a UTF-8 path, bytes for an abstract name or other bytes. */
+function unixName(bytes: Buffer): UnixAddress {
+  if (bytes.length > 0 && bytes[0] === 0) return bytes;
+  const text = bytes.toString("utf8");
+  return Buffer.from(text, "utf8").equals(bytes) ? text : bytes;
+}
+
+function interfaceName(index: number): string {
+  const buf = Buffer.alloc(16);
+  return loadSyscalls().ifIndextoname(index, buf) < 0 ? "" : buf.subarray(0, buf.indexOf(0)).toString("utf8");
 }
 
 /** True for ('0.0.0.0', 0), ('::', 0, …) and '' — what getsockname gives for a socket never bound. */
 export function isUnbound(address: Address): boolean {
-  if (typeof address === "string") return address === "";
-  return address[1] === 0;
+  if (typeof address === "string" || Buffer.isBuffer(address)) return address.length === 0;
+  return typeof address[0] === "string" && address.length <= 4 && address[1] === 0;
 }

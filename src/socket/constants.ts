@@ -9,6 +9,8 @@ export enum AddressFamily {
   AF_UNIX = C.AF_UNIX,
   AF_INET = C.AF_INET,
   AF_INET6 = C.AF_INET6,
+  AF_NETLINK = C.AF_NETLINK,
+  AF_PACKET = C.AF_PACKET,
 }
 
 /** Socket types, as Python's socket.SocketKind. */
@@ -25,6 +27,15 @@ export const AF_UNSPEC = AddressFamily.AF_UNSPEC;
 export const AF_UNIX = AddressFamily.AF_UNIX;
 export const AF_INET = AddressFamily.AF_INET;
 export const AF_INET6 = AddressFamily.AF_INET6;
+export const AF_NETLINK = AddressFamily.AF_NETLINK;
+export const AF_PACKET = AddressFamily.AF_PACKET;
+
+/** getnameinfo() flags. */
+export const NI_NUMERICHOST = 1;
+export const NI_NUMERICSERV = 2;
+export const NI_NOFQDN = 4;
+export const NI_NAMEREQD = 8;
+export const NI_DGRAM = 16;
 export const SOCK_STREAM = SocketKind.SOCK_STREAM;
 export const SOCK_DGRAM = SocketKind.SOCK_DGRAM;
 export const SOCK_RAW = SocketKind.SOCK_RAW;
@@ -40,7 +51,9 @@ export {
   AI_NUMERICSERV,
   AI_PASSIVE,
   AI_V4MAPPED,
+  IPPROTO_ICMP,
   IPPROTO_IP,
+  IPPROTO_RAW,
   IPPROTO_IPV6,
   IPPROTO_TCP,
   IPPROTO_UDP,

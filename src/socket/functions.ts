@@ -6,7 +6,10 @@ import * as C from "../libc/constants.js";
 import { getaddrinfoAsync } from "../libc/resolver.js";
 import { loadSyscalls, sys } from "../libc/syscalls.js";
 import { fromSockaddr, gaiError, type Address, type AddressInput } from "./address.js";
+import { formatAddress } from "./repr.js";
 import { AddressFamily, SocketKind } from "./constants.js";
+import { E } from "../libc/errno.js";
+import { checkInt } from "./arguments.js";
 import { errorFromResult, OSError } from "./errors.js";
 import { Socket } from "./socket.js";
 import { checkTimeout } from "./timeout.js";
@@ -81,11 +84,12 @@ export async function createConnection(
   address: readonly [string, number],
   timeout?: number | null,
   sourceAddress?: readonly [string, number],
+  options: { allErrors?: boolean } = {},
 ): Promise<Socket> {
   if (!Array.isArray(address) || address.length !== 2) throw new TypeError("address must be a tuple (host, port)");
   const [host, port] = address;
   const limit = timeout === undefined ? undefined : checkTimeout(timeout);
-  let lastError: unknown = new OSError(null, "getaddrinfo returns an empty list");
+  const errors: unknown[] = [];
   for (const [family, type, proto, , sockaddr] of await getaddrinfo(host, port, 0, C.SOCK_STREAM)) {
     let sock: Socket | null = null;
     try {
@@ -95,11 +99,14 @@ export async function createConnection(
       await sock.connect(sockaddr as AddressInput);
       return sock;
     } catch (err) {
-      lastError = err;
+      errors.push(err);
       sock?.close();
     }
   }
-  throw lastError;
+  if (errors.length === 0) throw new OSError(null, "getaddrinfo returns an empty list");
+  // Python 3.11's all_errors raises an ExceptionGroup; JavaScript's own form of one is AggregateError.
+  if (options.allErrors) throw new AggregateError(errors, "create_connection failed");
+  throw errors[errors.length - 1];
 }
 
 export interface CreateServerOptions {
@@ -144,7 +151,14 @@ export function createServer(address: AddressInput, options: CreateServerOptions
     sock.setsockopt(C.SOL_SOCKET, C.SO_REUSEADDR, 1);
     if (reusePort) sock.setsockopt(C.SOL_SOCKET, C.SO_REUSEPORT, 1);
     if (family === C.AF_INET6) sock.setsockopt(C.IPPROTO_IPV6, C.IPV6_V6ONLY, dualstackIpv6 ? 0 : 1);
-    sock.bind(address);
+    try {
+      sock.bind(address);
+    } catch (err) {
+      // As Python: the address in the message, so that "Address already in use" says which one.
+      if (!(err instanceof OSError) || err.errno === null) throw err;
+      const shown = formatAddress(address as Address);
+      throw OSError.withMessage(err.errno, `${err.strerror} (while attempting to bind on address ${shown})`, { syscall: "bind" });
+    }
     if (backlog === null) sock.listen();
     else sock.listen(backlog);
     return sock;
@@ -152,4 +166,39 @@ export function createServer(address: AddressInput, options: CreateServerOptions
     sock.close();
     throw err;
   }
+}
+
+/** A Socket on a duplicate of `fd` (which stays open), as Python's socket.fromfd(fd, family, type, proto). */
+export function fromfd(fd: number, family: number, type: number, proto = 0): Socket {
+  loadSyscalls();
+  checkInt(fd, "fd", 0, 0x7fffffff);
+  const copy = sys.dup(fd);
+  if (copy < 0) throw errorFromResult(copy, "dup");
+  try {
+    return new Socket(family, type, proto, copy);
+  } catch (err) {
+    sys.close(copy);
+    throw err;
+  }
+}
+
+/** Closes a socket's file descriptor, as Python's socket.close(fd). */
+export function close(fd: number): void {
+  loadSyscalls();
+  checkInt(fd, "fd", 0, 0x7fffffff);
+  const r = sys.close(fd);
+  // As Python: a peer's reset reported at close is not the caller's failure.
+  if (r < 0 && r !== -E.ECONNRESET) throw errorFromResult(r, "close");
+}
+
+/** Python's socket.has_ipv6: this build supports IPv6 (whether the host has it configured is another matter). */
+export const hasIpv6 = true;
+
+/** A new fd for the same open socket, close-on-exec, as Python's socket.dup(fd). */
+export function dup(fd: number): number {
+  loadSyscalls();
+  checkInt(fd, "fd", 0, 0x7fffffff);
+  const copy = sys.dup(fd);
+  if (copy < 0) throw errorFromResult(copy, "dup");
+  return copy;
 }

@@ -46,11 +46,12 @@ function pyBytes(bytes: Buffer): string {
 }
 
 /** How Python prints an address inside the repr: str() of the tuple, a bare path, or bytes for an abstract name. */
-export function formatAddress(address: Address): string {
-  if (typeof address === "string") {
-    return address.startsWith("\0") ? pyBytes(Buffer.from(address, "latin1")) : address;
-  }
-  return `(${address.map((part) => (typeof part === "string" ? pyStr(part) : String(part))).join(", ")})`;
+export function formatAddress(address: Address | null): string {
+  if (address === null) return "None";
+  if (typeof address === "string") return address;
+  if (Buffer.isBuffer(address)) return pyBytes(address);
+  const parts = address as readonly unknown[];
+  return `(${parts.map((part) => (typeof part === "string" ? pyStr(part) : Buffer.isBuffer(part) ? pyBytes(part) : String(part))).join(", ")})`;
 }
 
 export function repr(s: ReprFields): string {

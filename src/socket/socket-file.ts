@@ -1,23 +1,30 @@
-// File-like views of a socket, as Python's socket.makefile() gives: a buffered line reader and a writer that
-// waits for the kernel to take each write. The server framework hands them to handlers as rfile and wfile.
+// File-like views of a socket, as Python's socket.makefile() gives: a buffered binary file (read, readline,
+// `for await` over lines, write, flush), a text file over it (encoding, errors, newline), and the raw unbuffered
+// form. Every byte still comes from recv() and goes out with send(); the buffer here holds only what a read asked
+// the kernel for beyond the line or count the caller wanted, as Python's BufferedReader does.
 
 import type { Socket } from "./socket.js";
+import { OSError, TimeoutError } from "./errors.js";
 
 const NEWLINE = 0x0a;
-const READ_SIZE = 64 * 1024;
+/** Python's io.DEFAULT_BUFFER_SIZE. */
+export const DEFAULT_BUFFER_SIZE = 8192;
 
-/** Where a BufferedReader gets more bytes: a Buffer, or an empty one at EOF. */
-export type ByteSource = () => Promise<Buffer>;
+/** Where a BufferedReader gets more bytes: at most `size` of them, or an empty Buffer at EOF. */
+export type ByteSource = (size: number) => Promise<Buffer>;
 
 /**
- * A buffered reader with Python's readline()/read() over any byte source (a socket, or one datagram).
+ * A buffered reader with Python's readline()/read()/read1() over any byte source (a socket, or one datagram).
  * Iterating it with `for await` yields lines, each with its "\n", until EOF.
  */
 export class BufferedReader implements AsyncIterable<Buffer> {
   private buffer: Buffer = Buffer.alloc(0);
   private eof = false;
 
-  constructor(private readonly source: ByteSource) {}
+  constructor(
+    private readonly source: ByteSource,
+    private readonly chunk = DEFAULT_BUFFER_SIZE,
+  ) {}
 
   /** One line including its "\n"; at most `limit` bytes when limit ≥ 0; the rest of the stream's bytes at EOF. */
   async readline(limit = -1): Promise<Buffer> {
@@ -39,6 +46,25 @@ export class BufferedReader implements AsyncIterable<Buffer> {
     return this.consume(n < 0 ? this.buffer.length : Math.min(n, this.buffer.length));
   }
 
+  /** At most `n` bytes with at most one read from the source: what is buffered, or one fresh chunk. */
+  async read1(n = -1): Promise<Buffer> {
+    if (this.buffer.length === 0 && !this.eof) await this.fill();
+    return this.consume(n < 0 ? this.buffer.length : Math.min(n, this.buffer.length));
+  }
+
+  /** Every line up to EOF (or until `hint` bytes have been read, when hint > 0). */
+  async readlines(hint = -1): Promise<Buffer[]> {
+    const lines: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const line = await this.readline();
+      if (line.length === 0) return lines;
+      lines.push(line);
+      total += line.length;
+      if (hint > 0 && total >= hint) return lines;
+    }
+  }
+
   async *[Symbol.asyncIterator](): AsyncIterator<Buffer> {
     for (;;) {
       const line = await this.readline();
@@ -48,7 +74,7 @@ export class BufferedReader implements AsyncIterable<Buffer> {
   }
 
   private async fill(): Promise<void> {
-    const more = await this.source();
+    const more = await this.source(this.chunk);
     if (more.length === 0) this.eof = true;
     else this.buffer = this.buffer.length === 0 ? more : Buffer.concat([this.buffer, more]);
   }
@@ -58,11 +84,6 @@ export class BufferedReader implements AsyncIterable<Buffer> {
     this.buffer = this.buffer.subarray(n);
     return out;
   }
-}
-
-/** A reader over a socket's recv(). */
-export function socketReader(sock: Socket): BufferedReader {
-  return new BufferedReader(() => sock.recv(READ_SIZE));
 }
 
 /** A reader over bytes already in hand (a datagram). */
@@ -75,33 +96,226 @@ export function bytesReader(data: Uint8Array): BufferedReader {
   });
 }
 
+/** What a handler's wfile offers, whichever class it is (SocketWriter, SocketFile, BytesWriter). */
+export interface WritableFile {
+  write(data: Uint8Array): Promise<number>;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+  readonly closed: boolean;
+}
+
 /** Python's socketserver._SocketWriter: each write() is a sendall(), so it honours the peer's backpressure. */
-export class SocketWriter {
+export class SocketWriter implements WritableFile {
+  private _closed = false;
+
   constructor(private readonly sock: Socket) {}
 
-  /** Sends `data` (a string is sent as UTF-8) and resolves with its length once the kernel has it all. */
-  async write(data: Uint8Array | string): Promise<number> {
-    const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
-    await this.sock.sendall(bytes);
-    return bytes.length;
+  /** Sends `data` and resolves with its length once the kernel has it all. */
+  async write(data: Uint8Array): Promise<number> {
+    if (this._closed) throw new RangeError("I/O operation on closed file.");
+    if (!(data instanceof Uint8Array)) throw new TypeError(`a bytes-like object is required, not '${typeof data}'`);
+    await this.sock.sendall(data);
+    return data.length;
   }
 
   async flush(): Promise<void> {}
+
+  async close(): Promise<void> {
+    this._closed = true;
+  }
+
+  get closed(): boolean {
+    return this._closed;
+  }
+
+  writable(): boolean {
+    return true;
+  }
+
+  /** The socket's fd, as Python's wfile.fileno(). */
+  fileno(): number {
+    return this.sock.fileno();
+  }
 }
 
 /** Collects writes in memory, as Python's io.BytesIO: a datagram handler's reply. */
-export class BytesWriter {
+export class BytesWriter implements WritableFile {
   private readonly parts: Buffer[] = [];
+  private _closed = false;
 
-  async write(data: Uint8Array | string): Promise<number> {
-    const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data);
-    this.parts.push(bytes);
-    return bytes.length;
+  async write(data: Uint8Array): Promise<number> {
+    if (!(data instanceof Uint8Array)) throw new TypeError(`a bytes-like object is required, not '${typeof data}'`);
+    this.parts.push(Buffer.from(data));
+    return data.length;
   }
 
   async flush(): Promise<void> {}
 
+  async close(): Promise<void> {
+    this._closed = true;
+  }
+
+  get closed(): boolean {
+    return this._closed;
+  }
+
   getvalue(): Buffer {
     return Buffer.concat(this.parts);
+  }
+}
+
+/** Options of makefile(), as Python's. */
+export interface MakefileOptions {
+  /** -1 or null: DEFAULT_BUFFER_SIZE; 0: unbuffered (binary only); n: an n-byte buffer. */
+  buffering?: number | null;
+  encoding?: string | null;
+  errors?: string | null;
+  newline?: string | null;
+}
+
+/** What a file needs from its socket: the socket, and a callback for when the file no longer keeps it open. */
+export interface FileSocket {
+  sock: Socket;
+  release(): void;
+}
+
+/**
+ * A binary file over a socket, as Python's makefile('rb' | 'wb' | 'rwb'): buffered unless `buffering` is 0.
+ * While it is open the socket's fd stays open even if the socket is closed, as in Python. After a read times out
+ * the file refuses further reads ("cannot read from timed out object"): bytes may have been lost mid-line.
+ */
+export class SocketFile implements AsyncIterable<Buffer>, WritableFile {
+  private readonly reader: BufferedReader | null;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private timedOut = false;
+  private _closed = false;
+
+  constructor(
+    private readonly owner: FileSocket,
+    readonly mode: string,
+    private readonly bufferSize: number,
+  ) {
+    const sock = owner.sock;
+    const guarded = (size: number) => this.guardRead(() => sock.recv(size));
+    this.reader = mode.includes("r") ? new BufferedReader(guarded, Math.max(1, bufferSize)) : null;
+  }
+
+  /** Python's file.name: the fd. */
+  get name(): number {
+    return this.owner.sock.fileno();
+  }
+
+  get closed(): boolean {
+    return this._closed;
+  }
+
+  fileno(): number {
+    this.checkOpen();
+    return this.owner.sock.fileno();
+  }
+
+  readable(): boolean {
+    this.checkOpen();
+    return this.reader !== null;
+  }
+
+  writable(): boolean {
+    this.checkOpen();
+    return this.mode.includes("w");
+  }
+
+  seekable(): boolean {
+    return false;
+  }
+
+  /** `n` bytes (fewer only at EOF), or everything up to EOF; unbuffered, at most `n` bytes from one recv. */
+  read(n = -1): Promise<Buffer> {
+    const reader = this.readerOrThrow();
+    if (this.bufferSize === 0 && n >= 0) return this.guardRead(() => this.owner.sock.recv(n));
+    return reader.read(n);
+  }
+
+  read1(n = -1): Promise<Buffer> {
+    return this.readerOrThrow().read1(n);
+  }
+
+  readline(limit = -1): Promise<Buffer> {
+    return this.readerOrThrow().readline(limit);
+  }
+
+  readlines(hint = -1): Promise<Buffer[]> {
+    return this.readerOrThrow().readlines(hint);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Buffer> {
+    return this.readerOrThrow()[Symbol.asyncIterator]();
+  }
+
+  /**
+   * Buffers `data` and sends whenever the buffer fills; resolves with its length. Unbuffered, it is one send()
+   * and resolves with what the kernel took, as Python's raw SocketIO.write.
+   */
+  async write(data: Uint8Array): Promise<number> {
+    this.checkOpen();
+    if (!this.mode.includes("w")) throw new OSError(null, "File not open for writing");
+    if (!(data instanceof Uint8Array)) throw new TypeError(`a bytes-like object is required, not '${typeof data}'`);
+    if (this.bufferSize === 0) return this.owner.sock.send(data);
+    this.pending.push(Buffer.from(data));
+    this.pendingBytes += data.length;
+    if (this.pendingBytes >= this.bufferSize) await this.flush();
+    return data.length;
+  }
+
+  /** Sends everything buffered. */
+  async flush(): Promise<void> {
+    this.checkOpen();
+    if (this.pendingBytes === 0) return;
+    const out = Buffer.concat(this.pending);
+    this.pending = [];
+    this.pendingBytes = 0;
+    await this.owner.sock.sendall(out);
+  }
+
+  /** Flushes, then lets go of the socket (which closes now if it was closed while this file was open). */
+  async close(): Promise<void> {
+    if (this._closed) return;
+    try {
+      if (this.pendingBytes > 0 && !this.owner.sock.closed) await this.flush();
+    } finally {
+      this._closed = true;
+      this.owner.release();
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  private readerOrThrow(): BufferedReader {
+    this.checkOpen();
+    if (this.reader === null) throw new OSError(null, "File not open for reading");
+    return this.reader;
+  }
+
+  private async guardRead(read: () => Promise<Buffer>): Promise<Buffer> {
+    if (this.timedOut) throw new OSError(null, "cannot read from timed out object");
+    try {
+      return await read();
+    } catch (err) {
+      if (err instanceof TimeoutError && err.errno === null) this.timedOut = true;
+      throw err;
+    }
+  }
+
+  private checkOpen(): void {
+    if (this._closed) throw new RangeError("I/O operation on closed file.");
+  }
+}
+
+/** Checks makefile()'s mode as Python does: only r, w and b. */
+export function checkMode(mode: string): void {
+  if (typeof mode !== "string" || mode.length === 0 || [...mode].some((c) => !"rwb".includes(c)) || new Set(mode).size !== mode.length) {
+    throw new RangeError(`invalid mode '${String(mode)}' (only r, w, b allowed)`);
   }
 }

@@ -7,7 +7,7 @@
 import { inspect } from "node:util";
 import * as C from "../libc/constants.js";
 import { E } from "../libc/errno.js";
-import { READABLE, registrationFor, WRITABLE, type Interest, type Registration } from "../libc/poller.js";
+import { forgetFd, READABLE, registrationFor, WRITABLE, type Interest, type Registration } from "../libc/poller.js";
 import { SOCKADDR_STORAGE_SIZE } from "../libc/sockaddr.js";
 import type { TcpInfo } from "../libc/tcp-info.js";
 import { loadSyscalls, sys } from "../libc/syscalls.js";
@@ -16,19 +16,30 @@ import { checkBytes, checkInt } from "./arguments.js";
 import { badFileDescriptor, checkResult, errorFromResult, OSError, timedOut } from "./errors.js";
 import { receiveMessage, sendMessage, type AncillaryItem, type ReceivedMessage } from "./messages.js";
 import { repr } from "./repr.js";
+import { checkMode, DEFAULT_BUFFER_SIZE, SocketFile, type MakefileOptions } from "./socket-file.js";
+import { TextSocketFile } from "./text-file.js";
 import { transmitFile, type SendfileSource } from "./sendfile.js";
 import { getOption, setOption, tcpInfoOf } from "./sockopt.js";
 import { checkTimeout, deadlineFor, getdefaulttimeout } from "./timeout.js";
 
 const TYPE_FLAGS = C.SOCK_NONBLOCK | C.SOCK_CLOEXEC;
-const KINDS = new Set([C.SOCK_STREAM, C.SOCK_DGRAM, C.SOCK_SEQPACKET]);
 /** Every syscall here is non-blocking on its own, whatever O_NONBLOCK says (a detached fd may share it). */
 const NOWAIT = C.MSG_DONTWAIT | C.MSG_NOSIGNAL;
 /** One shared receive area: each call reads into it and copies out exactly what arrived before anything awaits. */
 let scratch = Buffer.allocUnsafe(256 * 1024);
 const EMPTY = Buffer.alloc(0);
+/** connect() to AF_UNSPEC dissolves a stream socket's association (connect(2)). */
+const UNSPEC = Buffer.alloc(16);
 /** How often an AF_UNIX connect retries while the listener's backlog is full (the kernel gives EAGAIN, no wakeup). */
 const UNIX_CONNECT_RETRY_MS = 10;
+
+/**
+ * For the server framework: a socket's accept() that never waits, so that a serving loop that was told "readable"
+ * cannot be held by a connection another process took first, while the listener keeps Python's timeout (None).
+ */
+export const acceptNow = Symbol("socketkit.acceptNow");
+/** Likewise for a datagram server's recvfrom(). */
+export const recvfromNow = Symbol("socketkit.recvfromNow");
 
 /** True while Socket.adopt() constructs: the fd is known to be a non-blocking socket of the given kind. */
 let adopting = false;
@@ -77,6 +88,9 @@ export class Socket {
   readonly proto: number;
   private _timeout: number | null;
   private registration: Registration | null = null;
+  /** Files from makefile() still open: close() waits for them before closing the fd, as Python's _io_refs. */
+  private ioRefs = 0;
+  private closeDeferred = false;
 
   /**
    * Creates a socket, or wraps the socket `fileno` (whose family, type and proto are read from the kernel
@@ -95,14 +109,11 @@ export class Socket {
     family ??= C.AF_INET;
     type ??= C.SOCK_STREAM;
     proto ??= 0;
-    checkInt(family, "family", 0, 0xffff);
-    checkInt(type, "type", 0, 0x7fffffff);
-    checkInt(proto, "proto", 0, 0xffff);
-    if (family !== C.AF_INET && family !== C.AF_INET6 && family !== C.AF_UNIX) {
-      throw new RangeError(`family must be AF_INET, AF_INET6 or AF_UNIX, got ${family}`);
-    }
+    checkInt(family, "family", -0x80000000, 0x7fffffff);
+    checkInt(type, "type", -0x80000000, 0x7fffffff);
+    checkInt(proto, "proto", -0x80000000, 0x7fffffff);
     const kind = type & ~TYPE_FLAGS;
-    if (!KINDS.has(kind)) throw new RangeError(`type must be SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET, got ${type}`);
+    // As in Python, the kernel judges family, type and protocol: EAFNOSUPPORT, EINVAL, EPROTONOSUPPORT, EPERM.
     if (fileno === undefined) fileno = checkResult(sys.socket(family, kind | TYPE_FLAGS, proto), "socket");
     this._fd = fileno;
     this.family = family;
@@ -150,19 +161,49 @@ export class Socket {
 
   /** Waits for a connection the kernel completed and takes it off the accept queue. */
   accept(): Promise<[Socket, Address]> {
-    return this.io(READABLE, "accept", 0, (fd) => {
-      for (;;) {
-        lenScratch.writeUInt32LE(SOCKADDR_STORAGE_SIZE, 0);
-        const r = sys.accept4(fd, addrScratch, lenScratch, TYPE_FLAGS);
-        // A connection reset while it sat in the queue is not this listener's failure: take the next one.
-        if (r === -E.ECONNABORTED) continue;
-        if (r < 0) return r;
-        // Decoded here, before any await, so that two listeners accepting at once keep their own addresses.
-        const address = fromSockaddr(addrScratch, lenScratch.readUInt32LE(0));
-        // As Python: the new socket takes the default timeout, never the listener's.
-        return [Socket.adopt(this.family, this.type, this.proto, r, getdefaulttimeout()), address] as [Socket, Address];
-      }
-    });
+    return this.acceptWith(0);
+  }
+
+  /** accept() that never waits, whatever the timeout: null when the queue is empty (no exception to build). */
+  [acceptNow](): Promise<[Socket, Address] | null> {
+    try {
+      const got = this.acceptOnce(this.openFd("accept"));
+      if (got === -E.EAGAIN) return Promise.resolve(null);
+      return failed(got) ? Promise.reject(errorFromResult(got, "accept")) : Promise.resolve(got);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** recvfrom() that never waits: null when nothing is queued. */
+  [recvfromNow](bufsize: number): Promise<[Buffer, Address | null] | null> {
+    try {
+      const from = { address: null as Address | null };
+      const got = this.receive(this.openFd("recvfrom"), bufsize, 0, from);
+      if (got === -E.EAGAIN) return Promise.resolve(null);
+      return failed(got) ? Promise.reject(errorFromResult(got, "recvfrom")) : Promise.resolve([got, from.address]);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  private acceptWith(flags: number): Promise<[Socket, Address]> {
+    return this.io(READABLE, "accept", flags, (fd) => this.acceptOnce(fd));
+  }
+
+  /** One accept4(2), retried past connections reset while queued; -errno on failure. */
+  private acceptOnce(fd: number): [Socket, Address] | number {
+    for (;;) {
+      lenScratch.writeUInt32LE(SOCKADDR_STORAGE_SIZE, 0);
+      const r = sys.accept4(fd, addrScratch, lenScratch, TYPE_FLAGS);
+      // A connection reset while it sat in the queue is not this listener's failure: take the next one.
+      if (r === -E.ECONNABORTED || r === -E.EINTR) continue;
+      if (r < 0) return r;
+      // Decoded here, before any await, so that two listeners accepting at once keep their own addresses.
+      const address = fromSockaddr(addrScratch, lenScratch.readUInt32LE(0));
+      // As Python: the new socket takes the default timeout, never the listener's.
+      return [Socket.adopt(this.family, this.type, this.proto, r, getdefaulttimeout()), address];
+    }
   }
 
   /** Connects to `address`; a stream socket waits for the handshake, within the socket's timeout. */
@@ -196,7 +237,12 @@ export class Socket {
       if (!(await this.waitReady(WRITABLE, deadline))) return this.gaveUp(raiseTimeout);
       // The handshake's outcome is in SO_ERROR once the socket turns writable (connect(2), EINPROGRESS).
       const err = this.getsockopt(C.SOL_SOCKET, C.SO_ERROR);
-      if (err !== 0) return err;
+      if (err !== 0) {
+        // A blocking connect that fails leaves the socket unconnected, so the next connect() tries afresh (and is
+        // refused again, not ECONNABORTED); with a timeout Python's socket is non-blocking and keeps that state.
+        if (this._timeout === null) sys.connect(this._fd, UNSPEC, UNSPEC.length);
+        return err;
+      }
       // A second connect() moves the socket to "connected" as a blocking connect leaves it, so that a later
       // connect() fails with EISCONN as Python's does (the first one after an asynchronous success returns 0).
       sys.connect(this._fd, sockaddr, sockaddr.length);
@@ -216,10 +262,9 @@ export class Socket {
       checkInt(flags, "flags", 0, 0x7fffffff);
       // Python returns b'' for recv(0) without a syscall, so a datagram is not consumed.
       if (bufsize === 0) return Promise.resolve(Buffer.alloc(0));
-      const attempt = (fd: number) => this.receive(fd, bufsize, flags, null);
-      const first = attempt(this.openFd("recv"));
+      const first = this.receive(this.openFd("recv"), bufsize, flags, null);
       if (!failed(first)) return Promise.resolve(first);
-      return this.io(READABLE, "recv", flags, attempt, first);
+      return this.io(READABLE, "recv", flags, (fd) => this.receive(fd, bufsize, flags, null), first);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -402,7 +447,7 @@ export class Socket {
 
   /** Shuts down reading (SHUT_RD), writing (SHUT_WR, the peer reads EOF) or both, at once. */
   shutdown(how: number): void {
-    checkInt(how, "how", C.SHUT_RD, C.SHUT_RDWR);
+    checkInt(how, "how", -0x80000000, 0x7fffffff);
     checkResult(sys.shutdown(this.openFd("shutdown"), how), "shutdown");
   }
 
@@ -414,6 +459,22 @@ export class Socket {
 
   gettimeout(): number | null {
     return this._timeout;
+  }
+
+  /** Python's sock.timeout: the same as gettimeout(). */
+  get timeout(): number | null {
+    return this._timeout;
+  }
+
+  /** Whether a child process started with exec inherits the fd (FD_CLOEXEC clear); false for sockets socketkit makes. */
+  getInheritable(): boolean {
+    return (checkResult(sys.getFdFlags(this.openFd("get_inheritable")), "fcntl") & C.FD_CLOEXEC) === 0;
+  }
+
+  setInheritable(inheritable: boolean): void {
+    const fd = this.openFd("set_inheritable");
+    const flags = checkResult(sys.getFdFlags(fd), "fcntl");
+    checkResult(sys.setFdFlags(fd, inheritable ? flags & ~C.FD_CLOEXEC : flags | C.FD_CLOEXEC), "fcntl");
   }
 
   /** setblocking(true) is settimeout(null); setblocking(false) is settimeout(0). */
@@ -431,8 +492,34 @@ export class Socket {
    * the connection, as close(2) does.
    */
   close(): void {
+    if (this.ioRefs > 0) {
+      this.closeDeferred = true;
+      return;
+    }
     const fd = this.release();
     if (fd >= 0) sys.close(fd);
+  }
+
+  /**
+   * Python's makefile(mode, buffering, encoding, errors, newline): a binary file ("rb", "wb", "rwb") or a text
+   * file ("r", "w", "rw") over this socket. The fd stays open while a file is, even after close().
+   * @throws RangeError for a mode other than r, w and b, or an unbuffered text file
+   */
+  makefile(mode: `${string}b${string}`, options?: MakefileOptions): SocketFile;
+  makefile(mode?: string, options?: MakefileOptions): TextSocketFile | SocketFile;
+  makefile(mode = "r", options: MakefileOptions = {}): TextSocketFile | SocketFile {
+    checkMode(mode);
+    const buffering = options.buffering ?? -1;
+    const binary = mode.includes("b");
+    if (!binary && buffering === 0) throw new RangeError("unbuffered streams must be binary");
+    const rawMode = (mode.includes("r") ? "r" : "") + (mode.includes("w") ? "w" : "");
+    this.ioRefs++;
+    const release = () => {
+      this.ioRefs--;
+      if (this.ioRefs === 0 && this.closeDeferred) this.close();
+    };
+    const file = new SocketFile({ sock: this, release }, `${rawMode}b`, buffering < 0 ? DEFAULT_BUFFER_SIZE : buffering);
+    return binary ? file : new TextSocketFile(file, mode, options.encoding ?? null, options.errors ?? null, options.newline ?? null);
   }
 
   /**
@@ -506,8 +593,8 @@ export class Socket {
     const fd = this._fd;
     if (fd < 0) return -1;
     this._fd = -1;
-    this.registration?.close();
     this.registration = null;
+    forgetFd(fd);
     return fd;
   }
 
@@ -569,25 +656,36 @@ export class Socket {
   }
 
   private waitReady(interest: Interest, deadline: number | null, signal?: AbortSignal): Promise<boolean> {
-    this.registration ??= registrationFor(this._fd);
+    if (this.registration === null || this.registration.isClosed) this.registration = registrationFor(this._fd);
     return this.registration.wait(interest, deadline, signal);
   }
 
   /**
    * The mio/tokio loop every waiting call goes through: try the call; on EAGAIN wait for readiness (within the
-   * timeout) and try again. `first` is an attempt the caller already made on its fast path.
+   * timeout) and try again. `first` is an attempt the caller already made on its fast path. Written as a promise
+   * chain rather than an async function: a connection waiting in recv() then holds no suspended frame here.
    */
-  private async io<T>(interest: Interest, syscall: string, flags: number, attempt: (fd: number) => T | number, first?: T | number): Promise<T> {
+  private io<T>(interest: Interest, syscall: string, flags: number, attempt: (fd: number) => T | number, first?: T | number): Promise<T> {
     const deadline = deadlineFor(this._timeout);
     const dontWait = (flags & C.MSG_DONTWAIT) !== 0 || this._timeout === 0;
-    let r = first === undefined ? attempt(this.openFd(syscall)) : first;
-    for (;;) {
-      if (!failed(r)) return r as T;
-      if (r !== -E.EINTR) {
-        if (r !== -E.EAGAIN || dontWait) throw errorFromResult(r, syscall);
-        if (!(await this.waitReady(interest, deadline))) throw timedOut(syscall);
+    const retry = (ready: boolean): T | Promise<T> => {
+      if (!ready) throw timedOut(syscall);
+      return step(attempt(this.openFd(syscall)));
+    };
+    const step = (r: T | number): T | Promise<T> => {
+      while (failed(r)) {
+        if (r !== -E.EINTR) {
+          if (r !== -E.EAGAIN || dontWait) throw errorFromResult(r, syscall);
+          return this.waitReady(interest, deadline).then(retry);
+        }
+        r = attempt(this.openFd(syscall));
       }
-      r = attempt(this.openFd(syscall));
+      return r as T;
+    };
+    try {
+      return Promise.resolve(step(first === undefined ? attempt(this.openFd(syscall)) : first));
+    } catch (err) {
+      return Promise.reject(err);
     }
   }
 

@@ -134,7 +134,7 @@ test("--help and --version, for the command and each subcommand; mistakes are on
 test("in a terminal the client prompts, echoes what is typed, and prints each reply", { skip: !hasScript() && "util-linux 'script' is not installed" }, async () => {
   const server = await startServer();
   // `script` gives the client a pseudo-terminal, as a person at a keyboard would.
-  const command = `${process.execPath} --import tsx src/cli/main.ts client --host 127.0.0.1 --port ${server.port} --lang zh`;
+  const command = `${process.execPath} bin/socketkit.js client --host 127.0.0.1 --port ${server.port} --lang zh`;
   const run = start(["-q", "-e", "-c", command, "/dev/null"], ["script"]);
   try {
     await waitFor("the prompt", () => (run.stdout().includes("请输入内容:") ? true : undefined), 10000);

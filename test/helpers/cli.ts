@@ -17,10 +17,13 @@ export interface Run {
   exit: Promise<number | null>;
 }
 
-/** Starts `socketkit <args>` (or another command) and collects its output. */
+/**
+ * Starts `socketkit <args>` (or another command) and collects its output. The command is the one users run: the
+ * bin on the compiled CLI (`npm test` builds it first; after editing src, `npm run build` before running one file).
+ */
 export function start(
   args: string[],
-  command: string[] = [process.execPath, "--import", "tsx", "src/cli/main.ts"],
+  command: string[] = [process.execPath, "bin/socketkit.js"],
   env: NodeJS.ProcessEnv = {},
 ): Run {
   const child = spawn(command[0]!, [...command.slice(1), ...args], {
@@ -45,7 +48,8 @@ export function start(
 export async function startServer(extra: string[] = []): Promise<Run & { port: number }> {
   const run = start(["serve", "--host", "127.0.0.1", "--port", "0", ...extra]);
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${run.stderr()}`)), 10000);
+    // A watchdog against a hang, not a measure: a loaded machine may take a while to start a process.
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${run.stderr()}`)), 60000);
     const onData = () => {
       const m = /:(\d+) \(backlog/.exec(run.stdout());
       if (m) {
@@ -55,7 +59,7 @@ export async function startServer(extra: string[] = []): Promise<Run & { port: n
       }
     };
     run.child.stdout.on("data", onData);
-    run.exit.then(() => reject(new Error(`server exited: ${run.stderr()}`)));
+    void run.exit.then(() => reject(new Error(`server exited: ${run.stderr()}`)));
   });
   return { ...run, port };
 }

@@ -21,7 +21,7 @@ import { within } from "../helpers/wait.js";
 class UpperDatagram extends DatagramRequestHandler<any> {
   override async handle(): Promise<void> {
     const line = await this.rfile.readline();
-    await this.wfile.write(line.toString().toUpperCase());
+    await this.wfile.write(Buffer.from(line.toString().toUpperCase()));
   }
 }
 

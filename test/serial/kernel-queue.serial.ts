@@ -1,16 +1,19 @@
 // listen(backlog) bounds the kernel's own accept queue: connections complete with no accept() until it is full.
+// Serial (test/serial): the waiting clients depend on the kernel's SYN retransmission timer.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { readTcpSockets } from "../../src/kernel/proc-net-tcp.js";
+import { LIVE_STATES, querySockets } from "../../src/kernel/sock-diag.js";
 import { Socket } from "../../src/index.js";
 import { waitFor, within } from "../helpers/wait.js";
 
+// sock_diag without TIME-WAIT: /proc/net/tcp on a host that has run the suite lists tens of thousands of those,
+// and reading it slowly enough lets the retransmission timer win the race this test watches.
 function listenerQueue(port: number): number | undefined {
-  return readTcpSockets().find((e) => e.state === "LISTEN" && e.localPort === port)?.rxQueue;
+  return querySockets(LIVE_STATES).find((e) => e.state === "LISTEN" && e.localPort === port)?.rqueue;
 }
 
 function clientStates(port: number): string[] {
-  return readTcpSockets()
+  return querySockets(LIVE_STATES)
     .filter((e) => e.remotePort === port && e.remoteAddress === "127.0.0.1")
     .map((e) => e.state);
 }
@@ -36,17 +39,16 @@ test("listen(5) with ten connects and no accept(): six complete, four wait in SY
       return s.filter((x) => x === "SYN-SENT").length === 4 ? s : undefined;
     });
     assert.equal(states.filter((x) => x === "ESTAB").length, 6);
-    assert.equal(listenerQueue(port), 6, "accept queue length read from /proc/net/tcp");
+    assert.equal(listenerQueue(port), 6, "accept queue length read from sock_diag");
     assert.equal(done.length, 6, "no seventh connect completed");
 
     // Draining the queue lets the waiting clients in at their next SYN retransmission (about one second).
     const accepted: Socket[] = [];
     for (let i = 0; i < 6; i++) accepted.push((await server.accept())[0]);
     assert.equal(listenerQueue(port), 0);
-    const drainedAt = performance.now();
-    await within(4000, "the four retransmitting clients", Promise.all(connects));
-    const waited = performance.now() - drainedAt;
-    assert.ok(waited < 3500, `the last clients got in ${Math.round(waited)} ms after the drain`);
+    await within(10000, "the four retransmitting clients", Promise.all(connects));
+    const retransmitted = clients.map((c) => c.tcpInfo().totalRetrans).filter((n) => n > 0);
+    assert.equal(retransmitted.length, 4, "exactly the four waiting clients retransmitted their SYN");
     await waitFor("four more queued", () => (listenerQueue(port) === 4 ? true : undefined));
     for (let i = 0; i < 4; i++) accepted.push((await server.accept())[0]);
     assert.equal(accepted.length, 10);

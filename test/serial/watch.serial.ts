@@ -1,4 +1,5 @@
 // socketkit watch on a listener whose queue is filling: the depth rises and the overflow counter moves.
+// Serial (test/serial): samples are taken on an interval while the test adds clients between them.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Socket } from "../../src/index.js";
@@ -46,4 +47,39 @@ test("watch --once on a port nobody listens on says so", async () => {
   const run = start(["watch", String(port), "--once"]);
   assert.equal(await run.exit, 0);
   assert.match(run.stdout(), new RegExp(`nothing listens on port ${port}`));
+});
+
+test("watch labels the namespace-wide counters apart from the listener, and piped prints one line a sample", async () => {
+  const server = new Socket();
+  server.bind(["127.0.0.1", 0]);
+  server.listen(3);
+  const [, port] = server.getsockname() as [string, number];
+  try {
+    const once = start(["watch", String(port), "--once"]);
+    assert.equal(await once.exit, 0);
+    assert.match(once.stdout(), new RegExp(`listener on port ${port}\n  accept queue 0/3 \\(\\+1 allowed\\)`));
+    assert.match(once.stdout(), /network namespace \(every listener, not only this port\):\n {2}ListenOverflows \d+/);
+    const piped = start(["watch", String(port), "--count", "2", "--interval", "0.1"]);
+    assert.equal(await piped.exit, 0);
+    const lines = piped.stdout().trimEnd().split("\n");
+    assert.equal(lines.length, 2);
+    for (const l of lines) assert.match(l, new RegExp(`port=${port} acceptQueue=0/3 synRecv=0 established=0 ns\\.ListenOverflows=\\d+`));
+    assert.ok(!piped.stdout().includes("\x1b"), "no terminal codes in a pipe");
+  } finally {
+    server.close();
+  }
+});
+
+test("watch with bad arguments says what is wrong and exits 2", async () => {
+  for (const [args, message] of [
+    [["1", "--count", "abc"], /--count must be a whole number from 1 to \d+, got abc/],
+    [["1", "--count", "0"], /--count must be a whole number from 1/],
+    [["1", "--interval", "-1"], /--interval must be a number of seconds from 0.05 to 3600, got -1/],
+    [["99999"], /port must be a port number 0-65535, got 99999/],
+    [[], /watch takes one port/],
+  ] as const) {
+    const run = start(["watch", ...args]);
+    assert.equal(await run.exit, 2, args.join(" "));
+    assert.match(run.stderr(), message);
+  }
 });

@@ -1,0 +1,108 @@
+// The echo server's log, made safe to put in front of an operator: peer-supplied text is escaped so it can neither
+// forge lines nor reach the terminal as control sequences, capped per message, and written through a bounded
+// buffer that counts what it drops instead of growing while stdout stalls. A broken stdout is reported once.
+
+/** The most bytes of one client message that reach the log; the rest is counted, not shown. */
+export const MAX_LOGGED_BYTES = 512;
+/** The most bytes the log lets wait in stdout's buffer before it drops lines. */
+export const MAX_BUFFERED_BYTES = 256 * 1024;
+
+const NAMED: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\" };
+
+/**
+ * `text` with every control character (C0, DEL, C1) and the Unicode line and paragraph separators written as
+ * escapes, and backslashes doubled, so that one message is always one line and no byte of it is a command to the
+ * terminal.
+ */
+export function escapeControls(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029\\]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return NAMED[c] ?? (code > 0xff ? `\\u${code.toString(16)}` : `\\x${code.toString(16).padStart(2, "0")}`);
+  });
+}
+
+/** The first MAX_LOGGED_BYTES bytes of a message (whole characters), and a note of how many were left out. */
+export function capMessage(text: string, maxBytes = MAX_LOGGED_BYTES): string {
+  const bytes = Buffer.byteLength(text, "utf8");
+  if (bytes <= maxBytes) return text;
+  let cut = Math.min(text.length, maxBytes);
+  while (Buffer.byteLength(text.slice(0, cut), "utf8") > maxBytes) cut--;
+  // Never split a surrogate pair.
+  if (/[\ud800-\udbff]$/.test(text.slice(0, cut))) cut--;
+  return `${text.slice(0, cut)}… (${bytes - Buffer.byteLength(text.slice(0, cut), "utf8")} more bytes)`;
+}
+
+export interface LogStream {
+  write(chunk: string): boolean;
+  writableLength: number;
+  on(event: "error", listener: (err: Error) => void): unknown;
+  on(event: "drain", listener: () => void): unknown;
+  once(event: "drain", listener: () => void): unknown;
+  off(event: "drain", listener: () => void): unknown;
+}
+
+/** Lines to a stream, dropping (and counting) those that would grow its buffer past a bound. */
+export class LogSink {
+  dropped = 0;
+  private unreported = 0;
+  private broken: Error | null = null;
+  private readonly brokenListeners: Array<(err: Error) => void> = [];
+
+  constructor(
+    private readonly stream: LogStream,
+    private readonly maxBuffered = MAX_BUFFERED_BYTES,
+  ) {
+    stream.on("error", (err) => this.fail(err));
+    stream.on("drain", () => this.reportDrops());
+  }
+
+  /** Writes one line; a line the bounded buffer cannot take is dropped and counted. */
+  line(text: string): void {
+    if (this.broken) return;
+    if (this.stream.writableLength > this.maxBuffered) {
+      this.dropped++;
+      this.unreported++;
+      return;
+    }
+    this.stream.write(`${text}\n`);
+  }
+
+  /** Calls `listener` once the stream fails (EPIPE, EIO…): the log can no longer be delivered. */
+  onBroken(listener: (err: Error) => void): void {
+    if (this.broken) listener(this.broken);
+    else this.brokenListeners.push(listener);
+  }
+
+  get failure(): Error | null {
+    return this.broken;
+  }
+
+  /** Resolves when everything written has left the buffer, or after `ms`, or once the stream broke. */
+  flush(ms: number): Promise<boolean> {
+    this.reportDrops();
+    if (this.broken || this.stream.writableLength === 0) return Promise.resolve(this.broken === null);
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.stream.off("drain", done);
+        resolve(this.broken === null && this.stream.writableLength === 0);
+      };
+      const timer = setTimeout(done, ms);
+      this.stream.once("drain", done);
+      this.onBroken(done);
+    });
+  }
+
+  private reportDrops(): void {
+    if (this.unreported === 0 || this.broken) return;
+    const n = this.unreported;
+    this.unreported = 0;
+    this.stream.write(`[log: ${n} line(s) dropped while output was not being read; ${this.dropped} in all]\n`);
+  }
+
+  private fail(err: Error): void {
+    if (this.broken) return;
+    this.broken = err;
+    for (const l of this.brokenListeners.splice(0)) l(err);
+  }
+}

@@ -1,0 +1,27 @@
+// The settings a model run takes from this machine: the listen-path sysctls of the current network namespace and
+// the kernel's version, with the model's own defaults where the kernel has no such file.
+
+import { release } from "node:os";
+import { readListenSysctls, type ListenSysctls } from "../kernel/sysctl.js";
+import { DEFAULT_PARAMS, parseKernelVersion } from "../sim/params.js";
+import type { ModelEnvironment } from "./experiment.js";
+
+/** `sysctls` as model parameters; a value the kernel did not report (0 where 0 is impossible) takes the default. */
+export function modelSettings(sysctls: ListenSysctls): ModelEnvironment {
+  const or = (v: number, fallback: number) => (v > 0 ? v : fallback);
+  return {
+    somaxconn: or(sysctls.somaxconn, DEFAULT_PARAMS.somaxconn),
+    tcpSyncookies: [0, 1, 2].includes(sysctls.tcpSyncookies) ? (sysctls.tcpSyncookies as 0 | 1 | 2) : DEFAULT_PARAMS.tcpSyncookies,
+    tcpAbortOnOverflow: sysctls.tcpAbortOnOverflow === 1 ? 1 : 0,
+    tcpMaxSynBacklog: or(sysctls.tcpMaxSynBacklog, DEFAULT_PARAMS.tcpMaxSynBacklog),
+    tcpSynRetries: or(sysctls.tcpSynRetries, DEFAULT_PARAMS.tcpSynRetries),
+    // 0 is a real setting here, and also what a kernel before 6.5 (no such file) behaves as.
+    tcpSynLinearTimeouts: sysctls.tcpSynLinearTimeouts,
+    tcpSynackRetries: or(sysctls.tcpSynackRetries, DEFAULT_PARAMS.tcpSynackRetries),
+  };
+}
+
+/** This namespace's sysctls and this kernel's version, as model parameters. */
+export function localModelEnvironment(): ModelEnvironment {
+  return { ...modelSettings(readListenSysctls()), kernel: parseKernelVersion(release()) };
+}

@@ -1,0 +1,169 @@
+// Python's selectors module: register sockets (or raw fds) with the events they wait for, then await select()
+// for the ready ones. Every selector class name maps to the one implementation over Node's event loop
+// (src/socket/readiness.ts): epoll is already what drives the loop, so EpollSelector, PollSelector and
+// SelectSelector differ in nothing a program can observe but their names.
+
+import { POLLIN, POLLOUT, releaseRawFd, waitReady } from "./readiness.js";
+import { Socket } from "./socket.js";
+
+export const EVENT_READ = 1;
+export const EVENT_WRITE = 2;
+
+/** What a selector watches: a Socket, any object with fileno(), or an fd number. */
+export type FileObject = number | { fileno(): number };
+
+/** Python's SelectorKey: the registered object, its fd, the events it waits for and the caller's data. */
+export interface SelectorKey<T = unknown> {
+  readonly fileobj: FileObject;
+  readonly fd: number;
+  readonly events: number;
+  readonly data: T | undefined;
+}
+
+/** Python's KeyError, as selectors raise it for an object that is (or is not) registered. */
+export class KeyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "KeyError";
+  }
+}
+
+/** The fd of a file object, as Python's selectors._fileobj_to_fd. */
+export function fileobjToFd(fileobj: FileObject): number {
+  let fd: unknown = fileobj;
+  if (typeof fileobj !== "number") {
+    if (fileobj === null || typeof fileobj !== "object" || typeof fileobj.fileno !== "function") {
+      throw new RangeError(`Invalid file object: ${String(fileobj)}`);
+    }
+    fd = fileobj.fileno();
+  }
+  if (typeof fd !== "number" || !Number.isInteger(fd)) throw new RangeError(`Invalid file object: ${String(fileobj)}`);
+  if (fd < 0) throw new RangeError(`Invalid file descriptor: ${fd}`);
+  return fd;
+}
+
+/**
+ * A selector, as Python's selectors.BaseSelector, with select() returning a promise.
+ * @example
+ * const sel = new DefaultSelector();
+ * sel.register(listener, EVENT_READ, "accept");
+ * for (const [key, events] of await sel.select()) …
+ */
+export class BaseSelector<T = unknown> {
+  private readonly byFd = new Map<number, SelectorKey<T>>();
+  private closed = false;
+
+  /** Watches `fileobj` for `events` (EVENT_READ | EVENT_WRITE); `data` comes back with each of its keys. */
+  register(fileobj: FileObject, events: number, data?: T): SelectorKey<T> {
+    this.checkOpen();
+    if (!Number.isInteger(events) || events === 0 || (events & ~(EVENT_READ | EVENT_WRITE)) !== 0) {
+      throw new RangeError(`Invalid events: ${String(events)}`);
+    }
+    const fd = this.fdOf(fileobj);
+    if (this.byFd.has(fd)) throw new KeyError(`${describe(fileobj)} (FD ${fd}) is already registered`);
+    const key: SelectorKey<T> = Object.freeze({ fileobj, fd, events, data });
+    this.byFd.set(fd, key);
+    return key;
+  }
+
+  /** Stops watching `fileobj`; returns its key. Unregister a raw fd before closing it, as with Python's epoll. */
+  unregister(fileobj: FileObject): SelectorKey<T> {
+    this.checkOpen();
+    const key = this.getKey(fileobj);
+    this.byFd.delete(key.fd);
+    if (!(key.fileobj instanceof Socket)) releaseRawFd(key.fd);
+    return key;
+  }
+
+  /** Changes what `fileobj` waits for, or its data. */
+  modify(fileobj: FileObject, events: number, data?: T): SelectorKey<T> {
+    const key = this.getKey(fileobj);
+    if (events === key.events && data === key.data) return key;
+    this.byFd.delete(key.fd);
+    try {
+      return this.register(fileobj, events, data);
+    } catch (err) {
+      this.byFd.set(key.fd, key);
+      throw err;
+    }
+  }
+
+  /**
+   * Resolves with [key, events] for each registered object that is ready, as soon as one is; with [] when
+   * `timeout` seconds pass first (null waits as long as it takes, 0 or less only looks).
+   */
+  async select(timeout: number | null = null): Promise<[SelectorKey<T>, number][]> {
+    this.checkOpen();
+    const limit = timeout === null ? null : Math.max(0, checkTimeoutValue(timeout));
+    const interests = new Map<number, number>();
+    for (const key of this.byFd.values()) {
+      interests.set(key.fd, (key.events & EVENT_READ ? POLLIN : 0) | (key.events & EVENT_WRITE ? POLLOUT : 0));
+    }
+    const ready: [SelectorKey<T>, number][] = [];
+    for (const [fd, revents] of await waitReady(interests, limit)) {
+      const key = this.byFd.get(fd);
+      if (key === undefined) continue;
+      // As Python's poll and epoll selectors: anything but "readable" counts as writable and vice versa (HUP, ERR).
+      const events = (revents & ~POLLIN ? EVENT_WRITE : 0) | (revents & ~POLLOUT ? EVENT_READ : 0);
+      ready.push([key, events & key.events]);
+    }
+    return ready;
+  }
+
+  /** The key of a registered object. @throws KeyError when it is not registered */
+  getKey(fileobj: FileObject): SelectorKey<T> {
+    const fd = this.fdOf(fileobj);
+    const key = this.byFd.get(fd);
+    if (key === undefined) throw new KeyError(`${describe(fileobj)} is not registered`);
+    return key;
+  }
+
+  /** Every registered object and its key; null once closed, as Python's get_map(). */
+  getMap(): ReadonlyMap<FileObject, SelectorKey<T>> | null {
+    if (this.closed) return null;
+    return new Map([...this.byFd.values()].map((key) => [key.fileobj, key]));
+  }
+
+  /** Unregisters everything; the selector cannot be used afterwards. Safe to call again. */
+  close(): void {
+    if (this.closed) return;
+    for (const key of [...this.byFd.values()]) this.unregister(key.fileobj);
+    this.closed = true;
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  private fdOf(fileobj: FileObject): number {
+    try {
+      return fileobjToFd(fileobj);
+    } catch (err) {
+      // An object already registered may have been closed since (fileno() is -1): find it by identity, as Python does.
+      for (const key of this.byFd.values()) if (key.fileobj === fileobj) return key.fd;
+      throw err;
+    }
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new RangeError("I/O operation on closed selector");
+  }
+}
+
+function checkTimeoutValue(timeout: unknown): number {
+  if (typeof timeout !== "number" || Number.isNaN(timeout)) throw new TypeError(`timeout must be a number of seconds or null, got ${String(timeout)}`);
+  if (!Number.isFinite(timeout)) throw new RangeError("timeout is too large");
+  return timeout;
+}
+
+const describe = (fileobj: FileObject): string => String(fileobj);
+
+/** Python's selectors.EpollSelector. */
+export class EpollSelector<T = unknown> extends BaseSelector<T> {}
+/** Python's selectors.PollSelector (the same implementation; see the file's header). */
+export class PollSelector<T = unknown> extends BaseSelector<T> {}
+/** Python's selectors.SelectSelector (the same implementation; see the file's header). */
+export class SelectSelector<T = unknown> extends BaseSelector<T> {}
+/** Python's selectors.DefaultSelector: epoll on Linux. */
+export const DefaultSelector = EpollSelector;
+export type DefaultSelector<T = unknown> = EpollSelector<T>;
