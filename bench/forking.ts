@@ -3,11 +3,14 @@
 // and cpu_server.py), all unpinned on this machine's cores:
 //  - CPU-bound: 8 clients each send 100 request lines one after another; each line costs the server ~2 ms of
 //    hashing. Requests per second = 800 / the time until the last reply.
+//    "Cores used" is the server's CPU time (its workers and children included) per second of the run: on a
+//    machine shared with other work it shows whether the server could use both cores when the rate cannot.
 //  - Blocking: one client's request holds its handler's thread for 1 s; a second client, arriving 100 ms later,
 //    measures how long its own request takes.
 // Rounds rotate the order of the servers; medians are reported.
 //
 //   npx tsx bench/forking.ts [--rounds 5] [--json]
+import { readFileSync } from "node:fs";
 import net from "node:net";
 import { parseArgs } from "node:util";
 import { orderFor } from "../src/bench/compare.js";
@@ -72,9 +75,26 @@ class LineClient {
   }
 }
 
-/** 8 clients × 100 requests at once; resolves with requests per second. */
-async function cpuBound(port: number): Promise<number> {
+const TICKS_PER_SECOND = 100;
+
+/** CPU seconds used by `pid` and its descendants, living or reaped (utime + stime + cutime + cstime). */
+function treeCpu(pid: number): number {
+  let ticks = 0;
+  let children: string[] = [];
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean);
+  } catch {
+    return 0; // gone between the listing and the read
+  }
+  return ticks / TICKS_PER_SECOND + children.reduce((sum, child) => sum + treeCpu(Number(child)), 0);
+}
+
+/** 8 clients × 100 requests at once; resolves with requests per second and the server's CPU per wall second. */
+async function cpuBound(port: number, pid: number): Promise<{ rate: number; cores: number }> {
   const t0 = performance.now();
+  const cpu0 = treeCpu(pid);
   await Promise.all(
     Array.from({ length: CLIENTS }, async () => {
       const c = await LineClient.open(port);
@@ -82,7 +102,8 @@ async function cpuBound(port: number): Promise<number> {
       c.close();
     }),
   );
-  return (CLIENTS * REQUESTS) / ((performance.now() - t0) / 1000);
+  const seconds = (performance.now() - t0) / 1000;
+  return { rate: (CLIENTS * REQUESTS) / seconds, cores: (treeCpu(pid) - cpu0) / seconds };
 }
 
 /** Milliseconds a second client's request takes while a first client's handler blocks its thread for 1 s. */
@@ -108,17 +129,23 @@ async function main(): Promise<void> {
       servers.push({ ...started, key: s.key, iterations: "" });
     }
     // Warm-up: every server's workers started and its code compiled before anything is timed.
-    for (const s of servers) await cpuBound(s.port);
+    for (const s of servers) await cpuBound(s.port, s.pid);
     const rates: Record<string, number[]> = Object.fromEntries(servers.map((s) => [s.key, []]));
+    const cores: Record<string, number[]> = Object.fromEntries(servers.map((s) => [s.key, []]));
     const waits: Record<string, number[]> = Object.fromEntries(servers.map((s) => [s.key, []]));
     for (let round = 0; round < ROUNDS; round++) {
-      for (const s of orderFor(servers, round)) rates[s.key]!.push(await cpuBound(s.port));
+      for (const s of orderFor(servers, round)) {
+        const r = await cpuBound(s.port, s.pid);
+        rates[s.key]!.push(r.rate);
+        cores[s.key]!.push(r.cores);
+      }
       for (const s of orderFor(servers, round)) waits[s.key]!.push(await besideBlocked(s.port));
     }
     const rows = SERVERS.map((s) => ({
       server: s.name,
       reqPerSec: Math.round(median(rates[s.key]!)),
       allRates: rates[s.key]!.map(Math.round),
+      coresUsed: Number(median(cores[s.key]!).toFixed(2)),
       besideBlockedMs: Number(median(waits[s.key]!).toFixed(1)),
     }));
     const ratio = (a: string, b: string) => Number((median(rates[a]!) / median(rates[b]!)).toFixed(2));
@@ -131,8 +158,9 @@ async function main(): Promise<void> {
     };
     if (opts.json) return console.log(JSON.stringify({ rounds: ROUNDS, clients: CLIENTS, requests: REQUESTS, rows, ratios }, null, 2));
     console.log(`CPU-bound handler (~2 ms hashing per request, ${CLIENTS} clients × ${REQUESTS} requests), medians of ${ROUNDS} alternating rounds, unpinned\n`);
-    console.log(`${"server".padEnd(40)}${"req/s".padStart(8)}${"beside a 1 s block, ms".padStart(26)}   rounds`);
-    for (const r of rows) console.log(`${r.server.padEnd(40)}${String(r.reqPerSec).padStart(8)}${String(r.besideBlockedMs).padStart(26)}   ${r.allRates.join(" ")}`);
+    console.log(`${"server".padEnd(40)}${"req/s".padStart(8)}${"cores used".padStart(12)}${"beside a 1 s block, ms".padStart(25)}   req/s by round`);
+    for (const r of rows) console.log(`${r.server.padEnd(40)}${String(r.reqPerSec).padStart(8)}${r.coresUsed.toFixed(2).padStart(12)}${String(r.besideBlockedMs).padStart(25)}   ${r.allRates.join(" ")}`);
+    console.log("(cores used: the server's CPU seconds, workers and children included, per second of the run)");
     console.log();
     for (const [k, v] of Object.entries(ratios)) console.log(`${k}: ${Array.isArray(v) ? v.join(" ") : v}`);
   } finally {

@@ -108,7 +108,6 @@ export async function bench(argv: string[]): Promise<number> {
   try {
     for (const target of targets) if (warmup > 0) await runLoad({ ...spec, target, duration: warmup });
     const comparison = await compare(targets, spec, rounds, (round, target, p) => show(`round ${round + 1}/${rounds} ${targetName(target)}`, p));
-    show("", null);
     if (process.stderr.isTTY && !values.json) process.stderr.write("\r\x1b[K");
     if (values.json) console.log(JSON.stringify({ ...spec, rounds, ...comparison }, null, 2));
     else if (targets.length === 1 && rounds === 1) console.log(renderOne(comparison.targets[0]!.rounds[0]!));
