@@ -35,25 +35,50 @@ async function start(cmd: string[], pattern: RegExp): Promise<{ child: ChildProc
 function burst(port: number): Promise<number[]> {
   const t0 = performance.now();
   return Promise.all(
-    Array.from({ length: CLIENTS }, () => new Promise<number>((resolve, reject) => {
-      const s = net.connect({ port, host: "127.0.0.1" }, () => s.write("ping"));
-      let got = "";
-      s.setEncoding("utf8");
-      s.on("data", (d: string) => {
-        got += d;
-        if (got.endsWith("ping")) {
-          s.destroy();
-          resolve(performance.now() - t0);
-        }
-      });
-      s.on("error", reject);
-    })),
+    Array.from(
+      { length: CLIENTS },
+      () =>
+        new Promise<number>((resolve, reject) => {
+          const s = net.connect({ port, host: "127.0.0.1" }, () => s.write("ping"));
+          let got = "";
+          s.setEncoding("utf8");
+          s.on("data", (d: string) => {
+            got += d;
+            if (got.endsWith("ping")) {
+              s.destroy();
+              resolve(performance.now() - t0);
+            }
+          });
+          s.on("error", reject);
+        }),
+    ),
   );
 }
 
 const nodeServer = `require("net").createServer((c) => { c.on("error", () => {}); c.pipe(c); }).listen({ host: "127.0.0.1", port: 0, backlog: ${BACKLOG} }, function () { console.log("port " + this.address().port); });`;
 const servers = [
-  { name: "socketkit serve", run: () => start([process.execPath, "--import", "tsx", "src/cli/main.ts", "serve", "--host", "127.0.0.1", "--port", "0", "--backlog", String(BACKLOG), "--lang", "en"], /:(\d+) \(backlog/) },
+  {
+    name: "socketkit serve",
+    run: () =>
+      start(
+        [
+          process.execPath,
+          "--import",
+          "tsx",
+          "src/cli/main.ts",
+          "serve",
+          "--host",
+          "127.0.0.1",
+          "--port",
+          "0",
+          "--backlog",
+          String(BACKLOG),
+          "--lang",
+          "en",
+        ],
+        /:(\d+) \(backlog/,
+      ),
+  },
   { name: "node:net", run: () => start([process.execPath, "-e", nodeServer], /port (\d+)/) },
 ];
 
@@ -66,7 +91,13 @@ for (let round = 0; round < Number(opts.rounds); round++) {
     const times = await burst(port);
     const overflows = counterDeltas(before, readCounters())["TcpExt.ListenOverflows"] ?? 0;
     const slow = times.filter((t) => t > 1000).length;
-    console.log(`${server.name.padEnd(18)}${String(round + 1).padStart(5)}${String(overflows).padStart(11)}${Math.round(Math.max(...times)).toString().padStart(12)}${String(slow).padStart(18)}`);
+    console.log(
+      `${server.name.padEnd(18)}${String(round + 1).padStart(5)}${String(overflows).padStart(11)}${Math.round(
+        Math.max(...times),
+      )
+        .toString()
+        .padStart(12)}${String(slow).padStart(18)}`,
+    );
     child.kill();
   }
 }

@@ -8,7 +8,16 @@
 //   npx tsx bench/echo.ts --scenarios pp50 --servers socketkit,node --cpu-prof /tmp/prof
 import { parseArgs } from "node:util";
 import { connectRate, pingPong, type LoadResult } from "./lib/load.js";
-import { canPin, cpuNanos, machineBusyNanos, ownCpuNanos, pinProcess, startServer, stopServer, type ServerProcess } from "./lib/processes.js";
+import {
+  canPin,
+  cpuNanos,
+  machineBusyNanos,
+  ownCpuNanos,
+  pinProcess,
+  startServer,
+  stopServer,
+  type ServerProcess,
+} from "./lib/processes.js";
 import { median } from "./lib/stats.js";
 
 const { values: opts } = parseArgs({
@@ -41,7 +50,11 @@ const SCENARIOS: Scenario[] = [
   { key: "pp1", name: "ping-pong 64 B, 1 connection", run: (p) => pingPong(p, 1, SECONDS) },
   { key: "pp50", name: "ping-pong 64 B, 50 connections", run: (p) => pingPong(p, 50, SECONDS) },
   { key: "pp500", name: "ping-pong 64 B, 500 connections", run: (p) => pingPong(p, 500, SECONDS) },
-  { key: "connect", name: `new connections (${PARALLEL} in parallel, 1 round trip)`, run: (p) => connectRate(p, PARALLEL, SECONDS) },
+  {
+    key: "connect",
+    name: `new connections (${PARALLEL} in parallel, 1 round trip)`,
+    run: (p) => connectRate(p, PARALLEL, SECONDS),
+  },
 ];
 const SERVERS = [
   { key: "socketkit", name: "socketkit Socket", file: "./servers/socketkit-echo.ts" },
@@ -122,7 +135,9 @@ type Row = { scenario: string; servers: Record<string, Summary> } & ReturnType<t
 
 function printTable(rows: Row[]): void {
   const pct = (x: number) => `${Math.round(x * 100)}%`;
-  console.log(`echo benchmark: medians of ${ROUNDS} rounds of ${SECONDS} s, Node ${process.version}${PIN ? ", client on CPU 0, servers on CPU 1" : ", not pinned"}\n`);
+  console.log(
+    `echo benchmark: medians of ${ROUNDS} rounds of ${SECONDS} s, Node ${process.version}${PIN ? ", client on CPU 0, servers on CPU 1" : ", not pinned"}\n`,
+  );
   const head = ["rate/s", "p50 µs", "p99 µs", "srv CPU", "cli CPU", "srv µs/op", "cli µs/op", "others"];
   console.log("".padEnd(26) + head.map((h) => h.padStart(10)).join(""));
   for (const row of rows) {
@@ -130,12 +145,26 @@ function printTable(rows: Row[]): void {
     for (const s of SERVERS) {
       const x = row.servers[s.key];
       if (!x) continue;
-      const cells = [x.rate, x.p50us, x.p99us, pct(x.serverCpu), pct(x.clientCpu), x.serverCpuPerOpUs.toFixed(1), x.clientCpuPerOpUs.toFixed(1), pct(x.otherCpu)];
+      const cells = [
+        x.rate,
+        x.p50us,
+        x.p99us,
+        pct(x.serverCpu),
+        pct(x.clientCpu),
+        x.serverCpuPerOpUs.toFixed(1),
+        x.clientCpuPerOpUs.toFixed(1),
+        pct(x.otherCpu),
+      ];
       console.log(`  ${s.name.padEnd(24)}` + cells.map((c) => String(c).padStart(10)).join(""));
     }
   }
-  const saturated = rows.flatMap((r) => Object.entries(r.servers).filter(([, x]) => x.clientCpu >= 0.9).map(([k]) => `${r.scenario} (${k})`));
-  if (saturated.length > 0) console.log(`\nthe client used 90% of its CPU or more, so it may have limited: ${saturated.join("; ")}`);
+  const saturated = rows.flatMap((r) =>
+    Object.entries(r.servers)
+      .filter(([, x]) => x.clientCpu >= 0.9)
+      .map(([k]) => `${r.scenario} (${k})`),
+  );
+  if (saturated.length > 0)
+    console.log(`\nthe client used 90% of its CPU or more, so it may have limited: ${saturated.join("; ")}`);
   const views = [
     ["ratios of the median rates", "ratios"],
     ["medians of the ratios within each round", "pairedRatios"],
@@ -144,7 +173,10 @@ function printTable(rows: Row[]): void {
   for (const [title, key] of views) {
     console.log(`\n${title}`.padEnd(50) + RATIOS.map(([a, b]) => `${a}/${b}`.padStart(21)).join(""));
     for (const row of rows) {
-      console.log(row.scenario.padEnd(49) + RATIOS.map(([a, b]) => (row[key][`${a}/${b}`]?.toFixed(3) ?? "-").padStart(21)).join(""));
+      console.log(
+        row.scenario.padEnd(49) +
+          RATIOS.map(([a, b]) => (row[key][`${a}/${b}`]?.toFixed(3) ?? "-").padStart(21)).join(""),
+      );
     }
   }
 }
@@ -157,7 +189,10 @@ async function main(): Promise<void> {
   try {
     for (const s of chosen) {
       const argv = [process.execPath, ...flags, "--import", "tsx", new URL(s.file, import.meta.url).pathname];
-      servers.push({ key: s.key, ...(await startServer(s.name, argv, { portPattern: /^(\d+)$/m, cpu: PIN ? 1 : undefined })) });
+      servers.push({
+        key: s.key,
+        ...(await startServer(s.name, argv, { portPattern: /^(\d+)$/m, cpu: PIN ? 1 : undefined })),
+      });
     }
     // Let every server's code get compiled before anything is timed.
     if (Number(opts.warmup) > 0) for (const s of servers) await pingPong(s.port, 50, Number(opts.warmup));
@@ -170,7 +205,10 @@ async function main(): Promise<void> {
       const by = Object.fromEntries(servers.map((s) => [s.key, summarize(samples[s.key]!)]));
       rows.push({ scenario: sc.name, servers: by, ...ratiosOf(by, samples) });
     }
-    if (opts.json) console.log(JSON.stringify({ rounds: ROUNDS, seconds: SECONDS, node: process.version, pinned: PIN, rows }, null, 2));
+    if (opts.json)
+      console.log(
+        JSON.stringify({ rounds: ROUNDS, seconds: SECONDS, node: process.version, pinned: PIN, rows }, null, 2),
+      );
     else printTable(rows);
   } finally {
     await Promise.all(servers.map((s) => stopServer(s)));

@@ -79,8 +79,8 @@ const TICKS_PER_SECOND = 100;
 
 /** CPU seconds used by `pid` and its descendants, living or reaped (utime + stime + cutime + cstime). */
 function treeCpu(pid: number): number {
-  let ticks = 0;
-  let children: string[] = [];
+  let ticks: number;
+  let children: string[];
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
     ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
@@ -156,10 +156,20 @@ async function main(): Promise<void> {
       "python forking/threading": ratio("py-forking", "py-threading"),
       "socketkit forking/python forking": ratio("sk-forking", "py-forking"),
     };
-    if (opts.json) return console.log(JSON.stringify({ rounds: ROUNDS, clients: CLIENTS, requests: REQUESTS, rows, ratios }, null, 2));
-    console.log(`CPU-bound handler (~2 ms hashing per request, ${CLIENTS} clients × ${REQUESTS} requests), medians of ${ROUNDS} alternating rounds, unpinned\n`);
-    console.log(`${"server".padEnd(40)}${"req/s".padStart(8)}${"cores used".padStart(12)}${"beside a 1 s block, ms".padStart(25)}   req/s by round`);
-    for (const r of rows) console.log(`${r.server.padEnd(40)}${String(r.reqPerSec).padStart(8)}${r.coresUsed.toFixed(2).padStart(12)}${String(r.besideBlockedMs).padStart(25)}   ${r.allRates.join(" ")}`);
+    if (opts.json)
+      return console.log(
+        JSON.stringify({ rounds: ROUNDS, clients: CLIENTS, requests: REQUESTS, rows, ratios }, null, 2),
+      );
+    console.log(
+      `CPU-bound handler (~2 ms hashing per request, ${CLIENTS} clients × ${REQUESTS} requests), medians of ${ROUNDS} alternating rounds, unpinned\n`,
+    );
+    console.log(
+      `${"server".padEnd(40)}${"req/s".padStart(8)}${"cores used".padStart(12)}${"beside a 1 s block, ms".padStart(25)}   req/s by round`,
+    );
+    for (const r of rows)
+      console.log(
+        `${r.server.padEnd(40)}${String(r.reqPerSec).padStart(8)}${r.coresUsed.toFixed(2).padStart(12)}${String(r.besideBlockedMs).padStart(25)}   ${r.allRates.join(" ")}`,
+      );
     console.log("(cores used: the server's CPU seconds, workers and children included, per second of the run)");
     console.log();
     for (const [k, v] of Object.entries(ratios)) console.log(`${k}: ${Array.isArray(v) ? v.join(" ") : v}`);

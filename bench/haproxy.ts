@@ -45,10 +45,14 @@ function freePort(): number {
 }
 
 const echo = (name: string, proxy: boolean) =>
-  startServer(name, [process.execPath, "--import", "tsx", new URL("./servers/proxy-echo.ts", import.meta.url).pathname], {
-    portPattern: /^(\d+)$/m,
-    env: { PROXY: proxy ? "1" : "0" },
-  });
+  startServer(
+    name,
+    [process.execPath, "--import", "tsx", new URL("./servers/proxy-echo.ts", import.meta.url).pathname],
+    {
+      portPattern: /^(\d+)$/m,
+      env: { PROXY: proxy ? "1" : "0" },
+    },
+  );
 
 /** HAProxy with two frontends: one to instance a, one balancing over a and b. */
 function haproxyConfig(one: number, two: number, a: number, b: number): string {
@@ -131,10 +135,14 @@ try {
   if (opts.json) console.log(JSON.stringify({ rounds: ROUNDS, seconds: SECONDS, rows }, null, 2));
   else {
     console.log(`median of ${ROUNDS} rounds × ${SECONDS} s, operations per second (ratio to direct)`);
-    console.log(`${"scenario".padEnd(48)}${"direct".padStart(10)}${"HAProxy→1".padStart(20)}${"HAProxy→2".padStart(20)}`);
+    console.log(
+      `${"scenario".padEnd(48)}${"direct".padStart(10)}${"HAProxy→1".padStart(20)}${"HAProxy→2".padStart(20)}`,
+    );
     for (const r of rows) {
       const cell = (v: number) => `${Math.round(v)} (${(v / r.direct).toFixed(2)})`.padStart(20);
-      console.log(`${r.scenario.padEnd(48)}${String(Math.round(r.direct)).padStart(10)}${cell(r.haproxy1)}${cell(r.haproxy2)}`);
+      console.log(
+        `${r.scenario.padEnd(48)}${String(Math.round(r.direct)).padStart(10)}${cell(r.haproxy1)}${cell(r.haproxy2)}`,
+      );
     }
   }
 } finally {

@@ -15,7 +15,15 @@ import { join } from "node:path";
 import net from "node:net";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { fdCount, memoryOf, ownNofileLimit, startServer, stopServer, type Memory, type ServerProcess } from "./lib/processes.js";
+import {
+  fdCount,
+  memoryOf,
+  ownNofileLimit,
+  startServer,
+  stopServer,
+  type Memory,
+  type ServerProcess,
+} from "./lib/processes.js";
 import { median } from "./lib/stats.js";
 
 const { values: opts } = parseArgs({
@@ -42,7 +50,9 @@ const SOURCES = Number(opts.sources);
 const LIMIT = ownNofileLimit();
 const NOFILE = Math.min(LIMIT.hard, 2 * N + 1024);
 if (NOFILE < N + 256) {
-  console.error(`idle benchmark: ${N} connections need about ${N + 256} descriptors per process; the hard limit is ${LIMIT.hard}`);
+  console.error(
+    `idle benchmark: ${N} connections need about ${N + 256} descriptors per process; the hard limit is ${LIMIT.hard}`,
+  );
   process.exit(2);
 }
 // The client side holds N sockets: give this process the descriptors for them, by running it again under prlimit.
@@ -52,22 +62,51 @@ if (LIMIT.soft < N + 256) {
   process.exit(r.status ?? 1);
 }
 // A bound on the whole run: the exit handler in lib/processes.ts then stops every server still running.
-setTimeout(() => {
-  console.error(`idle benchmark: gave up after ${opts.timeout} s`);
-  process.exit(1);
-}, Number(opts.timeout) * 1000).unref();
+setTimeout(
+  () => {
+    console.error(`idle benchmark: gave up after ${opts.timeout} s`);
+    process.exit(1);
+  },
+  Number(opts.timeout) * 1000,
+).unref();
 
 const ALL_SERVERS = [
   {
     key: "socketkit",
     name: "socketkit serve",
-    argv: [fileURLToPath(new URL("../dist/cli/main.js", import.meta.url)), "serve", "--host", "127.0.0.1", "--port", "0", "--lang", "en", "--reply-prefix", ""],
+    argv: [
+      fileURLToPath(new URL("../dist/cli/main.js", import.meta.url)),
+      "serve",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--lang",
+      "en",
+      "--reply-prefix",
+      "",
+    ],
     portPattern: /127\.0\.0\.1:(\d+) \(backlog/,
   },
-  { key: "node", name: "node:net", argv: [fileURLToPath(new URL("./servers/node-echo.ts", import.meta.url))], portPattern: /^(\d+)$/m },
+  {
+    key: "node",
+    name: "node:net",
+    argv: [fileURLToPath(new URL("./servers/node-echo.ts", import.meta.url))],
+    portPattern: /^(\d+)$/m,
+  },
   // For telling the costs apart: the bare Socket echo and the framework echo of bench/echo.ts.
-  { key: "bare", name: "socketkit Socket echo", argv: [fileURLToPath(new URL("./servers/socketkit-echo.ts", import.meta.url))], portPattern: /^(\d+)$/m },
-  { key: "framework", name: "socketkit framework echo", argv: [fileURLToPath(new URL("./servers/framework-echo.ts", import.meta.url))], portPattern: /^(\d+)$/m },
+  {
+    key: "bare",
+    name: "socketkit Socket echo",
+    argv: [fileURLToPath(new URL("./servers/socketkit-echo.ts", import.meta.url))],
+    portPattern: /^(\d+)$/m,
+  },
+  {
+    key: "framework",
+    name: "socketkit framework echo",
+    argv: [fileURLToPath(new URL("./servers/framework-echo.ts", import.meta.url))],
+    portPattern: /^(\d+)$/m,
+  },
 ];
 const SERVERS = ALL_SERVERS.filter((s) => opts.servers.split(",").includes(s.key));
 if (!SERVERS.some((s) => s.key === "node")) throw new Error("--servers must include node (the reference)");
@@ -81,10 +120,12 @@ async function openConnections(port: number, count: number): Promise<net.Socket[
     while (next < count) {
       const i = next++;
       const localAddress = SOURCES > 1 ? `127.0.0.${1 + (i % SOURCES)}` : undefined;
-      socks.push(await new Promise<net.Socket>((resolve, reject) => {
-        const s = net.connect({ port, host: "127.0.0.1", localAddress, noDelay: true }, () => resolve(s));
-        s.once("error", reject);
-      }));
+      socks.push(
+        await new Promise<net.Socket>((resolve, reject) => {
+          const s = net.connect({ port, host: "127.0.0.1", localAddress, noDelay: true }, () => resolve(s));
+          s.once("error", reject);
+        }),
+      );
     }
   };
   try {
@@ -118,20 +159,25 @@ const sleep = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
 
 /** One 64-byte round trip on every connection, all at once; resolves when every echo is back. */
 function exchangeAll(socks: net.Socket[]): Promise<void> {
-  return Promise.all(socks.map((s) => new Promise<void>((resolve, reject) => {
-    let got = 0;
-    const onData = (d: Buffer) => {
-      got += d.length;
-      if (got >= MESSAGE.length) {
-        s.off("data", onData);
-        s.pause();
-        resolve();
-      }
-    };
-    s.on("data", onData);
-    s.once("error", reject);
-    s.write(MESSAGE);
-  }))).then(() => undefined);
+  return Promise.all(
+    socks.map(
+      (s) =>
+        new Promise<void>((resolve, reject) => {
+          let got = 0;
+          const onData = (d: Buffer) => {
+            got += d.length;
+            if (got >= MESSAGE.length) {
+              s.off("data", onData);
+              s.pause();
+              resolve();
+            }
+          };
+          s.on("data", onData);
+          s.once("error", reject);
+          s.write(MESSAGE);
+        }),
+    ),
+  ).then(() => undefined);
 }
 
 /** A process's memory at one moment: as the kernel sees it, then after full GCs as V8 sees it (bytes → KiB). */
@@ -160,11 +206,15 @@ async function probeHeap(server: ServerProcess, file: string): Promise<HeapProbe
   const seq = ++probeSeq;
   process.kill(server.pid, "SIGUSR2");
   let probe: HeapProbe | null = null;
-  await until(`${server.name} answered the heap probe`, () => {
-    if (!existsSync(file)) return false;
-    probe = JSON.parse(readFileSync(file, "utf8")) as HeapProbe;
-    return true;
-  }, 10_000);
+  await until(
+    `${server.name} answered the heap probe`,
+    () => {
+      if (!existsSync(file)) return false;
+      probe = JSON.parse(readFileSync(file, "utf8")) as HeapProbe;
+      return true;
+    },
+    10_000,
+  );
   if (probe === null) throw new Error(`heap probe ${seq} gave nothing`);
   return probe;
 }
@@ -222,14 +272,21 @@ async function round(spec: (typeof SERVERS)[number]): Promise<RoundResult> {
   const probeFile = join(PROBE_DIR, `${spec.key}.json`);
   const probe = fileURLToPath(new URL("./lib/heap-probe.ts", import.meta.url));
   const argv = [process.execPath, "--expose-gc", "--import", "tsx", "--import", probe, ...spec.argv];
-  const server = await startServer(spec.name, argv, { portPattern: spec.portPattern, nofile: NOFILE, env: { BENCH_HEAP_PROBE: probeFile } });
+  const server = await startServer(spec.name, argv, {
+    portPattern: spec.portPattern,
+    nofile: NOFILE,
+    env: { BENCH_HEAP_PROBE: probeFile },
+  });
   let socks: net.Socket[] = [];
   try {
     await sleep(Number(opts.settle));
     const base = await snapshot(server, probeFile);
     const t0 = performance.now();
     socks = await openConnections(server.port, N);
-    await until(`${spec.name} has accepted ${N} connections`, () => fdCount(server.pid) - base.fds >= N && acceptQueue(server.port) === 0);
+    await until(
+      `${spec.name} has accepted ${N} connections`,
+      () => fdCount(server.pid) - base.fds >= N && acceptQueue(server.port) === 0,
+    );
     const acceptSeconds = (performance.now() - t0) / 1000;
     await sleep(Number(opts.settle));
     const idle = perConnection(base, await snapshot(server, probeFile));
@@ -250,8 +307,12 @@ function summarize(rounds: PerConnection[]): PerConnection {
 }
 
 function printTable(results: Record<string, { idle: PerConnection; exchanged: PerConnection }>): void {
-  console.log(`${N} idle connections per server, medians of ${opts.rounds} rounds, per connection: descriptors, and memory in KiB`);
-  console.log("(RSS, PSS, Priv.Dirty as /proc shows them; then, after the server ran full GCs: its RSS, V8's heap (heapTotal),");
+  console.log(
+    `${N} idle connections per server, medians of ${opts.rounds} rounds, per connection: descriptors, and memory in KiB`,
+  );
+  console.log(
+    "(RSS, PSS, Priv.Dirty as /proc shows them; then, after the server ran full GCs: its RSS, V8's heap (heapTotal),",
+  );
   console.log(" the live objects in it (JS heap: heapUsed), and memory Buffers hold outside it (external))\n");
   console.log("".padEnd(26) + COLUMNS.map(([, h]) => h.padStart(11)).join(""));
   const row = (name: string, p: PerConnection, digits: number) =>
@@ -262,7 +323,9 @@ function printTable(results: Record<string, { idle: PerConnection; exchanged: Pe
     const peer = results.node![phase];
     for (const s of SERVERS.filter((x) => x.key !== "node")) {
       const mine = results[s.key]![phase];
-      const cells = COLUMNS.map(([k]) => (Math.abs(peer[k]) < 0.05 ? "-" : (mine[k] / peer[k]).toFixed(3)).padStart(11));
+      const cells = COLUMNS.map(([k]) =>
+        (Math.abs(peer[k]) < 0.05 ? "-" : (mine[k] / peer[k]).toFixed(3)).padStart(11),
+      );
       console.log(`  ratio ${s.key}/node`.padEnd(26) + cells.join(""));
     }
   }
@@ -274,13 +337,19 @@ async function main(): Promise<void> {
     for (const spec of r % 2 === 0 ? SERVERS : [...SERVERS].reverse()) samples[spec.key]!.push(await round(spec));
   }
   const results = Object.fromEntries(
-    SERVERS.map((s) => [s.key, {
-      idle: summarize(samples[s.key]!.map((x) => x.idle)),
-      exchanged: summarize(samples[s.key]!.map((x) => x.exchanged)),
-      acceptSeconds: Number(median(samples[s.key]!.map((x) => x.acceptSeconds)).toFixed(2)),
-    }]),
+    SERVERS.map((s) => [
+      s.key,
+      {
+        idle: summarize(samples[s.key]!.map((x) => x.idle)),
+        exchanged: summarize(samples[s.key]!.map((x) => x.exchanged)),
+        acceptSeconds: Number(median(samples[s.key]!.map((x) => x.acceptSeconds)).toFixed(2)),
+      },
+    ]),
   );
-  if (opts.json) console.log(JSON.stringify({ connections: N, rounds: Number(opts.rounds), node: process.version, results, samples }, null, 2));
+  if (opts.json)
+    console.log(
+      JSON.stringify({ connections: N, rounds: Number(opts.rounds), node: process.version, results, samples }, null, 2),
+    );
   else printTable(results);
 }
 

@@ -34,13 +34,33 @@ async function measured(run: Run, port: number): Promise<{ rate: number; cpuUs: 
   return { rate: r.rate, cpuUs: (c.user + c.system) / (r.rate * r.elapsed) };
 }
 const SCENARIOS: Array<{ name: string; old: Run; now: Run }> = [
-  { name: "ping-pong 64 B, 1 connection", old: (p) => pingPong(p, 1, SECONDS), now: (p) => skbench.pingPong(p, 1, SECONDS) },
-  { name: "ping-pong 64 B, 50 connections", old: (p) => pingPong(p, 50, SECONDS), now: (p) => skbench.pingPong(p, 50, SECONDS) },
-  { name: "ping-pong 64 B, 500 connections", old: (p) => pingPong(p, 500, SECONDS), now: (p) => skbench.pingPong(p, 500, SECONDS) },
-  { name: "new connections, 16 in parallel", old: (p) => connectRate(p, 16, SECONDS), now: (p) => skbench.connectRate(p, 16, SECONDS) },
+  {
+    name: "ping-pong 64 B, 1 connection",
+    old: (p) => pingPong(p, 1, SECONDS),
+    now: (p) => skbench.pingPong(p, 1, SECONDS),
+  },
+  {
+    name: "ping-pong 64 B, 50 connections",
+    old: (p) => pingPong(p, 50, SECONDS),
+    now: (p) => skbench.pingPong(p, 50, SECONDS),
+  },
+  {
+    name: "ping-pong 64 B, 500 connections",
+    old: (p) => pingPong(p, 500, SECONDS),
+    now: (p) => skbench.pingPong(p, 500, SECONDS),
+  },
+  {
+    name: "new connections, 16 in parallel",
+    old: (p) => connectRate(p, 16, SECONDS),
+    now: (p) => skbench.connectRate(p, 16, SECONDS),
+  },
 ];
 
-const server = await startServer("node:net echo", [process.execPath, "--import", "tsx", new URL("./servers/node-echo.ts", import.meta.url).pathname], { portPattern: /^(\d+)$/m, cpu: PIN ? 1 : undefined });
+const server = await startServer(
+  "node:net echo",
+  [process.execPath, "--import", "tsx", new URL("./servers/node-echo.ts", import.meta.url).pathname],
+  { portPattern: /^(\d+)$/m, cpu: PIN ? 1 : undefined },
+);
 try {
   const rows = [];
   for (const sc of SCENARIOS) {
@@ -70,11 +90,17 @@ try {
   }
   if (opts.json) console.log(JSON.stringify({ rounds: ROUNDS, seconds: SECONDS, pinned: PIN, rows }, null, 2));
   else {
-    console.log(`load generators against one node:net echo, medians of ${ROUNDS} alternating rounds of ${SECONDS} s, ${PIN ? "client on CPU 0, server on CPU 1" : "unpinned"}\n`);
-    console.log(`${"".padEnd(34)}${"bench/lib/load".padStart(15)}${"socketkit bench".padStart(16)}${"ratio".padStart(7)}${"client CPU µs/op (old, new)".padStart(29)}   ratio per round`);
+    console.log(
+      `load generators against one node:net echo, medians of ${ROUNDS} alternating rounds of ${SECONDS} s, ${PIN ? "client on CPU 0, server on CPU 1" : "unpinned"}\n`,
+    );
+    console.log(
+      `${"".padEnd(34)}${"bench/lib/load".padStart(15)}${"socketkit bench".padStart(16)}${"ratio".padStart(7)}${"client CPU µs/op (old, new)".padStart(29)}   ratio per round`,
+    );
     for (const r of rows) {
       const cpuCell = `${r.clientCpuUsPerOp.npmRunBench} ${r.clientCpuUsPerOp.socketkitBench}`;
-      console.log(`${r.scenario.padEnd(34)}${String(r.npmRunBench).padStart(15)}${String(r.socketkitBench).padStart(16)}${r.ratio.toFixed(3).padStart(7)}${cpuCell.padStart(29)}   ${r.roundRatios.join(" ")}`);
+      console.log(
+        `${r.scenario.padEnd(34)}${String(r.npmRunBench).padStart(15)}${String(r.socketkitBench).padStart(16)}${r.ratio.toFixed(3).padStart(7)}${cpuCell.padStart(29)}   ${r.roundRatios.join(" ")}`,
+      );
     }
   }
 } finally {

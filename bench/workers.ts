@@ -55,10 +55,26 @@ interface Running {
 async function startServe(name: string, args: string[]): Promise<Running> {
   const port = await freePort();
   const devnull = openSync("/dev/null", "w");
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve", "--host", "127.0.0.1", "--port", String(port), "--reply-prefix", "", ...args], {
-    cwd: ROOT,
-    stdio: ["ignore", devnull, "inherit"],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "src/cli/main.ts",
+      "serve",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--reply-prefix",
+      "",
+      ...args,
+    ],
+    {
+      cwd: ROOT,
+      stdio: ["ignore", devnull, "inherit"],
+    },
+  );
   // Every worker must be up before the first round, or one process would take all the load.
   await connectable(port, name);
   await new Promise((r) => setTimeout(r, 3000));
@@ -75,13 +91,20 @@ async function startServe(name: string, args: string[]): Promise<Running> {
 }
 
 async function startCluster(): Promise<Running> {
-  const s: ServerProcess = await startServer("node:cluster", [process.execPath, "--import", "tsx", new URL("./servers/cluster-echo.ts", import.meta.url).pathname, "2"], { portPattern: /^(\d+)$/m });
+  const s: ServerProcess = await startServer(
+    "node:cluster",
+    [process.execPath, "--import", "tsx", new URL("./servers/cluster-echo.ts", import.meta.url).pathname, "2"],
+    { portPattern: /^(\d+)$/m },
+  );
   return { name: s.name, port: s.port, stop: () => stopServer(s) };
 }
 
 const SCENARIOS: Array<[string, Omit<LoadSpec, "target">]> = [
   ["ping-pong 64 B, 50 connections", { mode: "pingpong", connections: 50, duration: SECONDS, size: 64, reply: "echo" }],
-  ["ping-pong 64 B, 500 connections", { mode: "pingpong", connections: 500, duration: SECONDS, size: 64, reply: "echo" }],
+  [
+    "ping-pong 64 B, 500 connections",
+    { mode: "pingpong", connections: 500, duration: SECONDS, size: 64, reply: "echo" },
+  ],
   ["new connections, 16 loops", { mode: "connect", connections: 16, duration: SECONDS, size: 64, reply: "echo" }],
 ];
 
@@ -99,15 +122,37 @@ async function main(): Promise<void> {
       await compare(targets, { ...spec, duration: 1 }, 1); // warm-up
       rows.push({ scenario, result: await compare(targets, spec, ROUNDS) });
     }
-    const named = (key: string) => key.split("/").map((t) => names.get(t) ?? t).join(" / ");
+    const named = (key: string) =>
+      key
+        .split("/")
+        .map((t) => names.get(t) ?? t)
+        .join(" / ");
     if (opts.json) {
-      return console.log(JSON.stringify(rows.map((r) => ({ scenario: r.scenario, servers: r.result.targets.map((t) => ({ ...t, name: names.get(t.target), rounds: undefined })), ratios: Object.fromEntries(Object.entries(r.result.ratios).map(([k, v]) => [named(k), v])) })), null, 2));
+      return console.log(
+        JSON.stringify(
+          rows.map((r) => ({
+            scenario: r.scenario,
+            servers: r.result.targets.map((t) => ({ ...t, name: names.get(t.target), rounds: undefined })),
+            ratios: Object.fromEntries(Object.entries(r.result.ratios).map(([k, v]) => [named(k), v])),
+          })),
+          null,
+          2,
+        ),
+      );
     }
-    console.log(`serve --workers: medians of ${ROUNDS} alternating rounds of ${SECONDS} s, unpinned, socketkit bench's load generator\n`);
+    console.log(
+      `serve --workers: medians of ${ROUNDS} alternating rounds of ${SECONDS} s, unpinned, socketkit bench's load generator\n`,
+    );
     for (const { scenario, result } of rows) {
       console.log(scenario);
-      for (const t of result.targets) console.log(`  ${names.get(t.target)!.padEnd(38)}${String(Math.round(t.rate)).padStart(9)}/s  p50 ${t.p50us} µs  p99 ${t.p99us} µs  errors ${t.errors}  starved ${t.starved}`);
-      for (const [k, v] of Object.entries(result.ratios)) console.log(`  ratio ${named(k)}: ${v.toFixed(2)}  (rounds ${result.roundRatios[k]!.map((x) => x.toFixed(2)).join(" ")})`);
+      for (const t of result.targets)
+        console.log(
+          `  ${names.get(t.target)!.padEnd(38)}${String(Math.round(t.rate)).padStart(9)}/s  p50 ${t.p50us} µs  p99 ${t.p99us} µs  errors ${t.errors}  starved ${t.starved}`,
+        );
+      for (const [k, v] of Object.entries(result.ratios))
+        console.log(
+          `  ratio ${named(k)}: ${v.toFixed(2)}  (rounds ${result.roundRatios[k]!.map((x) => x.toFixed(2)).join(" ")})`,
+        );
     }
   } finally {
     await Promise.all(servers.map((s) => s.stop()));

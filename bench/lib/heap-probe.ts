@@ -13,7 +13,15 @@ if (file && gc) {
     gc();
     const m = process.memoryUsage();
     const h = v8.getHeapStatistics();
-    const probe = { seq: ++seq, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, mallocedMemory: h.malloced_memory };
+    const probe = {
+      seq: ++seq,
+      rss: m.rss,
+      heapUsed: m.heapUsed,
+      heapTotal: m.heapTotal,
+      external: m.external,
+      arrayBuffers: m.arrayBuffers,
+      mallocedMemory: h.malloced_memory,
+    };
     writeFileSync(file, JSON.stringify(probe));
   });
 }

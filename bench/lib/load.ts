@@ -50,7 +50,10 @@ class PingPong {
   private sentAt = 0;
   private finish: (() => void) | null = null;
 
-  constructor(private readonly rec: LatencyRecorder, private readonly keepGoing: () => boolean) {}
+  constructor(
+    private readonly rec: LatencyRecorder,
+    private readonly keepGoing: () => boolean,
+  ) {}
 
   onBytes(n: number): void {
     this.got += n;

@@ -37,7 +37,8 @@ const running = new Set<ChildProcess>();
 
 /** Kills what is still running, by PID: on a normal exit, an error that escaped, or Ctrl-C. */
 function killAll(): void {
-  for (const child of running) if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, "SIGKILL");
+  for (const child of running)
+    if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, "SIGKILL");
   running.clear();
 }
 process.on("exit", killAll);
@@ -58,14 +59,19 @@ export async function startServer(name: string, argv: string[], opts: StartOptio
   if (opts.cpu !== undefined) prefix.push("taskset", "-c", String(opts.cpu));
   const cmd = [...prefix, ...argv];
   // prlimit and taskset exec the command, so the child's PID is the server's own.
-  const child = spawn(cmd[0]!, cmd.slice(1), { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ...opts.env } });
+  const child = spawn(cmd[0]!, cmd.slice(1), {
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, ...opts.env },
+  });
   running.add(child);
   child.once("exit", () => running.delete(child));
   let out = "";
   let found = false;
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} printed no port within 30 s`)), 30_000);
-    child.once("exit", (code, signal) => reject(new Error(`${name} exited with ${code ?? signal} before printing its port`)));
+    child.once("exit", (code, signal) =>
+      reject(new Error(`${name} exited with ${code ?? signal} before printing its port`)),
+    );
     child.stdout!.on("data", (d: Buffer) => {
       if (found) return; // the rest of stdout is drained unread
       out += d.toString();
@@ -110,7 +116,12 @@ export function cpuNanos(pid: number): number {
 
 /** CPU time all processes on the machine have used so far (every CPU, from /proc/stat), in nanoseconds. */
 export function machineBusyNanos(): number {
-  const [user, nice, system, , , irq, softirq, steal] = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = readFileSync("/proc/stat", "utf8")
+    .split("\n")[0]!
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
   // /proc/stat counts in USER_HZ ticks, 100 per second on Linux.
   return (user! + nice! + system! + irq! + softirq! + steal!) * 1e7;
 }
@@ -134,7 +145,8 @@ export interface Memory {
 }
 
 export function memoryOf(pid: number): Memory {
-  const field = (text: string, name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? NaN);
+  const field = (text: string, name: string) =>
+    Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? NaN);
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   let rollup = "";
   try {
@@ -147,7 +159,9 @@ export function memoryOf(pid: number): Memory {
 
 /** This process's RLIMIT_NOFILE, soft and hard. */
 export function ownNofileLimit(): { soft: number; hard: number } {
-  const line = readFileSync("/proc/self/limits", "utf8").split("\n").find((l) => l.startsWith("Max open files"));
+  const line = readFileSync("/proc/self/limits", "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("Max open files"));
   const [soft, hard] = (line?.split(/\s{2,}/).slice(1, 3) ?? []).map((x) => (x === "unlimited" ? Infinity : Number(x)));
   return { soft: soft ?? 1024, hard: hard ?? 1024 };
 }

@@ -7,8 +7,20 @@ import type { LoadResult } from "./load.js";
 export type { LoadResult };
 export const MESSAGE_SIZE = 64;
 
-async function run(port: number, mode: "pingpong" | "connect", connections: number, seconds: number): Promise<LoadResult> {
-  const r = await runLoad({ target: { host: "127.0.0.1", port }, mode, connections, duration: seconds, size: MESSAGE_SIZE, reply: "echo" });
+async function run(
+  port: number,
+  mode: "pingpong" | "connect",
+  connections: number,
+  seconds: number,
+): Promise<LoadResult> {
+  const r = await runLoad({
+    target: { host: "127.0.0.1", port },
+    mode,
+    connections,
+    duration: seconds,
+    size: MESSAGE_SIZE,
+    reply: "echo",
+  });
   if (r.errors > 0 && mode === "pingpong") throw new Error("the server closed a connection during the round");
   return { rate: r.rate, p50: r.latencyUs.p50, p99: r.latencyUs.p99, elapsed: r.elapsed };
 }

@@ -3,7 +3,13 @@
 //   cpu-server.ts forking|threading [WORKERS]
 // forking: ForkingTCPServer with WORKERS worker processes (poolSize = maxChildren); threading: ThreadingTCPServer.
 import { createHash } from "node:crypto";
-import { ForkingTCPServer, isWorkerProcess, StreamRequestHandler, ThreadingTCPServer } from "../../src/index.js";
+import {
+  ForkingTCPServer,
+  isWorkerProcess,
+  StreamRequestHandler,
+  ThreadingTCPServer,
+  type Address,
+} from "../../src/index.js";
 
 const WORK_MS = 2;
 const DATA = Buffer.alloc(64, 1);
@@ -29,7 +35,7 @@ const iterations = Number(process.env.CPU_SERVER_ITERATIONS ?? calibrate());
 process.env.CPU_SERVER_ITERATIONS = String(iterations);
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
-class CpuHandler extends StreamRequestHandler<any> {
+class CpuHandler extends StreamRequestHandler<Address> {
   override async handle(): Promise<void> {
     for await (const line of this.rfile) {
       if (line.toString().trimEnd() === "block") Atomics.wait(sleeper, 0, 0, 1000);
@@ -51,7 +57,14 @@ class Threading extends ThreadingTCPServer {
   static override allowReuseAddress = true;
 }
 const server = new (kind === "forking" ? Forking : Threading)(["127.0.0.1", 0], CpuHandler);
-process.on("SIGTERM", () => void server.shutdown().then(() => server.serverClose()).then(() => process.exit(0)));
+process.on(
+  "SIGTERM",
+  () =>
+    void server
+      .shutdown()
+      .then(() => server.serverClose())
+      .then(() => process.exit(0)),
+);
 const serving = server.serveForever();
 if (!isWorkerProcess()) process.stdout.write(`${(server.serverAddress as [string, number])[1]} ${iterations}\n`);
 await serving;

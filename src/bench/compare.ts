@@ -49,7 +49,10 @@ export async function compare(
 ): Promise<Comparison> {
   const results: LoadResult[][] = targets.map(() => []);
   for (let round = 0; round < rounds; round++) {
-    for (const i of orderFor(targets.map((_, i) => i), round)) {
+    for (const i of orderFor(
+      targets.map((_, i) => i),
+      round,
+    )) {
       const target = targets[i]!;
       onRun?.(round, target, null);
       results[i]!.push(await runLoad({ ...spec, target }, (p) => onRun?.(round, target, p)));

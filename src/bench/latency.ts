@@ -34,7 +34,17 @@ export class Latency {
 
   summary(): LatencySummary {
     const h = this.histogram;
-    const at = (p: number) => h.getValueAtPercentile(p);
-    return { min: h.minNonZeroValue, mean: Math.round(h.mean), p50: at(50), p90: at(90), p99: at(99), p999: at(99.9), max: h.maxValue };
+    // A percentile is reported as its bucket's highest equivalent value, which can pass the exact maximum when few
+    // samples share the top bucket: a reader must never see p99 above max.
+    const at = (p: number) => Math.min(h.getValueAtPercentile(p), h.maxValue);
+    return {
+      min: h.minNonZeroValue,
+      mean: Math.round(h.mean),
+      p50: at(50),
+      p90: at(90),
+      p99: at(99),
+      p999: at(99.9),
+      max: h.maxValue,
+    };
   }
 }

@@ -64,7 +64,10 @@ export function targetName(t: Target): string {
 export async function runLoad(spec: LoadSpec, onProgress?: (p: Progress) => void): Promise<LoadResult> {
   const message = requestOf(spec.size, spec.reply);
   const state: RunState = { latency: new Latency(), end: Infinity, errors: 0, recent: 0 };
-  const peers = spec.mode === "pingpong" ? Array.from({ length: spec.connections }, () => new PingPong(spec.target, message, spec.reply, state)) : [];
+  const peers =
+    spec.mode === "pingpong"
+      ? Array.from({ length: spec.connections }, () => new PingPong(spec.target, message, spec.reply, state))
+      : [];
   try {
     await Promise.all(peers.map((p) => p.connect()));
     const started = performance.now();
@@ -72,7 +75,10 @@ export async function runLoad(spec: LoadSpec, onProgress?: (p: Progress) => void
     const ticker = progress(state, started, onProgress);
     try {
       if (spec.mode === "pingpong") await Promise.all(peers.map((p) => p.run()));
-      else await Promise.all(Array.from({ length: spec.connections }, () => connectLoop(spec.target, message, spec.reply, state)));
+      else
+        await Promise.all(
+          Array.from({ length: spec.connections }, () => connectLoop(spec.target, message, spec.reply, state)),
+        );
     } finally {
       clearInterval(ticker);
     }
@@ -101,7 +107,12 @@ function progress(state: RunState, started: number, onProgress?: (p: Progress) =
   let last = started;
   return setInterval(() => {
     const now = performance.now();
-    onProgress({ elapsed: (now - started) / 1000, ops: state.latency.count, rate: state.recent / ((now - last) / 1000), errors: state.errors });
+    onProgress({
+      elapsed: (now - started) / 1000,
+      ops: state.latency.count,
+      rate: state.recent / ((now - last) / 1000),
+      errors: state.errors,
+    });
     state.recent = 0;
     last = now;
   }, 1000);

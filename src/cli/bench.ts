@@ -37,7 +37,8 @@ function parseSeconds(text: string, option: string): number {
 }
 
 function choice<T extends string>(text: string, option: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(text)) throw new UsageError(`${option} must be one of ${allowed.join(", ")}, got ${text}`);
+  if (!(allowed as readonly string[]).includes(text))
+    throw new UsageError(`${option} must be one of ${allowed.join(", ")}, got ${text}`);
   return text as T;
 }
 
@@ -46,7 +47,9 @@ function progressLine(enabled: boolean) {
   return (label: string, p: Progress | null) => {
     if (!enabled) return;
     if (p === null) return process.stderr.write(`\r\x1b[K${label}: connecting…`);
-    process.stderr.write(`\r\x1b[K${label}: ${p.elapsed.toFixed(0)} s, ${p.ops} done, ${Math.round(p.rate)}/s now, ${p.errors} errors`);
+    process.stderr.write(
+      `\r\x1b[K${label}: ${p.elapsed.toFixed(0)} s, ${p.ops} done, ${Math.round(p.rate)}/s now, ${p.errors} errors`,
+    );
   };
 }
 
@@ -62,9 +65,14 @@ function renderOne(r: LoadResult): string {
 }
 
 function renderComparison(c: Comparison, rounds: number): string {
-  const lines = [`medians of ${rounds} alternating rounds`, `${"target".padEnd(24)}${"rate/s".padStart(12)}${"p50 µs".padStart(10)}${"p99 µs".padStart(10)}${"errors".padStart(8)}${"starved".padStart(9)}`];
+  const lines = [
+    `medians of ${rounds} alternating rounds`,
+    `${"target".padEnd(24)}${"rate/s".padStart(12)}${"p50 µs".padStart(10)}${"p99 µs".padStart(10)}${"errors".padStart(8)}${"starved".padStart(9)}`,
+  ];
   for (const t of c.targets) {
-    lines.push(`${t.target.padEnd(24)}${String(Math.round(t.rate)).padStart(12)}${String(t.p50us).padStart(10)}${String(t.p99us).padStart(10)}${String(t.errors).padStart(8)}${String(t.starved).padStart(9)}`);
+    lines.push(
+      `${t.target.padEnd(24)}${String(Math.round(t.rate)).padStart(12)}${String(t.p50us).padStart(10)}${String(t.p99us).padStart(10)}${String(t.errors).padStart(8)}${String(t.starved).padStart(9)}`,
+    );
   }
   for (const [key, ratio] of Object.entries(c.ratios)) {
     const each = c.roundRatios[key]!.map((x) => x.toFixed(2)).join(" ");
@@ -107,7 +115,9 @@ export async function bench(argv: string[]): Promise<number> {
   const show = progressLine(process.stderr.isTTY === true && !values.json);
   try {
     for (const target of targets) if (warmup > 0) await runLoad({ ...spec, target, duration: warmup });
-    const comparison = await compare(targets, spec, rounds, (round, target, p) => show(`round ${round + 1}/${rounds} ${targetName(target)}`, p));
+    const comparison = await compare(targets, spec, rounds, (round, target, p) =>
+      show(`round ${round + 1}/${rounds} ${targetName(target)}`, p),
+    );
     if (process.stderr.isTTY && !values.json) process.stderr.write("\r\x1b[K");
     if (values.json) console.log(JSON.stringify({ ...spec, rounds, ...comparison }, null, 2));
     else if (targets.length === 1 && rounds === 1) console.log(renderOne(comparison.targets[0]!.rounds[0]!));

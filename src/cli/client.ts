@@ -48,7 +48,12 @@ async function readReply(sock: Socket, message: Buffer): Promise<Buffer> {
 
 async function session(sock: Socket, say: Messages, interactive: boolean): Promise<number> {
   // In a terminal readline shows the prompt and echoes what is typed; from a pipe it only reads lines.
-  const rl = createInterface({ input: process.stdin, output: interactive ? process.stdout : undefined, terminal: interactive, crlfDelay: Infinity });
+  const rl = createInterface({
+    input: process.stdin,
+    output: interactive ? process.stdout : undefined,
+    terminal: interactive,
+    crlfDelay: Infinity,
+  });
   if (interactive) {
     rl.setPrompt(say.prompt);
     rl.prompt();

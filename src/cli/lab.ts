@@ -46,7 +46,8 @@ function parse(argv: string[]): Parsed | null {
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h") return null;
   const experiment = findExperiment(name);
-  if (experiment === undefined) throw new UsageError(`unknown experiment '${name}' (try: ${EXPERIMENTS.map((e) => e.name).join(", ")})`);
+  if (experiment === undefined)
+    throw new UsageError(`unknown experiment '${name}' (try: ${EXPERIMENTS.map((e) => e.name).join(", ")})`);
   const declared = Object.fromEntries(experiment.options.map((o) => [o.name, { type: "string" as const }]));
   const { values } = parseArgs({
     args: joinNegativeValues(rest),
@@ -89,7 +90,10 @@ export async function lab(argv: string[]): Promise<number> {
   // With --netns the experiment runs in a private network namespace, so no other traffic moves its counters; its
   // result comes back as JSON and is shown the same way.
   const result = parsed.flags.netns
-    ? ((await runInPrivateNetns(parsed.experiment.name as ExperimentName, parsed.options as never)) as unknown as ExperimentResult)
+    ? ((await runInPrivateNetns(
+        parsed.experiment.name as ExperimentName,
+        parsed.options as never,
+      )) as unknown as ExperimentResult)
     : await parsed.experiment.run(parsed.options, parsed.flags.json ? {} : progressHook(view));
   if (parsed.flags.svg !== undefined) writeFileSync(parsed.flags.svg, parsed.experiment.svg(result));
   console.log(parsed.flags.json ? resultJson(result) : parsed.experiment.render(result, view).join("\n"));
@@ -116,7 +120,19 @@ export async function sim(argv: string[]): Promise<number> {
     writeFileSync(parsed.flags.svg, queueChartSvg(`sim ${report.experiment} (the model)`, panels));
   }
   if (parsed.flags.json) {
-    console.log(resultJson({ ...report, cases: report.cases.map((c) => ({ label: c.label, predicted: c.predicted, observation: c.result.observation, counters: c.result.counters, series: modelSeries(c.result), ...(parsed.flags.timeline ? { connections: c.result.connections } : {}) })) }));
+    console.log(
+      resultJson({
+        ...report,
+        cases: report.cases.map((c) => ({
+          label: c.label,
+          predicted: c.predicted,
+          observation: c.result.observation,
+          counters: c.result.counters,
+          series: modelSeries(c.result),
+          ...(parsed.flags.timeline ? { connections: c.result.connections } : {}),
+        })),
+      }),
+    );
   } else {
     console.log(fit(view, renderSimulation(report, view, parsed.flags.timeline)).join("\n"));
   }

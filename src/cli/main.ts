@@ -33,7 +33,14 @@ ${labHelp()}
 ${watchHelp}`;
 }
 
-const commands: Record<string, (argv: string[]) => Promise<number>> = { serve, client, lab, sim, watch, bench: async (argv) => (await import("./bench.js")).bench(argv) };
+const commands: Record<string, (argv: string[]) => Promise<number>> = {
+  serve,
+  client,
+  lab,
+  sim,
+  watch,
+  bench: async (argv) => (await import("./bench.js")).bench(argv),
+};
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };

@@ -23,7 +23,11 @@ export const deploymentOptions = {
 } as const;
 
 /** The PROXY protocol setting for --proxy-protocol, or null. @throws UsageError naming --proxy-trust. */
-export function proxyProtocolOption(enabled: boolean | undefined, trust: string, log: (line: string) => void): ProxyProtocol | null {
+export function proxyProtocolOption(
+  enabled: boolean | undefined,
+  trust: string,
+  log: (line: string) => void,
+): ProxyProtocol | null {
   if (!enabled) return null;
   try {
     return new ProxyProtocol({ trusted: trust.split(",").filter((s) => s !== ""), log });
@@ -43,7 +47,8 @@ export interface InheritedListener {
 export async function inheritListener(handover: string | undefined): Promise<InheritedListener | null> {
   if (handover !== undefined) {
     const received = await requestListener(handover);
-    if (received !== null) return { listener: received.listener, from: `pid ${received.predecessorPid}`, confirm: received.confirm };
+    if (received !== null)
+      return { listener: received.listener, from: `pid ${received.predecessorPid}`, confirm: received.confirm };
   }
   const [activated, ...others] = listenFds();
   for (const { socket } of others) socket.close();
@@ -53,7 +58,10 @@ export async function inheritListener(handover: string | undefined): Promise<Inh
 
 /** Starts this very command again, detached, with the same output: the successor SIGUSR2 asks for. */
 function startSuccessor(log: (line: string) => void): void {
-  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: "inherit", detached: true });
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    stdio: "inherit",
+    detached: true,
+  });
   child.on("error", (err) => log(`hand-over: could not start a successor: ${err.message}`));
   log(`hand-over: SIGUSR2: started successor pid ${child.pid}`);
   child.unref();
@@ -64,7 +72,13 @@ function startSuccessor(log: (line: string) => void): void {
  * close our copy of the listener, let running requests finish (at most `graceMs`), then `stop()`.
  * @returns a function that withdraws the offer (for a stop that is not a hand-over).
  */
-export function offerHandover(server: TCPServer, path: string, graceMs: number, log: (line: string) => void, stop: () => void): () => void {
+export function offerHandover(
+  server: TCPServer,
+  path: string,
+  graceMs: number,
+  log: (line: string) => void,
+  stop: () => void,
+): () => void {
   const onUsr2 = () => startSuccessor(log);
   process.on("SIGUSR2", onUsr2);
   const withdraw = offerListener(path, server.socket, {

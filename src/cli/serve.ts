@@ -4,7 +4,15 @@
 import { parseArgs } from "node:util";
 import { StringDecoder } from "node:string_decoder";
 import { availableParallelism } from "node:os";
-import { BaseRequestHandler, ConnectionSet, isGroupWorker, runWorkerGroup, stopGracefully, ThreadingTCPServer, workerTag } from "../server/index.js";
+import {
+  BaseRequestHandler,
+  ConnectionSet,
+  isGroupWorker,
+  runWorkerGroup,
+  stopGracefully,
+  ThreadingTCPServer,
+  workerTag,
+} from "../server/index.js";
 import { AF_INET, AF_INET6 } from "../socket/constants.js";
 import { OSError } from "../socket/errors.js";
 import { formatAddress } from "../socket/repr.js";
@@ -12,7 +20,13 @@ import type { Socket } from "../socket/socket.js";
 import type { ProxyProtocol } from "../server/proxy-protocol.js";
 import { adoptListener } from "../server/socket-activation.js";
 import { capMessage, escapeControls, LogSink } from "./log-sink.js";
-import { deploymentHelp, deploymentOptions, inheritListener, offerHandover, proxyProtocolOption } from "./serve-deployment.js";
+import {
+  deploymentHelp,
+  deploymentOptions,
+  inheritListener,
+  offerHandover,
+  proxyProtocolOption,
+} from "./serve-deployment.js";
 import { messages, parseLang, UsageError, type Lang, type Messages } from "./messages.js";
 import { INT_MAX, joinNegativeValues, parseCount, parsePort, parseSeconds } from "./options.js";
 
@@ -62,7 +76,10 @@ export class EchoServer extends ThreadingTCPServer {
   readonly connections = new ConnectionSet();
 
   /** With `listener` (from systemd or a predecessor), serves on it instead of binding. */
-  constructor(readonly options: EchoServerOptions, listener?: Socket) {
+  constructor(
+    readonly options: EchoServerOptions,
+    listener?: Socket,
+  ) {
     super([options.host, options.port], EchoHandler, false);
     this.requestQueueSize = options.backlog;
     this.proxyProtocol = options.proxyProtocol ?? null;
@@ -150,10 +167,18 @@ function settings(argv: string[], log: (line: string) => void): ServeSettings | 
     say: messages[lang],
     log,
   };
-  const workers = values.workers === "auto" ? availableParallelism() : parseCount(values.workers!, "--workers", 1, 1024);
-  if (values.share !== "inherit" && values.share !== "reuseport") throw new UsageError(`--share must be inherit or reuseport, got ${values.share}`);
+  const workers =
+    values.workers === "auto" ? availableParallelism() : parseCount(values.workers!, "--workers", 1, 1024);
+  if (values.share !== "inherit" && values.share !== "reuseport")
+    throw new UsageError(`--share must be inherit or reuseport, got ${values.share}`);
   options.proxyProtocol = proxyProtocolOption(values["proxy-protocol"], values["proxy-trust"]!, log);
-  return { options, graceMs: parseSeconds(values.grace!, "--grace", 0, 3600) * 1000, workers, share: values.share, handover: values.handover };
+  return {
+    options,
+    graceMs: parseSeconds(values.grace!, "--grace", 0, 3600) * 1000,
+    workers,
+    share: values.share,
+    handover: values.handover,
+  };
 }
 
 function listen(options: EchoServerOptions, listener?: Socket): EchoServer {
@@ -178,7 +203,12 @@ function where(server: EchoServer): string {
  * Resolves with the exit code once a signal (0), a broken stdout/stderr (1) or a completed hand-over to a successor
  * (0, through `handOver`) has stopped the server.
  */
-function stopOnSignalOrBrokenOutput(server: EchoServer, sink: LogSink, graceMs: number, handOver: (stop: () => void) => void): Promise<number> {
+function stopOnSignalOrBrokenOutput(
+  server: EchoServer,
+  sink: LogSink,
+  graceMs: number,
+  handOver: (stop: () => void) => void,
+): Promise<number> {
   return new Promise((resolve) => {
     let code: number | null = null;
     const stop = (why: number, signal?: NodeJS.Signals) => {
@@ -212,7 +242,13 @@ export async function serve(argv: string[]): Promise<number> {
   if (inherited) s.options.log(`listening socket from ${inherited.from} (pid ${process.pid})`);
   if (s.workers > 1 && !isGroupWorker()) {
     const say = s.options.say;
-    const code = await runWorkerGroup(server.socket, { workers: s.workers, share: s.share, log: s.options.log, stopping: say.stopping, stopped: say.stopped });
+    const code = await runWorkerGroup(server.socket, {
+      workers: s.workers,
+      share: s.share,
+      log: s.options.log,
+      stopping: say.stopping,
+      stopped: say.stopped,
+    });
     await sink.flush(FLUSH_MS);
     process.exit(code);
   }

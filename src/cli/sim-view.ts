@@ -19,26 +19,35 @@ function list(v: unknown[]): string {
 
 function fields(record: Record<string, unknown> | null): string {
   if (record === null) return "";
-  return Object.entries(record).map(([k, v]) => `${k} ${Array.isArray(v) ? list(v) : String(v)}`).join("   ");
+  return Object.entries(record)
+    .map(([k, v]) => `${k} ${Array.isArray(v) ? list(v) : String(v)}`)
+    .join("   ");
 }
 
 function connectionLines(conn: Case["result"]["connections"][number]): string[] {
   return [
     `  client ${conn.id}:`,
-    ...foldRepeats(conn.timeline.map((e) => `  ${e.t.toFixed(2).padStart(10)} ms  client ${e.client.padEnd(10)} server ${e.server.padEnd(10)} ${e.event}`)),
+    ...foldRepeats(
+      conn.timeline.map(
+        (e) =>
+          `  ${e.t.toFixed(2).padStart(10)} ms  client ${e.client.padEnd(10)} server ${e.server.padEnd(10)} ${e.event}`,
+      ),
+    ),
   ];
 }
 
 /** Every connection's timeline; a run of connections whose stories differ only in their numbers shows first and last. */
 function timelines(view: View, c: Case): string[] {
-  const shape = (conn: Case["result"]["connections"][number]) => conn.timeline.map((e) => `${e.client} ${e.server} ${e.event.replace(/\d+/g, "#")}`).join("|");
+  const shape = (conn: Case["result"]["connections"][number]) =>
+    conn.timeline.map((e) => `${e.client} ${e.server} ${e.event.replace(/\d+/g, "#")}`).join("|");
   const conns = c.result.connections;
   const out: string[] = [];
-  for (let i = 0; i < conns.length; ) {
+  for (let i = 0; i < conns.length;) {
     let j = i;
     while (j + 1 < conns.length && shape(conns[j + 1]!) === shape(conns[i]!)) j++;
     out.push(...connectionLines(conns[i]!));
-    if (j - i >= 2) out.push(say(view, { en: `      … ${j - i - 1} more like these`, zh: `      … 另有 ${j - i - 1} 个与此相似` }));
+    if (j - i >= 2)
+      out.push(say(view, { en: `      … ${j - i - 1} more like these`, zh: `      … 另有 ${j - i - 1} 个与此相似` }));
     if (j > i) out.push(...connectionLines(conns[j]!));
     i = j + 1;
   }
@@ -54,8 +63,14 @@ function caseLines(view: View, c: Case, withTimeline: boolean): string[] {
       en: `  at ${o.at} ms: ${o.established} connected, ${o.synSent} in SYN-SENT, accept queue ${o.acceptQueue}, SYN queue ${o.synQueue}`,
       zh: `  ${o.at} ms 时: ${o.established} 个已连接, ${o.synSent} 个在 SYN-SENT, accept 队列 ${o.acceptQueue}, SYN 队列 ${o.synQueue}`,
     }),
-    `  ${say(view, { en: "counters", zh: "计数器" })}: ${Object.entries(o.counters).map(([k, v]) => `${k} ${v}`).join("  ")}`,
-    ...queueChart(view, modelSeries(c.result), say(view, { en: "  queue depth over time (model):", zh: "  队列深度随时间的变化 (模型):" })),
+    `  ${say(view, { en: "counters", zh: "计数器" })}: ${Object.entries(o.counters)
+      .map(([k, v]) => `${k} ${v}`)
+      .join("  ")}`,
+    ...queueChart(
+      view,
+      modelSeries(c.result),
+      say(view, { en: "  queue depth over time (model):", zh: "  队列深度随时间的变化 (模型):" }),
+    ),
     ...(withTimeline ? timelines(view, c) : []),
     "",
   ];

@@ -12,5 +12,9 @@ export function wantsColor(stream: NodeJS.WriteStream = process.stdout, env: Nod
 
 export function terminalView(lang: Lang, stream: NodeJS.WriteStream = process.stdout): View {
   const columns = stream.isTTY ? stream.columns : undefined;
-  return { lang, color: wantsColor(stream), width: Math.min(MAX_WIDTH, columns && columns >= 60 ? columns : MAX_WIDTH) };
+  return {
+    lang,
+    color: wantsColor(stream),
+    width: Math.min(MAX_WIDTH, columns && columns >= 60 ? columns : MAX_WIDTH),
+  };
 }

@@ -35,23 +35,49 @@ export interface WatchSample {
 }
 
 export function toSample(s: ListenerSnapshot, previous: ListenerSnapshot | null): WatchSample {
-  return { time: s.time, port: s.port, listening: s.listeners.length > 0, ...totalQueues(s.listeners), owners: s.owners, counters: s.namespaceCounters, ratePerSecond: counterRates(previous, s), countersScope: "network namespace" };
+  return {
+    time: s.time,
+    port: s.port,
+    listening: s.listeners.length > 0,
+    ...totalQueues(s.listeners),
+    owners: s.owners,
+    counters: s.namespaceCounters,
+    ratePerSecond: counterRates(previous, s),
+    countersScope: "network namespace",
+  };
 }
 
 function counterText(s: WatchSample): string {
-  return Object.entries(s.counters).map(([k, v]) => `${k} ${v}${s.ratePerSecond[k] ? ` (+${s.ratePerSecond[k]}/s)` : ""}`).join("  ");
+  return Object.entries(s.counters)
+    .map(([k, v]) => `${k} ${v}${s.ratePerSecond[k] ? ` (+${s.ratePerSecond[k]}/s)` : ""}`)
+    .join("  ");
 }
 
 /** The full view, for a terminal. */
 export function renderBlock(view: View, s: WatchSample): string[] {
-  if (!s.listening) return [say(view, { en: `${s.time}  nothing listens on port ${s.port}`, zh: `${s.time}  端口 ${s.port} 上没有监听` })];
+  if (!s.listening)
+    return [
+      say(view, { en: `${s.time}  nothing listens on port ${s.port}`, zh: `${s.time}  端口 ${s.port} 上没有监听` }),
+    ];
   const bar = "#".repeat(Math.min(40, Math.round((40 * s.acceptQueue) / Math.max(1, s.acceptQueueMax + 1))));
-  const owners = s.owners.map((o) => `${o.command}[${o.pid}]`).join(", ") || say(view, { en: "not visible", zh: "不可见" });
+  const owners =
+    s.owners.map((o) => `${o.command}[${o.pid}]`).join(", ") || say(view, { en: "not visible", zh: "不可见" });
   return [
-    paint(view, "bold", say(view, { en: `${s.time}  listener on port ${s.port}`, zh: `${s.time}  端口 ${s.port} 上的监听 socket` })),
+    paint(
+      view,
+      "bold",
+      say(view, { en: `${s.time}  listener on port ${s.port}`, zh: `${s.time}  端口 ${s.port} 上的监听 socket` }),
+    ),
     `  accept queue ${s.acceptQueue}/${s.acceptQueueMax} (+1 allowed)  [${paint(view, "cyan", bar.padEnd(40))}]`,
     `  SYN-RECV ${s.synRecv}   established ${s.established}   owners: ${owners}`,
-    paint(view, "bold", say(view, { en: "network namespace (every listener, not only this port):", zh: "整个网络命名空间 (所有监听 socket, 不只此端口):" })),
+    paint(
+      view,
+      "bold",
+      say(view, {
+        en: "network namespace (every listener, not only this port):",
+        zh: "整个网络命名空间 (所有监听 socket, 不只此端口):",
+      }),
+    ),
     `  ${counterText(s)}`,
   ];
 }
@@ -59,7 +85,10 @@ export function renderBlock(view: View, s: WatchSample): string[] {
 /** One line a sample, for a pipe or a log file. */
 export function renderLine(s: WatchSample): string {
   if (!s.listening) return `${s.time} port=${s.port} listening=no`;
-  const rates = Object.entries(s.ratePerSecond).filter(([, v]) => v !== 0).map(([k, v]) => ` ns.${k}/s=${v}`).join("");
+  const rates = Object.entries(s.ratePerSecond)
+    .filter(([, v]) => v !== 0)
+    .map(([k, v]) => ` ns.${k}/s=${v}`)
+    .join("");
   return `${s.time} port=${s.port} acceptQueue=${s.acceptQueue}/${s.acceptQueueMax} synRecv=${s.synRecv} established=${s.established} ns.ListenOverflows=${s.counters.ListenOverflows ?? 0} ns.ListenDrops=${s.counters.ListenDrops ?? 0}${rates}`;
 }
 
@@ -87,7 +116,13 @@ function settings(argv: string[]): WatchSettings | null {
   if (values.help) return null;
   if (positionals.length !== 1) throw new UsageError("watch takes one port, e.g. socketkit watch 12345");
   const count = values.once ? 1 : values.count === undefined ? Infinity : parseCount(values.count, "--count", 1);
-  return { port: parsePort(positionals[0]!, "port"), intervalMs: parseSeconds(values.interval!, "--interval", 0.05, 3600) * 1000, count, json: values.json!, lang: values.lang };
+  return {
+    port: parsePort(positionals[0]!, "port"),
+    intervalMs: parseSeconds(values.interval!, "--interval", 0.05, 3600) * 1000,
+    count,
+    json: values.json!,
+    lang: values.lang,
+  };
 }
 
 /** Writes each sample: JSON, a block redrawn in place on a terminal, or a plain line. */
@@ -124,10 +159,11 @@ export async function watch(argv: string[]): Promise<number> {
     const snap = snapshotListener(s.port);
     print(toSample(snap, previous));
     previous = snap;
-    if (i + 1 < s.count) await new Promise<void>((r) => {
-      const timer = setTimeout(r, s.intervalMs);
-      wake = () => (clearTimeout(timer), r());
-    });
+    if (i + 1 < s.count)
+      await new Promise<void>((r) => {
+        const timer = setTimeout(r, s.intervalMs);
+        wake = () => (clearTimeout(timer), r());
+      });
   }
   process.off("SIGINT", onSignal);
   process.off("SIGTERM", onSignal);

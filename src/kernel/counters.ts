@@ -28,7 +28,13 @@ export function parseCounters(text: string): Counters {
 
 function splitLine(line: string): [string, string[]] {
   const colon = line.indexOf(":");
-  return [line.slice(0, colon), line.slice(colon + 1).trim().split(/\s+/)];
+  return [
+    line.slice(0, colon),
+    line
+      .slice(colon + 1)
+      .trim()
+      .split(/\s+/),
+  ];
 }
 
 /** Every counter of this network namespace. */

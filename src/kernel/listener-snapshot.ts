@@ -22,7 +22,12 @@ export interface ListenerSnapshot {
 export function snapshotListener(port: number): ListenerSnapshot {
   const sockets = querySockets(LIVE_STATES);
   const listeners = listenerQueues(sockets, port);
-  const inodes = new Set(sockets.filter((s) => s.localPort === port || s.remotePort === port).map((s) => s.inode).filter((i) => i !== 0));
+  const inodes = new Set(
+    sockets
+      .filter((s) => s.localPort === port || s.remotePort === port)
+      .map((s) => s.inode)
+      .filter((i) => i !== 0),
+  );
   const owners = [...new Map([...socketOwners(inodes).values()].map((o) => [o.pid, o])).values()];
   const all = readCounters();
   const namespaceCounters = Object.fromEntries(LISTEN_COUNTERS.map((k) => [k.replace("TcpExt.", ""), all[k] ?? 0]));
@@ -34,7 +39,8 @@ export function counterRates(before: ListenerSnapshot | null, after: ListenerSna
   if (before === null) return {};
   const secs = Math.max((after.at - before.at) / 1000, 1e-3);
   const rates: Counters = {};
-  for (const [k, v] of Object.entries(counterDeltas(before.namespaceCounters, after.namespaceCounters))) rates[k] = Math.round((v / secs) * 10) / 10;
+  for (const [k, v] of Object.entries(counterDeltas(before.namespaceCounters, after.namespaceCounters)))
+    rates[k] = Math.round((v / secs) * 10) / 10;
   return rates;
 }
 

@@ -26,7 +26,11 @@ function waits(view: View, r: BacklogResult): string {
 
 export function renderBacklog(r: BacklogResult, view: View): string[] {
   const p = r.predicted;
-  const model = paint(view, "dim", `(model: ${p.established}, ${p.synSent}, +${p.listenOverflowsDelta}; ${p.synRetransmissions})`);
+  const model = paint(
+    view,
+    "dim",
+    `(model: ${p.established}, ${p.synSent}, +${p.listenOverflowsDelta}; ${p.synRetransmissions})`,
+  );
   return fit(view, [
     rule(view, r),
     "",
@@ -35,7 +39,10 @@ export function renderBacklog(r: BacklogResult, view: View): string[] {
     ...queueChart(view, r.series),
     "",
     `  established ${r.established}   SYN-SENT ${r.synSent}   ListenOverflows +${r.listenOverflowsDelta}   ${model}`,
-    say(view, { en: `  SYN retransmissions per client (tcp_info): ${r.synRetransmissions}`, zh: `  每个客户端的 SYN 重传次数 (tcp_info): ${r.synRetransmissions}` }),
+    say(view, {
+      en: `  SYN retransmissions per client (tcp_info): ${r.synRetransmissions}`,
+      zh: `  每个客户端的 SYN 重传次数 (tcp_info): ${r.synRetransmissions}`,
+    }),
     waits(view, r),
     ...verdictLines(view, r.verdict.agree, r.verdict.differences),
   ]);

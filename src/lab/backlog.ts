@@ -40,7 +40,13 @@ export interface BacklogResult {
   synRetransmissions: string;
   sysctls: ListenSysctls;
   timeline: TimelineStep[];
-  predicted: { established: number; synSent: number; listenOverflowsDelta: number; synRetransmissions: string; waitedAfterDrainMs: number[] };
+  predicted: {
+    established: number;
+    synSent: number;
+    listenOverflowsDelta: number;
+    synRetransmissions: string;
+    waitedAfterDrainMs: number[];
+  };
   series: QueueSample[];
   verdict: Verdict;
 }
@@ -51,7 +57,11 @@ const DRAIN_AT_MS = 300;
 const WAIT_MS = 1900;
 
 /** The model's parameters for these options; `times` replaces the nominal schedule with the measured one. */
-export function backlogModel(o: OptionValues, env: ModelEnvironment, times?: { connectAtMs: number[]; observeAtMs: number; drainAtMs: number }) {
+export function backlogModel(
+  o: OptionValues,
+  env: ModelEnvironment,
+  times?: { connectAtMs: number[]; observeAtMs: number; drainAtMs: number },
+) {
   // Nominally the counts are taken, then the drain starts a millisecond later, as in the lab.
   const drain = times?.drainAtMs ?? DRAIN_AT_MS + 1;
   return {
@@ -72,7 +82,10 @@ export function backlogModel(o: OptionValues, env: ModelEnvironment, times?: { c
 export function retransmissionHistogram(counts: number[]): string {
   const by = new Map<number, number>();
   for (const n of counts) by.set(n, (by.get(n) ?? 0) + 1);
-  return [...by.entries()].sort((a, b) => a[0] - b[0]).map(([n, k]) => `${n} ×${k}`).join(", ");
+  return [...by.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([n, k]) => `${n} ×${k}`)
+    .join(", ");
 }
 
 /** What the model predicts, in the fields the lab measures. */
@@ -83,7 +96,9 @@ export function backlogPrediction(model: SimResult) {
     synSent: model.observation.synSent,
     listenOverflowsDelta: model.observation.counters.ListenOverflows,
     synRetransmissions: retransmissionHistogram(model.connections.map((c) => c.synsSent - 1)),
-    waitedAfterDrainMs: model.connections.filter((c) => c.connectedAt !== null && c.connectedAt > drain).map((c) => Math.round(c.connectedAt! - drain)),
+    waitedAfterDrainMs: model.connections
+      .filter((c) => c.connectedAt !== null && c.connectedAt > drain)
+      .map((c) => Math.round(c.connectedAt! - drain)),
   };
 }
 
@@ -111,14 +126,36 @@ function provoke(o: BacklogOptions, server: Socket, clients: Socket[]): Stage {
   server.listen(o.backlog);
   const port = (server.getsockname() as [string, number])[1];
   const sampler = new QueueSampler({ listener: server, clients }, now).start();
-  const stage: Stage = { server, clients, accepted: [], port, now, calledAt: [], connectedAt: clients.map(() => null), connects: [], before: readCounters(), sampler, timeline: [] };
-  stage.timeline.push({ t: 0, who: "server", what: `listen(${o.backlog}) on 127.0.0.1:${port}; accept() not called`, zh: `在 127.0.0.1:${port} 上 listen(${o.backlog}); 不调用 accept()` });
+  const stage: Stage = {
+    server,
+    clients,
+    accepted: [],
+    port,
+    now,
+    calledAt: [],
+    connectedAt: clients.map(() => null),
+    connects: [],
+    before: readCounters(),
+    sampler,
+    timeline: [],
+  };
+  stage.timeline.push({
+    t: 0,
+    who: "server",
+    what: `listen(${o.backlog}) on 127.0.0.1:${port}; accept() not called`,
+    zh: `在 127.0.0.1:${port} 上 listen(${o.backlog}); 不调用 accept()`,
+  });
   for (const [i, c] of clients.entries()) {
     stage.calledAt.push(now());
     const record = () => void (stage.connectedAt[i] = now());
     stage.connects.push(c.connect(["127.0.0.1", port]).then(record, () => undefined));
   }
-  stage.timeline.push({ t: now(), who: "client", what: `${o.clients} clients call connect()`, zh: `${o.clients} 个客户端调用 connect()` });
+  stage.timeline.push({
+    t: now(),
+    who: "client",
+    what: `${o.clients} clients call connect()`,
+    zh: `${o.clients} 个客户端调用 connect()`,
+  });
   return stage;
 }
 
@@ -141,21 +178,44 @@ function observe(s: Stage) {
 }
 
 /** Drain the queue in an accept() loop until the waiting clients are in (or the wait ends); returns their waits. */
-async function drain(s: Stage, waiting: number[], waitMs: number, hooks: RunHooks): Promise<{ drainedAt: number; waited: Array<number | null> }> {
+async function drain(
+  s: Stage,
+  waiting: number[],
+  waitMs: number,
+  hooks: RunHooks,
+): Promise<{ drainedAt: number; waited: Array<number | null> }> {
   const drainedAt = s.now();
-  s.timeline.push({ t: drainedAt, who: "server", what: "accept() called in a loop: the queue drains", zh: "循环调用 accept(): 队列被清空" });
+  s.timeline.push({
+    t: drainedAt,
+    who: "server",
+    what: "accept() called in a loop: the queue drains",
+    zh: "循环调用 accept(): 队列被清空",
+  });
   s.server.settimeout(null);
   const accepting = (async () => {
     for (;;) s.accepted.push((await s.server.accept())[0]);
   })().catch(() => undefined); // ends when the listener is closed
-  if (waiting.length > 0) hooks.progress?.({ en: `waiting for ${waiting.length} clients' SYN retransmission`, zh: `等待 ${waiting.length} 个客户端重传 SYN` }, 1000);
+  if (waiting.length > 0)
+    hooks.progress?.(
+      {
+        en: `waiting for ${waiting.length} clients' SYN retransmission`,
+        zh: `等待 ${waiting.length} 个客户端重传 SYN`,
+      },
+      1000,
+    );
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([Promise.all(waiting.map((i) => s.connects[i])), new Promise((r) => (timer = setTimeout(r, waitMs)))]);
+  await Promise.race([
+    Promise.all(waiting.map((i) => s.connects[i])),
+    new Promise((r) => (timer = setTimeout(r, waitMs))),
+  ]);
   clearTimeout(timer);
   const waited = waiting.map((i) => (s.connectedAt[i] === null ? null : Math.round(s.connectedAt[i]! - drainedAt)));
   for (const [k, i] of waiting.entries()) {
     const w = waited[k] ?? null;
-    const [what, zh] = w === null ? [`client ${i} still waiting`, `客户端 ${i} 仍在等待`] : [`client ${i} connected (SYN retransmission)`, `客户端 ${i} 已连接 (SYN 重传)`];
+    const [what, zh] =
+      w === null
+        ? [`client ${i} still waiting`, `客户端 ${i} 仍在等待`]
+        : [`client ${i} connected (SYN retransmission)`, `客户端 ${i} 已连接 (SYN 重传)`];
     s.timeline.push({ t: w === null ? s.now() : drainedAt + w, who: "client", what, zh });
   }
   void accepting;
@@ -175,13 +235,34 @@ export async function runBacklog(o: BacklogOptions, hooks: RunHooks = {}): Promi
     stage.sampler.mark();
     const retransmissions = clients.map((c) => c.tcpInfo().totalRetrans);
     const env = { ...localModelEnvironment(), ...modelSettings(sysctls) };
-    const model = simulate(backlogModel(o as unknown as OptionValues, env, { connectAtMs: stage.calledAt, observeAtMs: seen.at, drainAtMs: drainedAt }));
+    const model = simulate(
+      backlogModel(o as unknown as OptionValues, env, {
+        connectAtMs: stage.calledAt,
+        observeAtMs: seen.at,
+        drainAtMs: drainedAt,
+      }),
+    );
     const predicted = backlogPrediction(model);
-    const measured = { established: seen.established, synSent: seen.synSent, listenOverflowsDelta: seen.listenOverflowsDelta, synRetransmissions: retransmissionHistogram(retransmissions) };
+    const measured = {
+      established: seen.established,
+      synSent: seen.synSent,
+      listenOverflowsDelta: seen.listenOverflowsDelta,
+      synRetransmissions: retransmissionHistogram(retransmissions),
+    };
     const { waitedAfterDrainMs: _, ...compared } = predicted;
     return {
-      experiment: "backlog", backlog: o.backlog, somaxconn: sysctls.somaxconn, clients: o.clients, ...measured, acceptQueue: seen.acceptQueue,
-      waitedAfterDrainMs: waited, sysctls, timeline: stage.timeline, predicted, series: stage.sampler.stop(), verdict: compare(measured, compared),
+      experiment: "backlog",
+      backlog: o.backlog,
+      somaxconn: sysctls.somaxconn,
+      clients: o.clients,
+      ...measured,
+      acceptQueue: seen.acceptQueue,
+      waitedAfterDrainMs: waited,
+      sysctls,
+      timeline: stage.timeline,
+      predicted,
+      series: stage.sampler.stop(),
+      verdict: compare(measured, compared),
     };
   } finally {
     stage?.sampler.stop();
@@ -198,12 +279,33 @@ export const backlogExperiment: Experiment<BacklogResult> = {
   },
   needsRoot: false,
   options: [
-    { name: "backlog", default: 5, min: 0, max: 65535, help: { en: "the listen() backlog", zh: "listen() 的 backlog" } },
-    { name: "clients", default: 10, min: 1, max: 2000, help: { en: "clients connecting at once", zh: "同时连接的客户端数" } },
+    {
+      name: "backlog",
+      default: 5,
+      min: 0,
+      max: 65535,
+      help: { en: "the listen() backlog", zh: "listen() 的 backlog" },
+    },
+    {
+      name: "clients",
+      default: 10,
+      min: 1,
+      max: 2000,
+      help: { en: "clients connecting at once", zh: "同时连接的客户端数" },
+    },
   ],
-  model: (o, env) => [{ label: `listen(${o.backlog}), ${o.clients} clients, accept() from ${DRAIN_AT_MS} ms`, zh: `listen(${o.backlog}), ${o.clients} 个客户端, 从 ${DRAIN_AT_MS} ms 起 accept()`, params: backlogModel(o, env) }],
+  model: (o, env) => [
+    {
+      label: `listen(${o.backlog}), ${o.clients} clients, accept() from ${DRAIN_AT_MS} ms`,
+      zh: `listen(${o.backlog}), ${o.clients} 个客户端, 从 ${DRAIN_AT_MS} ms 起 accept()`,
+      params: backlogModel(o, env),
+    },
+  ],
   predict: (runs) => runs.map(backlogPrediction),
   run: (o, hooks) => runBacklog({ backlog: o.backlog!, clients: o.clients! }, hooks),
-  svg: (r) => queueChartSvg(`lab backlog: listen(${r.backlog}), ${r.clients} clients`, [{ title: "queue depth and clients by state", samples: r.series }]),
+  svg: (r) =>
+    queueChartSvg(`lab backlog: listen(${r.backlog}), ${r.clients} clients`, [
+      { title: "queue depth and clients by state", samples: r.series },
+    ]),
   render: renderBacklog,
 };

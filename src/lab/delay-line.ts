@@ -121,7 +121,9 @@ export class DelayLine {
   /** Makes the two namespaces, their TUN devices and addresses, and starts forwarding. */
   static create(rule: DelayRule, sysctls: Record<string, number> = {}): DelayLine {
     if (process.getuid?.() !== 0) {
-      throw new MissingPrivilegeError("this experiment needs root to create two private network namespaces joined by a delay line");
+      throw new MissingPrivilegeError(
+        "this experiment needs root to create two private network namespaces joined by a delay line",
+      );
     }
     loadSyscalls();
     if (!exitHookInstalled) {
@@ -141,7 +143,10 @@ export class DelayLine {
       fds.push(client);
       const server = withNamespace(serverNs, () => openTun("sk0"));
       fds.push(server);
-      for (const [name, address] of [[names.client, CLIENT_ADDRESS], [names.server, SERVER_ADDRESS]] as const) {
+      for (const [name, address] of [
+        [names.client, CLIENT_ADDRESS],
+        [names.server, SERVER_ADDRESS],
+      ] as const) {
         ip(["-n", name, "addr", "add", `${address}/30`, "dev", "sk0"]);
         ip(["-n", name, "link", "set", "sk0", "up"]);
       }
@@ -207,7 +212,6 @@ export class DelayLine {
     return n;
   }
 
-
   /** Lets every packet held by HOLD through, in the order they came. */
   release(): void {
     for (const deliver of this.held.splice(0)) deliver();
@@ -228,7 +232,6 @@ export class DelayLine {
       await new Promise((r) => setTimeout(r, 5));
     }
   }
-
 
   /** Stops forwarding, closes the devices and removes both namespaces. */
   close(): void {

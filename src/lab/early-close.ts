@@ -47,14 +47,27 @@ async function until<T>(probe: () => T | undefined, ms: number): Promise<T | und
 
 /** The model's parameters: one client that sends and closes at once, accept() after `holdMs`. */
 export function earlyCloseModel(holdMs: number, env: ModelEnvironment): Partial<SimParams> {
-  return { ...env, backlog: 5, clients: 1, clientsCloseEarly: true, acceptFromMs: holdMs, observeAtMs: holdMs - 1, durationMs: holdMs + 10 };
+  return {
+    ...env,
+    backlog: 5,
+    clients: 1,
+    clientsCloseEarly: true,
+    acceptFromMs: holdMs,
+    observeAtMs: holdMs - 1,
+    durationMs: holdMs + 10,
+  };
 }
 
 function prediction(model: SimResult): Facts {
   const holdMs = model.params.acceptFromMs ?? 0;
   const c = model.connections[0]!;
   const before = [...c.timeline].reverse().find((e) => e.t < holdMs)!;
-  return { serverState: before.server, clientState: before.client, queuedAfterHold: model.observation.acceptQueue, acceptReturnsIt: c.acceptedAt !== null ? "yes" : "no" };
+  return {
+    serverState: before.server,
+    clientState: before.client,
+    queuedAfterHold: model.observation.acceptQueue,
+    acceptReturnsIt: c.acceptedAt !== null ? "yes" : "no",
+  };
 }
 
 /** Provoke: connect, send, close, all before the server calls accept(); then wait for both sides' states. */
@@ -68,10 +81,17 @@ async function provoke(server: Socket, client: Socket) {
   client.close();
   const closedAt = performance.now();
   // sock_diag without TIME-WAIT: /proc/net/tcp on a busy host lists tens of thousands of those, slowly.
-  const stateOf = (local: number, remote: number) => querySockets(LIVE_STATES).find((e) => e.localPort === local && e.remotePort === remote)?.state;
-  const serverState = (await until(() => (stateOf(port, cport) === "CLOSE-WAIT" ? "CLOSE-WAIT" : undefined), 2000)) ?? stateOf(port, cport) ?? "gone";
+  const stateOf = (local: number, remote: number) =>
+    querySockets(LIVE_STATES).find((e) => e.localPort === local && e.remotePort === remote)?.state;
+  const serverState =
+    (await until(() => (stateOf(port, cport) === "CLOSE-WAIT" ? "CLOSE-WAIT" : undefined), 2000)) ??
+    stateOf(port, cport) ??
+    "gone";
   // The server's kernel acknowledges the FIN (at once, or after its delayed-ACK timer): FIN-WAIT-1 → FIN-WAIT-2.
-  const clientState = (await until(() => (stateOf(cport, port) === "FIN-WAIT-2" ? "FIN-WAIT-2" : undefined), 1000)) ?? stateOf(cport, port) ?? "gone";
+  const clientState =
+    (await until(() => (stateOf(cport, port) === "FIN-WAIT-2" ? "FIN-WAIT-2" : undefined), 1000)) ??
+    stateOf(cport, port) ??
+    "gone";
   return { port, cport, serverState, clientState, closedAt };
 }
 
@@ -82,7 +102,11 @@ async function acceptLate(server: Socket, cport: number) {
   try {
     const received = (await conn.recv(1024)).toString();
     const eof = (await conn.recv(1024)).length === 0;
-    return { acceptReturnsIt: Array.isArray(address) && address[1] === cport ? "yes" : "no", received, thenEof: eof ? "yes" : "no" };
+    return {
+      acceptReturnsIt: Array.isArray(address) && address[1] === cport ? "yes" : "no",
+      received,
+      thenEof: eof ? "yes" : "no",
+    };
   } finally {
     conn.close();
   }
@@ -97,14 +121,38 @@ export async function runEarlyClose(options: EarlyCloseOptions = {}, hooks: RunH
   const client = new Socket();
   try {
     const { port, cport, serverState, clientState, closedAt } = await provoke(server, client);
-    timeline.push({ t: Math.round(closedAt - t0), who: "client", what: `connect(), send ${JSON.stringify(MESSAGE)}, close(): FIN →`, zh: `connect(), 发送 ${JSON.stringify(MESSAGE)}, close(): FIN →` });
-    timeline.push({ t: now(), who: "kernel", what: `server side ${serverState}, client side ${clientState}; accept() not called`, zh: `服务端 ${serverState}, 客户端 ${clientState}; 未调用 accept()` });
-    if (holdMs >= 1000) hooks.progress?.({ en: `leaving the closed connection queued for ${holdMs} ms`, zh: `让已关闭的连接在队列中停留 ${holdMs} ms` }, holdMs);
+    timeline.push({
+      t: Math.round(closedAt - t0),
+      who: "client",
+      what: `connect(), send ${JSON.stringify(MESSAGE)}, close(): FIN →`,
+      zh: `connect(), 发送 ${JSON.stringify(MESSAGE)}, close(): FIN →`,
+    });
+    timeline.push({
+      t: now(),
+      who: "kernel",
+      what: `server side ${serverState}, client side ${clientState}; accept() not called`,
+      zh: `服务端 ${serverState}, 客户端 ${clientState}; 未调用 accept()`,
+    });
+    if (holdMs >= 1000)
+      hooks.progress?.(
+        { en: `leaving the closed connection queued for ${holdMs} ms`, zh: `让已关闭的连接在队列中停留 ${holdMs} ms` },
+        holdMs,
+      );
     await new Promise((r) => setTimeout(r, holdMs));
     const queuedAfterHold = listenerQueues(querySockets(LIVE_STATES), port)[0]?.acceptQueue ?? 0;
-    timeline.push({ t: now(), who: "kernel", what: `after ${holdMs} ms the accept queue still holds ${queuedAfterHold}`, zh: `${holdMs} ms 后 accept 队列中仍有 ${queuedAfterHold} 个` });
+    timeline.push({
+      t: now(),
+      who: "kernel",
+      what: `after ${holdMs} ms the accept queue still holds ${queuedAfterHold}`,
+      zh: `${holdMs} ms 后 accept 队列中仍有 ${queuedAfterHold} 个`,
+    });
     const late = await acceptLate(server, cport);
-    timeline.push({ t: now(), who: "server", what: `accept() returns it; recv() → ${JSON.stringify(late.received)}; recv() → EOF`, zh: `accept() 返回它; recv() → ${JSON.stringify(late.received)}; recv() → EOF` });
+    timeline.push({
+      t: now(),
+      who: "server",
+      what: `accept() returns it; recv() → ${JSON.stringify(late.received)}; recv() → EOF`,
+      zh: `accept() 返回它; recv() → ${JSON.stringify(late.received)}; recv() → EOF`,
+    });
     const measured = { serverState, clientState, queuedAfterHold, ...late };
     const predicted = prediction(simulate(earlyCloseModel(holdMs, localModelEnvironment())));
     return { experiment: "early-close", holdMs, measured, predicted, timeline, verdict: compare(measured, predicted) };
@@ -129,10 +177,27 @@ export function renderEarlyClose(r: EarlyCloseResult, view: View): string[] {
 
 export const earlyCloseExperiment: Experiment<EarlyCloseResult> = {
   name: "early-close",
-  summary: { en: "a client that sends and closes before accept() is still accepted, bytes and EOF intact", zh: "在 accept() 之前发送并关闭的客户端仍会被 accept, 数据和 EOF 完整" },
+  summary: {
+    en: "a client that sends and closes before accept() is still accepted, bytes and EOF intact",
+    zh: "在 accept() 之前发送并关闭的客户端仍会被 accept, 数据和 EOF 完整",
+  },
   needsRoot: false,
-  options: [{ name: "hold", default: 1000, min: 1, max: 600_000, help: { en: "ms the closed connection waits before accept()", zh: "已关闭的连接在 accept() 前等待的毫秒数" } }],
-  model: (o, env) => [{ label: `client closes at once, accept() at ${o.hold} ms`, zh: `客户端立即关闭, ${o.hold} ms 时 accept()`, params: earlyCloseModel(o.hold!, env) }],
+  options: [
+    {
+      name: "hold",
+      default: 1000,
+      min: 1,
+      max: 600_000,
+      help: { en: "ms the closed connection waits before accept()", zh: "已关闭的连接在 accept() 前等待的毫秒数" },
+    },
+  ],
+  model: (o, env) => [
+    {
+      label: `client closes at once, accept() at ${o.hold} ms`,
+      zh: `客户端立即关闭, ${o.hold} ms 时 accept()`,
+      params: earlyCloseModel(o.hold!, env),
+    },
+  ],
   predict: (runs) => runs.map(prediction),
   run: (o, hooks) => runEarlyClose({ holdMs: o.hold! }, hooks),
   svg: (r) => sequenceSvg("lab early-close", r.timeline),

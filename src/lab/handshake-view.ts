@@ -17,7 +17,8 @@ const DIAGRAM = [
 ];
 
 const STEPS_ZH: Record<string, string> = {
-  "socket(), bind() and listen(1) on the server; socket() on the client": "服务端 socket()、bind() 和 listen(1); 客户端 socket()",
+  "socket(), bind() and listen(1) on the server; socket() on the client":
+    "服务端 socket()、bind() 和 listen(1); 客户端 socket()",
   "connect() has returned; the server has not called accept()": "connect() 已返回; 服务端还没有调用 accept()",
   "accept() has returned a new socket for the connection": "accept() 为这个连接返回了一个新 socket",
 };
@@ -27,13 +28,29 @@ function stepLines(view: View, r: HandshakeResult): string[] {
   return r.steps.flatMap((s) => [
     `${s.t.toFixed(2).padStart(8)} ms  ${paint(view, "bold", view.lang === "zh" ? (STEPS_ZH[s.step] ?? s.step) : s.step)}  (${queue}: ${s.acceptQueue})`,
     // A repr is one long line; it wraps after its commas, under its own start.
-    ...Object.entries(s.sockets).flatMap(([who, repr]) => wrap(`${who.padEnd(9)} ${repr}`, view.width - 13, " ".repeat(10)).map((l) => `             ${l}`)),
+    ...Object.entries(s.sockets).flatMap(([who, repr]) =>
+      wrap(`${who.padEnd(9)} ${repr}`, view.width - 13, " ".repeat(10)).map((l) => `             ${l}`),
+    ),
   ]);
 }
 
 function packetLines(view: View, r: HandshakeResult): string[] {
-  if (!r.packets) return ["", say(view, { en: "(Run as root to see the SYN, SYN-ACK and ACK packets with their times.)", zh: "(以 root 运行可看到 SYN、SYN-ACK 和 ACK 数据包及其时间。)" })];
-  return ["", say(view, { en: "On the wire (captured by the delay line between two private namespaces), ms:", zh: "线路上 (由两个私有网络命名空间之间的延迟线捕获), 毫秒:" }), ...renderPackets(r.packets)];
+  if (!r.packets)
+    return [
+      "",
+      say(view, {
+        en: "(Run as root to see the SYN, SYN-ACK and ACK packets with their times.)",
+        zh: "(以 root 运行可看到 SYN、SYN-ACK 和 ACK 数据包及其时间。)",
+      }),
+    ];
+  return [
+    "",
+    say(view, {
+      en: "On the wire (captured by the delay line between two private namespaces), ms:",
+      zh: "线路上 (由两个私有网络命名空间之间的延迟线捕获), 毫秒:",
+    }),
+    ...renderPackets(r.packets),
+  ];
 }
 
 function story(view: View, r: HandshakeResult): string[] {
@@ -61,7 +78,9 @@ export function renderHandshake(r: HandshakeResult, view: View): string[] {
     ...story(view, r),
     "",
     say(view, { en: "What the fields mean:", zh: "各字段的含义:" }),
-    ...Object.entries(r.fields).flatMap(([field, note]) => wrap(`  ${field.padEnd(7)} ${note}`, view.width, " ".repeat(10))),
+    ...Object.entries(r.fields).flatMap(([field, note]) =>
+      wrap(`  ${field.padEnd(7)} ${note}`, view.width, " ".repeat(10)),
+    ),
     ...verdictLines(view, r.verdict.agree, r.verdict.differences),
   ]);
 }

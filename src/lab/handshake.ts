@@ -19,8 +19,18 @@ export interface HandshakeResult {
   steps: Array<{ t: number; step: string; acceptQueue: number; sockets: Record<string, string> }>;
   /** What each field of a socket's repr means, for the listening, client and accepted sockets. */
   fields: Record<string, string>;
-  measured: { connectBeforeAccept: string; queueBeforeConnect: number; queueAfterConnect: number; queueAfterAccept: number };
-  predicted: { connectBeforeAccept: string; queueBeforeConnect: number; queueAfterConnect: number; queueAfterAccept: number };
+  measured: {
+    connectBeforeAccept: string;
+    queueBeforeConnect: number;
+    queueAfterConnect: number;
+    queueAfterAccept: number;
+  };
+  predicted: {
+    connectBeforeAccept: string;
+    queueBeforeConnect: number;
+    queueAfterConnect: number;
+    queueAfterAccept: number;
+  };
   timeline: TimelineStep[];
   /** The packets on the wire with their times, when root could set up the delay line; null otherwise. */
   packets: LoggedPacket[] | null;
@@ -90,15 +100,34 @@ export async function runHandshake(options: HandshakeOptions = {}): Promise<Hand
     const queueBeforeConnect = snap("socket(), bind() and listen(1) on the server; socket() on the client");
     timeline.push({ t: at.now(), who: "client", what: "connect(): SYN →", zh: "connect(): SYN →" });
     await client.connect([at.host, port]);
-    timeline.push({ t: at.now(), who: "kernel", what: "← SYN-ACK, ACK →: handshake done in the kernel; connect() returns", zh: "← SYN-ACK, ACK →: 握手在内核中完成; connect() 返回" });
+    timeline.push({
+      t: at.now(),
+      who: "kernel",
+      what: "← SYN-ACK, ACK →: handshake done in the kernel; connect() returns",
+      zh: "← SYN-ACK, ACK →: 握手在内核中完成; connect() 返回",
+    });
     const queueAfterConnect = snap("connect() has returned; the server has not called accept()");
-    timeline.push({ t: at.now(), who: "server", what: "accept(): takes the connection from the accept queue", zh: "accept(): 从 accept 队列中取出连接" });
+    timeline.push({
+      t: at.now(),
+      who: "server",
+      what: "accept(): takes the connection from the accept queue",
+      zh: "accept(): 从 accept 队列中取出连接",
+    });
     [conn] = await server.accept();
     const queueAfterAccept = snap("accept() has returned a new socket for the connection");
     const measured = { connectBeforeAccept: "yes", queueBeforeConnect, queueAfterConnect, queueAfterAccept };
     const predicted = prediction(simulate(handshakeModel(localModelEnvironment())));
     const packets = at.line ? at.line.log.slice() : null;
-    return { experiment: "handshake", steps, fields: FIELD_NOTES, measured, predicted, timeline, packets, verdict: compare(measured, predicted) };
+    return {
+      experiment: "handshake",
+      steps,
+      fields: FIELD_NOTES,
+      measured,
+      predicted,
+      timeline,
+      packets,
+      verdict: compare(measured, predicted),
+    };
   } finally {
     conn?.close();
     client.close();
@@ -109,10 +138,15 @@ export async function runHandshake(options: HandshakeOptions = {}): Promise<Hand
 
 export const handshakeExperiment: Experiment<HandshakeResult> = {
   name: "handshake",
-  summary: { en: "connect() completes before accept(); the accept queue goes 0 → 1 → 0", zh: "connect() 在 accept() 之前完成; accept 队列 0 → 1 → 0" },
+  summary: {
+    en: "connect() completes before accept(); the accept queue goes 0 → 1 → 0",
+    zh: "connect() 在 accept() 之前完成; accept 队列 0 → 1 → 0",
+  },
   needsRoot: false,
   options: [],
-  model: (_o, env) => [{ label: "one client, accept() at 100 ms", zh: "一个客户端, 100 ms 时 accept()", params: handshakeModel(env) }],
+  model: (_o, env) => [
+    { label: "one client, accept() at 100 ms", zh: "一个客户端, 100 ms 时 accept()", params: handshakeModel(env) },
+  ],
   predict: (runs) => runs.map(prediction),
   run: () => runHandshake(),
   svg: (r) => sequenceSvg("lab handshake", r.timeline, r.packets ?? []),

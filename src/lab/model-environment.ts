@@ -11,7 +11,9 @@ export function modelSettings(sysctls: ListenSysctls): ModelEnvironment {
   const or = (v: number, fallback: number) => (v > 0 ? v : fallback);
   return {
     somaxconn: or(sysctls.somaxconn, DEFAULT_PARAMS.somaxconn),
-    tcpSyncookies: [0, 1, 2].includes(sysctls.tcpSyncookies) ? (sysctls.tcpSyncookies as 0 | 1 | 2) : DEFAULT_PARAMS.tcpSyncookies,
+    tcpSyncookies: [0, 1, 2].includes(sysctls.tcpSyncookies)
+      ? (sysctls.tcpSyncookies as 0 | 1 | 2)
+      : DEFAULT_PARAMS.tcpSyncookies,
     tcpAbortOnOverflow: sysctls.tcpAbortOnOverflow === 1 ? 1 : 0,
     tcpMaxSynBacklog: or(sysctls.tcpMaxSynBacklog, DEFAULT_PARAMS.tcpMaxSynBacklog),
     tcpSynRetries: or(sysctls.tcpSynRetries, DEFAULT_PARAMS.tcpSynRetries),

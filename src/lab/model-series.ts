@@ -8,7 +8,9 @@ const QUEUED = new Set(["ESTAB", "CLOSE-WAIT"]);
 
 /** One sample after each moment something changed, from the first connect() to the end of the run. */
 export function modelSeries(result: SimResult): QueueSample[] {
-  const events = result.connections.flatMap((c) => c.timeline.map((e) => ({ id: c.id, ...e }))).sort((a, b) => a.t - b.t);
+  const events = result.connections
+    .flatMap((c) => c.timeline.map((e) => ({ id: c.id, ...e })))
+    .sort((a, b) => a.t - b.t);
   const state = new Map<number, { client: string; server: string }>();
   const samples: QueueSample[] = [];
   for (let i = 0; i < events.length; i++) {

@@ -21,9 +21,15 @@ function caseLines(view: View, c: OverflowCase): string[] {
       en: `  after the drain ${m.acceptedAfterDrain} were accepted; ${m.neverAccepted} believe they are connected but were never accepted  ${model(`${p.acceptedAfterDrain}, ${p.neverAccepted}`)}`,
       zh: `  清空队列后 ${m.acceptedAfterDrain} 个被 accept; ${m.neverAccepted} 个以为已连接却从未被 accept  ${model(`${p.acceptedAfterDrain}, ${p.neverAccepted}`)}`,
     }),
-    say(view, dropped
-      ? { en: "  a SYN arriving at the full queue was dropped silently (no SYN-ACK, no RST)", zh: "  到达已满队列的 SYN 被静默丢弃 (没有 SYN-ACK, 没有 RST)" }
-      : { en: "  a SYN arriving at the full queue was answered", zh: "  到达已满队列的 SYN 得到了回应" }),
+    say(
+      view,
+      dropped
+        ? {
+            en: "  a SYN arriving at the full queue was dropped silently (no SYN-ACK, no RST)",
+            zh: "  到达已满队列的 SYN 被静默丢弃 (没有 SYN-ACK, 没有 RST)",
+          }
+        : { en: "  a SYN arriving at the full queue was answered", zh: "  到达已满队列的 SYN 得到了回应" },
+    ),
     ...queueChart(view, c.series, say(view, { en: "  queue depth over time:", zh: "  队列深度随时间的变化:" })),
     ...renderPackets(c.packets, 24),
     "",

@@ -69,19 +69,40 @@ export interface OverflowResult {
 const ACCEPT_WINDOW_MS = 1500;
 
 /** The model's parameters for these options; `times` replaces the nominal schedule with the measured one. */
-export function overflowModel(o: OptionValues, abort: 0 | 1, env: ModelEnvironment, times?: { connectAtMs: number[]; observeAtMs: number; drainAtMs: number }): Partial<SimParams> {
+export function overflowModel(
+  o: OptionValues,
+  abort: 0 | 1,
+  env: ModelEnvironment,
+  times?: { connectAtMs: number[]; observeAtMs: number; drainAtMs: number },
+): Partial<SimParams> {
   const { backlog, burst, delay } = { backlog: o.backlog!, burst: o.burst!, delay: o.delay! };
   const burstAt = backlog * (2 * delay + 10);
-  const connectAtMs = times?.connectAtMs ?? [...Array.from({ length: backlog }, (_, i) => i * (2 * delay + 10)), ...Array<number>(burst).fill(burstAt)];
+  const connectAtMs = times?.connectAtMs ?? [
+    ...Array.from({ length: backlog }, (_, i) => i * (2 * delay + 10)),
+    ...Array<number>(burst).fill(burstAt),
+  ];
   // Nominally: the burst's ACKs arrive at 3d and the resets at 4d; the late SYN takes 2d more to be judged.
   const observeAtMs = times?.observeAtMs ?? burstAt + 4 * delay;
   const drainAtMs = times?.drainAtMs ?? observeAtMs + 2 * delay;
-  return { ...env, backlog, clients: backlog + burst, connectAtMs, rttMs: 2 * delay, tcpSyncookies: 1, tcpAbortOnOverflow: abort, observeAtMs, acceptFromMs: drainAtMs, durationMs: drainAtMs + ACCEPT_WINDOW_MS };
+  return {
+    ...env,
+    backlog,
+    clients: backlog + burst,
+    connectAtMs,
+    rttMs: 2 * delay,
+    tcpSyncookies: 1,
+    tcpAbortOnOverflow: abort,
+    observeAtMs,
+    acceptFromMs: drainAtMs,
+    durationMs: drainAtMs + ACCEPT_WINDOW_MS,
+  };
 }
 
 export function overflowPrediction(model: SimResult): Outcome {
   const reset = model.connections.filter((c) => c.client === "RESET").length;
-  const accepted = model.connections.filter((c) => c.acceptedAt !== null && c.acceptedAt >= (model.params.acceptFromMs ?? 0)).length;
+  const accepted = model.connections.filter(
+    (c) => c.acceptedAt !== null && c.acceptedAt >= (model.params.acceptFromMs ?? 0),
+  ).length;
   const connected = model.connections.filter((c) => c.connectedAt !== null).length;
   return {
     connected,
@@ -111,7 +132,11 @@ function sampleSource(line: DelayLine, listener: Socket, clients: Socket[]): Sam
 }
 
 /** Provoke: the queue holds `backlog` connections, each completed before the next; then the burst, all at once. */
-async function provoke(line: DelayLine, o: OptionValues, sockets: Socket[]): Promise<Stage & { connected: number; burstAt: number }> {
+async function provoke(
+  line: DelayLine,
+  o: OptionValues,
+  sockets: Socket[],
+): Promise<Stage & { connected: number; burstAt: number }> {
   const server = line.inServer(() => new Socket());
   sockets.push(server);
   server.bind([SERVER_ADDRESS, 0]);
@@ -121,13 +146,29 @@ async function provoke(line: DelayLine, o: OptionValues, sockets: Socket[]): Pro
   const at = () => performance.now() - t0;
   const clients = Array.from({ length: o.backlog! + o.burst! }, () => line.inClient(() => new Socket()));
   sockets.push(...clients);
-  const stage = { line, server, clients, port, at, connectAt: [] as number[], sampler: new QueueSampler(sampleSource(line, server, clients), at).start(20) };
+  const stage = {
+    line,
+    server,
+    clients,
+    port,
+    at,
+    connectAt: [] as number[],
+    sampler: new QueueSampler(sampleSource(line, server, clients), at).start(20),
+  };
   for (const c of clients.slice(0, o.backlog!)) {
     stage.connectAt.push(at());
     await c.connect([SERVER_ADDRESS, port]);
   }
   const burstAt = at();
-  const results = clients.slice(o.backlog!).map((c) => (stage.connectAt.push(burstAt), c.connect([SERVER_ADDRESS, port]).then(() => true, () => false)));
+  const results = clients.slice(o.backlog!).map(
+    (c) => (
+      stage.connectAt.push(burstAt),
+      c.connect([SERVER_ADDRESS, port]).then(
+        () => true,
+        () => false,
+      )
+    ),
+  );
   const connected = (await Promise.all(results)).filter(Boolean).length + o.backlog!;
   return { ...stage, connected, burstAt };
 }
@@ -135,15 +176,17 @@ async function provoke(line: DelayLine, o: OptionValues, sockets: Socket[]): Pro
 /** Whether each client was reset shows at its first recv(), without waiting: the line has settled already. */
 async function countResets(clients: Socket[]): Promise<number> {
   let reset = 0;
-  await Promise.all(clients.map(async (c) => {
-    c.settimeout(0);
-    try {
-      await c.recv(1);
-    } catch (err) {
-      if (err instanceof ConnectionResetError) reset++;
-      else if (!(err instanceof BlockingIOError)) throw err;
-    }
-  }));
+  await Promise.all(
+    clients.map(async (c) => {
+      c.settimeout(0);
+      try {
+        await c.recv(1);
+      } catch (err) {
+        if (err instanceof ConnectionResetError) reset++;
+        else if (!(err instanceof BlockingIOError)) throw err;
+      }
+    }),
+  );
   return reset;
 }
 
@@ -164,7 +207,7 @@ async function lateSynAnswered(s: Stage, sockets: Socket[]): Promise<boolean> {
 async function acceptFor(s: Stage, ms: number, sockets: Socket[]): Promise<number> {
   s.server.settimeout(0);
   let accepted = 0;
-  for (const until = performance.now() + ms; performance.now() < until; ) {
+  for (const until = performance.now() + ms; performance.now() < until;) {
     try {
       sockets.push((await s.server.accept())[0]);
       accepted++;
@@ -189,7 +232,10 @@ function synTimes(s: Stage, delay: number): number[] {
 }
 
 async function runCase(abort: 0 | 1, o: OptionValues, hooks: RunHooks): Promise<OverflowCase> {
-  const line = DelayLine.create(() => o.delay!, { "net.ipv4.tcp_abort_on_overflow": abort, "net.ipv4.tcp_syncookies": 1 });
+  const line = DelayLine.create(() => o.delay!, {
+    "net.ipv4.tcp_abort_on_overflow": abort,
+    "net.ipv4.tcp_syncookies": 1,
+  });
   const sockets: Socket[] = [];
   let stage: Stage | null = null;
   try {
@@ -203,12 +249,38 @@ async function runCase(abort: 0 | 1, o: OptionValues, hooks: RunHooks): Promise<
     const reset = await countResets(s.clients);
     const answered = await lateSynAnswered(s, sockets);
     const drainAt = s.at();
-    hooks.progress?.({ en: `tcp_abort_on_overflow=${abort}: accepting for ${ACCEPT_WINDOW_MS / 1000} s, through the first SYN-ACK retransmission`, zh: `tcp_abort_on_overflow=${abort}: accept ${ACCEPT_WINDOW_MS / 1000} 秒, 经过第一次 SYN-ACK 重传` }, ACCEPT_WINDOW_MS);
+    hooks.progress?.(
+      {
+        en: `tcp_abort_on_overflow=${abort}: accepting for ${ACCEPT_WINDOW_MS / 1000} s, through the first SYN-ACK retransmission`,
+        zh: `tcp_abort_on_overflow=${abort}: accept ${ACCEPT_WINDOW_MS / 1000} 秒, 经过第一次 SYN-ACK 重传`,
+      },
+      ACCEPT_WINDOW_MS,
+    );
     const accepted = await acceptFor(s, ACCEPT_WINDOW_MS, sockets);
-    const measured: Outcome = { connected: s.connected, reset, acceptQueue: queues?.acceptQueue ?? -1, listenOverflows: overflows, acceptedAfterDrain: accepted, neverAccepted: s.connected - reset - accepted, lateSynAnswered: answered ? "yes" : "no" };
-    const params = overflowModel(o, abort, { kernel: localModelEnvironment().kernel }, { connectAtMs: synTimes(s, o.delay!), observeAtMs: observeAt, drainAtMs: drainAt });
+    const measured: Outcome = {
+      connected: s.connected,
+      reset,
+      acceptQueue: queues?.acceptQueue ?? -1,
+      listenOverflows: overflows,
+      acceptedAfterDrain: accepted,
+      neverAccepted: s.connected - reset - accepted,
+      lateSynAnswered: answered ? "yes" : "no",
+    };
+    const params = overflowModel(
+      o,
+      abort,
+      { kernel: localModelEnvironment().kernel },
+      { connectAtMs: synTimes(s, o.delay!), observeAtMs: observeAt, drainAtMs: drainAt },
+    );
     const predicted = overflowPrediction(simulate(params));
-    return { abortOnOverflow: abort, measured, predicted, packets: line.log.slice(), series: s.sampler.stop(), verdict: compare(measured, predicted) };
+    return {
+      abortOnOverflow: abort,
+      measured,
+      predicted,
+      packets: line.log.slice(),
+      series: s.sampler.stop(),
+      verdict: compare(measured, predicted),
+    };
   } finally {
     stage?.sampler.stop();
     for (const s of sockets) s.close();
@@ -219,22 +291,65 @@ async function runCase(abort: 0 | 1, o: OptionValues, hooks: RunHooks): Promise<
 export async function runOverflow(options: OverflowOptions = {}, hooks: RunHooks = {}): Promise<OverflowResult> {
   const o = { backlog: options.backlog ?? 2, burst: options.burst ?? 4, delay: options.oneWayDelayMs ?? 50 };
   const cases = [await runCase(0, o, hooks), await runCase(1, o, hooks)];
-  const differences = cases.flatMap((c) => c.verdict.differences.map((d) => `abort_on_overflow=${c.abortOnOverflow}: ${d}`));
-  return { experiment: "overflow", backlog: o.backlog, burst: o.burst, oneWayDelayMs: o.delay, cases, series: cases[0]!.series, verdict: { agree: differences.length === 0, differences } };
+  const differences = cases.flatMap((c) =>
+    c.verdict.differences.map((d) => `abort_on_overflow=${c.abortOnOverflow}: ${d}`),
+  );
+  return {
+    experiment: "overflow",
+    backlog: o.backlog,
+    burst: o.burst,
+    oneWayDelayMs: o.delay,
+    cases,
+    series: cases[0]!.series,
+    verdict: { agree: differences.length === 0, differences },
+  };
 }
 
 export const overflowExperiment: Experiment<OverflowResult> = {
   name: "overflow",
-  summary: { en: "the accept queue fills between SYN-ACK and ACK: tcp_abort_on_overflow 0 versus 1", zh: "accept 队列在 SYN-ACK 与 ACK 之间被填满: tcp_abort_on_overflow 0 与 1 的对比" },
+  summary: {
+    en: "the accept queue fills between SYN-ACK and ACK: tcp_abort_on_overflow 0 versus 1",
+    zh: "accept 队列在 SYN-ACK 与 ACK 之间被填满: tcp_abort_on_overflow 0 与 1 的对比",
+  },
   needsRoot: true,
   options: [
-    { name: "backlog", default: 2, min: 0, max: 64, help: { en: "the listen() backlog, already full when the burst comes", zh: "listen() 的 backlog, 突发到来时已满" } },
-    { name: "burst", default: 4, min: 1, max: 64, help: { en: "clients connecting at once", zh: "同时连接的客户端数" } },
-    { name: "delay", default: 50, min: 5, max: 200, help: { en: "one-way delay of the line, ms", zh: "线路单程延迟, 毫秒" } },
+    {
+      name: "backlog",
+      default: 2,
+      min: 0,
+      max: 64,
+      help: {
+        en: "the listen() backlog, already full when the burst comes",
+        zh: "listen() 的 backlog, 突发到来时已满",
+      },
+    },
+    {
+      name: "burst",
+      default: 4,
+      min: 1,
+      max: 64,
+      help: { en: "clients connecting at once", zh: "同时连接的客户端数" },
+    },
+    {
+      name: "delay",
+      default: 50,
+      min: 5,
+      max: 200,
+      help: { en: "one-way delay of the line, ms", zh: "线路单程延迟, 毫秒" },
+    },
   ],
-  model: (o, env) => ([0, 1] as const).map((abort) => ({ label: `tcp_abort_on_overflow=${abort}: ${o.backlog} queued, then a burst of ${o.burst} over a ${2 * o.delay!} ms round trip`, zh: `tcp_abort_on_overflow=${abort}: 队列中已有 ${o.backlog} 个, 随后 ${o.burst} 个客户端在 ${2 * o.delay!} ms 往返时间下同时连接`, params: overflowModel(o, abort, env) })),
+  model: (o, env) =>
+    ([0, 1] as const).map((abort) => ({
+      label: `tcp_abort_on_overflow=${abort}: ${o.backlog} queued, then a burst of ${o.burst} over a ${2 * o.delay!} ms round trip`,
+      zh: `tcp_abort_on_overflow=${abort}: 队列中已有 ${o.backlog} 个, 随后 ${o.burst} 个客户端在 ${2 * o.delay!} ms 往返时间下同时连接`,
+      params: overflowModel(o, abort, env),
+    })),
   predict: (runs) => runs.map(overflowPrediction),
   run: (o, hooks) => runOverflow({ backlog: o.backlog!, burst: o.burst!, oneWayDelayMs: o.delay! }, hooks),
-  svg: (r) => queueChartSvg(`lab overflow: listen(${r.backlog}) full, a burst of ${r.burst}`, r.cases.map((c) => ({ title: `tcp_abort_on_overflow=${c.abortOnOverflow}`, samples: c.series }))),
+  svg: (r) =>
+    queueChartSvg(
+      `lab overflow: listen(${r.backlog}) full, a burst of ${r.burst}`,
+      r.cases.map((c) => ({ title: `tcp_abort_on_overflow=${c.abortOnOverflow}`, samples: c.series })),
+    ),
   render: renderOverflow,
 };

@@ -33,19 +33,28 @@ export async function runInPrivateNetns<N extends ExperimentName>(
   sysctls: Record<string, number> = {},
 ): Promise<ExperimentResult<N>> {
   if (!canMakeNamespaces()) {
-    throw new MissingPrivilegeError("this experiment needs root to create a private network namespace (its sysctls and counters stay inside it)");
+    throw new MissingPrivilegeError(
+      "this experiment needs root to create a private network namespace (its sysctls and counters stay inside it)",
+    );
   }
-  const setup = ["ip link set lo up", ...Object.entries(sysctls).map(([k, v]) => `echo ${Number(v)} > /proc/sys/${k.replace(/\./g, "/")}`)];
+  const setup = [
+    "ip link set lo up",
+    ...Object.entries(sysctls).map(([k, v]) => `echo ${Number(v)} > /proc/sys/${k.replace(/\./g, "/")}`),
+  ];
   const script = `${setup.join(" && ")} && exec "$@"`;
   const command = [process.execPath, ...LOADER, CHILD, name, JSON.stringify(options ?? {})];
-  const run = await collect(spawn("unshare", ["--net", "--", "sh", "-c", script, "sh", ...command], { stdio: ["ignore", "pipe", "pipe"] }));
+  const run = await collect(
+    spawn("unshare", ["--net", "--", "sh", "-c", script, "sh", ...command], { stdio: ["ignore", "pipe", "pipe"] }),
+  );
   if (run.code !== 0) {
     throw new Error(`lab ${name} in a private network namespace exited with code ${run.code}: ${run.stderr.trim()}`);
   }
   return JSON.parse(run.stdout) as ExperimentResult<N>;
 }
 
-function collect(child: ChildProcessByStdio<null, Readable, Readable>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function collect(
+  child: ChildProcessByStdio<null, Readable, Readable>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   let stdout = "";
   let stderr = "";
   child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));

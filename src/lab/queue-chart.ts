@@ -18,9 +18,25 @@ export function chartRows(view: View, samples: QueueSample[]): Row[] {
   const states = [...new Set(samples.flatMap((s) => Object.keys(s.clients)))].sort();
   const client = say(view, { en: "clients", zh: "客户端" });
   return [
-    { label: say(view, { en: "accept queue", zh: "accept 队列" }), tone: "cyan", values: samples.map((s) => s.acceptQueue) },
-    ...(samples.some((s) => s.synRecv !== null) ? [{ label: say(view, { en: "SYN-RECV requests", zh: "SYN-RECV 请求" }), tone: "yellow" as const, values: samples.map((s) => s.synRecv ?? 0) }] : []),
-    ...states.map((st): Row => ({ label: `${client} ${st}`, tone: st === "ESTAB" ? "green" : "dim", values: samples.map((s) => s.clients[st] ?? 0) })),
+    {
+      label: say(view, { en: "accept queue", zh: "accept 队列" }),
+      tone: "cyan",
+      values: samples.map((s) => s.acceptQueue),
+    },
+    ...(samples.some((s) => s.synRecv !== null)
+      ? [
+          {
+            label: say(view, { en: "SYN-RECV requests", zh: "SYN-RECV 请求" }),
+            tone: "yellow" as const,
+            values: samples.map((s) => s.synRecv ?? 0),
+          },
+        ]
+      : []),
+    ...states.map((st): Row => ({
+      label: `${client} ${st}`,
+      tone: st === "ESTAB" ? "green" : "dim",
+      values: samples.map((s) => s.clients[st] ?? 0),
+    })),
   ];
 }
 
@@ -63,6 +79,11 @@ export function queueChart(view: View, samples: QueueSample[], title?: string): 
     return `${pad(row.label, LABEL)}${paint(view, row.tone, line)}  max ${max}`;
   });
   const axis = `${" ".repeat(LABEL)}${pad(`${from.toFixed(0)} ms`, width - 10)}${`${to.toFixed(0)} ms`.padStart(10)}`;
-  const head = title ?? say(view, { en: "Queue depth over time (each row scaled to its maximum):", zh: "队列深度随时间的变化 (每行按其最大值缩放):" });
+  const head =
+    title ??
+    say(view, {
+      en: "Queue depth over time (each row scaled to its maximum):",
+      zh: "队列深度随时间的变化 (每行按其最大值缩放):",
+    });
   return [head, ...rows, axis];
 }

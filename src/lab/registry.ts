@@ -4,7 +4,14 @@
 import { simulate } from "../sim/listen-path.js";
 import { backlogExperiment } from "./backlog.js";
 import { earlyCloseExperiment } from "./early-close.js";
-import { withDefaults, type Experiment, type ExperimentResult, type ModelEnvironment, type OptionValues, type RunHooks } from "./experiment.js";
+import {
+  withDefaults,
+  type Experiment,
+  type ExperimentResult,
+  type ModelEnvironment,
+  type OptionValues,
+  type RunHooks,
+} from "./experiment.js";
 import { handshakeExperiment } from "./handshake.js";
 import { overflowExperiment } from "./overflow.js";
 import { synQueueExperiment } from "./synqueue.js";
@@ -38,7 +45,11 @@ function mustFind(name: string): Experiment {
  * result. The caller picks the namespace: this runs in the current one.
  * @throws RangeError for an unknown name; MissingPrivilegeError when it needs root.
  */
-export async function runExperiment(name: string, options: Partial<OptionValues> = {}, hooks: RunHooks = {}): Promise<ExperimentResult> {
+export async function runExperiment(
+  name: string,
+  options: Partial<OptionValues> = {},
+  hooks: RunHooks = {},
+): Promise<ExperimentResult> {
   const e = mustFind(name);
   return e.run(withDefaults(e, options), hooks);
 }
@@ -54,5 +65,10 @@ export function simulateExperiment(name: string, options: Partial<OptionValues>,
   const o = withDefaults(e, options);
   const cases = e.model(o, env).map((c) => ({ label: c.label, zh: c.zh, result: simulate(c.params) }));
   const predicted = e.predict(cases.map((c) => c.result));
-  return { experiment: e.name, model: true as const, options: o, cases: cases.map((c, i) => ({ ...c, predicted: predicted[i] ?? null })) };
+  return {
+    experiment: e.name,
+    model: true as const,
+    options: o,
+    cases: cases.map((c, i) => ({ ...c, predicted: predicted[i] ?? null })),
+  };
 }

@@ -17,7 +17,10 @@ export interface TimelineStep {
 }
 
 /** Compares named quantities; equal numbers (or equal strings) agree. */
-export function compare(measured: Record<string, number | string>, predicted: Record<string, number | string>): Verdict {
+export function compare(
+  measured: Record<string, number | string>,
+  predicted: Record<string, number | string>,
+): Verdict {
   const differences: string[] = [];
   for (const [key, value] of Object.entries(predicted)) {
     if (measured[key] !== value) differences.push(`${key}: measured ${measured[key]}, model ${value}`);

@@ -15,7 +15,8 @@ const TIME = 11;
 export function renderSequence(view: View, timeline: TimelineStep[]): string[] {
   const lanes = ["client", "kernel", "server"] as const;
   const names = view.lang === "zh" ? ["客户端", "内核", "服务端"] : lanes;
-  const header = `${"t (ms)".padStart(TIME - 2)}  ${names.map((l) => l + " ".repeat(LANE - columns(l))).join("")}`.trimEnd();
+  const header =
+    `${"t (ms)".padStart(TIME - 2)}  ${names.map((l) => l + " ".repeat(LANE - columns(l))).join("")}`.trimEnd();
   const rows = timeline.map((s) => {
     const lane = lanes.indexOf(s.who);
     const lead = `${s.t.toFixed(1).padStart(TIME - 2)}  ${"|".padEnd(LANE).repeat(lane)}`;
@@ -54,5 +55,8 @@ export function summarizePackets(packets: LoggedPacket[]): string[] {
     c.held = Math.max(c.held, p.delayMs);
     counts.set(key, c);
   }
-  return [...counts.entries()].map(([key, c]) => `${c.first.toFixed(1).padStart(9)}  ${key} ×${c.n}${c.held === Infinity ? " (held until released)" : c.held > 0 ? ` (held ${c.held} ms)` : ""}`);
+  return [...counts.entries()].map(
+    ([key, c]) =>
+      `${c.first.toFixed(1).padStart(9)}  ${key} ×${c.n}${c.held === Infinity ? " (held until released)" : c.held > 0 ? ` (held ${c.held} ms)` : ""}`,
+  );
 }

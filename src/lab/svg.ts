@@ -19,7 +19,9 @@ function series(samples: QueueSample[]): Array<{ name: string; values: number[] 
   const states = [...new Set(samples.flatMap((s) => Object.keys(s.clients)))].sort();
   return [
     { name: "accept queue", values: samples.map((s) => s.acceptQueue) },
-    ...(samples.some((s) => s.synRecv !== null) ? [{ name: "SYN-RECV", values: samples.map((s) => s.synRecv ?? 0) }] : []),
+    ...(samples.some((s) => s.synRecv !== null)
+      ? [{ name: "SYN-RECV", values: samples.map((s) => s.synRecv ?? 0) }]
+      : []),
     ...states.map((st) => ({ name: `clients ${st}`, values: samples.map((s) => s.clients[st] ?? 0) })),
   ];
 }
@@ -30,13 +32,27 @@ function stepPath(times: number[], values: number[], x: (t: number) => number, y
   return d;
 }
 
-function axes(top: number, h: number, t1: number, max: number, x: (t: number) => number, y: (v: number) => number): string[] {
-  const out = [`<line x1="${M.left}" y1="${top + h}" x2="${W - M.right}" y2="${top + h}" stroke="#333"/>`, `<line x1="${M.left}" y1="${top}" x2="${M.left}" y2="${top + h}" stroke="#333"/>`];
+function axes(
+  top: number,
+  h: number,
+  t1: number,
+  max: number,
+  x: (t: number) => number,
+  y: (v: number) => number,
+): string[] {
+  const out = [
+    `<line x1="${M.left}" y1="${top + h}" x2="${W - M.right}" y2="${top + h}" stroke="#333"/>`,
+    `<line x1="${M.left}" y1="${top}" x2="${M.left}" y2="${top + h}" stroke="#333"/>`,
+  ];
   const step = Math.max(1, Math.ceil(max / 5));
-  for (let v = 0; v <= max; v += step) out.push(`<text x="${M.left - 6}" y="${y(v) + 4}" text-anchor="end" font-size="11" ${FONT}>${v}</text>`);
+  for (let v = 0; v <= max; v += step)
+    out.push(`<text x="${M.left - 6}" y="${y(v) + 4}" text-anchor="end" font-size="11" ${FONT}>${v}</text>`);
   const tstep = [10, 20, 50, 100, 200, 250, 500, 1000, 2000, 5000].find((s) => t1 / s <= 8) ?? 10000;
-  for (let t = 0; t <= t1; t += tstep) out.push(`<text x="${x(t)}" y="${top + h + 14}" text-anchor="middle" font-size="11" ${FONT}>${t}</text>`);
-  out.push(`<text x="${(M.left + W - M.right) / 2}" y="${top + h + 28}" text-anchor="middle" font-size="11" ${FONT}>ms</text>`);
+  for (let t = 0; t <= t1; t += tstep)
+    out.push(`<text x="${x(t)}" y="${top + h + 14}" text-anchor="middle" font-size="11" ${FONT}>${t}</text>`);
+  out.push(
+    `<text x="${(M.left + W - M.right) / 2}" y="${top + h + 28}" text-anchor="middle" font-size="11" ${FONT}>ms</text>`,
+  );
   return out;
 }
 
@@ -49,12 +65,19 @@ function panel(title: string, samples: QueueSample[], top: number): string[] {
   const max = Math.max(1, ...rows.flatMap((r) => r.values));
   const x = (t: number) => M.left + (t / t1) * (W - M.left - M.right);
   const y = (v: number) => top + M.top + h - (v / max) * h;
-  const out = [`<text x="${M.left}" y="${top + 20}" font-size="13" font-weight="bold" ${FONT}>${escapeXml(title)}</text>`, ...axes(top + M.top, h, t1, max, x, y)];
+  const out = [
+    `<text x="${M.left}" y="${top + 20}" font-size="13" font-weight="bold" ${FONT}>${escapeXml(title)}</text>`,
+    ...axes(top + M.top, h, t1, max, x, y),
+  ];
   rows.forEach((r, i) => {
     const colour = COLOURS[i % COLOURS.length]!;
-    if (times.length > 0) out.push(`<path d="${stepPath(times, r.values, x, y)}" fill="none" stroke="${colour}" stroke-width="2"/>`);
+    if (times.length > 0)
+      out.push(`<path d="${stepPath(times, r.values, x, y)}" fill="none" stroke="${colour}" stroke-width="2"/>`);
     const ly = top + M.top + 12 + i * 16;
-    out.push(`<rect x="${W - M.right + 12}" y="${ly - 9}" width="12" height="3" fill="${colour}"/>`, `<text x="${W - M.right + 30}" y="${ly - 4}" font-size="11" ${FONT}>${escapeXml(r.name)} (max ${Math.max(0, ...r.values)})</text>`);
+    out.push(
+      `<rect x="${W - M.right + 12}" y="${ly - 9}" width="12" height="3" fill="${colour}"/>`,
+      `<text x="${W - M.right + 30}" y="${ly - 4}" font-size="11" ${FONT}>${escapeXml(r.name)} (max ${Math.max(0, ...r.values)})</text>`,
+    );
   });
   return out;
 }
@@ -112,11 +135,19 @@ function stepRow(s: TimelineStep, y: number): string[] {
  * between the client's lane and the listening side's kernel, labelled with its time and how long the line held it.
  */
 export function sequenceSvg(title: string, timeline: TimelineStep[], packets: LoggedPacket[] = []): string {
-  const rows: Row[] = [...timeline.map((step) => ({ t: step.t, step })), ...packets.slice(0, 60).map((packet) => ({ t: packet.t, packet }))];
+  const rows: Row[] = [
+    ...timeline.map((step) => ({ t: step.t, step })),
+    ...packets.slice(0, 60).map((packet) => ({ t: packet.t, packet })),
+  ];
   rows.sort((a, b) => a.t - b.t);
   const height = 70 + rows.length * ROW;
-  const body = [`<text x="10" y="${height - 6}" font-size="10" fill="#666" ${FONT}>${escapeXml(title)} — one row per event, in time order</text>`, ...laneHeads(height)];
-  body.push(`<defs><marker id="a" markerWidth="8" markerHeight="8" refX="7" refY="4" orient="auto"><path d="M0,0L8,4L0,8z" fill="#333"/></marker></defs>`);
+  const body = [
+    `<text x="10" y="${height - 6}" font-size="10" fill="#666" ${FONT}>${escapeXml(title)} — one row per event, in time order</text>`,
+    ...laneHeads(height),
+  ];
+  body.push(
+    `<defs><marker id="a" markerWidth="8" markerHeight="8" refX="7" refY="4" orient="auto"><path d="M0,0L8,4L0,8z" fill="#333"/></marker></defs>`,
+  );
   rows.forEach((r, i) => body.push(...(r.packet ? packetRow(r.packet, 50 + i * ROW) : stepRow(r.step!, 50 + i * ROW))));
   return svgDocument(1180, height, body);
 }

@@ -29,7 +29,6 @@ export interface SynQueueOptions {
   backlog?: number;
   clients?: number;
   maxSynBacklog?: number;
-
 }
 
 interface Counts extends Record<string, number> {
@@ -64,12 +63,27 @@ export interface SynQueueResult {
 }
 
 /** The model's parameters for these options, one run per tcp_syncookies value; `observeAtMs` as measured. */
-export function synQueueModel(o: OptionValues, syncookies: 0 | 1 | 2, env: ModelEnvironment, observeAtMs?: number, connectAtMs?: number[]): Partial<SimParams> {
+export function synQueueModel(
+  o: OptionValues,
+  syncookies: 0 | 1 | 2,
+  env: ModelEnvironment,
+  observeAtMs?: number,
+  connectAtMs?: number[],
+): Partial<SimParams> {
   // Nominally the SYNs are all decided within a millisecond; the counts are taken at 100 ms, the ACKs held until then.
   const at = observeAtMs ?? 100;
   return {
-    ...env, backlog: o.backlog!, clients: o.clients!, connectIntervalMs: 0.05, rttMs: 0.2, ackDelayMs: at + 1,
-    tcpSyncookies: syncookies, tcpMaxSynBacklog: o["max-syn-backlog"]!, observeAtMs: at, durationMs: at, connectAtMs: connectAtMs ?? null,
+    ...env,
+    backlog: o.backlog!,
+    clients: o.clients!,
+    connectIntervalMs: 0.05,
+    rttMs: 0.2,
+    ackDelayMs: at + 1,
+    tcpSyncookies: syncookies,
+    tcpMaxSynBacklog: o["max-syn-backlog"]!,
+    observeAtMs: at,
+    durationMs: at,
+    connectAtMs: connectAtMs ?? null,
   };
 }
 
@@ -86,19 +100,32 @@ function prediction(model: SimResult): Counts {
 function count(line: DelayLine, port: number, before: Counters): Counts {
   const synRecv = line.inServer(() => listenerQueues(querySockets(LIVE_STATES), port)[0]?.synRecv ?? 0);
   const d = line.inServer(() => counterDeltas(before, readCounters()));
-  return { synRecv, cookiesSent: d["TcpExt.SyncookiesSent"] ?? 0, reqQFullDoCookies: d["TcpExt.TCPReqQFullDoCookies"] ?? 0, listenDrops: d["TcpExt.ListenDrops"] ?? 0 };
+  return {
+    synRecv,
+    cookiesSent: d["TcpExt.SyncookiesSent"] ?? 0,
+    reqQFullDoCookies: d["TcpExt.TCPReqQFullDoCookies"] ?? 0,
+    listenDrops: d["TcpExt.ListenDrops"] ?? 0,
+  };
 }
 
 /**
  * Waits until every SYN is accounted for — answered by a SYN-ACK on the line, or counted in ListenDrops — so the
  * counts are taken when the kernel has decided on each, not after a guessed delay. Gives up at `limitMs`.
  */
-async function everySynDecided(line: DelayLine, port: number, before: Counters, clients: number, limitMs: number): Promise<Counts> {
+async function everySynDecided(
+  line: DelayLine,
+  port: number,
+  before: Counters,
+  clients: number,
+  limitMs: number,
+): Promise<Counts> {
   const end = performance.now() + limitMs;
   await line.settled(limitMs);
   for (;;) {
     const counts = count(line, port, before);
-    const answered = new Set(line.log.filter((p) => p.from === "server" && p.syn && p.srcPort === port).map((p) => p.dstPort)).size;
+    const answered = new Set(
+      line.log.filter((p) => p.from === "server" && p.syn && p.srcPort === port).map((p) => p.dstPort),
+    ).size;
     if (answered + counts.listenDrops >= clients || performance.now() > end) return counts;
     await sleep(5);
   }
@@ -116,7 +143,10 @@ function synTimes(line: DelayLine, clients: Socket[], t0: number): number[] {
 async function runCase(syncookies: 0 | 1 | 2, o: OptionValues): Promise<SynQueueCase> {
   // Only the client's bare final ACK is held; everything else crosses at once.
   const held = (p: Packet) => p.from === "client" && p.ack && !p.syn && !p.fin && !p.rst && p.payload === 0;
-  const line = DelayLine.create((p) => (held(p) ? HOLD : 0), { "net.ipv4.tcp_syncookies": syncookies, "net.ipv4.tcp_max_syn_backlog": o["max-syn-backlog"]! });
+  const line = DelayLine.create((p) => (held(p) ? HOLD : 0), {
+    "net.ipv4.tcp_syncookies": syncookies,
+    "net.ipv4.tcp_max_syn_backlog": o["max-syn-backlog"]!,
+  });
   const sockets: Socket[] = [];
   let sampler: QueueSampler | null = null;
   try {
@@ -129,13 +159,26 @@ async function runCase(syncookies: 0 | 1 | 2, o: OptionValues): Promise<SynQueue
     const t0 = line.now();
     const clients = Array.from({ length: o.clients! }, () => line.inClient(() => new Socket()));
     sockets.push(...clients);
-    sampler = new QueueSampler({ listener: server, clients, synRecv: () => line.inServer(() => synRecvOf(port)) }, () => line.now() - t0).start(20);
+    sampler = new QueueSampler(
+      { listener: server, clients, synRecv: () => line.inServer(() => synRecvOf(port)) },
+      () => line.now() - t0,
+    ).start(20);
     for (const c of clients) void c.connect([SERVER_ADDRESS, port]).catch(() => undefined);
     const measured = await everySynDecided(line, port, before, o.clients!, 10_000);
     const observedAt = line.now() - t0;
     sampler.mark();
     line.release();
-    const predicted = prediction(simulate(synQueueModel(o, syncookies, { kernel: localModelEnvironment().kernel }, observedAt, synTimes(line, clients, t0))));
+    const predicted = prediction(
+      simulate(
+        synQueueModel(
+          o,
+          syncookies,
+          { kernel: localModelEnvironment().kernel },
+          observedAt,
+          synTimes(line, clients, t0),
+        ),
+      ),
+    );
     const verdict = compare(measured, predicted);
     return { syncookies, measured, predicted, observedAt, packets: line.log.slice(), series: sampler.stop(), verdict };
   } finally {
@@ -155,7 +198,14 @@ export async function runSynQueue(options: SynQueueOptions = {}): Promise<SynQue
   const cases: SynQueueCase[] = [];
   for (const syncookies of [0, 1, 2] as const) cases.push(await runCase(syncookies, values));
   const differences = cases.flatMap((c) => c.verdict.differences.map((d) => `tcp_syncookies=${c.syncookies}: ${d}`));
-  return { experiment: "synqueue", ...o, observedAtMs: Math.max(...cases.map((c) => c.observedAt)), cases, series: cases[1]!.series, verdict: { agree: differences.length === 0, differences } };
+  return {
+    experiment: "synqueue",
+    ...o,
+    observedAtMs: Math.max(...cases.map((c) => c.observedAt)),
+    cases,
+    series: cases[1]!.series,
+    verdict: { agree: differences.length === 0, differences },
+  };
 }
 
 export function renderSynQueue(r: SynQueueResult, view: View): string[] {
@@ -173,21 +223,44 @@ export function renderSynQueue(r: SynQueueResult, view: View): string[] {
       "",
     ];
   };
-  return fit(view, [head, "", ...r.cases.flatMap(caseLines), ...verdictLines(view, r.verdict.agree, r.verdict.differences)]);
+  return fit(view, [
+    head,
+    "",
+    ...r.cases.flatMap(caseLines),
+    ...verdictLines(view, r.verdict.agree, r.verdict.differences),
+  ]);
 }
 
 export const synQueueExperiment: Experiment<SynQueueResult> = {
   name: "synqueue",
-  summary: { en: "half-open requests held in SYN-RECV with tcp_syncookies 0, 1 and 2", zh: "tcp_syncookies 为 0、1、2 时停留在 SYN-RECV 的半连接请求" },
+  summary: {
+    en: "half-open requests held in SYN-RECV with tcp_syncookies 0, 1 and 2",
+    zh: "tcp_syncookies 为 0、1、2 时停留在 SYN-RECV 的半连接请求",
+  },
   needsRoot: true,
   options: [
     { name: "backlog", default: 8, min: 0, max: 256, help: { en: "the listen() backlog", zh: "listen() 的 backlog" } },
     { name: "clients", default: 16, min: 1, max: 256, help: { en: "SYNs sent at once", zh: "同时发出的 SYN 数" } },
-    { name: "max-syn-backlog", default: 8, min: 1, max: 4096, help: { en: "tcp_max_syn_backlog in the server's namespace", zh: "服务端命名空间中的 tcp_max_syn_backlog" } },
+    {
+      name: "max-syn-backlog",
+      default: 8,
+      min: 1,
+      max: 4096,
+      help: { en: "tcp_max_syn_backlog in the server's namespace", zh: "服务端命名空间中的 tcp_max_syn_backlog" },
+    },
   ],
-  model: (o, env) => ([0, 1, 2] as const).map((c) => ({ label: `tcp_syncookies=${c}: listen(${o.backlog}), tcp_max_syn_backlog ${o["max-syn-backlog"]}, ${o.clients} SYNs, final ACKs held until the counts`, zh: `tcp_syncookies=${c}: listen(${o.backlog}), tcp_max_syn_backlog ${o["max-syn-backlog"]}, ${o.clients} 个 SYN, 最后的 ACK 被扣留到计数完成`, params: synQueueModel(o, c, env) })),
+  model: (o, env) =>
+    ([0, 1, 2] as const).map((c) => ({
+      label: `tcp_syncookies=${c}: listen(${o.backlog}), tcp_max_syn_backlog ${o["max-syn-backlog"]}, ${o.clients} SYNs, final ACKs held until the counts`,
+      zh: `tcp_syncookies=${c}: listen(${o.backlog}), tcp_max_syn_backlog ${o["max-syn-backlog"]}, ${o.clients} 个 SYN, 最后的 ACK 被扣留到计数完成`,
+      params: synQueueModel(o, c, env),
+    })),
   predict: (runs) => runs.map(prediction),
-  run: (o) => runSynQueue({ backlog: o.backlog!, clients: o.clients!, maxSynBacklog: o["max-syn-backlog"]!, }),
-  svg: (r) => queueChartSvg(`lab synqueue: listen(${r.backlog}), ${r.clients} SYNs, final ACKs held`, r.cases.map((c) => ({ title: `tcp_syncookies=${c.syncookies}`, samples: c.series }))),
+  run: (o) => runSynQueue({ backlog: o.backlog!, clients: o.clients!, maxSynBacklog: o["max-syn-backlog"]! }),
+  svg: (r) =>
+    queueChartSvg(
+      `lab synqueue: listen(${r.backlog}), ${r.clients} SYNs, final ACKs held`,
+      r.cases.map((c) => ({ title: `tcp_syncookies=${c.syncookies}`, samples: c.series })),
+    ),
   render: renderSynQueue,
 };

@@ -38,7 +38,16 @@ export function columns(text: string): number {
   let n = 0;
   for (const ch of text.replace(/\x1b\[[0-9;]*m/g, "")) {
     const c = ch.codePointAt(0)!;
-    n += (c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf) || (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) || (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) || (c >= 0xffe0 && c <= 0xffe6) ? 2 : 1;
+    n +=
+      (c >= 0x1100 && c <= 0x115f) ||
+      (c >= 0x2e80 && c <= 0xa4cf) ||
+      (c >= 0xac00 && c <= 0xd7a3) ||
+      (c >= 0xf900 && c <= 0xfaff) ||
+      (c >= 0xfe30 && c <= 0xfe4f) ||
+      (c >= 0xff00 && c <= 0xff60) ||
+      (c >= 0xffe0 && c <= 0xffe6)
+        ? 2
+        : 1;
   }
   return n;
 }
@@ -84,7 +93,7 @@ export function fit(view: View, lines: string[], indent = "    "): string[] {
 export function foldRepeats(lines: string[], note = (n: number) => `      … ${n} more like these`): string[] {
   const shape = (l: string) => l.replace(/\d+(\.\d+)?/g, "#");
   const out: string[] = [];
-  for (let i = 0; i < lines.length; ) {
+  for (let i = 0; i < lines.length;) {
     let j = i;
     while (j + 1 < lines.length && shape(lines[j + 1]!) === shape(lines[i]!)) j++;
     const run = j - i + 1;
@@ -98,7 +107,14 @@ export function foldRepeats(lines: string[], note = (n: number) => `      … ${
 /** The verdict line(s), in colour: green when the kernel and the model agree, red with the differences. */
 export function verdictLines(view: View, agree: boolean, differences: string[]): string[] {
   if (agree) {
-    return ["", paint(view, "green", say(view, { en: "Verdict: the kernel did what the model predicts.", zh: "结论: 内核的行为与模型的预测一致。" }))];
+    return [
+      "",
+      paint(
+        view,
+        "green",
+        say(view, { en: "Verdict: the kernel did what the model predicts.", zh: "结论: 内核的行为与模型的预测一致。" }),
+      ),
+    ];
   }
   const head = say(view, { en: "Verdict: the kernel and the model disagree:", zh: "结论: 内核与模型不一致:" });
   return ["", paint(view, "red", head), ...differences.map((d) => `  ${d}`)];

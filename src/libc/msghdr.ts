@@ -41,7 +41,10 @@ export function cmsgSpace(length: number): number {
 /** Packs items into one control buffer, each padded to CMSG_SPACE except the last (as CPython does). */
 export function packAncillary(items: readonly AncillaryItem[]): Buffer | null {
   if (items.length === 0) return null;
-  const size = items.reduce((sum, [, , data], i) => sum + (i === items.length - 1 ? cmsgLen(data.length) : cmsgSpace(data.length)), 0);
+  const size = items.reduce(
+    (sum, [, , data], i) => sum + (i === items.length - 1 ? cmsgLen(data.length) : cmsgSpace(data.length)),
+    0,
+  );
   const buf = Buffer.alloc(align(size));
   let offset = 0;
   for (const [level, type, data] of items) {
@@ -71,7 +74,9 @@ export function unpackAncillary(buf: Buffer, length: number): AncillaryItem[] {
 }
 
 /** Declares the koffi struct types; returns the pointer type for a send (in) or a receive (in and out). */
-export function defineMessageTypes(k: Koffi): { msghdrPointer: (inout: boolean) => ReturnType<Koffi["pointer"]> | ReturnType<Koffi["inout"]> } {
+export function defineMessageTypes(k: Koffi): {
+  msghdrPointer: (inout: boolean) => ReturnType<Koffi["pointer"]> | ReturnType<Koffi["inout"]>;
+} {
   k.struct("socketkit_iovec", { iov_base: "void *", iov_len: "size_t" });
   const msghdr = k.struct("socketkit_msghdr", {
     msg_name: "void *",

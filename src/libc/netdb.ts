@@ -61,7 +61,12 @@ function hostEntry(ret: RawHostent, result: unknown[], herrno: number[]): HostEn
     const code = herrno[0] ?? 1;
     throw new HError(code, loadSyscalls().hstrerror(code));
   }
-  return { name: ret.h_name, aliases: strings(ret.h_aliases), family: ret.h_addrtype, addresses: addresses(ret.h_addr_list, ret.h_length) };
+  return {
+    name: ret.h_name,
+    aliases: strings(ret.h_aliases),
+    family: ret.h_addrtype,
+    addresses: addresses(ret.h_addr_list, ret.h_length),
+  };
 }
 
 /** gethostbyname2_r(3): the host's official name, aliases and addresses of family `af`. @throws HError */
@@ -80,7 +85,16 @@ export async function hostByAddress(address: Uint8Array, af: number): Promise<Ho
   const ret = {} as RawHostent;
   const result: unknown[] = [null];
   const herrno = [0];
-  await withGrowingBuffer(sys.gethostbyaddrR, (buf) => [address, address.length, af, ret, buf, buf.length, result, herrno]);
+  await withGrowingBuffer(sys.gethostbyaddrR, (buf) => [
+    address,
+    address.length,
+    af,
+    ret,
+    buf,
+    buf.length,
+    result,
+    herrno,
+  ]);
   return hostEntry(ret, result, herrno);
 }
 

@@ -52,7 +52,14 @@ function getDriver(): Driver {
     k.pointer("socketkit_uv_poll_cb"),
   );
   const closeCallback = k.register((handle: Address) => sys.free(handle), k.pointer("socketkit_uv_close_cb"));
-  driver = { loop: sys.uvDefaultLoop(), handleSize: sys.uvHandleSize(UV_POLL), pollCallback, closeCallback, byHandle, byFd: new Map() };
+  driver = {
+    loop: sys.uvDefaultLoop(),
+    handleSize: sys.uvHandleSize(UV_POLL),
+    pollCallback,
+    closeCallback,
+    byHandle,
+    byFd: new Map(),
+  };
   return driver;
 }
 

@@ -50,7 +50,7 @@ function collect(b: Syscalls, code: number, out: unknown[], errnoAfter: number):
   const entries: AddrInfoEntry[] = [];
   const head = out[0];
   try {
-    for (let node = head; node; ) {
+    for (let node = head; node;) {
       const ai = k.decode(node, ADDRINFO) as {
         ai_family: number;
         ai_socktype: number;

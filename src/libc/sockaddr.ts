@@ -55,7 +55,13 @@ export function encodeNetlink(pid: number, groups: number): Buffer {
 }
 
 /** struct sockaddr_ll: Python's (ifname, proto, pkttype, hatype, addr), with the interface already an index. */
-export function encodePacket(ifindex: number, protocol: number, pkttype: number, hatype: number, addr: Uint8Array): Buffer {
+export function encodePacket(
+  ifindex: number,
+  protocol: number,
+  pkttype: number,
+  hatype: number,
+  addr: Uint8Array,
+): Buffer {
   const buf = Buffer.alloc(20);
   buf.writeUInt16LE(AF_PACKET, 0);
   buf.writeUInt16BE(protocol, 2);

@@ -62,16 +62,41 @@ export interface Syscalls {
   strerror(code: number): string;
   /** getaddrinfo(3) with an out-pointer array; `.async` runs it on koffi's worker pool. */
   getaddrinfo: ((host: string | null, service: string | null, hints: object, out: unknown[]) => number) & {
-    async: (host: string | null, service: string | null, hints: object, out: unknown[], done: (err: unknown, code: number) => void) => void;
+    async: (
+      host: string | null,
+      service: string | null,
+      hints: object,
+      out: unknown[],
+      done: (err: unknown, code: number) => void,
+    ) => void;
   };
   freeaddrinfo(res: unknown): void;
   gaiStrerror(code: number): string;
   // The rest of the resolver (src/libc/netdb.ts): reentrant forms, each with `.async` for koffi's worker pool.
-  gethostbyname2R: AsyncCapable<(name: string, af: number, ret: object, buf: Buffer, buflen: number, result: unknown[], herrno: number[]) => number>;
-  gethostbyaddrR: AsyncCapable<(addr: Uint8Array, len: number, af: number, ret: object, buf: Buffer, buflen: number, result: unknown[], herrno: number[]) => number>;
-  getnameinfo: AsyncCapable<(sa: Buffer, salen: number, host: Buffer, hostlen: number, serv: Buffer, servlen: number, flags: number) => number>;
-  getservbynameR: AsyncCapable<(name: string, proto: string | null, ret: object, buf: Buffer, buflen: number, result: unknown[]) => number>;
-  getservbyportR: AsyncCapable<(port: number, proto: string | null, ret: object, buf: Buffer, buflen: number, result: unknown[]) => number>;
+  gethostbyname2R: AsyncCapable<
+    (name: string, af: number, ret: object, buf: Buffer, buflen: number, result: unknown[], herrno: number[]) => number
+  >;
+  gethostbyaddrR: AsyncCapable<
+    (
+      addr: Uint8Array,
+      len: number,
+      af: number,
+      ret: object,
+      buf: Buffer,
+      buflen: number,
+      result: unknown[],
+      herrno: number[],
+    ) => number
+  >;
+  getnameinfo: AsyncCapable<
+    (sa: Buffer, salen: number, host: Buffer, hostlen: number, serv: Buffer, servlen: number, flags: number) => number
+  >;
+  getservbynameR: AsyncCapable<
+    (name: string, proto: string | null, ret: object, buf: Buffer, buflen: number, result: unknown[]) => number
+  >;
+  getservbyportR: AsyncCapable<
+    (port: number, proto: string | null, ret: object, buf: Buffer, buflen: number, result: unknown[]) => number
+  >;
   getprotobynameR: AsyncCapable<(name: string, ret: object, buf: Buffer, buflen: number, result: unknown[]) => number>;
   hstrerror(code: number): string;
   ifNametoindex(name: string): number;
@@ -130,7 +155,12 @@ function bindLibc(): Omit<Syscalls, LibuvCalls> {
   const c = libc();
   const k = koffi();
   const fcntl = c.func("int fcntl(int fd, int cmd, ...)") as (fd: number, cmd: number, t: string, v: number) => number;
-  const ioctl = c.func("int ioctl(int, unsigned long, ...)") as (fd: number, req: number, t: string, v: Buffer) => number;
+  const ioctl = c.func("int ioctl(int, unsigned long, ...)") as (
+    fd: number,
+    req: number,
+    t: string,
+    v: Buffer,
+  ) => number;
   const statMode = c.func("int fstat(int, _Out_ uint8_t *buf)") as (fd: number, buf: Buffer) => number;
   const { msghdrPointer } = defineMessageTypes(k);
   k.struct(ADDRINFO, {
@@ -143,7 +173,13 @@ function bindLibc(): Omit<Syscalls, LibuvCalls> {
     ai_canonname: "char *",
     ai_next: "void *",
   });
-  k.struct(HOSTENT, { h_name: "char *", h_aliases: "void *", h_addrtype: "int", h_length: "int", h_addr_list: "void *" });
+  k.struct(HOSTENT, {
+    h_name: "char *",
+    h_aliases: "void *",
+    h_addrtype: "int",
+    h_length: "int",
+    h_addr_list: "void *",
+  });
   k.struct(SERVENT, { s_name: "char *", s_aliases: "void *", s_port: "int", s_proto: "char *" });
   k.struct(PROTOENT, { p_name: "char *", p_aliases: "void *", p_proto: "int" });
   const statBuf = Buffer.alloc(256);
@@ -191,12 +227,26 @@ function bindLibc(): Omit<Syscalls, LibuvCalls> {
     getaddrinfo: cast(c.func(`int getaddrinfo(const char *, const char *, const ${ADDRINFO} *, _Out_ void **)`)),
     freeaddrinfo: cast(c.func("void freeaddrinfo(void *)")),
     gaiStrerror: cast(c.func("const char *gai_strerror(int)")),
-    gethostbyname2R: cast(c.func(`int gethostbyname2_r(const char *, int, _Out_ ${HOSTENT} *, void *, size_t, _Out_ void **, _Out_ int *)`)),
-    gethostbyaddrR: cast(c.func(`int gethostbyaddr_r(const void *, uint32_t, int, _Out_ ${HOSTENT} *, void *, size_t, _Out_ void **, _Out_ int *)`)),
-    getnameinfo: cast(c.func("int getnameinfo(const void *, uint32_t, _Out_ char *, uint32_t, _Out_ char *, uint32_t, int)")),
-    getservbynameR: cast(c.func(`int getservbyname_r(const char *, const char *, _Out_ ${SERVENT} *, void *, size_t, _Out_ void **)`)),
-    getservbyportR: cast(c.func(`int getservbyport_r(int, const char *, _Out_ ${SERVENT} *, void *, size_t, _Out_ void **)`)),
-    getprotobynameR: cast(c.func(`int getprotobyname_r(const char *, _Out_ ${PROTOENT} *, void *, size_t, _Out_ void **)`)),
+    gethostbyname2R: cast(
+      c.func(`int gethostbyname2_r(const char *, int, _Out_ ${HOSTENT} *, void *, size_t, _Out_ void **, _Out_ int *)`),
+    ),
+    gethostbyaddrR: cast(
+      c.func(
+        `int gethostbyaddr_r(const void *, uint32_t, int, _Out_ ${HOSTENT} *, void *, size_t, _Out_ void **, _Out_ int *)`,
+      ),
+    ),
+    getnameinfo: cast(
+      c.func("int getnameinfo(const void *, uint32_t, _Out_ char *, uint32_t, _Out_ char *, uint32_t, int)"),
+    ),
+    getservbynameR: cast(
+      c.func(`int getservbyname_r(const char *, const char *, _Out_ ${SERVENT} *, void *, size_t, _Out_ void **)`),
+    ),
+    getservbyportR: cast(
+      c.func(`int getservbyport_r(int, const char *, _Out_ ${SERVENT} *, void *, size_t, _Out_ void **)`),
+    ),
+    getprotobynameR: cast(
+      c.func(`int getprotobyname_r(const char *, _Out_ ${PROTOENT} *, void *, size_t, _Out_ void **)`),
+    ),
     hstrerror: cast(c.func("const char *hstrerror(int)")),
     ifNametoindex: checkedZero(cast(c.func("unsigned int if_nametoindex(const char *)"))),
     ifIndextoname: (() => {
@@ -208,7 +258,12 @@ function bindLibc(): Omit<Syscalls, LibuvCalls> {
     inetAton: cast(c.func("int inet_aton(const char *, _Out_ uint8_t *out)")),
     inetPton: checked(cast(c.func("int inet_pton(int, const char *, _Out_ uint8_t *out)"))),
     inetNtop: (() => {
-      const fn = c.func("void *inet_ntop(int, const void *, _Out_ char *, uint32_t)") as (af: number, src: Uint8Array, dst: Buffer, n: number) => unknown;
+      const fn = c.func("void *inet_ntop(int, const void *, _Out_ char *, uint32_t)") as (
+        af: number,
+        src: Uint8Array,
+        dst: Buffer,
+        n: number,
+      ) => unknown;
       return (af: number, src: Uint8Array, dst: Buffer, n: number) => (fn(af, src, dst, n) === null ? -lastErrno() : 0);
     })(),
     poll: checked(cast(c.func("int poll(void *, unsigned long, int)"))),

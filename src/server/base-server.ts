@@ -12,8 +12,17 @@ import { formatAddress } from "../socket/repr.js";
 import { BaseRequestHandler, runHandler } from "./request-handlers.js";
 import { readSetting, writeSetting } from "./settings.js";
 
-/** A handler class the server instantiates for each request. */
-export type RequestHandlerClass = new (request: any, clientAddress: any, server: any) => BaseRequestHandler<any, any, any>;
+/**
+ * A handler class the server instantiates for each request. Its parameters are `any` on purpose: a server accepts
+ * handler classes typed for its own request and address kinds, which no single signature spells.
+ */
+/* eslint-disable @typescript-eslint/no-explicit-any */
+export type RequestHandlerClass = new (
+  request: any,
+  clientAddress: any,
+  server: any,
+) => BaseRequestHandler<any, any, any>;
+/* eslint-enable @typescript-eslint/no-explicit-any */
 
 /** How many queued requests one wake-up of serveForever takes before it checks for shutdown again. */
 const BURST = 256;

@@ -30,7 +30,11 @@ export function receiveHello(): Hello {
   const fd = ancdata[0]?.[2].readInt32LE(0);
   if (fd === undefined) throw new Error("the worker's hello carried no server socket");
   const { header } = decodeMessage<{ address: Address }>(data.subarray(0, n));
-  return { channel: new Socket(C.AF_UNIX, C.SOCK_SEQPACKET, 0, CONTROL_FD), serverSocket: new Socket(undefined, undefined, undefined, fd), serverAddress: header.address };
+  return {
+    channel: new Socket(C.AF_UNIX, C.SOCK_SEQPACKET, 0, CONTROL_FD),
+    serverSocket: new Socket(undefined, undefined, undefined, fd),
+    serverAddress: header.address,
+  };
 }
 
 /** What the worker loop needs of its server. */
@@ -62,7 +66,8 @@ export async function workerLoop(server: WorkerServer, channel: Socket): Promise
     }
     if (message.length === 0) break;
     const { header, payload } = decodeMessage<{ id: number; address: Address }>(message);
-    const request = fds[0] !== undefined ? new Socket(undefined, undefined, undefined, fds[0]) : [payload, server.socket];
+    const request =
+      fds[0] !== undefined ? new Socket(undefined, undefined, undefined, fds[0]) : [payload, server.socket];
     current = server.runRequest(request, header.address).then(async () => {
       current = null;
       if (!(await tell(channel, { t: "done", id: header.id }))) channel.close();

@@ -15,6 +15,7 @@ import { UDPServer, UnixDatagramServer } from "./udp-server.js";
 import { WorkerPool, type Handover } from "./worker-pool.js";
 import { forkingRole } from "./worker-process.js";
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeScript requires a mixin's constructor to take ...any[]
 type ServerClass = abstract new (...args: any[]) => TCPServer;
 
 /** Forking servers constructed in this process so far: a worker knows its server by this index. */
@@ -22,7 +23,10 @@ let constructed = 0;
 
 /** The error handleError() receives when a worker dies before finishing a request. */
 export class WorkerExitError extends Error {
-  constructor(readonly pid: number, how: string) {
+  constructor(
+    readonly pid: number,
+    how: string,
+  ) {
     super(`worker process ${pid} ${how} before finishing the request`);
     this.name = "WorkerExitError";
   }
@@ -43,7 +47,13 @@ export interface ForkingServer {
 
 /** What ForkingMixIn adds to a server class: the instances' members and its settings as statics. */
 export type ForkingServerClass<T extends ServerClass> = T &
-  (abstract new (...args: any[]) => ForkingServer) & { maxChildren: number; poolSize: number | null; childIdleTimeout: number; blockOnClose: boolean };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeScript requires a mixin's constructor to take ...any[]
+  (abstract new (...args: any[]) => ForkingServer) & {
+    maxChildren: number;
+    poolSize: number | null;
+    childIdleTimeout: number;
+    blockOnClose: boolean;
+  };
 
 /**
  * Mixes process-based request handling into a server class, with Python's surface: `maxChildren` (40),
@@ -74,6 +84,7 @@ export function ForkingMixIn<T extends ServerClass>(Base: T): ForkingServerClass
     private readonly serverIndex: number;
     private pool: WorkerPool | null = null;
 
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeScript requires a mixin's constructor to take ...any[]
     constructor(...args: any[]) {
       const index = constructed++;
       const role = forkingRole();

@@ -56,7 +56,10 @@ export async function stopGracefully(server: BaseServer, connections: Connection
   for (const conn of connections.waiting) shutDownQuietly(conn);
   const closing = server.serverClose();
   let timer: NodeJS.Timeout | undefined;
-  const late = await Promise.race([closing.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs)))]);
+  const late = await Promise.race([
+    closing.then(() => false),
+    new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs))),
+  ]);
   clearTimeout(timer);
   if (!late) return 0;
   const forced = connections.all.size;

@@ -56,7 +56,8 @@ export async function requestListener(path: string): Promise<ReceivedListener | 
   try {
     await control.sendall(Buffer.from(`LISTENER? ${process.pid}\n`));
     const [data, fds] = await recvFds(control, 256, 1);
-    if (fds.length !== 1) throw new Error(`the server on ${path} answered without a listening socket: ${JSON.stringify(data.toString())}`);
+    if (fds.length !== 1)
+      throw new Error(`the server on ${path} answered without a listening socket: ${JSON.stringify(data.toString())}`);
     const { pid } = JSON.parse(data.toString("utf8")) as { pid: number };
     const listener = new Socket(undefined, undefined, undefined, fds[0]);
     return {

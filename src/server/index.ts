@@ -58,7 +58,14 @@ export {
 } from "./threading.js";
 export { adoptListener, listenFds, LISTEN_FDS_START, type ActivatedSocket } from "./socket-activation.js";
 export { drainRequests, offerListener, requestListener, type ReceivedListener } from "./handover.js";
-export { ProxyProtocol, ProxyHeaderError, buildProxyHeader, readProxyHeader, type ProxyHeader, type ProxyProtocolOptions } from "./proxy-protocol.js";
+export {
+  ProxyProtocol,
+  ProxyHeaderError,
+  buildProxyHeader,
+  readProxyHeader,
+  type ProxyHeader,
+  type ProxyProtocolOptions,
+} from "./proxy-protocol.js";
 export {
   BaseRequestHandler,
   DatagramRequestHandler,
@@ -75,4 +82,11 @@ export {
   WorkerExitError,
 } from "./forking.js";
 export { isWorkerProcess } from "./worker-process.js";
-export { WorkerGroup, isGroupWorker, runWorkerGroup, workerTag, type ShareMode, type WorkerGroupOptions } from "./worker-group.js";
+export {
+  WorkerGroup,
+  isGroupWorker,
+  runWorkerGroup,
+  workerTag,
+  type ShareMode,
+  type WorkerGroupOptions,
+} from "./worker-group.js";

@@ -50,7 +50,8 @@ export function headerLength(bytes: Buffer, maxLength: number): number | null {
     if (!bytes.subarray(0, n).equals(V2_SIGNATURE.subarray(0, n))) throw malformed("bad v2 signature");
     if (bytes.length < V2_FIXED) return null;
     const length = V2_FIXED + bytes.readUInt16BE(14);
-    if (length > maxLength) throw new ProxyHeaderError("TOO_LONG", `PROXY v2 header of ${length} bytes exceeds ${maxLength}`);
+    if (length > maxLength)
+      throw new ProxyHeaderError("TOO_LONG", `PROXY v2 header of ${length} bytes exceeds ${maxLength}`);
     return length;
   }
   const n = Math.min(bytes.length, V1_PREFIX.length);
@@ -58,10 +59,12 @@ export function headerLength(bytes: Buffer, maxLength: number): number | null {
   const lf = bytes.indexOf(0x0a);
   if (lf >= 0) {
     if (lf === 0 || bytes[lf - 1] !== 0x0d) throw malformed("v1 line ends without CR LF");
-    if (lf + 1 > V1_MAX_LENGTH) throw new ProxyHeaderError("TOO_LONG", `PROXY v1 line longer than ${V1_MAX_LENGTH} bytes`);
+    if (lf + 1 > V1_MAX_LENGTH)
+      throw new ProxyHeaderError("TOO_LONG", `PROXY v1 line longer than ${V1_MAX_LENGTH} bytes`);
     return lf + 1;
   }
-  if (bytes.length >= V1_MAX_LENGTH) throw new ProxyHeaderError("TOO_LONG", `PROXY v1 line longer than ${V1_MAX_LENGTH} bytes`);
+  if (bytes.length >= V1_MAX_LENGTH)
+    throw new ProxyHeaderError("TOO_LONG", `PROXY v1 line longer than ${V1_MAX_LENGTH} bytes`);
   return null;
 }
 
@@ -108,8 +111,13 @@ function parseV2(bytes: Buffer): ProxyHeader {
   if (family === 0) return { ...base, command: "PROXY" };
   const size = V2_ADDRESS_BYTES[family];
   if (size === undefined || transport > 2) throw malformed(`v2 family/transport 0x${bytes[13]!.toString(16)}`);
-  if (transport !== 1) throw new ProxyHeaderError("UNSUPPORTED", "PROXY v2 header for a datagram or unspecified transport on a stream server");
-  if (bytes.length - V2_FIXED < size) throw malformed(`v2 address block of ${bytes.length - V2_FIXED} bytes, needs ${size}`);
+  if (transport !== 1)
+    throw new ProxyHeaderError(
+      "UNSUPPORTED",
+      "PROXY v2 header for a datagram or unspecified transport on a stream server",
+    );
+  if (bytes.length - V2_FIXED < size)
+    throw malformed(`v2 address block of ${bytes.length - V2_FIXED} bytes, needs ${size}`);
   checkTlvs(bytes.subarray(V2_FIXED + size));
   const a = bytes.subarray(V2_FIXED, V2_FIXED + size);
   if (family === 3) {
@@ -146,7 +154,7 @@ function ipv6(b: Buffer): string {
   // The shortest form (RFC 5952): the longest run of two or more zero groups becomes "::".
   let best = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     let j = i;
     while (j < 8 && groups[j] === "0") j++;
     if (j - i > bestLen) [best, bestLen] = [i, j - i];
@@ -157,7 +165,11 @@ function ipv6(b: Buffer): string {
 }
 
 /** Builds a header, for tests and tools that play the balancer. */
-export function buildProxyHeader(version: 1 | 2, source: [string, number] | null, destination: [string, number] | null): Buffer {
+export function buildProxyHeader(
+  version: 1 | 2,
+  source: [string, number] | null,
+  destination: [string, number] | null,
+): Buffer {
   if (version === 1) {
     if (source === null || destination === null) return Buffer.from("PROXY UNKNOWN\r\n");
     const proto = isIPv4(source[0]) ? "TCP4" : "TCP6";

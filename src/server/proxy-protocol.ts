@@ -70,7 +70,9 @@ export class ProxyProtocol {
     if (!(this.timeout > 0)) throw new RangeError(`timeout must be a number of seconds > 0, got ${options.timeout}`);
     this.maxLength = options.maxLength ?? 1024;
     if (!Number.isInteger(this.maxLength) || this.maxLength < V1_MAX_LENGTH || this.maxLength > 16 + 65535) {
-      throw new RangeError(`maxLength must be a whole number of bytes from ${V1_MAX_LENGTH} to 65551, got ${options.maxLength}`);
+      throw new RangeError(
+        `maxLength must be a whole number of bytes from ${V1_MAX_LENGTH} to 65551, got ${options.maxLength}`,
+      );
     }
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
   }
@@ -117,7 +119,12 @@ export class ProxyProtocol {
     try {
       header = await readProxyHeader(request, this.timeout, this.maxLength);
     } catch (err) {
-      const why = err instanceof ProxyHeaderError ? err.message : err instanceof OSError ? `connection failed: ${err.message}` : null;
+      const why =
+        err instanceof ProxyHeaderError
+          ? err.message
+          : err instanceof OSError
+            ? `connection failed: ${err.message}`
+            : null;
       if (why === null) throw err;
       this.log(`PROXY protocol: closed ${formatAddress(peer)}: ${why}`);
       admission.refuse();
@@ -137,14 +144,22 @@ export class ProxyProtocol {
  * kernel for the handler. Resolves null when the peer closed (or reset) before sending anything.
  * @throws ProxyHeaderError (MALFORMED, TOO_LONG, TRUNCATED, TIMEOUT, UNSUPPORTED); OSError when the connection fails.
  */
-export async function readProxyHeader(sock: Socket, timeoutSeconds: number, maxLength: number): Promise<ProxyHeader | null> {
+export async function readProxyHeader(
+  sock: Socket,
+  timeoutSeconds: number,
+  maxLength: number,
+): Promise<ProxyHeader | null> {
   const deadline = performance.now() + timeoutSeconds * 1000;
   const saved = sock.gettimeout();
   let got = Buffer.alloc(0);
   try {
     for (;;) {
       const left = (deadline - performance.now()) / 1000;
-      if (left <= 0) throw new ProxyHeaderError("TIMEOUT", `no complete PROXY header within ${timeoutSeconds} s (${got.length} bytes)`);
+      if (left <= 0)
+        throw new ProxyHeaderError(
+          "TIMEOUT",
+          `no complete PROXY header within ${timeoutSeconds} s (${got.length} bytes)`,
+        );
       sock.settimeout(left);
       // Peek, decide how much is header, then take exactly that: a v1 line has no length field, and what
       // follows it is the client's. Bytes before the end of the line are all header, so a partial line is taken

@@ -4,7 +4,14 @@
 
 import type { Address, IPv4Address, IPv6Address } from "../socket/address.js";
 import * as C from "../socket/constants.js";
-import { BufferedReader, BytesWriter, bytesReader, SocketFile, SocketWriter, type WritableFile } from "../socket/socket-file.js";
+import {
+  BufferedReader,
+  BytesWriter,
+  bytesReader,
+  SocketFile,
+  SocketWriter,
+  type WritableFile,
+} from "../socket/socket-file.js";
 import { OSError } from "../socket/errors.js";
 import type { Socket } from "../socket/socket.js";
 
@@ -46,7 +53,11 @@ export function runHandler(handler: BaseRequestHandler<unknown, Address, unknown
  * makes every wfile.write() a sendall(), a larger one buffers writes until flush() or finish(); `timeout`
  * (seconds) applies to the connection; `disableNagleAlgorithm` sets TCP_NODELAY.
  */
-export class StreamRequestHandler<A extends Address = InetAddress, S = unknown> extends BaseRequestHandler<Socket, A, S> {
+export class StreamRequestHandler<A extends Address = InetAddress, S = unknown> extends BaseRequestHandler<
+  Socket,
+  A,
+  S
+> {
   static rbufsize = -1;
   static wbufsize = 0;
   static timeout: number | null = null;
@@ -61,7 +72,10 @@ export class StreamRequestHandler<A extends Address = InetAddress, S = unknown> 
     if (Class.timeout !== null) this.connection.settimeout(Class.timeout);
     if (Class.disableNagleAlgorithm) this.connection.setsockopt(C.IPPROTO_TCP, C.TCP_NODELAY, 1);
     this.rfile = this.connection.makefile("rb", { buffering: Class.rbufsize });
-    this.wfile = Class.wbufsize === 0 ? new SocketWriter(this.connection) : this.connection.makefile("wb", { buffering: Class.wbufsize });
+    this.wfile =
+      Class.wbufsize === 0
+        ? new SocketWriter(this.connection)
+        : this.connection.makefile("wb", { buffering: Class.wbufsize });
   }
 
   override async finish(): Promise<void> {

@@ -36,7 +36,8 @@ export function listenFds(unsetEnvironment = true, env: NodeJS.ProcessEnv = proc
     delete env.LISTEN_FDNAMES;
   }
   if (pid === undefined || count === undefined || Number(pid) !== process.pid) return [];
-  if (!/^\d+$/.test(count)) throw new RangeError(`LISTEN_FDS must be a count of descriptors, got ${JSON.stringify(count)}`);
+  if (!/^\d+$/.test(count))
+    throw new RangeError(`LISTEN_FDS must be a count of descriptors, got ${JSON.stringify(count)}`);
   const sockets: ActivatedSocket[] = [];
   for (let i = 0; i < Number(count); i++) {
     const socket = new Socket(undefined, undefined, undefined, LISTEN_FDS_START + i);

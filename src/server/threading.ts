@@ -8,6 +8,7 @@ import { TCPServer, UnixStreamServer } from "./tcp-server.js";
 import { UDPServer, UnixDatagramServer } from "./udp-server.js";
 
 /** Any server class ThreadingMixIn can extend. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeScript requires a mixin's constructor to take ...any[]
 export type ServerClass = abstract new (...args: any[]) => BaseServer;
 
 /** What ThreadingMixIn adds to a server's instances. */
@@ -24,6 +25,7 @@ export interface ThreadingServer {
 
 /** What ThreadingMixIn adds to a server class: the instances' members, and its two settings as statics. */
 export type ThreadingServerClass<T extends ServerClass> = T &
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeScript requires a mixin's constructor to take ...any[]
   (abstract new (...args: any[]) => ThreadingServer) & { daemonThreads: boolean; blockOnClose: boolean };
 
 /** How many requests start per turn of the event loop when many arrive at once. */

@@ -86,7 +86,10 @@ export class WorkerGroup {
   /** Workers that did not end with exit code 0 when told to stop. */
   private failures = 0;
 
-  constructor(private readonly listener: Socket, private readonly options: WorkerGroupOptions) {}
+  constructor(
+    private readonly listener: Socket,
+    private readonly options: WorkerGroupOptions,
+  ) {}
 
   get pids(): number[] {
     return [...this.members.values()].map((m) => m.child.pid!);
@@ -123,7 +126,10 @@ export class WorkerGroup {
 
   private spawn(n: number): void {
     const share = this.options.share ?? "reuseport";
-    const roleValue = share === "reuseport" ? `group:${n}:reuseport:${(this.holder!.getsockname() as [string, number])[1]}` : `group:${n}`;
+    const roleValue =
+      share === "reuseport"
+        ? `group:${n}:reuseport:${(this.holder!.getsockname() as [string, number])[1]}`
+        : `group:${n}`;
     const child = startWorker(roleValue, share === "reuseport" ? this.holder!.fileno() : this.listener.fileno(), true);
     // The primary waits for its workers: they keep it running.
     child.ref();

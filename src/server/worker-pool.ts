@@ -56,7 +56,10 @@ export class WorkerPool {
   private closed = false;
   private starting = 0;
 
-  constructor(private readonly serverIndex: number, private readonly owner: PoolOwner) {}
+  constructor(
+    private readonly serverIndex: number,
+    private readonly owner: PoolOwner,
+  ) {}
 
   /** PIDs of the workers handling a request now. */
   busyPids(): Set<number> {
@@ -132,7 +135,9 @@ export class WorkerPool {
     }
     // All busy: a worker that finishes within GROW_DELAY_MS takes the request; only then does the pool grow.
     setTimeout(() => this.grow(), GROW_DELAY_MS).unref();
-    return new Promise((resolve, reject) => this.waiting.push((w) => (w === null ? reject(new Error("the server is closed")) : resolve(w))));
+    return new Promise((resolve, reject) =>
+      this.waiting.push((w) => (w === null ? reject(new Error("the server is closed")) : resolve(w))),
+    );
   }
 
   /** Starts workers for the requests waiting that the workers already starting cannot cover, up to maxChildren. */
@@ -149,7 +154,15 @@ export class WorkerPool {
       const hello = encodeMessage({ t: "hello", address: server.getsockname() });
       void sendFds(mine, [hello], [server.fileno()]);
       const child = startWorker(`forking:${this.serverIndex}`, theirs.fileno());
-      const w: Worker = { process: child, pid: child.pid ?? -1, channel: mine, ready: false, current: null, idleTimer: null, exited: null! };
+      const w: Worker = {
+        process: child,
+        pid: child.pid ?? -1,
+        channel: mine,
+        ready: false,
+        current: null,
+        idleTimer: null,
+        exited: null!,
+      };
       w.exited = new Promise((resolve) => {
         let gone = false;
         const ended = (code: number | null, signal: NodeJS.Signals | null) => {
@@ -220,7 +233,8 @@ export class WorkerPool {
     this.retire(w);
     if (!w.ready) this.starting--;
     // After close(), a busy worker's request was the worker's alone; its end is no news.
-    if (w.current !== null && !this.closed) this.owner.lost(w.current, w.pid, signal !== null ? `was killed by ${signal}` : `exited with code ${code}`);
+    if (w.current !== null && !this.closed)
+      this.owner.lost(w.current, w.pid, signal !== null ? `was killed by ${signal}` : `exited with code ${code}`);
     w.current = null;
     this.notify();
     if (this.closed) return;

@@ -68,7 +68,12 @@ class ListenPathModel {
   readonly synQueue = new Map<number, RequestSock>();
   readonly cookieSent = new Set<number>();
   readonly counters: SimCounters = {
-    ListenOverflows: 0, ListenDrops: 0, TCPReqQFullDrop: 0, TCPReqQFullDoCookies: 0, SyncookiesSent: 0, SyncookiesRecv: 0,
+    ListenOverflows: 0,
+    ListenDrops: 0,
+    TCPReqQFullDrop: 0,
+    TCPReqQFullDoCookies: 0,
+    SyncookiesSent: 0,
+    SyncookiesRecv: 0,
   };
   readonly maxAck: number;
   accepting = false;
@@ -105,7 +110,15 @@ class ListenPathModel {
 
   start(): SimResult {
     for (let i = 0; i < this.p.clients; i++) {
-      const c: SimConnection = { id: i, client: "SYN-SENT", server: "none", synsSent: 0, connectedAt: null, acceptedAt: null, timeline: [] };
+      const c: SimConnection = {
+        id: i,
+        client: "SYN-SENT",
+        server: "none",
+        synsSent: 0,
+        connectedAt: null,
+        acceptedAt: null,
+        timeline: [],
+      };
       this.conns.push(c);
       this.q.schedule(this.p.connectAtMs?.[i] ?? i * this.p.connectIntervalMs, () => this.clientConnect(c));
     }
@@ -211,7 +224,11 @@ class ListenPathModel {
       return this.drop(c, "SYN dropped: accept queue full (ListenOverflows)");
     }
     // Without syncookies the last quarter of tcp_max_syn_backlog is kept for peers already proven.
-    if (!wantCookie && this.p.tcpSyncookies === 0 && this.p.tcpMaxSynBacklog - this.synQueue.size < this.p.tcpMaxSynBacklog >> 2) {
+    if (
+      !wantCookie &&
+      this.p.tcpSyncookies === 0 &&
+      this.p.tcpMaxSynBacklog - this.synQueue.size < this.p.tcpMaxSynBacklog >> 2
+    ) {
       return this.drop(c, "SYN dropped: tcp_max_syn_backlog nearly reached");
     }
     if (wantCookie) {

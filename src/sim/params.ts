@@ -65,18 +65,31 @@ export const DEFAULT_PARAMS: SimParams = {
 export function simParams(overrides: Partial<SimParams> = {}): SimParams {
   const p = { ...DEFAULT_PARAMS, ...overrides };
   const nonNegative: Array<keyof SimParams> = [
-    "backlog", "somaxconn", "clients", "connectIntervalMs", "rttMs", "ackDelayMs", "observeAtMs", "durationMs",
-    "tcpMaxSynBacklog", "tcpSynRetries", "tcpSynLinearTimeouts", "tcpSynackRetries",
+    "backlog",
+    "somaxconn",
+    "clients",
+    "connectIntervalMs",
+    "rttMs",
+    "ackDelayMs",
+    "observeAtMs",
+    "durationMs",
+    "tcpMaxSynBacklog",
+    "tcpSynRetries",
+    "tcpSynLinearTimeouts",
+    "tcpSynackRetries",
   ];
   for (const k of nonNegative) {
     const v = p[k];
-    if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw new RangeError(`${k} must be a number ≥ 0, got ${String(v)}`);
+    if (typeof v !== "number" || !Number.isFinite(v) || v < 0)
+      throw new RangeError(`${k} must be a number ≥ 0, got ${String(v)}`);
   }
   if (p.connectAtMs !== null && (p.connectAtMs.length !== p.clients || p.connectAtMs.some((t) => !(t >= 0)))) {
     throw new RangeError(`connectAtMs must give one time ≥ 0 for each of the ${p.clients} clients`);
   }
-  if (![0, 1, 2].includes(p.tcpSyncookies)) throw new RangeError(`tcpSyncookies must be 0, 1 or 2, got ${p.tcpSyncookies}`);
-  if (![0, 1].includes(p.tcpAbortOnOverflow)) throw new RangeError(`tcpAbortOnOverflow must be 0 or 1, got ${p.tcpAbortOnOverflow}`);
+  if (![0, 1, 2].includes(p.tcpSyncookies))
+    throw new RangeError(`tcpSyncookies must be 0, 1 or 2, got ${p.tcpSyncookies}`);
+  if (![0, 1].includes(p.tcpAbortOnOverflow))
+    throw new RangeError(`tcpAbortOnOverflow must be 0 or 1, got ${p.tcpAbortOnOverflow}`);
   return p;
 }
 

@@ -5,7 +5,15 @@ import { AF_INET, AF_INET6, AF_NETLINK, AF_PACKET, AF_UNIX } from "../libc/const
 import { loadSyscalls } from "../libc/syscalls.js";
 import { checkInt } from "./arguments.js";
 import { getaddrinfoAsync, getaddrinfoSync, ResolverFailure, type AddrInfoEntry } from "../libc/resolver.js";
-import { decodeSockaddr, encodeInet, encodeInet6, encodeNetlink, encodePacket, encodeUnix, UNIX_PATH_MAX } from "../libc/sockaddr.js";
+import {
+  decodeSockaddr,
+  encodeInet,
+  encodeInet6,
+  encodeNetlink,
+  encodePacket,
+  encodeUnix,
+  UNIX_PATH_MAX,
+} from "../libc/sockaddr.js";
 import { GaiError, OSError } from "./errors.js";
 import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from "../libc/inet.js";
 
@@ -110,20 +118,33 @@ function encodeInetParts(family: number, host: Uint8Array, p: InetParts): Buffer
 /** AF_NETLINK and AF_PACKET addresses, which never need a resolver; null for other families. */
 function otherFamily(family: number, address: AddressInput, argument: string): Buffer | null {
   if (family === AF_NETLINK) {
-    if (!Array.isArray(address) || address.length !== 2) throw new TypeError(`${argument}: AF_NETLINK address must be a tuple (pid, groups)`);
+    if (!Array.isArray(address) || address.length !== 2)
+      throw new TypeError(`${argument}: AF_NETLINK address must be a tuple (pid, groups)`);
     const [pid, groups] = address as unknown[];
-    return encodeNetlink(checkInt(pid, `${argument}: pid`, 0, 0xffffffff), checkInt(groups, `${argument}: groups`, 0, 0xffffffff));
+    return encodeNetlink(
+      checkInt(pid, `${argument}: pid`, 0, 0xffffffff),
+      checkInt(groups, `${argument}: groups`, 0, 0xffffffff),
+    );
   }
   if (family === AF_PACKET) {
     if (!Array.isArray(address) || address.length < 2 || address.length > 5) {
-      throw new TypeError(`${argument}: AF_PACKET address must be a tuple (ifname, proto[, pkttype[, hatype[, addr]]])`);
+      throw new TypeError(
+        `${argument}: AF_PACKET address must be a tuple (ifname, proto[, pkttype[, hatype[, addr]]])`,
+      );
     }
     const [ifname, proto, pkttype = 0, hatype = 0, addr = new Uint8Array(0)] = address as unknown[];
     if (typeof ifname !== "string") throw new TypeError(`${argument}: ifname must be a string`);
     const index = loadSyscalls().ifNametoindex(ifname);
     if (index < 0) throw OSError.fromErrno(-index, { syscall: "if_nametoindex" });
-    if (!(addr instanceof Uint8Array) || addr.length > 8) throw new TypeError(`${argument}: addr must be at most 8 bytes`);
-    return encodePacket(index, checkInt(proto, `${argument}: proto`, 0, 0xffff), checkInt(pkttype, `${argument}: pkttype`, 0, 255), checkInt(hatype, `${argument}: hatype`, 0, 0xffff), addr);
+    if (!(addr instanceof Uint8Array) || addr.length > 8)
+      throw new TypeError(`${argument}: addr must be at most 8 bytes`);
+    return encodePacket(
+      index,
+      checkInt(proto, `${argument}: proto`, 0, 0xffff),
+      checkInt(pkttype, `${argument}: pkttype`, 0, 255),
+      checkInt(hatype, `${argument}: hatype`, 0, 0xffff),
+      addr,
+    );
   }
   return null;
 }
@@ -137,7 +158,11 @@ export function toSockaddrSync(family: number, address: AddressInput, argument =
   let host = literalHost(family, parts.host);
   if (host === null) {
     try {
-      host = fromResolved(family, getaddrinfoSync(parts.host, null, { family, type: 0, protocol: 0, flags: 0 }), parts.host);
+      host = fromResolved(
+        family,
+        getaddrinfoSync(parts.host, null, { family, type: 0, protocol: 0, flags: 0 }),
+        parts.host,
+      );
     } catch (err) {
       throw gaiError(err);
     }
@@ -170,7 +195,8 @@ export function fromSockaddr(buf: Buffer, len: number): Address {
   if (raw.family === AF_INET6 && "flowinfo" in raw) return [formatIPv6(raw.host), raw.port, raw.flowinfo, raw.scopeId];
   if ("path" in raw) return unixName(Buffer.from(raw.path));
   if ("pid" in raw) return [raw.pid, raw.groups];
-  if ("ifindex" in raw) return [interfaceName(raw.ifindex), raw.protocol, raw.pkttype, raw.hatype, Buffer.from(raw.addr)];
+  if ("ifindex" in raw)
+    return [interfaceName(raw.ifindex), raw.protocol, raw.pkttype, raw.hatype, Buffer.from(raw.addr)];
   return "";
 }
 

@@ -12,5 +12,7 @@ export function checkInt(value: unknown, argument: string, min: number, max: num
 /** Bytes to send: a Buffer or any Uint8Array. */
 export function checkBytes(data: unknown, argument: string): Uint8Array {
   if (data instanceof Uint8Array) return data;
-  throw new TypeError(`${argument} must be a Buffer or Uint8Array, got ${typeof data === "string" ? "string" : typeof data}`);
+  throw new TypeError(
+    `${argument} must be a Buffer or Uint8Array, got ${typeof data === "string" ? "string" : typeof data}`,
+  );
 }

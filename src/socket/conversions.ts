@@ -59,7 +59,8 @@ export function inetNtop(addressFamily: number, packedIp: Uint8Array): string {
 }
 
 function checkUnsigned(x: unknown, bits: 16 | 32, name: string): number {
-  if (typeof x !== "number" || !Number.isInteger(x)) throw new TypeError(`${name}: expected an integer, got ${typeof x}`);
+  if (typeof x !== "number" || !Number.isInteger(x))
+    throw new TypeError(`${name}: expected an integer, got ${typeof x}`);
   if (x < 0) throw new RangeError(`${name}: can't convert negative int to C ${bits}-bit unsigned integer`);
   if (x >= 2 ** bits) throw new RangeError(`${name}: int too large to convert to C ${bits}-bit unsigned integer`);
   return x;

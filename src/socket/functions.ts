@@ -50,7 +50,8 @@ export async function getaddrinfo(
   proto = 0,
   flags = 0,
 ): Promise<AddrInfo[]> {
-  if (host !== null && typeof host !== "string") throw new TypeError(`host must be a string or null, got ${typeof host}`);
+  if (host !== null && typeof host !== "string")
+    throw new TypeError(`host must be a string or null, got ${typeof host}`);
   // Python's getaddrinfo hands libc the name up to a NUL and resolves that; an allow-list check on the whole
   // string would pass "127.0.0.1\0.allowed.example". socketkit refuses it, as Python's connect() and bind() do.
   if (host?.includes("\0")) throw new TypeError("host name must not contain null character");
@@ -59,7 +60,12 @@ export async function getaddrinfo(
   }
   loadSyscalls();
   try {
-    const entries = await getaddrinfoAsync(host, port === null ? null : String(port), { family, type, protocol: proto, flags });
+    const entries = await getaddrinfoAsync(host, port === null ? null : String(port), {
+      family,
+      type,
+      protocol: proto,
+      flags,
+    });
     return entries.map((e) => [e.family, e.type, e.protocol, e.canonname, fromSockaddr(e.sockaddr, e.sockaddr.length)]);
   } catch (err) {
     throw gaiError(err);
@@ -157,7 +163,9 @@ export function createServer(address: AddressInput, options: CreateServerOptions
       // As Python: the address in the message, so that "Address already in use" says which one.
       if (!(err instanceof OSError) || err.errno === null) throw err;
       const shown = formatAddress(address as Address);
-      throw OSError.withMessage(err.errno, `${err.strerror} (while attempting to bind on address ${shown})`, { syscall: "bind" });
+      throw OSError.withMessage(err.errno, `${err.strerror} (while attempting to bind on address ${shown})`, {
+        syscall: "bind",
+      });
     }
     if (backlog === null) sock.listen();
     else sock.listen(backlog);

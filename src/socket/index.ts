@@ -21,7 +21,16 @@ export {
   type CreateServerOptions,
 } from "./functions.js";
 export { getdefaulttimeout, setdefaulttimeout } from "./timeout.js";
-export { getfqdn, gethostbyaddr, gethostbyname, gethostbynameEx, getnameinfo, getprotobyname, getservbyname, getservbyport } from "./name-service.js";
+export {
+  getfqdn,
+  gethostbyaddr,
+  gethostbyname,
+  gethostbynameEx,
+  getnameinfo,
+  getprotobyname,
+  getservbyname,
+  getservbyport,
+} from "./name-service.js";
 export { htonl, htons, inetAton, inetNtoa, inetNtop, inetPton, ntohl, ntohs } from "./conversions.js";
 export { ifIndextoname, ifNameindex, ifNametoindex } from "./interfaces.js";
 export {
@@ -51,7 +60,15 @@ export {
   type WritableFile,
 } from "./socket-file.js";
 export { TextSocketFile } from "./text-file.js";
-export type { Address, AddressInput, IPv4Address, IPv6Address, NetlinkAddress, PacketAddress, UnixAddress } from "./address.js";
+export type {
+  Address,
+  AddressInput,
+  IPv4Address,
+  IPv6Address,
+  NetlinkAddress,
+  PacketAddress,
+  UnixAddress,
+} from "./address.js";
 export * from "./constants.js";
 export {
   BlockingIOError,

@@ -3,7 +3,14 @@
 // readiness loop calls it again after EAGAIN.
 
 import * as C from "../libc/constants.js";
-import { cmsgLen, packAncillary, unpackAncillary, type AncillaryItem, type IoVector, type MessageHeader } from "../libc/msghdr.js";
+import {
+  cmsgLen,
+  packAncillary,
+  unpackAncillary,
+  type AncillaryItem,
+  type IoVector,
+  type MessageHeader,
+} from "../libc/msghdr.js";
 import { SOCKADDR_STORAGE_SIZE } from "../libc/sockaddr.js";
 import { sys } from "../libc/syscalls.js";
 import { fromSockaddr, type Address, type AddressInput } from "./address.js";
@@ -35,7 +42,13 @@ function checkAncillary(items: readonly AncillaryItem[]): AncillaryItem[] {
 }
 
 /** One sendmsg(2); returns the bytes sent or -errno. Arguments are checked before anything is sent. */
-export function sendMessage(fd: number, buffers: readonly Uint8Array[], ancdata: readonly AncillaryItem[], flags: number, name: Buffer | null): number {
+export function sendMessage(
+  fd: number,
+  buffers: readonly Uint8Array[],
+  ancdata: readonly AncillaryItem[],
+  flags: number,
+  name: Buffer | null,
+): number {
   const iov = vectors(buffers, "buffers");
   const control = packAncillary(checkAncillary(ancdata));
   const msg: MessageHeader = {
@@ -51,7 +64,12 @@ export function sendMessage(fd: number, buffers: readonly Uint8Array[], ancdata:
 }
 
 /** One recvmsg(2) into `buffers`; returns [bytes, ancdata, msgFlags, address] or -errno. */
-export function receiveMessage(fd: number, buffers: readonly Uint8Array[], ancbufsize: number, flags: number): ReceivedMessage<number> | number {
+export function receiveMessage(
+  fd: number,
+  buffers: readonly Uint8Array[],
+  ancbufsize: number,
+  flags: number,
+): ReceivedMessage<number> | number {
   const iov = vectors(buffers, "buffers");
   const name = Buffer.alloc(SOCKADDR_STORAGE_SIZE);
   const control = ancbufsize > 0 ? Buffer.alloc(ancbufsize) : null;
@@ -76,7 +94,13 @@ export function receiveMessage(fd: number, buffers: readonly Uint8Array[], ancbu
  * Python's socket.send_fds(sock, buffers, fds, flags, address): sends `buffers` with the descriptors `fds`
  * attached (SCM_RIGHTS). The receiver gets its own descriptors for the same open files; ours stay open.
  */
-export function sendFds(sock: Socket, buffers: readonly Uint8Array[], fds: readonly number[], flags = 0, address?: AddressInput): Promise<number> {
+export function sendFds(
+  sock: Socket,
+  buffers: readonly Uint8Array[],
+  fds: readonly number[],
+  flags = 0,
+  address?: AddressInput,
+): Promise<number> {
   if (!Array.isArray(fds)) throw new TypeError("fds must be an array of file descriptors");
   const packed = Buffer.alloc(fds.length * FD_SIZE);
   fds.forEach((fd, i) => packed.writeInt32LE(checkInt(fd, `fds[${i}]`, 0, 0x7fffffff), i * FD_SIZE));
@@ -87,7 +111,12 @@ export function sendFds(sock: Socket, buffers: readonly Uint8Array[], fds: reado
  * Python's socket.recv_fds(sock, bufsize, maxfds, flags): resolves with [data, fds, msgFlags, address]. The
  * descriptors are the caller's to close; they are close-on-exec.
  */
-export async function recvFds(sock: Socket, bufsize: number, maxfds: number, flags = 0): Promise<[Buffer, number[], number, Address | null]> {
+export async function recvFds(
+  sock: Socket,
+  bufsize: number,
+  maxfds: number,
+  flags = 0,
+): Promise<[Buffer, number[], number, Address | null]> {
   checkInt(maxfds, "maxfds", 0, 0xffff);
   const [data, ancdata, msgFlags, address] = await sock.recvmsg(bufsize, cmsgLen(maxfds * FD_SIZE), flags);
   const fds: number[] = [];

@@ -62,7 +62,10 @@ export async function gethostbyaddr(ipAddress: string): Promise<[string, string[
 }
 
 /** [host, port] for a numeric socket address, as Python's getnameinfo((host, port), flags). @throws GaiError */
-export async function getnameinfo(sockaddr: readonly [string, number, number?, number?], flags: number): Promise<[string, string]> {
+export async function getnameinfo(
+  sockaddr: readonly [string, number, number?, number?],
+  flags: number,
+): Promise<[string, string]> {
   if (!Array.isArray(sockaddr) || sockaddr.length < 2 || sockaddr.length > 4) {
     throw new TypeError("getnameinfo() argument 1 must be a tuple (host, port[, flowinfo[, scope_id]])");
   }
@@ -93,7 +96,10 @@ export async function getfqdn(name = ""): Promise<string> {
 
 /** The port of a service name ("http" → 80), as Python's getservbyname(). @throws OSError "service/proto not found" */
 export async function getservbyname(servicename: string, protocolname: string | null = null): Promise<number> {
-  const port = await serviceByName(checkName(servicename, "servicename"), protocolname === null ? null : checkName(protocolname, "protocolname"));
+  const port = await serviceByName(
+    checkName(servicename, "servicename"),
+    protocolname === null ? null : checkName(protocolname, "protocolname"),
+  );
   if (port === null) throw new OSError(null, "service/proto not found");
   return port;
 }

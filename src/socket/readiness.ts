@@ -49,7 +49,10 @@ export function pollNow(interests: ReadonlyMap<number, number>): [number, number
  * once `timeout` seconds pass (null: no limit; 0 or less: look once). With nothing to watch and no limit it never
  * resolves, as Python's select() then blocks for good (and nothing keeps the process alive for it).
  */
-export async function waitReady(interests: ReadonlyMap<number, number>, timeout: number | null): Promise<[number, number][]> {
+export async function waitReady(
+  interests: ReadonlyMap<number, number>,
+  timeout: number | null,
+): Promise<[number, number][]> {
   const deadline = timeout === null ? null : performance.now() + Math.max(0, timeout) * 1000;
   for (;;) {
     const ready = pollNow(interests);
@@ -72,10 +75,14 @@ export async function waitReady(interests: ReadonlyMap<number, number>, timeout:
 function sleepUntil(deadline: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = atDeadline(deadline, resolve);
-    signal.addEventListener("abort", () => {
-      timer.cancel();
-      resolve();
-    }, { once: true });
+    signal.addEventListener(
+      "abort",
+      () => {
+        timer.cancel();
+        resolve();
+      },
+      { once: true },
+    );
   });
 }
 

@@ -3,7 +3,19 @@
 
 import { E } from "../libc/errno.js";
 import { OSError } from "./errors.js";
-import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLPRI, POLLRDBAND, POLLRDNORM, POLLWRBAND, POLLWRNORM, releaseRawFd, waitReady } from "./readiness.js";
+import {
+  POLLERR,
+  POLLHUP,
+  POLLIN,
+  POLLOUT,
+  POLLPRI,
+  POLLRDBAND,
+  POLLRDNORM,
+  POLLWRBAND,
+  POLLWRNORM,
+  releaseRawFd,
+  waitReady,
+} from "./readiness.js";
 import { fileobjToFd, KeyError, type FileObject } from "./selectors.js";
 
 // What select(2) counts as readable, writable and exceptional, in poll(2)'s terms (fs/select.c).
@@ -21,7 +33,8 @@ export async function select<R extends FileObject, W extends FileObject, X exten
   xlist: readonly X[],
   timeout: number | null = null,
 ): Promise<[R[], W[], X[]]> {
-  if (timeout !== null && (typeof timeout !== "number" || Number.isNaN(timeout))) throw new TypeError("timeout must be a number or null");
+  if (timeout !== null && (typeof timeout !== "number" || Number.isNaN(timeout)))
+    throw new TypeError("timeout must be a number or null");
   if (timeout !== null && timeout < 0) throw new RangeError("timeout must be non-negative");
   const interests = new Map<number, number>();
   const add = (fd: number, events: number) => interests.set(fd, (interests.get(fd) ?? 0) | events);
@@ -29,7 +42,8 @@ export async function select<R extends FileObject, W extends FileObject, X exten
   for (const w of wlist) add(fileobjToFd(w), POLLOUT);
   for (const x of xlist) add(fileobjToFd(x), POLLPRI);
   const ready = new Map(await waitReady(interests, timeout));
-  const pick = <T extends FileObject>(list: readonly T[], set: number) => list.filter((o) => ((ready.get(fileobjToFd(o)) ?? 0) & set) !== 0);
+  const pick = <T extends FileObject>(list: readonly T[], set: number) =>
+    list.filter((o) => ((ready.get(fileobjToFd(o)) ?? 0) & set) !== 0);
   return [pick(rlist, READ_SET), pick(wlist, WRITE_SET), pick(xlist, EXCEPT_SET)];
 }
 
@@ -70,4 +84,17 @@ export function poll(): Poll {
   return new Poll();
 }
 
-export { POLLERR, POLLHUP, POLLIN, POLLMSG, POLLNVAL, POLLOUT, POLLPRI, POLLRDBAND, POLLRDHUP, POLLRDNORM, POLLWRBAND, POLLWRNORM } from "./readiness.js";
+export {
+  POLLERR,
+  POLLHUP,
+  POLLIN,
+  POLLMSG,
+  POLLNVAL,
+  POLLOUT,
+  POLLPRI,
+  POLLRDBAND,
+  POLLRDHUP,
+  POLLRDNORM,
+  POLLWRBAND,
+  POLLWRNORM,
+} from "./readiness.js";

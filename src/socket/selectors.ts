@@ -151,7 +151,8 @@ export class BaseSelector<T = unknown> {
 }
 
 function checkTimeoutValue(timeout: unknown): number {
-  if (typeof timeout !== "number" || Number.isNaN(timeout)) throw new TypeError(`timeout must be a number of seconds or null, got ${String(timeout)}`);
+  if (typeof timeout !== "number" || Number.isNaN(timeout))
+    throw new TypeError(`timeout must be a number of seconds or null, got ${String(timeout)}`);
   if (!Number.isFinite(timeout)) throw new RangeError("timeout is too large");
   return timeout;
 }

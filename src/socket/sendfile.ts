@@ -31,10 +31,16 @@ function fileDescriptor(file: SendfileSource): number {
 }
 
 /** Sends `count` bytes (or up to EOF) of `file` from `offset`; resolves with the bytes sent. */
-export async function transmitFile(target: SendfileTarget, file: SendfileSource, offset: number, count: number | null): Promise<number> {
+export async function transmitFile(
+  target: SendfileTarget,
+  file: SendfileSource,
+  offset: number,
+  count: number | null,
+): Promise<number> {
   const inFd = fileDescriptor(file);
   checkInt(offset, "offset", 0, Number.MAX_SAFE_INTEGER);
-  if (count !== null && (typeof count !== "number" || !Number.isInteger(count))) throw new TypeError(`count must be a positive integer, got ${String(count)}`);
+  if (count !== null && (typeof count !== "number" || !Number.isInteger(count)))
+    throw new TypeError(`count must be a positive integer, got ${String(count)}`);
   if (count !== null && count <= 0) throw new RangeError(`count must be a positive integer, got ${count}`);
   if (!target.stream) throw new RangeError("only SOCK_STREAM type sockets are supported");
   if (target.timeout === 0) throw new RangeError("non-blocking sockets are not supported");
@@ -47,7 +53,13 @@ export async function transmitFile(target: SendfileTarget, file: SendfileSource,
       sent = result.sent;
       if (!result.gaveUp) return sent;
     }
-    sent += await withReads(target, inFd, offset + sent, count === null ? null : count - sent, (mode & C.S_IFMT) === C.S_IFREG);
+    sent += await withReads(
+      target,
+      inFd,
+      offset + sent,
+      count === null ? null : count - sent,
+      (mode & C.S_IFMT) === C.S_IFREG,
+    );
     return sent;
   } finally {
     if (sent > 0) sys.lseek(inFd, offset + sent, C.SEEK_SET);
@@ -55,7 +67,12 @@ export async function transmitFile(target: SendfileTarget, file: SendfileSource,
 }
 
 /** The zero-copy path. A first call the kernel refuses (sent nothing yet) hands over to the fallback, as Python does. */
-async function withSendfile(target: SendfileTarget, inFd: number, offset: number, count: number | null): Promise<{ sent: number; gaveUp: boolean }> {
+async function withSendfile(
+  target: SendfileTarget,
+  inFd: number,
+  offset: number,
+  count: number | null,
+): Promise<{ sent: number; gaveUp: boolean }> {
   const position = Buffer.alloc(8);
   position.writeBigInt64LE(BigInt(offset));
   let sent = 0;
@@ -79,7 +96,13 @@ async function withSendfile(target: SendfileTarget, inFd: number, offset: number
 }
 
 /** Reads and sends, block by block: for files sendfile(2) cannot read from. */
-async function withReads(target: SendfileTarget, inFd: number, offset: number, count: number | null, seekable: boolean): Promise<number> {
+async function withReads(
+  target: SendfileTarget,
+  inFd: number,
+  offset: number,
+  count: number | null,
+  seekable: boolean,
+): Promise<number> {
   const block = Buffer.allocUnsafe(count === null ? FALLBACK_BLOCK : Math.min(FALLBACK_BLOCK, count));
   let sent = 0;
   for (;;) {

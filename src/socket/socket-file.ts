@@ -315,7 +315,12 @@ export class SocketFile implements AsyncIterable<Buffer>, WritableFile {
 
 /** Checks makefile()'s mode as Python does: only r, w and b. */
 export function checkMode(mode: string): void {
-  if (typeof mode !== "string" || mode.length === 0 || [...mode].some((c) => !"rwb".includes(c)) || new Set(mode).size !== mode.length) {
+  if (
+    typeof mode !== "string" ||
+    mode.length === 0 ||
+    [...mode].some((c) => !"rwb".includes(c)) ||
+    new Set(mode).size !== mode.length
+  ) {
     throw new RangeError(`invalid mode '${String(mode)}' (only r, w, b allowed)`);
   }
 }

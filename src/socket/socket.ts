@@ -356,14 +356,21 @@ export class Socket {
     checkBytes(data, "data");
     checkInt(flags, "flags", 0, 0x7fffffff);
     const sockaddr = await toSockaddr(this.family, address);
-    return this.io(WRITABLE, "sendto", flags, (fd) => sys.sendto(fd, data, data.length, flags | NOWAIT, sockaddr, sockaddr.length));
+    return this.io(WRITABLE, "sendto", flags, (fd) =>
+      sys.sendto(fd, data, data.length, flags | NOWAIT, sockaddr, sockaddr.length),
+    );
   }
 
   /**
    * Python's sendmsg(buffers, ancdata, flags, address): gathers `buffers` into one message with ancillary data
    * (for example `[SOL_SOCKET, SCM_RIGHTS, fds]`) and resolves with the bytes sent.
    */
-  async sendmsg(buffers: readonly Uint8Array[], ancdata: readonly AncillaryItem[] = [], flags = 0, address?: AddressInput): Promise<number> {
+  async sendmsg(
+    buffers: readonly Uint8Array[],
+    ancdata: readonly AncillaryItem[] = [],
+    flags = 0,
+    address?: AddressInput,
+  ): Promise<number> {
     checkInt(flags, "flags", 0, 0x7fffffff);
     const name = address === undefined ? null : await toSockaddr(this.family, address);
     return this.io(WRITABLE, "sendmsg", flags, (fd) => sendMessage(fd, buffers, ancdata, flags | NOWAIT, name));
@@ -381,7 +388,12 @@ export class Socket {
       return this.io(READABLE, "recvmsg", flags, (fd) => {
         const len = this.receiveLength(fd, bufsize);
         if (len < 0) return len;
-        const got = receiveMessage(fd, [scratch.subarray(0, len)], ancbufsize, flags | C.MSG_DONTWAIT | C.MSG_CMSG_CLOEXEC);
+        const got = receiveMessage(
+          fd,
+          [scratch.subarray(0, len)],
+          ancbufsize,
+          flags | C.MSG_DONTWAIT | C.MSG_CMSG_CLOEXEC,
+        );
         return failed(got) ? got : ([takeScratch(got[0], len), got[1], got[2], got[3]] as ReceivedMessage<Buffer>);
       });
     } catch (err) {
@@ -394,7 +406,9 @@ export class Socket {
     try {
       checkInt(ancbufsize, "ancbufsize", 0, 0x7fffffff);
       checkInt(flags, "flags", 0, 0x7fffffff);
-      return this.io(READABLE, "recvmsg", flags, (fd) => receiveMessage(fd, buffers, ancbufsize, flags | C.MSG_DONTWAIT | C.MSG_CMSG_CLOEXEC));
+      return this.io(READABLE, "recvmsg", flags, (fd) =>
+        receiveMessage(fd, buffers, ancbufsize, flags | C.MSG_DONTWAIT | C.MSG_CMSG_CLOEXEC),
+      );
     } catch (err) {
       return Promise.reject(err);
     }
@@ -518,8 +532,14 @@ export class Socket {
       this.ioRefs--;
       if (this.ioRefs === 0 && this.closeDeferred) this.close();
     };
-    const file = new SocketFile({ sock: this, release }, `${rawMode}b`, buffering < 0 ? DEFAULT_BUFFER_SIZE : buffering);
-    return binary ? file : new TextSocketFile(file, mode, options.encoding ?? null, options.errors ?? null, options.newline ?? null);
+    const file = new SocketFile(
+      { sock: this, release },
+      `${rawMode}b`,
+      buffering < 0 ? DEFAULT_BUFFER_SIZE : buffering,
+    );
+    return binary
+      ? file
+      : new TextSocketFile(file, mode, options.encoding ?? null, options.errors ?? null, options.newline ?? null);
   }
 
   /**
@@ -602,7 +622,12 @@ export class Socket {
    * One recv or recvfrom into the scratch area, copied out at its exact size. A datagram larger than the scratch
    * area is sized first (MSG_PEEK | MSG_TRUNC) so that it is not cut short and no more memory than it needs is taken.
    */
-  private receive(fd: number, bufsize: number, flags: number, from: { address: Address | null } | null): Buffer | number {
+  private receive(
+    fd: number,
+    bufsize: number,
+    flags: number,
+    from: { address: Address | null } | null,
+  ): Buffer | number {
     const len = this.receiveLength(fd, bufsize);
     if (len < 0) return len;
     let n: number;
@@ -634,7 +659,13 @@ export class Socket {
    * Sends until the kernel has all of `data` (first attempt's result given), within the socket's timeout for the
    * whole call. `partialOk`: a blocking send() reports the bytes sent before an error, as the kernel does.
    */
-  private async sendAll(data: Uint8Array, flags: number, first: number, syscall: string, partialOk: boolean): Promise<number> {
+  private async sendAll(
+    data: Uint8Array,
+    flags: number,
+    first: number,
+    syscall: string,
+    partialOk: boolean,
+  ): Promise<number> {
     const deadline = deadlineFor(this._timeout);
     const dontWait = (flags & C.MSG_DONTWAIT) !== 0 || this._timeout === 0;
     let sent = 0;
@@ -665,7 +696,13 @@ export class Socket {
    * timeout) and try again. `first` is an attempt the caller already made on its fast path. Written as a promise
    * chain rather than an async function: a connection waiting in recv() then holds no suspended frame here.
    */
-  private io<T>(interest: Interest, syscall: string, flags: number, attempt: (fd: number) => T | number, first?: T | number): Promise<T> {
+  private io<T>(
+    interest: Interest,
+    syscall: string,
+    flags: number,
+    attempt: (fd: number) => T | number,
+    first?: T | number,
+  ): Promise<T> {
     const deadline = deadlineFor(this._timeout);
     const dontWait = (flags & C.MSG_DONTWAIT) !== 0 || this._timeout === 0;
     const retry = (ready: boolean): T | Promise<T> => {

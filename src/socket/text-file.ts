@@ -19,7 +19,8 @@ const ENCODINGS: Record<string, "utf8" | "latin1" | "ascii"> = {
 
 function encodingOf(name: string | null | undefined): "utf8" | "latin1" | "ascii" {
   const encoding = ENCODINGS[(name ?? "utf-8").toLowerCase()];
-  if (encoding === undefined) throw new RangeError(`unknown encoding: ${String(name)} (socketkit supports utf-8, latin-1 and ascii)`);
+  if (encoding === undefined)
+    throw new RangeError(`unknown encoding: ${String(name)} (socketkit supports utf-8, latin-1 and ascii)`);
   return encoding;
 }
 
@@ -78,8 +79,10 @@ export class TextSocketFile implements AsyncIterable<string> {
     newline: string | null = null,
   ) {
     this.encoding = encodingOf(encoding);
-    if (errors !== null && errors !== "strict" && errors !== "replace") throw new RangeError(`unsupported errors mode: ${errors} (strict or replace)`);
-    if (newline !== null && !["", "\n", "\r", "\r\n"].includes(newline)) throw new RangeError(`illegal newline value: ${JSON.stringify(newline)}`);
+    if (errors !== null && errors !== "strict" && errors !== "replace")
+      throw new RangeError(`unsupported errors mode: ${errors} (strict or replace)`);
+    if (newline !== null && !["", "\n", "\r", "\r\n"].includes(newline))
+      throw new RangeError(`illegal newline value: ${JSON.stringify(newline)}`);
     this.strict = errors !== "replace";
     this.newline = newline;
     this.decoder = new Decoder(this.encoding, this.strict);
@@ -194,4 +197,3 @@ export class TextSocketFile implements AsyncIterable<string> {
     return out;
   }
 }
-

@@ -6,9 +6,11 @@ let defaultTimeout: number | null = null;
 /** Checks a timeout argument as Python's settimeout() does, naming `argument` in the error. */
 export function checkTimeout(value: unknown, argument = "timeout"): number | null {
   if (value === null || value === undefined) return null;
-  if (typeof value !== "number") throw new TypeError(`${argument} must be a number of seconds or null, got ${typeof value}`);
+  if (typeof value !== "number")
+    throw new TypeError(`${argument} must be a number of seconds or null, got ${typeof value}`);
   // Any finite number of seconds works however long (src/libc/deadline.ts); Infinity is spelled null.
-  if (!Number.isFinite(value) || value < 0) throw new RangeError(`${argument} must be a finite number of seconds ≥ 0 or null, got ${value}`);
+  if (!Number.isFinite(value) || value < 0)
+    throw new RangeError(`${argument} must be a finite number of seconds ≥ 0 or null, got ${value}`);
   return value;
 }
 

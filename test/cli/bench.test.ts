@@ -31,10 +31,19 @@ const target = (port: number) => ({ host: "127.0.0.1", port });
 test("ping-pong: rates, HdrHistogram percentiles, no errors, no starved connections", async () => {
   const echo = await server();
   try {
-    const r = await runLoad({ target: target(echo.port), mode: "pingpong", connections: 3, duration: 0.2, size: 100, reply: "echo" });
+    const r = await runLoad({
+      target: target(echo.port),
+      mode: "pingpong",
+      connections: 3,
+      duration: 0.2,
+      size: 100,
+      reply: "echo",
+    });
     assert.ok(r.ops > 0 && r.rate > 0);
     assert.ok(Math.abs(r.bytesPerSecond - r.rate * 100) < 1e-6 * r.bytesPerSecond);
-    assert.ok(r.latencyUs.min <= r.latencyUs.p50 && r.latencyUs.p50 <= r.latencyUs.p99 && r.latencyUs.p99 <= r.latencyUs.max);
+    assert.ok(
+      r.latencyUs.min <= r.latencyUs.p50 && r.latencyUs.p50 <= r.latencyUs.p99 && r.latencyUs.p99 <= r.latencyUs.max,
+    );
     assert.deepEqual([r.errors, r.starved], [0, 0]);
   } finally {
     echo.close();
@@ -45,10 +54,24 @@ test("connect mode counts connections; the line rule waits for a newline in a re
   const echo = await server();
   const lines = await server("you said: ");
   try {
-    const c = await runLoad({ target: target(echo.port), mode: "connect", connections: 2, duration: 0.2, size: 64, reply: "echo" });
+    const c = await runLoad({
+      target: target(echo.port),
+      mode: "connect",
+      connections: 2,
+      duration: 0.2,
+      size: 64,
+      reply: "echo",
+    });
     assert.ok(c.ops > 0);
     assert.equal(c.errors, 0);
-    const l = await runLoad({ target: target(lines.port), mode: "pingpong", connections: 2, duration: 0.2, size: 16, reply: "line" });
+    const l = await runLoad({
+      target: target(lines.port),
+      mode: "pingpong",
+      connections: 2,
+      duration: 0.2,
+      size: 16,
+      reply: "line",
+    });
     assert.ok(l.ops > 0);
     assert.deepEqual([l.errors, l.starved], [0, 0]);
   } finally {
@@ -61,7 +84,14 @@ test("a connection the server closes mid-run is an error, and one that never got
   const s = net.createServer((c) => c.destroy());
   await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
   try {
-    const r = await runLoad({ target: target((s.address() as net.AddressInfo).port), mode: "pingpong", connections: 2, duration: 0.2, size: 8, reply: "echo" });
+    const r = await runLoad({
+      target: target((s.address() as net.AddressInfo).port),
+      mode: "pingpong",
+      connections: 2,
+      duration: 0.2,
+      size: 8,
+      reply: "echo",
+    });
     assert.equal(r.ops, 0);
     assert.equal(r.errors, 2);
     assert.equal(r.starved, 2);
@@ -75,9 +105,14 @@ test("two targets are compared in alternating rounds, with a ratio per round", a
   const b = await server();
   try {
     const order: number[] = [];
-    const c = await compare([target(a.port), target(b.port)], { mode: "pingpong", connections: 1, duration: 0.1, size: 8, reply: "echo" }, 2, (_r, t, p) => {
-      if (p === null) order.push(t.port);
-    });
+    const c = await compare(
+      [target(a.port), target(b.port)],
+      { mode: "pingpong", connections: 1, duration: 0.1, size: 8, reply: "echo" },
+      2,
+      (_r, t, p) => {
+        if (p === null) order.push(t.port);
+      },
+    );
     assert.deepEqual(order, [a.port, b.port, b.port, a.port]);
     const key = `127.0.0.1:${b.port}/127.0.0.1:${a.port}`;
     assert.ok(c.ratios[key]! > 0);

@@ -131,26 +131,32 @@ test("--help and --version, for the command and each subcommand; mistakes are on
   assert.equal(bad.stderr(), "socketkit serve: --port must be a port number 0-65535, got 70000\n");
 });
 
-test("in a terminal the client prompts, echoes what is typed, and prints each reply", { skip: !hasScript() && "util-linux 'script' is not installed" }, async () => {
-  const server = await startServer();
-  // `script` gives the client a pseudo-terminal, as a person at a keyboard would.
-  const command = `${process.execPath} bin/socketkit.js client --host 127.0.0.1 --port ${server.port} --lang zh`;
-  const run = start(["-q", "-e", "-c", command, "/dev/null"], ["script"]);
-  try {
-    await waitFor("the prompt", () => (run.stdout().includes("请输入内容:") ? true : undefined), 10000);
-    run.child.stdin.write("你好\r");
-    await waitFor("the reply", () => (run.stdout().includes(`${PREFIX}你好`) ? true : undefined), 5000);
-    run.child.stdin.write("exit\r");
-    assert.equal(await within(5000, "the client to exit", run.exit), 0);
-    // What the person sees, without the terminal's cursor movements.
-    const screen = run.stdout().replace(/\x1B\[[0-9;]*[A-Za-z]/g, "").replace(/\r/g, "");
-    assert.equal(screen, `请输入内容: 你好\n${PREFIX}你好\n请输入内容: exit\nBye~~~\n`);
-  } finally {
-    run.child.kill();
-    server.child.kill();
-  }
-});
-
+test(
+  "in a terminal the client prompts, echoes what is typed, and prints each reply",
+  { skip: !hasScript() && "util-linux 'script' is not installed" },
+  async () => {
+    const server = await startServer();
+    // `script` gives the client a pseudo-terminal, as a person at a keyboard would.
+    const command = `${process.execPath} bin/socketkit.js client --host 127.0.0.1 --port ${server.port} --lang zh`;
+    const run = start(["-q", "-e", "-c", command, "/dev/null"], ["script"]);
+    try {
+      await waitFor("the prompt", () => (run.stdout().includes("请输入内容:") ? true : undefined), 10000);
+      run.child.stdin.write("你好\r");
+      await waitFor("the reply", () => (run.stdout().includes(`${PREFIX}你好`) ? true : undefined), 5000);
+      run.child.stdin.write("exit\r");
+      assert.equal(await within(5000, "the client to exit", run.exit), 0);
+      // What the person sees, without the terminal's cursor movements.
+      const screen = run
+        .stdout()
+        .replace(/\x1B\[[0-9;]*[A-Za-z]/g, "")
+        .replace(/\r/g, "");
+      assert.equal(screen, `请输入内容: 你好\n${PREFIX}你好\n请输入内容: exit\nBye~~~\n`);
+    } finally {
+      run.child.kill();
+      server.child.kill();
+    }
+  },
+);
 
 test("SIGTERM with a client that stopped reading mid-reply: closed after --grace, exit 0", async () => {
   const server = await startServer(["--grace", "0.5"]);
@@ -163,15 +169,20 @@ test("SIGTERM with a client that stopped reading mid-reply: closed after --grace
   const sending = stuck.sendall(Buffer.alloc(8 * 1024 * 1024, 0x61)).catch(() => undefined);
   try {
     let stalledSince = 0;
-    await waitFor("the server's reply to stall", () => {
-      const serverSide = readTcpSockets().find((e) => e.localPort === server.port && e.remotePort === cport);
-      if (!serverSide || serverSide.txQueue === 0) {
-        stalledSince = 0;
-        return undefined;
-      }
-      stalledSince ||= performance.now();
-      return performance.now() - stalledSince > 300 ? true : undefined;
-    }, 15000, 50);
+    await waitFor(
+      "the server's reply to stall",
+      () => {
+        const serverSide = readTcpSockets().find((e) => e.localPort === server.port && e.remotePort === cport);
+        if (!serverSide || serverSide.txQueue === 0) {
+          stalledSince = 0;
+          return undefined;
+        }
+        stalledSince ||= performance.now();
+        return performance.now() - stalledSince > 300 ? true : undefined;
+      },
+      15000,
+      50,
+    );
     server.child.kill("SIGTERM");
     assert.equal(await within(10000, "the server to exit", server.exit), 0);
     assert.match(server.stdout(), /1 client\(s\) did not finish within 0\.5 s: closing their connections/);

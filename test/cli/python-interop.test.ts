@@ -24,12 +24,16 @@ async function socketkitAgainstItself(): Promise<string> {
 test("socketkit client against Python's ThreadingTCPServer", { skip }, async () => {
   const py = start(["test/fixtures/python_echo_server.py"], ["python3"]);
   try {
-    const port = await within(10000, "the Python server", new Promise<number>((resolve) => {
-      py.child.stdout.on("data", () => {
-        const m = /^(\d+)\n/.exec(py.stdout());
-        if (m) resolve(Number(m[1]));
-      });
-    }));
+    const port = await within(
+      10000,
+      "the Python server",
+      new Promise<number>((resolve) => {
+        py.child.stdout.on("data", () => {
+          const m = /^(\d+)\n/.exec(py.stdout());
+          if (m) resolve(Number(m[1]));
+        });
+      }),
+    );
     const r = await runClient(port, MESSAGES.join("\n") + "\n");
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, await socketkitAgainstItself());
@@ -41,7 +45,10 @@ test("socketkit client against Python's ThreadingTCPServer", { skip }, async () 
 test("a plain Python socket client against socketkit serve", { skip }, async () => {
   const server = await startServer();
   try {
-    const py = start(["test/fixtures/python_echo_client.py", "127.0.0.1", String(server.port), ...MESSAGES], ["python3"]);
+    const py = start(
+      ["test/fixtures/python_echo_client.py", "127.0.0.1", String(server.port), ...MESSAGES],
+      ["python3"],
+    );
     assert.equal(await py.exit, 0, py.stderr());
     assert.equal(py.stdout() + "Bye~~~\n", await socketkitAgainstItself());
   } finally {

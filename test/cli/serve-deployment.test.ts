@@ -26,16 +26,26 @@ test("serve --proxy-protocol: the log shows the client named by the header; a ba
   const server = await startServer(["--proxy-protocol", "--reply-prefix", "", "--lang", "en"]);
   try {
     const header = buildProxyHeader(2, ["203.0.113.7", 41234], ["127.0.0.1", server.port]);
-    assert.equal(await within(10000, "exchange", send(server.port, Buffer.concat([header, Buffer.from("hello\n")]))), "hello\n");
-    await waitFor("the log", () => (/Client \('203\.0\.113\.7', 41234\) disconnected/.test(server.stdout()) ? true : undefined));
+    assert.equal(
+      await within(10000, "exchange", send(server.port, Buffer.concat([header, Buffer.from("hello\n")]))),
+      "hello\n",
+    );
+    await waitFor("the log", () =>
+      /Client \('203\.0\.113\.7', 41234\) disconnected/.test(server.stdout()) ? true : undefined,
+    );
     assert.match(server.stdout(), /Message from \('203\.0\.113\.7', 41234\): hello/);
     await within(10000, "bad header", send(server.port, Buffer.from("PROXY TCP4 1.2.3.4\r\nhello\n")));
     await waitFor("the refusal", () => (/PROXY protocol: closed/.test(server.stdout()) ? true : undefined));
     const lines = server.stdout().split("\n");
-    assert.deepEqual(lines.filter((l) => l.startsWith("PROXY protocol:")).map((l) => l.replace(/\d+\)/, "PORT)")), [
-      "PROXY protocol: closed ('127.0.0.1', PORT): malformed PROXY header: v1 needs 6 fields, got 3",
-    ]);
-    assert.equal(lines.filter((l) => l.startsWith("Client")).length, 2, "only the good client connected and disconnected");
+    assert.deepEqual(
+      lines.filter((l) => l.startsWith("PROXY protocol:")).map((l) => l.replace(/\d+\)/, "PORT)")),
+      ["PROXY protocol: closed ('127.0.0.1', PORT): malformed PROXY header: v1 needs 6 fields, got 3"],
+    );
+    assert.equal(
+      lines.filter((l) => l.startsWith("Client")).length,
+      2,
+      "only the good client connected and disconnected",
+    );
   } finally {
     server.child.kill("SIGKILL");
   }
@@ -44,8 +54,12 @@ test("serve --proxy-protocol: the log shows the client named by the header; a ba
 test("a --proxy-trust that is not an address is a usage error (exit 2); --help lists the deployment options", async () => {
   const bad = start(["serve", "--proxy-protocol", "--proxy-trust", "example.com", "--port", "0"]);
   assert.equal(await within(20000, "exit", bad.exit), 2);
-  assert.equal(bad.stderr(), 'socketkit serve: --proxy-trust: trusted: "example.com" is not an IP address or CIDR block\n');
+  assert.equal(
+    bad.stderr(),
+    'socketkit serve: --proxy-trust: trusted: "example.com" is not an IP address or CIDR block\n',
+  );
   const help = start(["serve", "--help"]);
   assert.equal(await within(20000, "help", help.exit), 0);
-  for (const option of ["--proxy-protocol", "--proxy-trust", "--handover PATH", "LISTEN_FDS"]) assert.ok(help.stdout().includes(option), option);
+  for (const option of ["--proxy-protocol", "--proxy-trust", "--handover PATH", "LISTEN_FDS"])
+    assert.ok(help.stdout().includes(option), option);
 });

@@ -10,7 +10,10 @@ import { start, startServer } from "../helpers/cli.js";
 import { waitFor, within } from "../helpers/wait.js";
 
 test("escapeControls makes any text one harmless line; capMessage keeps whole characters", () => {
-  assert.equal(escapeControls("a\r\nforged\x1b]0;title\x07\x00\x9b\u2028\\"), "a\\r\\nforged\\x1b]0;title\\x07\\x00\\x9b\\u2028\\\\");
+  assert.equal(
+    escapeControls("a\r\nforged\x1b]0;title\x07\x00\x9b\u2028\\"),
+    "a\\r\\nforged\\x1b]0;title\\x07\\x00\\x9b\\u2028\\\\",
+  );
   assert.equal(escapeControls("你好, world"), "你好, world");
   assert.equal(capMessage("界".repeat(10), 7), "界界… (24 more bytes)");
   assert.equal(capMessage("short", 7), "short");
@@ -26,7 +29,11 @@ function fakeStream(buffered: number) {
     once: (event: string, l: () => void) => listeners[event]!.push(l),
     off: () => undefined,
   };
-  return { stream: stream as unknown as LogStream & { writableLength: number }, written, emit: (e: string) => listeners[e]!.forEach((l) => l()) };
+  return {
+    stream: stream as unknown as LogStream & { writableLength: number },
+    written,
+    emit: (e: string) => listeners[e]!.forEach((l) => l()),
+  };
 }
 
 test("LogSink drops lines past its bound, counts them, and says so once the reader catches up", () => {
@@ -53,7 +60,10 @@ test("a client's CR, LF, ESC, OSC and NUL bytes are logged as escapes, one line 
     c.close();
     const out = server.stdout();
     assert.ok(!/[\x00-\x08\x0b-\x1f\x7f]/.test(out), "no control byte reaches stdout");
-    assert.match(out, /Message from \('127\.0\.0\.1', \d+\): hi\\r\\nClient \('6\.6\.6\.6', 1\) connected\\x1b\[2J\\x1b\]0;owned\\x07\\x00\n/);
+    assert.match(
+      out,
+      /Message from \('127\.0\.0\.1', \d+\): hi\\r\\nClient \('6\.6\.6\.6', 1\) connected\\x1b\[2J\\x1b\]0;owned\\x07\\x00\n/,
+    );
     assert.ok(!/^Client \('6\.6\.6\.6'/m.test(out), "no forged line");
     assert.match(out, /: a{512}… \(\d+ more bytes\)\n/);
   } finally {
@@ -65,14 +75,20 @@ test("the banner shows the backlog the kernel applied, and the one asked for whe
   const somaxconn = Number(readFileSync("/proc/sys/net/core/somaxconn", "utf8"));
   const server = await startServer(["--backlog", "99999"]);
   try {
-    assert.match(server.stdout(), new RegExp(`\\(backlog ${somaxconn}; asked for 99999, the kernel caps it at somaxconn\\)`));
+    assert.match(
+      server.stdout(),
+      new RegExp(`\\(backlog ${somaxconn}; asked for 99999, the kernel caps it at somaxconn\\)`),
+    );
   } finally {
     server.child.kill();
   }
 });
 
 test("--host ::1 serves IPv6; --host :: serves IPv4 and IPv6 clients alike", async () => {
-  for (const [host, clients] of [["::1", ["::1"]], ["::", ["::1", "127.0.0.1"]]] as const) {
+  for (const [host, clients] of [
+    ["::1", ["::1"]],
+    ["::", ["::1", "127.0.0.1"]],
+  ] as const) {
     const run = start(["serve", "--host", host, "--port", "0", "--reply-prefix", ""]);
     try {
       const port = Number(await waitFor("the banner", () => /\]:(\d+) \(backlog/.exec(run.stdout())?.[1], 10000));
@@ -121,17 +137,29 @@ test("with stdout not read, the server keeps answering and drops log lines, coun
   server.child.stdout.pause(); // the operator's terminal (or a log shipper) stalls
   const message = Buffer.alloc(2000, 0x61);
   try {
-    await within(60000, "6,000 echoes", Promise.all(Array.from({ length: 20 }, async () => {
-      const c = await createConnection(["127.0.0.1", server.port]);
-      for (let i = 0; i < 300; i++) {
-        await c.sendall(message);
-        let got = 0;
-        while (got < message.length) got += (await c.recv(65536)).length;
-      }
-      c.close();
-    })));
+    await within(
+      60000,
+      "6,000 echoes",
+      Promise.all(
+        Array.from({ length: 20 }, async () => {
+          const c = await createConnection(["127.0.0.1", server.port]);
+          for (let i = 0; i < 300; i++) {
+            await c.sendall(message);
+            let got = 0;
+            while (got < message.length) got += (await c.recv(65536)).length;
+          }
+          c.close();
+        }),
+      ),
+    );
     server.child.stdout.resume();
-    const note = await waitFor("the dropped-lines note", () => /\[log: (\d+) line\(s\) dropped while output was not being read; \d+ in all\]/.exec(server.stdout()) ?? undefined, 15000);
+    const note = await waitFor(
+      "the dropped-lines note",
+      () =>
+        /\[log: (\d+) line\(s\) dropped while output was not being read; \d+ in all\]/.exec(server.stdout()) ??
+        undefined,
+      15000,
+    );
     // 6,000 lines of 500+ bytes are 3 MB; the bounded buffer (256 KiB) and the pipe (64 KiB) hold a few hundred.
     assert.ok(Number(note[1]) > 4000, `${note[1]} lines dropped`);
   } finally {

@@ -10,18 +10,26 @@ const hasScript = spawnSync("script", ["--version"]).status === 0;
 
 /** Runs socketkit under `script`, which gives it a terminal, and returns what the terminal received. */
 function onTerminal(args: string, env: Record<string, string> = {}): string {
-  const r = spawnSync("script", ["-qec", `${process.execPath} bin/socketkit.js ${args}`, "/dev/null"], { cwd: ROOT, encoding: "utf8", env: { ...process.env, COLUMNS: "120", ...env } });
+  const r = spawnSync("script", ["-qec", `${process.execPath} bin/socketkit.js ${args}`, "/dev/null"], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: { ...process.env, COLUMNS: "120", ...env },
+  });
   assert.equal(r.status, 0, r.stderr);
   return r.stdout;
 }
 
-test("colour on a terminal, none with NO_COLOR, none into a pipe", { skip: !hasScript && "needs script(1)" }, async () => {
-  assert.match(onTerminal("sim backlog"), /\x1b\[1mmodel: listen\(5\)/);
-  assert.doesNotMatch(onTerminal("sim backlog", { NO_COLOR: "1" }), /\x1b\[/);
-  const piped = start(["sim", "backlog"]);
-  assert.equal(await piped.exit, 0);
-  assert.doesNotMatch(piped.stdout(), /\x1b\[/);
-});
+test(
+  "colour on a terminal, none with NO_COLOR, none into a pipe",
+  { skip: !hasScript && "needs script(1)" },
+  async () => {
+    assert.match(onTerminal("sim backlog"), /\x1b\[1mmodel: listen\(5\)/);
+    assert.doesNotMatch(onTerminal("sim backlog", { NO_COLOR: "1" }), /\x1b\[/);
+    const piped = start(["sim", "backlog"]);
+    assert.equal(await piped.exit, 0);
+    assert.doesNotMatch(piped.stdout(), /\x1b\[/);
+  },
+);
 
 test("sim output fits 100 columns even for 2,000 clients, and speaks Chinese with --lang zh", async () => {
   const run = start(["sim", "backlog", "--clients", "2000", "--timeline"]);

@@ -8,7 +8,11 @@ import { ROOT } from "../helpers/cli.js";
 
 const guide = readFileSync(`${ROOT}/docs/deployment.md`, "utf8");
 
-for (const file of ["docs/deploy/haproxy.cfg", "docs/systemd/socketkit-echo.socket", "docs/systemd/socketkit-echo.service"]) {
+for (const file of [
+  "docs/deploy/haproxy.cfg",
+  "docs/systemd/socketkit-echo.socket",
+  "docs/systemd/socketkit-echo.service",
+]) {
   test(`docs/deployment.md shows ${file} as it is`, () => {
     const text = readFileSync(`${ROOT}/${file}`, "utf8").trimEnd();
     assert.ok(guide.includes(`\`${file}\``), `the guide names ${file}`);

@@ -5,7 +5,18 @@ import { test } from "node:test";
 import * as socketkit from "../../src/index.js";
 
 /** Fields set per instance (handlers, servers), which no prototype carries. */
-const INSTANCE_FIELDS = new Set(["rfile", "wfile", "connection", "packet", "socket", "serverAddress", "RequestHandlerClass", "family", "type", "proto"]);
+const INSTANCE_FIELDS = new Set([
+  "rfile",
+  "wfile",
+  "connection",
+  "packet",
+  "socket",
+  "serverAddress",
+  "RequestHandlerClass",
+  "family",
+  "type",
+  "proto",
+]);
 
 function socketkitNames(markdown: string): string[] {
   const names = new Set<string>();
@@ -15,7 +26,8 @@ function socketkitNames(markdown: string): string[] {
     const cell = cells[2]!;
     for (const [, code] of cell.matchAll(/`([^`]+)`/g)) {
       const name = /^(?:new )?([A-Za-z_$][\w$]*)/.exec(code!)?.[1];
-      if (name && !code!.includes("*") && !["using", "await", "String", "Symbol", "util"].includes(name)) names.add(name);
+      if (name && !code!.includes("*") && !["using", "await", "String", "Symbol", "util"].includes(name))
+        names.add(name);
     }
   }
   return [...names];

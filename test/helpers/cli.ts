@@ -65,7 +65,11 @@ export async function startServer(extra: string[] = []): Promise<Run & { port: n
 }
 
 /** Runs the client with `input` on a pipe and resolves once it exits. */
-export async function runClient(port: number, input: string, extra: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function runClient(
+  port: number,
+  input: string,
+  extra: string[] = [],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const run = start(["client", "--host", "127.0.0.1", "--port", String(port), ...extra]);
   run.child.stdin.end(input);
   const code = await run.exit;

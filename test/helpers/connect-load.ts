@@ -68,7 +68,8 @@ function oneClient(port: number, timeoutMs: number): Promise<Outcome> {
     sock.on("end", () => finish("closed"));
     sock.on("close", () => finish("closed"));
     sock.on("error", (err: NodeJS.ErrnoException) => {
-      const kind = err.code === "ECONNREFUSED" ? "refused" : err.code === "ECONNRESET" || err.code === "EPIPE" ? "reset" : "error";
+      const kind =
+        err.code === "ECONNREFUSED" ? "refused" : err.code === "ECONNRESET" || err.code === "EPIPE" ? "reset" : "error";
       finish(kind, err.code ?? err.message);
     });
   });

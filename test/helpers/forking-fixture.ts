@@ -17,7 +17,9 @@ export class ForkingFixture {
   stderr = "";
 
   constructor(args: string[]) {
-    this.child = spawn(process.execPath, ["--import", "tsx", "test/fixtures/forking/server.ts", ...args], { cwd: ROOT });
+    this.child = spawn(process.execPath, ["--import", "tsx", "test/fixtures/forking/server.ts", ...args], {
+      cwd: ROOT,
+    });
     this.seen.add(this.child.pid!);
     this.child.stderr.setEncoding("utf8").on("data", (d: string) => (this.stderr += d));
     createInterface({ input: this.child.stdout }).on("line", (line) => {

@@ -38,4 +38,3 @@ export function killAll(pids: Iterable<number>): void {
     }
   }
 }
-

@@ -29,7 +29,13 @@ export async function within<T>(ms: number, what: string, promise: Promise<T>): 
 /** True if `promise` is still pending after the event loop has had `ms` to settle it. */
 export async function stillPending(promise: Promise<unknown>, ms: number): Promise<boolean> {
   const marker = Symbol("pending");
-  const result = await Promise.race([promise.then(() => null, () => null), new Promise((r) => setTimeout(() => r(marker), ms))]);
+  const result = await Promise.race([
+    promise.then(
+      () => null,
+      () => null,
+    ),
+    new Promise((r) => setTimeout(() => r(marker), ms)),
+  ]);
   return result === marker;
 }
 

@@ -1,11 +1,23 @@
 // Listener snapshots and counter rates: the figures behind `socketkit watch`, from the kernel of this namespace.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { counterRates, snapshotListener, totalQueues, type ListenerSnapshot } from "../../src/kernel/listener-snapshot.js";
+import {
+  counterRates,
+  snapshotListener,
+  totalQueues,
+  type ListenerSnapshot,
+} from "../../src/kernel/listener-snapshot.js";
 import { Socket } from "../../src/index.js";
 
 test("counterRates divides each counter's change by the seconds between two snapshots; none for the first", () => {
-  const at = (ms: number, overflows: number): ListenerSnapshot => ({ at: ms, time: "", port: 1, listeners: [], owners: [], namespaceCounters: { ListenOverflows: overflows, ListenDrops: 0 } });
+  const at = (ms: number, overflows: number): ListenerSnapshot => ({
+    at: ms,
+    time: "",
+    port: 1,
+    listeners: [],
+    owners: [],
+    namespaceCounters: { ListenOverflows: overflows, ListenDrops: 0 },
+  });
   assert.deepEqual(counterRates(null, at(0, 5)), {});
   assert.deepEqual(counterRates(at(0, 5), at(500, 8)), { ListenOverflows: 6, ListenDrops: 0 });
 });

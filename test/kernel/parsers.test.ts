@@ -20,8 +20,16 @@ test("/proc/net/tcp: addresses, ss state names, queues, uid and inode; malformed
   const entries = parseProcNetTcp(PROC_NET_TCP, 4);
   assert.equal(entries.length, 3);
   assert.deepEqual(entries[0], {
-    family: 4, localAddress: "127.0.0.1", localPort: 12345, remoteAddress: "0.0.0.0", remotePort: 0,
-    state: "LISTEN", txQueue: 0, rxQueue: 6, uid: 1000, inode: 41234,
+    family: 4,
+    localAddress: "127.0.0.1",
+    localPort: 12345,
+    remoteAddress: "0.0.0.0",
+    remotePort: 0,
+    state: "LISTEN",
+    txQueue: 0,
+    rxQueue: 6,
+    uid: 1000,
+    inode: 41234,
   });
   assert.equal(entries[1]!.state, "SYN-SENT");
   assert.equal(entries[2]!.state, "ESTAB");
@@ -30,7 +38,8 @@ test("/proc/net/tcp: addresses, ss state names, queues, uid and inode; malformed
 });
 
 test("/proc/net/tcp6: IPv6 words in host byte order", () => {
-  const line = "   0: 00000000000000000000000001000000:3039 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 99 1";
+  const line =
+    "   0: 00000000000000000000000001000000:3039 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 99 1";
   const e = parseTcpLine(line, 6)!;
   assert.equal(e.localAddress, "::1");
   assert.equal(e.localPort, 12345);
@@ -87,7 +96,15 @@ test("sock_diag: the dump request and a recorded reply, including a truncated me
   assert.equal(reply.done, true);
   assert.equal(reply.sockets.length, 2);
   assert.deepEqual(listenerQueues(reply.sockets, 12345), [
-    { port: 12345, localAddress: "127.0.0.1", acceptQueue: 3, acceptQueueMax: 5, synRecv: 1, established: 0, inode: 777 },
+    {
+      port: 12345,
+      localAddress: "127.0.0.1",
+      acceptQueue: 3,
+      acceptQueueMax: 5,
+      synRecv: 1,
+      established: 0,
+      inode: 777,
+    },
   ]);
   const truncated = parseDiagReply(msg.subarray(0, 40));
   assert.deepEqual(truncated, { sockets: [], done: false, error: 0 });

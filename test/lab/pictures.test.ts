@@ -10,7 +10,12 @@ import { queueChartSvg, sequenceSvg } from "../../src/lab/svg.js";
 import { columns, foldRepeats, paint, plural, wrap, type View } from "../../src/lab/view.js";
 
 const view: View = { lang: "en", color: false, width: 100 };
-const samples: QueueSample[] = [0, 10, 20, 30, 40].map((t, i) => ({ t, acceptQueue: [0, 3, 6, 6, 0][i]!, synRecv: null, clients: { ESTAB: i, "SYN-SENT": 4 - i } }));
+const samples: QueueSample[] = [0, 10, 20, 30, 40].map((t, i) => ({
+  t,
+  acceptQueue: [0, 3, 6, 6, 0][i]!,
+  synRecv: null,
+  clients: { ESTAB: i, "SYN-SENT": 4 - i },
+}));
 
 test("wrap keeps every line within the width, CJK characters counting two columns", () => {
   const text = "word ".repeat(60) + "一二三四五六七八九十".repeat(12);
@@ -22,14 +27,22 @@ test("wrap keeps every line within the width, CJK characters counting two column
 test("runs of lines alike but for their numbers fold to the first, a count and the last", () => {
   const lines = Array.from({ length: 44 }, (_, i) => `client ${i + 6} connected at ${1000 + i} ms`);
   const folded = foldRepeats(["head", ...lines, "tail"]);
-  assert.deepEqual(folded, ["head", "client 6 connected at 1000 ms", "      … 42 more like these", "client 49 connected at 1043 ms", "tail"]);
+  assert.deepEqual(folded, [
+    "head",
+    "client 6 connected at 1000 ms",
+    "      … 42 more like these",
+    "client 49 connected at 1043 ms",
+    "tail",
+  ]);
   assert.deepEqual(foldRepeats(["a 1", "a 2", "b"]), ["a 1", "a 2", "b"], "short runs stay");
   assert.equal(plural(1, "handshake"), "1 handshake");
   assert.equal(plural(6, "handshake"), "6 handshakes");
 });
 
 test("the sequence diagram fits the view, wrapping long steps inside their lane", () => {
-  const lines = renderSequence(view, [{ t: 1, who: "server", what: "listen(5) on 127.0.0.1:40000; accept() not called, ".repeat(3) }]);
+  const lines = renderSequence(view, [
+    { t: 1, who: "server", what: "listen(5) on 127.0.0.1:40000; accept() not called, ".repeat(3) },
+  ]);
   assert.ok(lines.length > 2);
   for (const l of lines) assert.ok(columns(l) <= 100, l);
 });
@@ -50,13 +63,33 @@ test("the SVGs are whole documents with a step line per quantity and escaped tex
   assert.match(svg, /<\/svg>\n$/);
   assert.equal((svg.match(/<path d="M/g) ?? []).length, 3, "accept queue, clients ESTAB, clients SYN-SENT");
   assert.match(svg, /a &lt;chart&gt;/);
-  const seq = sequenceSvg("s", [{ t: 0, who: "client", what: "connect()" }], [{ from: "client", syn: true, ack: false, fin: false, rst: false, payload: 0, srcPort: 5, dstPort: 6, t: 1, delayMs: 50, kind: "SYN" }]);
+  const seq = sequenceSvg(
+    "s",
+    [{ t: 0, who: "client", what: "connect()" }],
+    [
+      {
+        from: "client",
+        syn: true,
+        ack: false,
+        fin: false,
+        rst: false,
+        payload: 0,
+        srcPort: 5,
+        dstPort: 6,
+        t: 1,
+        delayMs: 50,
+        kind: "SYN",
+      },
+    ],
+  );
   assert.match(seq, /marker-end="url\(#a\)"/);
   assert.match(seq, /SYN :5/);
 });
 
 test("the model's series replays its timelines: listen(5) with ten clients fills the queue to six, four wait", () => {
-  const series = modelSeries(simulate({ backlog: 5, clients: 10, observeAtMs: 300, acceptFromMs: 300, durationMs: 2000 }));
+  const series = modelSeries(
+    simulate({ backlog: 5, clients: 10, observeAtMs: 300, acceptFromMs: 300, durationMs: 2000 }),
+  );
   assert.equal(Math.max(...series.map((s) => s.acceptQueue)), 6);
   assert.equal(Math.max(...series.map((s) => s.clients["SYN-SENT"] ?? 0)), 4);
   const before = series.filter((s) => s.t < 300).at(-1)!;

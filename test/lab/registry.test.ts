@@ -6,12 +6,18 @@ import { EXPERIMENTS, findExperiment, runExperiment, simulateExperiment } from "
 import { start } from "../helpers/cli.js";
 
 test("every experiment has a unique name, a summary in both languages and defaults inside its ranges", () => {
-  assert.deepEqual(EXPERIMENTS.map((e) => e.name), ["handshake", "backlog", "early-close", "overflow", "synqueue"]);
+  assert.deepEqual(
+    EXPERIMENTS.map((e) => e.name),
+    ["handshake", "backlog", "early-close", "overflow", "synqueue"],
+  );
   for (const e of EXPERIMENTS) {
     assert.ok(e.summary.en.length > 0 && e.summary.zh.length > 0, e.name);
     for (const o of e.options) assert.ok(o.min <= o.default && o.default <= o.max, `${e.name} --${o.name}`);
   }
-  assert.deepEqual(EXPERIMENTS.filter((e) => e.needsRoot).map((e) => e.name), ["overflow", "synqueue"]);
+  assert.deepEqual(
+    EXPERIMENTS.filter((e) => e.needsRoot).map((e) => e.name),
+    ["overflow", "synqueue"],
+  );
 });
 
 test("sim runs each experiment's own model: the same options and defaults as the lab", () => {
@@ -19,11 +25,18 @@ test("sim runs each experiment's own model: the same options and defaults as the
     const report = simulateExperiment(e.name, {}, {});
     assert.deepEqual(report.options, withDefaults(e));
     assert.equal(report.cases.length, e.model(withDefaults(e), {}).length);
-    for (const c of report.cases) assert.ok(c.predicted !== null && Object.keys(c.predicted).length > 0, `${e.name} predicts the lab's fields`);
+    for (const c of report.cases)
+      assert.ok(c.predicted !== null && Object.keys(c.predicted).length > 0, `${e.name} predicts the lab's fields`);
   }
   const synqueue = simulateExperiment("synqueue", { backlog: 2 }, {});
-  assert.deepEqual(synqueue.cases.map((c) => c.result.params.clients), [16, 16, 16]);
-  assert.deepEqual(synqueue.cases.map((c) => c.result.params.backlog), [2, 2, 2]);
+  assert.deepEqual(
+    synqueue.cases.map((c) => c.result.params.clients),
+    [16, 16, 16],
+  );
+  assert.deepEqual(
+    synqueue.cases.map((c) => c.result.params.backlog),
+    [2, 2, 2],
+  );
 });
 
 test("an unknown experiment is a RangeError naming the known ones", async () => {
@@ -37,8 +50,14 @@ test("the top-level help lists every experiment; numbers out of range exit 2 wit
   for (const e of EXPERIMENTS) assert.match(help.stdout(), new RegExp(`^  ${e.name} `, "m"));
   for (const [args, message] of [
     [["lab", "backlog", "--backlog", "-1"], /--backlog must be a whole number from 0 to 65535, got -1/],
-    [["lab", "backlog", "--clients", "99999999999"], /--clients must be a whole number from 1 to 2000, got 99999999999/],
-    [["sim", "synqueue", "--max-syn-backlog", "abc"], /--max-syn-backlog must be a whole number from 1 to 4096, got abc/],
+    [
+      ["lab", "backlog", "--clients", "99999999999"],
+      /--clients must be a whole number from 1 to 2000, got 99999999999/,
+    ],
+    [
+      ["sim", "synqueue", "--max-syn-backlog", "abc"],
+      /--max-syn-backlog must be a whole number from 1 to 4096, got abc/,
+    ],
   ] as const) {
     const run = start([...args]);
     assert.equal(await run.exit, 2, args.join(" "));

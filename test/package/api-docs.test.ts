@@ -29,7 +29,8 @@ test("TypeDoc builds the API reference from the TSDoc comments without a warning
   // What a reader looks up first: the socket and its waiting calls, the server framework, the error family.
   const socket = page("classes/Socket.html");
   assert.match(socket, /Python's socket\.socket/);
-  for (const method of ["sendall", "recv", "accept", "settimeout"]) assert.match(socket, new RegExp(`id="${method}"`), method);
+  for (const method of ["sendall", "recv", "accept", "settimeout"])
+    assert.match(socket, new RegExp(`id="${method}"`), method);
   assert.match(page("classes/ThreadingTCPServer.html"), /serveForever/);
   assert.match(page("classes/OSError.html"), /errno/);
   assert.match(page("functions/createConnection.html"), /id="throws"/, "the @throws section");

@@ -2,7 +2,16 @@
 // repository, then used from plain node (ES module and CommonJS), from strict TypeScript, and through `npx socketkit`.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -26,7 +35,8 @@ interface Ran {
 function cleanEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (key === "NODE_OPTIONS" || key === "INIT_CWD" || (key.startsWith("npm_") && key !== "npm_config_cache")) continue;
+    if (key === "NODE_OPTIONS" || key === "INIT_CWD" || (key.startsWith("npm_") && key !== "npm_config_cache"))
+      continue;
     env[key] = value;
   }
   return env;
@@ -69,36 +79,61 @@ function sizeOf(dir: string): number {
 }
 
 function devVersion(name: string): string {
-  return (JSON.parse(readFileSync(join(ROOT, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
+  return (JSON.parse(readFileSync(join(ROOT, "node_modules", name, "package.json"), "utf8")) as { version: string })
+    .version;
 }
 
-before(async () => {
-  // The tarball is built from fresh sources, as `npm publish` would build it.
-  await ok("npm", ["run", "build"], ROOT, 120000);
-  const packed = JSON.parse(await ok("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", work], ROOT)) as [
-    { filename: string; size: number; entryCount: number; files: { path: string }[] },
-  ];
-  const [tarball] = packed;
-  const paths = tarball.files.map((f) => f.path);
-  for (const wanted of ["LICENSE", "README.md", "package.json", "dist/index.js", "dist/index.d.ts", "dist/index.d.ts.map", "dist/index.js.map", "bin/socketkit.js"]) {
-    assert.ok(paths.includes(wanted), `the tarball has ${wanted}`);
-  }
-  const stray = paths.filter((p) => /^(test|bench|\.ci|docs\/api|node_modules)\/|^tsconfig|^typedoc/.test(p));
-  assert.deepEqual(stray, [], "the tarball holds no tests, benchmarks, CI, generated docs or build configuration");
-  measured.tarballFiles = tarball.entryCount;
-  measured.tarballBytes = tarball.size;
+before(
+  async () => {
+    // The tarball is built from fresh sources, as `npm publish` would build it.
+    await ok("npm", ["run", "build"], ROOT, 120000);
+    const packed = JSON.parse(
+      await ok("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", work], ROOT),
+    ) as [{ filename: string; size: number; entryCount: number; files: { path: string }[] }];
+    const [tarball] = packed;
+    const paths = tarball.files.map((f) => f.path);
+    for (const wanted of [
+      "LICENSE",
+      "README.md",
+      "package.json",
+      "dist/index.js",
+      "dist/index.d.ts",
+      "dist/index.d.ts.map",
+      "dist/index.js.map",
+      "bin/socketkit.js",
+    ]) {
+      assert.ok(paths.includes(wanted), `the tarball has ${wanted}`);
+    }
+    const stray = paths.filter((p) => /^(test|bench|\.ci|docs\/api|node_modules)\/|^tsconfig|^typedoc/.test(p));
+    assert.deepEqual(stray, [], "the tarball holds no tests, benchmarks, CI, generated docs or build configuration");
+    measured.tarballFiles = tarball.entryCount;
+    measured.tarballBytes = tarball.size;
 
-  mkdirSync(app);
-  writeFileSync(join(app, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }, null, 2));
-  const install = ["install", "--prefer-offline", "--no-audit", "--no-fund"];
-  await ok("npm", [...install, join(work, tarball.filename)], app, 120000);
-  measured.productionBytes = sizeOf(join(app, "node_modules"));
-  measured.productionPackages = readdirSync(join(app, "node_modules")).flatMap((name) =>
-    name.startsWith("@") ? readdirSync(join(app, "node_modules", name)).map((sub) => `${name}/${sub}`) : name.startsWith(".") ? [] : [name],
-  );
-  // The TypeScript consumer's tools, the same versions the repository uses, so they come from the npm cache.
-  await ok("npm", [...install, "--save-dev", `typescript@${devVersion("typescript")}`, `@types/node@${devVersion("@types/node")}`], app, 120000);
-}, { timeout: 300000 });
+    mkdirSync(app);
+    writeFileSync(
+      join(app, "package.json"),
+      JSON.stringify({ name: "consumer", private: true, type: "module" }, null, 2),
+    );
+    const install = ["install", "--prefer-offline", "--no-audit", "--no-fund"];
+    await ok("npm", [...install, join(work, tarball.filename)], app, 120000);
+    measured.productionBytes = sizeOf(join(app, "node_modules"));
+    measured.productionPackages = readdirSync(join(app, "node_modules")).flatMap((name) =>
+      name.startsWith("@")
+        ? readdirSync(join(app, "node_modules", name)).map((sub) => `${name}/${sub}`)
+        : name.startsWith(".")
+          ? []
+          : [name],
+    );
+    // The TypeScript consumer's tools, the same versions the repository uses, so they come from the npm cache.
+    await ok(
+      "npm",
+      [...install, "--save-dev", `typescript@${devVersion("typescript")}`, `@types/node@${devVersion("@types/node")}`],
+      app,
+      120000,
+    );
+  },
+  { timeout: 300000 },
+);
 
 // One round trip through a Socket pair and one through a ThreadingTCPServer; the program ends by itself, so nothing
 // is left open. `sk` is the module namespace, from import or from require.
@@ -136,7 +171,10 @@ async function echo(sk) {
 `;
 
 test("a plain node ES module imports socketkit and echoes through Socket and ThreadingTCPServer", async () => {
-  writeFileSync(join(app, "esm.mjs"), `import * as sk from "socketkit";\n${ECHO}\nconsole.log(JSON.stringify(await echo(sk)));\n`);
+  writeFileSync(
+    join(app, "esm.mjs"),
+    `import * as sk from "socketkit";\n${ECHO}\nconsole.log(JSON.stringify(await echo(sk)));\n`,
+  );
   assert.deepEqual(JSON.parse(await ok("node", ["esm.mjs"], app, 20000)), { viaSocket: "ping", viaServer: "pong" });
 });
 
@@ -147,7 +185,11 @@ ${ECHO}
 echo(sk).then((r) => console.log(JSON.stringify({ ...r, same })));
 `;
   writeFileSync(join(app, "cjs.cjs"), program);
-  assert.deepEqual(JSON.parse(await ok("node", ["cjs.cjs"], app, 20000)), { viaSocket: "ping", viaServer: "pong", same: true });
+  assert.deepEqual(JSON.parse(await ok("node", ["cjs.cjs"], app, 20000)), {
+    viaSocket: "ping",
+    viaServer: "pong",
+    same: true,
+  });
 });
 
 const TS_APP = `import { BaseRequestHandler, Socket, ThreadingTCPServer, createConnection, type Address } from "socketkit";
@@ -205,9 +247,17 @@ const STRICT = {
 
 async function compile(resolution: "node16" | "nodenext" | "bundler", files: string[]): Promise<void> {
   const module = resolution === "bundler" ? "esnext" : resolution;
-  const config = { compilerOptions: { ...STRICT, module, moduleResolution: resolution, outDir: `out-${resolution}` }, files };
+  const config = {
+    compilerOptions: { ...STRICT, module, moduleResolution: resolution, outDir: `out-${resolution}` },
+    files,
+  };
   writeFileSync(join(app, `tsconfig.${resolution}.json`), JSON.stringify(config, null, 2));
-  const r = await run(process.execPath, [join(app, "node_modules/typescript/bin/tsc"), "-p", `tsconfig.${resolution}.json`], app, 120000);
+  const r = await run(
+    process.execPath,
+    [join(app, "node_modules/typescript/bin/tsc"), "-p", `tsconfig.${resolution}.json`],
+    app,
+    120000,
+  );
   assert.equal(r.code, 0, `tsc under moduleResolution ${resolution}:\n${r.stdout}${r.stderr}`);
 }
 
@@ -222,7 +272,11 @@ for (const resolution of ["node16", "bundler"] as const) {
 
 test("a CommonJS TypeScript file compiles under module nodenext to require() calls, and runs", async () => {
   // TypeScript lets CommonJS import an ES module only under nodenext or node20 (5.8 and later), as Node allows it.
-  writeFileSync(join(app, "commonjs.cts"), TS_APP.replace(/^const server = /m, "async function main(): Promise<void> {\nconst server = ") + "}\nvoid main();\n");
+  writeFileSync(
+    join(app, "commonjs.cts"),
+    TS_APP.replace(/^const server = /m, "async function main(): Promise<void> {\nconst server = ") +
+      "}\nvoid main();\n",
+  );
   await compile("nodenext", ["commonjs.cts"]);
   assert.match(readFileSync(join(app, "out-nodenext/commonjs.cjs"), "utf8"), /require\("socketkit"\)/);
   const out = JSON.parse(await ok("node", ["out-nodenext/commonjs.cjs"], app, 20000));
@@ -230,7 +284,9 @@ test("a CommonJS TypeScript file compiles under module nodenext to require() cal
 });
 
 test("the README's TypeScript samples compile under the same strict settings and run to completion", async () => {
-  const samples = [...readFileSync(join(ROOT, "README.md"), "utf8").matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  const samples = [...readFileSync(join(ROOT, "README.md"), "utf8").matchAll(/```ts\n([\s\S]*?)```/g)].map(
+    (m) => m[1]!,
+  );
   assert.ok(samples.length >= 2, "the README has its socket and server samples");
   const files = samples.map((code, i) => {
     writeFileSync(join(app, `readme-${i}.ts`), code);
@@ -251,19 +307,29 @@ test("npx socketkit runs the compiled command: --help, and lab handshake --json"
   assert.deepEqual(r.verdict, { agree: true, differences: [] });
 });
 
-test("npx socketkit lab --netns runs the experiment in a private namespace without tsx", { skip: !isRoot && "needs root for a network namespace" }, async () => {
-  assert.ok(!existsSync(join(app, "node_modules/tsx")), "the consumer has no tsx");
-  const r = JSON.parse(await ok("npx", ["socketkit", "lab", "early-close", "--netns", "--hold", "200", "--json"], app, 30000));
-  assert.equal(r.measured.queuedAfterHold, 1);
-  assert.deepEqual(r.verdict, { agree: true, differences: [] });
-});
+test(
+  "npx socketkit lab --netns runs the experiment in a private namespace without tsx",
+  { skip: !isRoot && "needs root for a network namespace" },
+  async () => {
+    assert.ok(!existsSync(join(app, "node_modules/tsx")), "the consumer has no tsx");
+    const r = JSON.parse(
+      await ok("npx", ["socketkit", "lab", "early-close", "--netns", "--hold", "200", "--json"], app, 30000),
+    );
+    assert.equal(r.measured.queuedAfterHold, 1);
+    assert.deepEqual(r.verdict, { agree: true, differences: [] });
+  },
+);
 
 test("the consumer's production node_modules: socketkit and koffi, no build tools, a few megabytes", (t) => {
   const megabytes = measured.productionBytes / 1e6;
   t.diagnostic(`tarball: ${measured.tarballFiles} files, ${(measured.tarballBytes / 1000).toFixed(1)} kB packed`);
-  t.diagnostic(`consumer node_modules, production dependencies only: ${megabytes.toFixed(2)} MB in ${measured.productionPackages.join(", ")}`);
+  t.diagnostic(
+    `consumer node_modules, production dependencies only: ${megabytes.toFixed(2)} MB in ${measured.productionPackages.join(", ")}`,
+  );
   assert.ok(measured.productionPackages.includes("socketkit") && measured.productionPackages.includes("koffi"));
-  const tools = measured.productionPackages.filter((name) => /^(tsx|esbuild|typescript|@esbuild\/.*|@types\/.*)$/.test(name));
+  const tools = measured.productionPackages.filter((name) =>
+    /^(tsx|esbuild|typescript|@esbuild\/.*|@types\/.*)$/.test(name),
+  );
   assert.deepEqual(tools, [], "no build tool or type package is installed for running socketkit");
   assert.ok(megabytes < 10, `${megabytes.toFixed(2)} MB`);
 });

@@ -24,7 +24,11 @@ test("500 simultaneous clients each complete a round trip, none needing a SYN re
   const server = await startServer();
   const clients = Array.from({ length: 500 }, () => new Socket());
   try {
-    const retransmissions = await within(30000, "500 round trips", Promise.all(clients.map((c) => roundTrip(c, server.port))));
+    const retransmissions = await within(
+      30000,
+      "500 round trips",
+      Promise.all(clients.map((c) => roundTrip(c, server.port))),
+    );
     const retried = retransmissions.filter((n) => n > 0).length;
     assert.equal(retried, 0, `${retried} of 500 clients had to retransmit (the accept queue overflowed)`);
   } finally {

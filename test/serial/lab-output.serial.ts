@@ -15,7 +15,17 @@ test("lab backlog --backlog 0 --clients 50 fits 100 columns, folds 49 alike line
   const dir = mkdtempSync(join(tmpdir(), "socketkit-lab-"));
   try {
     const svg = join(dir, "backlog.svg");
-    const run = start(["lab", "backlog", "--backlog", "0", "--clients", "50", "--svg", svg, ...(canMakeNamespaces() ? ["--netns"] : [])]);
+    const run = start([
+      "lab",
+      "backlog",
+      "--backlog",
+      "0",
+      "--clients",
+      "50",
+      "--svg",
+      svg,
+      ...(canMakeNamespaces() ? ["--netns"] : []),
+    ]);
     assert.equal(await within(30000, "lab backlog", run.exit), 0, run.stderr() + run.stdout());
     const out = run.stdout();
     for (const line of out.split("\n")) assert.ok(columns(line) <= 100, `${columns(line)} columns: ${line}`);

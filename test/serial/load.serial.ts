@@ -48,19 +48,23 @@ test("100 clients at once, 100 messages each, every reply correct, all while one
     const blocking = exchange(blocked, "block");
     let blockedReplied = false;
     void blocking.then(() => (blockedReplied = true));
-    await within(60000, "100 × 100 exchanges", Promise.all(
-      Array.from({ length: 100 }, async (_, i) => {
-        const c = await createConnection(server.serverAddress as [string, number]);
-        try {
-          for (let m = 0; m < 100; m++) {
-            const text = `client ${i} message ${m}`;
-            assert.equal(await exchange(c, text), text);
+    await within(
+      60000,
+      "100 × 100 exchanges",
+      Promise.all(
+        Array.from({ length: 100 }, async (_, i) => {
+          const c = await createConnection(server.serverAddress as [string, number]);
+          try {
+            for (let m = 0; m < 100; m++) {
+              const text = `client ${i} message ${m}`;
+              assert.equal(await exchange(c, text), text);
+            }
+          } finally {
+            c.close();
           }
-        } finally {
-          c.close();
-        }
-      }),
-    ));
+        }),
+      ),
+    );
     // The ordering is the point: every other client finished while that handler could not possibly have.
     assert.equal(blockedReplied, false, "the blocked handler was still waiting on its latch");
     openLatch();
@@ -92,10 +96,15 @@ test("no descriptor leaks after 2,000 client sessions against one server", async
         }),
       );
     }
-    const settled = await waitFor("descriptors back to the baseline", () => {
-      const n = openFdCount();
-      return server.threads.size === 0 && n <= baseline ? n : undefined;
-    }, 10000, 20).catch(() => openFdCount());
+    const settled = await waitFor(
+      "descriptors back to the baseline",
+      () => {
+        const n = openFdCount();
+        return server.threads.size === 0 && n <= baseline ? n : undefined;
+      },
+      10000,
+      20,
+    ).catch(() => openFdCount());
     assert.equal(settled, baseline);
   } finally {
     await server.shutdown();

@@ -14,7 +14,12 @@ test("watch --json shows the accept queue rising to its limit and ListenOverflow
   const clients: Socket[] = [];
   const run = start(["watch", String(port), "--json", "--interval", "0.3", "--count", "8"]);
   try {
-    const samples = () => run.stdout().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+    const samples = () =>
+      run
+        .stdout()
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
     for (let i = 0; i < 5; i++) {
       // One more client per sample: three fit (backlog 2, plus one), the rest are dropped at the SYN.
       await waitFor(`sample ${i + 1}`, () => (samples().length > i ? true : undefined), 10000);
@@ -30,8 +35,14 @@ test("watch --json shows the accept queue rising to its limit and ListenOverflow
     assert.equal(Math.max(...depths), 3, `depths ${depths}`);
     for (let i = 1; i < depths.length; i++) assert.ok(depths[i] >= depths[i - 1], `depth never falls: ${depths}`);
     assert.ok(s.at(-1).counters.ListenOverflows > s[0].counters.ListenOverflows, "the overflow counter moved");
-    assert.ok(s.some((x) => (x.ratePerSecond.ListenOverflows ?? 0) > 0), "and its rate per second shows it");
-    assert.ok(s.at(-1).owners.some((o: { pid: number }) => o.pid === process.pid), "the owner is this process");
+    assert.ok(
+      s.some((x) => (x.ratePerSecond.ListenOverflows ?? 0) > 0),
+      "and its rate per second shows it",
+    );
+    assert.ok(
+      s.at(-1).owners.some((o: { pid: number }) => o.pid === process.pid),
+      "the owner is this process",
+    );
   } finally {
     run.child.kill();
     for (const c of clients) c.close();
@@ -63,7 +74,8 @@ test("watch labels the namespace-wide counters apart from the listener, and pipe
     assert.equal(await piped.exit, 0);
     const lines = piped.stdout().trimEnd().split("\n");
     assert.equal(lines.length, 2);
-    for (const l of lines) assert.match(l, new RegExp(`port=${port} acceptQueue=0/3 synRecv=0 established=0 ns\\.ListenOverflows=\\d+`));
+    for (const l of lines)
+      assert.match(l, new RegExp(`port=${port} acceptQueue=0/3 synRecv=0 established=0 ns\\.ListenOverflows=\\d+`));
     assert.ok(!piped.stdout().includes("\x1b"), "no terminal codes in a pipe");
   } finally {
     server.close();

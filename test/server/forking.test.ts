@@ -7,7 +7,19 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { AF_INET, AF_UNIX, BaseRequestHandler, ConnectionResetError, ForkingTCPServer, OSError, SHUT_WR, SOCK_DGRAM, SOCK_STREAM, Socket, type Address } from "../../src/index.js";
+import {
+  AF_INET,
+  AF_UNIX,
+  BaseRequestHandler,
+  ConnectionResetError,
+  ForkingTCPServer,
+  OSError,
+  SHUT_WR,
+  SOCK_DGRAM,
+  SOCK_STREAM,
+  Socket,
+  type Address,
+} from "../../src/index.js";
 import { withFixture } from "../helpers/forking-fixture.js";
 import { isAlive } from "../helpers/processes.js";
 import { openFdCount, waitFor } from "../helpers/wait.js";
@@ -75,31 +87,34 @@ const KINDS: Array<[kind: string, handler: string]> = [
 for (const [kind, handler] of KINDS) {
   test(`${kind} with the ${handler} handler: each request is handled in a worker process; serverClose closes the socket and ends the workers`, async () => {
     using tmp = tempDir();
-    await withFixture([kind, handler, "--pool", "1", "--max", "1", "--path", join(tmp.dir, "server.sock")], async (f) => {
-      const address = await f.ready();
-      const replies: string[] = [];
-      for (const text of ["one", "two"]) {
-        if (kind === "udp" || kind === "unix-dgram") {
-          const [reply, from] = await datagramRoundTrip(address, tmp.dir, text);
-          assert.deepEqual(from, address, "the reply comes from the server's own socket");
-          replies.push(reply);
-        } else {
-          const c = await connect(address);
-          replies.push((await exchange(c, `${text}\n`)).trimEnd());
-          c.shutdown(SHUT_WR);
-          assert.equal((await c.recv(100)).length, 0, "the worker shuts the connection down after the handler");
-          c.close();
+    await withFixture(
+      [kind, handler, "--pool", "1", "--max", "1", "--path", join(tmp.dir, "server.sock")],
+      async (f) => {
+        const address = await f.ready();
+        const replies: string[] = [];
+        for (const text of ["one", "two"]) {
+          if (kind === "udp" || kind === "unix-dgram") {
+            const [reply, from] = await datagramRoundTrip(address, tmp.dir, text);
+            assert.deepEqual(from, address, "the reply comes from the server's own socket");
+            replies.push(reply);
+          } else {
+            const c = await connect(address);
+            replies.push((await exchange(c, `${text}\n`)).trimEnd());
+            c.shutdown(SHUT_WR);
+            assert.equal((await c.recv(100)).length, 0, "the worker shuts the connection down after the handler");
+            c.close();
+          }
         }
-      }
-      const [[pid1, text1], [pid2, text2]] = replies.map(parseReply) as [[number, string], [number, string]];
-      assert.deepEqual([text1, text2], ["one", "two"]);
-      assert.notEqual(pid1, f.pid, "not handled in the server's own process");
-      assert.deepEqual(await f.workers(), [pid1]);
-      assert.equal(pid2, pid1, "the idle worker takes the next request");
-      assert.deepEqual(await f.close(), { active: 0, workers: 0, fd: -1 });
-      assert.equal(await f.exit, 0, f.stderr);
-      await waitFor("the worker to be gone", () => (isAlive(pid1) ? undefined : true));
-    });
+        const [[pid1, text1], [pid2, text2]] = replies.map(parseReply) as [[number, string], [number, string]];
+        assert.deepEqual([text1, text2], ["one", "two"]);
+        assert.notEqual(pid1, f.pid, "not handled in the server's own process");
+        assert.deepEqual(await f.workers(), [pid1]);
+        assert.equal(pid2, pid1, "the idle worker takes the next request");
+        assert.deepEqual(await f.close(), { active: 0, workers: 0, fd: -1 });
+        assert.equal(await f.exit, 0, f.stderr);
+        await waitFor("the worker to be gone", () => (isAlive(pid1) ? undefined : true));
+      },
+    );
   });
 }
 
@@ -132,10 +147,17 @@ test("a handler that ends its process costs only its own request: handleError he
     const address = await f.ready();
     const c = await connect(address);
     const [pid] = parseReply(await exchange(c, "hi\n"));
-    await assert.rejects(exchange(c, "exit\n"), ConnectionResetError, "the parent resets the client of a worker that died");
+    await assert.rejects(
+      exchange(c, "exit\n"),
+      ConnectionResetError,
+      "the parent resets the client of a worker that died",
+    );
     c.close();
     await waitFor("handleError in the parent", () => (/exited with code 3/.test(readLog(log)) ? true : undefined));
-    assert.match(readLog(log), new RegExp(`^handleError ${f.pid} worker process ${pid} exited with code 3 before finishing the request$`, "m"));
+    assert.match(
+      readLog(log),
+      new RegExp(`^handleError ${f.pid} worker process ${pid} exited with code 3 before finishing the request$`, "m"),
+    );
     const next = await connect(address);
     const [newPid, text] = parseReply(await exchange(next, "next\n"));
     assert.equal(text, "next\n");
@@ -166,7 +188,8 @@ test("a worker killed with SIGKILL mid-request resets only its own client; the o
     assert.equal(parseReply(await exchange(fresh, "fresh\n"))[1], "fresh\n");
     fresh.close();
     let workers: number[] = [];
-    for (let i = 0; i < 100 && (workers = await f.workers()).length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && (workers = await f.workers()).length < 2; i++)
+      await new Promise((r) => setTimeout(r, 100));
     assert.equal(workers.length, 2);
     assert.ok(!workers.includes(victimPid));
     assert.deepEqual(await f.close(), { active: 0, workers: 0, fd: -1 });
@@ -250,7 +273,8 @@ test("a forking server closed without serving starts no worker; a failed constru
 
   const taken = new ForkingTCPServer(["127.0.0.1", 0], BaseRequestHandler);
   const before = openFdCount();
-  for (let i = 0; i < 100; i++) assert.throws(() => new ForkingTCPServer(taken.serverAddress as [string, number], BaseRequestHandler), OSError);
+  for (let i = 0; i < 100; i++)
+    assert.throws(() => new ForkingTCPServer(taken.serverAddress as [string, number], BaseRequestHandler), OSError);
   assert.equal(openFdCount(), before);
   await taken.serverClose();
 });

@@ -41,7 +41,10 @@ test("the constructor binds and listens; serverAddress is the real address; a po
   const [host, port] = server.serverAddress as [string, number];
   assert.equal(host, "127.0.0.1");
   assert.ok(port > 0);
-  assert.throws(() => new TCPServer(["127.0.0.1", port], EchoHandler), (e: unknown) => e instanceof OSError && e.errno === 98);
+  assert.throws(
+    () => new TCPServer(["127.0.0.1", port], EchoHandler),
+    (e: unknown) => e instanceof OSError && e.errno === 98,
+  );
   const serving = server.serveForever(0.05);
   assert.equal(await roundTrip(server.serverAddress, "ping"), "ping");
   await server.shutdown();
@@ -58,7 +61,11 @@ test("requestQueueSize reaches listen(): a server not yet serving holds exactly 
   const [, port] = server.serverAddress as [string, number];
   const clients = Array.from({ length: 8 }, () => new Socket());
   let connected = 0;
-  for (const c of clients) void c.connect(server.serverAddress).then(() => connected++, () => {});
+  for (const c of clients)
+    void c.connect(server.serverAddress).then(
+      () => connected++,
+      () => {},
+    );
   try {
     await waitFor("four completed handshakes", () => (connected >= 4 ? true : undefined));
     await waitFor("the accept queue at 4", () =>
@@ -81,7 +88,6 @@ test("requestQueueSize reaches listen(): a server not yet serving holds exactly 
 });
 
 test("shutdown() from outside and from a handler; serveForever may run again", async () => {
-  let server!: ThreadingTCPServer;
   class StopHandler extends BaseRequestHandler {
     override async handle(): Promise<void> {
       const msg = await this.request.recv(100);
@@ -92,7 +98,7 @@ test("shutdown() from outside and from a handler; serveForever may run again", a
       return this.server as ThreadingTCPServer;
     }
   }
-  server = new ThreadingTCPServer(["127.0.0.1", 0], StopHandler);
+  const server = new ThreadingTCPServer(["127.0.0.1", 0], StopHandler);
   try {
     let serving = server.serveForever(10);
     await server.shutdown(); // from outside: resolves once the loop has returned, without waiting a poll interval
@@ -216,7 +222,10 @@ test("the default handleError prints Python's framed block with the client addre
     c.close();
     await waitFor("the error report", () => (written.length > 0 ? true : undefined));
     const text = written.join("");
-    assert.match(text, new RegExp(`^-{40}\\nException occurred during processing of request from \\('127\\.0\\.0\\.1', ${cport}\\)\\n`));
+    assert.match(
+      text,
+      new RegExp(`^-{40}\\nException occurred during processing of request from \\('127\\.0\\.0\\.1', ${cport}\\)\\n`),
+    );
     assert.match(text, /TypeError: bad thing/);
     assert.match(text, /\n-{40}\n$/);
   } finally {
@@ -261,7 +270,9 @@ test("StreamRequestHandler applies its static timeout and disableNagleAlgorithm 
     static override timeout = 0.2;
     static override disableNagleAlgorithm = true;
     override async handle(): Promise<void> {
-      seen.push(`nodelay=${this.connection.getsockopt(IPPROTO_TCP, TCP_NODELAY)} timeout=${this.connection.gettimeout()}`);
+      seen.push(
+        `nodelay=${this.connection.getsockopt(IPPROTO_TCP, TCP_NODELAY)} timeout=${this.connection.gettimeout()}`,
+      );
       await this.rfile.readline(); // the client sends nothing: the timeout ends the wait
     }
   }

@@ -2,7 +2,14 @@
 // open when the grace period ends is closed — the count of those comes back to the caller.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { BaseRequestHandler, ConnectionSet, createConnection, stopGracefully, ThreadingTCPServer, type Socket } from "../../src/index.js";
+import {
+  BaseRequestHandler,
+  ConnectionSet,
+  createConnection,
+  stopGracefully,
+  ThreadingTCPServer,
+  type Socket,
+} from "../../src/index.js";
 import { waitFor, within } from "../helpers/wait.js";
 
 const connections = new ConnectionSet();
@@ -38,7 +45,9 @@ test("a graceful stop ends idle connections at once and closes the ones still bu
   let idle: Socket | null = null;
   try {
     await busy.sendall(Buffer.from("flood"));
-    await waitFor("the flood request to start", () => (connections.all.size === 1 && connections.waiting.size === 0 ? true : undefined));
+    await waitFor("the flood request to start", () =>
+      connections.all.size === 1 && connections.waiting.size === 0 ? true : undefined,
+    );
     idle = await createConnection(address);
     await idle.sendall(Buffer.from("hi"));
     assert.equal((await idle.recv(16)).toString(), "hi");

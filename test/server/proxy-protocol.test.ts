@@ -28,7 +28,12 @@ function makeServer(Base: typeof TCPServer, options: Partial<ConstructorParamete
   const lines: string[] = [];
   const verified: Address[] = [];
   class Server extends Base {
-    static override proxyProtocol = new ProxyProtocol({ trusted: ["127.0.0.0/8"], timeout: 10, log: (l) => lines.push(l), ...options });
+    static override proxyProtocol = new ProxyProtocol({
+      trusted: ["127.0.0.0/8"],
+      timeout: 10,
+      log: (l) => lines.push(l),
+      ...options,
+    });
     handled = 0;
     override verifyRequest(_request: unknown, address: Address): boolean {
       verified.push(address);
@@ -81,12 +86,27 @@ for (const Base of [ThreadingTCPServer, TCPServer]) {
     try {
       const v1 = buildProxyHeader(1, ["192.0.2.10", 40001], ["127.0.0.1", s.port]);
       const v2 = buildProxyHeader(2, ["2001:db8::7", 40002], ["::1", s.port]);
-      assert.equal(await within(5000, "v1", exchange(s.port, [Buffer.concat([v1, Buffer.from("hello")])])), '["192.0.2.10",40001] hello');
-      assert.equal(await within(5000, "v2", exchange(s.port, [Buffer.concat([v2, Buffer.from("hi")])])), '["2001:db8::7",40002] hi');
+      assert.equal(
+        await within(5000, "v1", exchange(s.port, [Buffer.concat([v1, Buffer.from("hello")])])),
+        '["192.0.2.10",40001] hello',
+      );
+      assert.equal(
+        await within(5000, "v2", exchange(s.port, [Buffer.concat([v2, Buffer.from("hi")])])),
+        '["2001:db8::7",40002] hi',
+      );
       // The header in single bytes, then the data: the reader takes the header and not one byte more.
-      assert.equal(await within(5000, "slow v1", exchange(s.port, [...byteByByte(v1), Buffer.from("x")], 2)), '["192.0.2.10",40001] x');
-      assert.equal(await within(5000, "slow v2", exchange(s.port, [...byteByByte(v2), Buffer.from("y")], 2)), '["2001:db8::7",40002] y');
-      assert.deepEqual(s.verified.map((a) => (a as [string, number])[1]), [40001, 40002, 40001, 40002]);
+      assert.equal(
+        await within(5000, "slow v1", exchange(s.port, [...byteByByte(v1), Buffer.from("x")], 2)),
+        '["192.0.2.10",40001] x',
+      );
+      assert.equal(
+        await within(5000, "slow v2", exchange(s.port, [...byteByByte(v2), Buffer.from("y")], 2)),
+        '["2001:db8::7",40002] y',
+      );
+      assert.deepEqual(
+        s.verified.map((a) => (a as [string, number])[1]),
+        [40001, 40002, 40001, 40002],
+      );
       assert.deepEqual(s.lines, []);
     } finally {
       await s.close();
@@ -97,7 +117,11 @@ for (const Base of [ThreadingTCPServer, TCPServer]) {
 test("LOCAL (a balancer's own connection) keeps the balancer's address; a bare connect-and-close logs nothing", async () => {
   const s = makeServer(ThreadingTCPServer);
   try {
-    const reply = await within(5000, "LOCAL", exchange(s.port, [Buffer.concat([buildProxyHeader(2, null, null), Buffer.from("ok")])]));
+    const reply = await within(
+      5000,
+      "LOCAL",
+      exchange(s.port, [Buffer.concat([buildProxyHeader(2, null, null), Buffer.from("ok")])]),
+    );
     assert.match(reply, /^\["127\.0\.0\.1",\d+\] ok$/);
     const c = await createConnection(["127.0.0.1", s.port]);
     c.close();
@@ -117,7 +141,11 @@ const badHeaders: Array<[string, Buffer[], RegExp]> = [
   ["v1 truncated", [Buffer.from("PROXY TCP4 1.2.3.4 5.6")], /connection closed after 22 bytes/],
   ["v1 oversized", [Buffer.from(`PROXY TCP4 ${"9".repeat(150)}`)], /longer than 107 bytes/],
   ["v2 malformed", [Buffer.concat([v2Signature, Buffer.from([0x21, 0x51, 0, 0])])], /family\/transport 0x51/],
-  ["v2 truncated", [Buffer.concat([v2Signature, Buffer.from([0x21, 0x11, 0, 12, 1, 2, 3])])], /connection closed after 19 bytes/],
+  [
+    "v2 truncated",
+    [Buffer.concat([v2Signature, Buffer.from([0x21, 0x11, 0, 12, 1, 2, 3])])],
+    /connection closed after 19 bytes/,
+  ],
   ["v2 oversized", [Buffer.concat([v2Signature, Buffer.from([0x21, 0x11, 0x10, 0x00])])], /4112 bytes exceeds 1024/],
 ];
 
@@ -131,10 +159,20 @@ test("each bad header closes only its connection, with one log line, and never r
       c.settimeout(5);
       for (const chunk of chunks) await c.sendall(chunk);
       if (/truncated/.test(what)) c.shutdown(1);
-      const got = await within(5000, what, c.recv(1024).catch(() => Buffer.alloc(0)));
+      const got = await within(
+        5000,
+        what,
+        c.recv(1024).catch(() => Buffer.alloc(0)),
+      );
       c.close();
       assert.equal(got.length, 0, `${what}: the server closed without answering`);
-      await within(5000, `${what}: log line`, (async () => { while (s.lines.length === before) await new Promise((r) => setTimeout(r, 5)); })());
+      await within(
+        5000,
+        `${what}: log line`,
+        (async () => {
+          while (s.lines.length === before) await new Promise((r) => setTimeout(r, 5));
+        })(),
+      );
       assert.equal(s.lines.length, before + 1, `${what}: one line`);
       assert.match(s.lines[before]!, /^PROXY protocol: closed \('127\.0\.0\.1', \d+\): /);
       assert.match(s.lines[before]!, words, what);
@@ -142,7 +180,10 @@ test("each bad header closes only its connection, with one log line, and never r
     assert.equal(s.server.handled, 0);
     // The server goes on.
     const v1 = buildProxyHeader(1, ["198.51.100.1", 1234], ["127.0.0.1", s.port]);
-    assert.equal(await exchange(s.port, [Buffer.concat([v1, Buffer.from("still here")])]), '["198.51.100.1",1234] still here');
+    assert.equal(
+      await exchange(s.port, [Buffer.concat([v1, Buffer.from("still here")])]),
+      '["198.51.100.1",1234] still here',
+    );
   } finally {
     await s.close();
   }
@@ -158,7 +199,16 @@ test("a slow header meets its deadline and is closed while other clients are ser
     const v2 = buildProxyHeader(2, ["203.0.113.5", 5555], ["127.0.0.1", s.port]);
     assert.equal(await exchange(s.port, [Buffer.concat([v2, Buffer.from("fast")])]), '["203.0.113.5",5555] fast');
     assert.deepEqual(s.lines, []);
-    assert.equal((await within(5000, "slow closed", slow.recv(10).catch(() => Buffer.alloc(0)))).length, 0);
+    assert.equal(
+      (
+        await within(
+          5000,
+          "slow closed",
+          slow.recv(10).catch(() => Buffer.alloc(0)),
+        )
+      ).length,
+      0,
+    );
     slow.close();
     assert.equal(s.lines.length, 1);
     assert.match(s.lines[0]!, /no complete PROXY header within 4 s \(11 bytes\)/);
@@ -182,14 +232,29 @@ test("a header from an address that is not a trusted balancer is refused before 
 });
 
 test("ProxyProtocol checks its options up front, naming the one that is wrong", () => {
-  assert.throws(() => new ProxyProtocol({} as never), { name: "TypeError", message: "trusted must be an array of addresses or CIDR blocks" });
-  assert.throws(() => new ProxyProtocol({ trusted: ["localhost"] }), { name: "TypeError", message: 'trusted: "localhost" is not an IP address or CIDR block' });
+  assert.throws(() => new ProxyProtocol({} as never), {
+    name: "TypeError",
+    message: "trusted must be an array of addresses or CIDR blocks",
+  });
+  assert.throws(() => new ProxyProtocol({ trusted: ["localhost"] }), {
+    name: "TypeError",
+    message: 'trusted: "localhost" is not an IP address or CIDR block',
+  });
   assert.throws(() => new ProxyProtocol({ trusted: ["10.0.0.0/33"] }), { name: "TypeError" });
-  assert.throws(() => new ProxyProtocol({ trusted: [], timeout: 0 }), { name: "RangeError", message: "timeout must be a number of seconds > 0, got 0" });
+  assert.throws(() => new ProxyProtocol({ trusted: [], timeout: 0 }), {
+    name: "RangeError",
+    message: "timeout must be a number of seconds > 0, got 0",
+  });
   assert.throws(() => new ProxyProtocol({ trusted: [], maxLength: 100 }), { name: "RangeError" });
   const p = new ProxyProtocol({ trusted: ["127.0.0.1", "fd00::/8"] });
   assert.deepEqual(
-    [p.isTrusted(["127.0.0.1", 1]), p.isTrusted(["::ffff:127.0.0.1", 1, 0, 0]), p.isTrusted(["127.0.0.2", 1]), p.isTrusted(["fd12::1", 1, 0, 0]), p.isTrusted("")],
+    [
+      p.isTrusted(["127.0.0.1", 1]),
+      p.isTrusted(["::ffff:127.0.0.1", 1, 0, 0]),
+      p.isTrusted(["127.0.0.2", 1]),
+      p.isTrusted(["fd12::1", 1, 0, 0]),
+      p.isTrusted(""),
+    ],
     [true, true, false, true, true],
   );
 });

@@ -15,17 +15,18 @@ import {
   ThreadingUnixStreamServer,
   UDPServer,
   type BaseServer,
+  type Address,
 } from "../../src/index.js";
 import { within } from "../helpers/wait.js";
 
-class UpperDatagram extends DatagramRequestHandler<any> {
+class UpperDatagram extends DatagramRequestHandler<Address> {
   override async handle(): Promise<void> {
     const line = await this.rfile.readline();
     await this.wfile.write(Buffer.from(line.toString().toUpperCase()));
   }
 }
 
-class LineEcho extends StreamRequestHandler<any> {
+class LineEcho extends StreamRequestHandler<Address> {
   override async handle(): Promise<void> {
     for await (const line of this.rfile) await this.wfile.write(Buffer.concat([Buffer.from("> "), line]));
   }

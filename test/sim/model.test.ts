@@ -8,7 +8,13 @@ import { simParams } from "../../src/sim/params.js";
 import { synSchedule } from "../../src/sim/timers.js";
 
 test("listen(N) admits min(N, somaxconn) + 1 connections with no accept(); the rest wait in SYN-SENT", () => {
-  for (const [backlog, somaxconn] of [[0, 4096], [1, 4096], [5, 4096], [128, 4096], [128, 16]] as const) {
+  for (const [backlog, somaxconn] of [
+    [0, 4096],
+    [1, 4096],
+    [5, 4096],
+    [128, 4096],
+    [128, 16],
+  ] as const) {
     const r = simulate({ backlog, somaxconn, clients: Math.min(backlog, somaxconn) + 5 });
     const max = Math.min(backlog, somaxconn);
     assert.equal(r.observation.established, max + 1, `backlog ${backlog}, somaxconn ${somaxconn}`);

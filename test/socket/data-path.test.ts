@@ -6,7 +6,16 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { AF_INET, AF_UNIX, createConnection, OSError, SOCK_DGRAM, SOCK_RAW, Socket, socketpair } from "../../src/index.js";
+import {
+  AF_INET,
+  AF_UNIX,
+  createConnection,
+  OSError,
+  SOCK_DGRAM,
+  SOCK_RAW,
+  Socket,
+  socketpair,
+} from "../../src/index.js";
 import { E } from "../../src/libc/errno.js";
 import { registeredCount } from "../../src/libc/poller.js";
 import { replaceSyscall } from "../../src/libc/syscalls.js";
@@ -18,7 +27,9 @@ test("each connection costs exactly one descriptor on each side", async () => {
   listener.bind(["127.0.0.1", 0]);
   listener.listen(128);
   const before = openFdCount();
-  const clients = await Promise.all(Array.from({ length: 100 }, () => createConnection(listener.getsockname() as [string, number])));
+  const clients = await Promise.all(
+    Array.from({ length: 100 }, () => createConnection(listener.getsockname() as [string, number])),
+  );
   const accepted: Socket[] = [];
   for (let i = 0; i < 100; i++) accepted.push((await listener.accept())[0]);
   // Both ends talk, so every socket has waited and been registered with the event loop at least once.
@@ -31,7 +42,10 @@ test("each connection costs exactly one descriptor on each side", async () => {
 });
 
 test("a NUL in a host name is refused everywhere, and a socketpair of a refused type leaks nothing", async () => {
-  await assert.rejects(createConnection(["127.0.0.1\0.allowed.example", 9]), { name: "TypeError", message: /null character/ });
+  await assert.rejects(createConnection(["127.0.0.1\0.allowed.example", 9]), {
+    name: "TypeError",
+    message: /null character/,
+  });
   const before = openFdCount();
   // The kernel refuses the type before making anything; a type it accepts gives two working ends.
   assert.throws(() => socketpair(AF_UNIX, 99), { name: "OSError", errno: 22 });
@@ -164,7 +178,8 @@ test("an AF_UNIX connect to a full backlog waits for room instead of failing wit
     const connecting = clients.map((c) => c.connect(path));
     // The kernel refuses the later ones with EAGAIN until accept() makes room; each accept lets one more in.
     const accepted = [];
-    for (let i = 0; i < clients.length; i++) accepted.push((await within(5000, `accept ${i + 1}`, listener.accept()))[0]);
+    for (let i = 0; i < clients.length; i++)
+      accepted.push((await within(5000, `accept ${i + 1}`, listener.accept()))[0]);
     await within(5000, "every connect", Promise.all(connecting));
     for (const a of accepted) a.close();
   } finally {

@@ -62,7 +62,10 @@ test("a peer that resets surfaces as ConnectionResetError on recv, never as a cr
     linger.writeInt32LE(1, 0); // l_onoff = 1, l_linger = 0: close sends RST
     p.client.setsockopt(SOL_SOCKET, SO_LINGER, linger);
     p.client.close();
-    await assert.rejects(p.server.recv(100), isOSError(ConnectionResetError, 104, "[Errno 104] Connection reset by peer"));
+    await assert.rejects(
+      p.server.recv(100),
+      isOSError(ConnectionResetError, 104, "[Errno 104] Connection reset by peer"),
+    );
     assert.equal((await p.server.recv(100)).length, 0, "after the reset, reads see EOF");
   } finally {
     p.close();
@@ -87,7 +90,10 @@ test("sending after shutdown(SHUT_WR) is BrokenPipeError (EPIPE), with no SIGPIP
   const p = await tcpPair();
   try {
     p.client.shutdown(SHUT_WR);
-    await assert.rejects(p.client.sendall(Buffer.from("too late")), isOSError(BrokenPipeError, 32, "[Errno 32] Broken pipe"));
+    await assert.rejects(
+      p.client.sendall(Buffer.from("too late")),
+      isOSError(BrokenPipeError, 32, "[Errno 32] Broken pipe"),
+    );
   } finally {
     p.close();
   }
@@ -196,12 +202,24 @@ test("wrong arguments are TypeError or RangeError naming the argument", async ()
   const s = new Socket();
   const d = new Socket(undefined, SOCK_DGRAM);
   try {
-    assert.throws(() => s.bind(["127.0.0.1", 70000]), { name: "RangeError", message: /port must be 0-65535, got 70000/ });
-    assert.throws(() => s.bind(["127.0.0.1", "80" as never]), { name: "TypeError", message: /port must be an integer/ });
+    assert.throws(() => s.bind(["127.0.0.1", 70000]), {
+      name: "RangeError",
+      message: /port must be 0-65535, got 70000/,
+    });
+    assert.throws(() => s.bind(["127.0.0.1", "80" as never]), {
+      name: "TypeError",
+      message: /port must be an integer/,
+    });
     assert.throws(() => s.bind([5 as never, 80]), { name: "TypeError", message: /host must be a string/ });
-    assert.throws(() => s.bind("/tmp/x" as never), { name: "TypeError", message: /address: AF_INET address must be a tuple/ });
+    assert.throws(() => s.bind("/tmp/x" as never), {
+      name: "TypeError",
+      message: /address: AF_INET address must be a tuple/,
+    });
     assert.throws(() => s.listen("5" as never), { name: "TypeError", message: /backlog/ });
-    assert.throws(() => s.settimeout(-1), { name: "RangeError", message: /value must be a finite number of seconds ≥ 0 or null/ });
+    assert.throws(() => s.settimeout(-1), {
+      name: "RangeError",
+      message: /value must be a finite number of seconds ≥ 0 or null/,
+    });
     assert.throws(() => s.settimeout("1" as never), { name: "TypeError", message: /value must be a number/ });
     assert.throws(() => s.shutdown("1" as never), { name: "TypeError", message: /how must be an integer/ });
     // Values of the right type are the kernel's to judge, as in Python: OSError with its errno.
@@ -209,8 +227,14 @@ test("wrong arguments are TypeError or RangeError naming the argument", async ()
     assert.throws(() => new Socket(99), { name: "OSError", errno: 97 });
     assert.throws(() => new Socket(undefined, 99), { name: "OSError", errno: 22 });
     await assert.rejects(s.recv(-1), { name: "RangeError", message: /bufsize/ });
-    await assert.rejects(d.sendto("text" as never, ["127.0.0.1", 9]), { name: "TypeError", message: /data must be a Buffer/ });
-    assert.throws(() => new Socket(AF_UNIX).bind("x".repeat(200)), { name: "OSError", message: "AF_UNIX path too long" });
+    await assert.rejects(d.sendto("text" as never, ["127.0.0.1", 9]), {
+      name: "TypeError",
+      message: /data must be a Buffer/,
+    });
+    assert.throws(() => new Socket(AF_UNIX).bind("x".repeat(200)), {
+      name: "OSError",
+      message: "AF_UNIX path too long",
+    });
   } finally {
     s.close();
     d.close();
@@ -243,6 +267,11 @@ test("off Linux, making a socket says the kernel backend supports Linux only", (
     Object.defineProperty(process, "platform", { value: "darwin" });
     const { Socket } = await import(${JSON.stringify(new URL("../../src/index.ts", import.meta.url).href)});
     try { new Socket(); console.log("made"); } catch (e) { console.log(e.name + ": " + e.message); }`;
-  const out = execFileSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { encoding: "utf8" });
-  assert.equal(out.trim(), "UnsupportedPlatformError: socketkit's kernel backend supports Linux only; this process runs on darwin.");
+  const out = execFileSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+    encoding: "utf8",
+  });
+  assert.equal(
+    out.trim(),
+    "UnsupportedPlatformError: socketkit's kernel backend supports Linux only; this process runs on darwin.",
+  );
 });

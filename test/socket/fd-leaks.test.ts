@@ -4,7 +4,6 @@ import { test } from "node:test";
 import { ConnectionRefusedError, createServer, OSError, Socket } from "../../src/index.js";
 import { openFdCount } from "../helpers/wait.js";
 
-
 test("5,000 connect/accept/exchange/close cycles leave no descriptor behind", async () => {
   const server = createServer(["127.0.0.1", 0], { backlog: 128 });
   const address = server.getsockname();
@@ -37,11 +36,17 @@ test("failed calls close what they opened", async () => {
   const baseline = openFdCount();
   for (let i = 0; i < 200; i++) {
     // Port in use: createServer closes its socket before the error propagates.
-    assert.throws(() => createServer(["127.0.0.1", port]), (e: unknown) => e instanceof OSError && e.errno === 98);
+    assert.throws(
+      () => createServer(["127.0.0.1", port]),
+      (e: unknown) => e instanceof OSError && e.errno === 98,
+    );
     const s = new Socket();
     await assert.rejects(s.connect(["127.0.0.1", 1]), ConnectionRefusedError);
     s.close();
-    assert.throws(() => new Socket(99), (e: unknown) => e instanceof OSError && e.errno === 97);
+    assert.throws(
+      () => new Socket(99),
+      (e: unknown) => e instanceof OSError && e.errno === 97,
+    );
   }
   assert.equal(openFdCount(), baseline);
   server.close();

@@ -22,7 +22,9 @@ import {
 } from "../../src/index.js";
 
 test("getaddrinfo('localhost', 80, AF_INET, SOCK_STREAM) gives Python's 5-tuple", async () => {
-  assert.deepEqual(await getaddrinfo("localhost", 80, AF_INET, SOCK_STREAM), [[AF_INET, SOCK_STREAM, 6, "", ["127.0.0.1", 80]]]);
+  assert.deepEqual(await getaddrinfo("localhost", 80, AF_INET, SOCK_STREAM), [
+    [AF_INET, SOCK_STREAM, 6, "", ["127.0.0.1", 80]],
+  ]);
   const any = await getaddrinfo(null, 8080, AF_INET, SOCK_STREAM, 0, 1 /* AI_PASSIVE */);
   assert.deepEqual(any[0]![4], ["0.0.0.0", 8080]);
   assert.equal(gethostname(), hostname());
@@ -71,7 +73,11 @@ test("listen() defaults to min(SOMAXCONN, 128) and clamps a negative backlog to 
     s.listen(-5);
     await clients[0]!.connect(s.getsockname());
     clients[1]!.settimeout(0.2);
-    await assert.rejects(clients[1]!.connect(s.getsockname()), { name: "TimeoutError" }, "listen(-5) admits one, like listen(0)");
+    await assert.rejects(
+      clients[1]!.connect(s.getsockname()),
+      { name: "TimeoutError" },
+      "listen(-5) admits one, like listen(0)",
+    );
     const d = new Socket();
     d.bind(["127.0.0.1", 0]);
     d.listen();
@@ -84,18 +90,22 @@ test("listen() defaults to min(SOMAXCONN, 128) and clamps a negative backlog to 
   }
 });
 
-test("createServer with dualstackIpv6 accepts IPv4 clients on an IPv6 socket", { skip: !hasDualstackIpv6() && "no dual-stack IPv6 here" }, async () => {
-  const server = createServer(["::", 0], { family: AF_INET6, dualstackIpv6: true });
-  try {
-    const [, port] = server.getsockname() as [string, number];
-    const accepting = server.accept();
-    const client = await createConnection(["127.0.0.1", port]);
-    const [conn, address] = await accepting;
-    assert.equal((address as [string, number])[0], "::ffff:127.0.0.1");
-    conn.close();
-    client.close();
-  } finally {
-    server.close();
-  }
-  assert.throws(() => createServer(["127.0.0.1", 0], { dualstackIpv6: true }), RangeError);
-});
+test(
+  "createServer with dualstackIpv6 accepts IPv4 clients on an IPv6 socket",
+  { skip: !hasDualstackIpv6() && "no dual-stack IPv6 here" },
+  async () => {
+    const server = createServer(["::", 0], { family: AF_INET6, dualstackIpv6: true });
+    try {
+      const [, port] = server.getsockname() as [string, number];
+      const accepting = server.accept();
+      const client = await createConnection(["127.0.0.1", port]);
+      const [conn, address] = await accepting;
+      assert.equal((address as [string, number])[0], "::ffff:127.0.0.1");
+      conn.close();
+      client.close();
+    } finally {
+      server.close();
+    }
+    assert.throws(() => createServer(["127.0.0.1", 0], { dualstackIpv6: true }), RangeError);
+  },
+);

@@ -30,12 +30,16 @@ function run(command: string, args: string[]): Promise<string> {
 }
 
 for (const name of scenarios) {
-  test(`python3 and socketkit print the same: ${name}`, { skip: !hasPython && "python3 is not installed" }, async () => {
-    const [python, socketkit] = await Promise.all([
-      run("python3", [`${name}.py`]),
-      run(process.execPath, ["--import", "tsx", `${name}.ts`]),
-    ]);
-    assert.ok(python.trim().length > 0, "the Python side printed nothing");
-    assert.equal(socketkit, python);
-  });
+  test(
+    `python3 and socketkit print the same: ${name}`,
+    { skip: !hasPython && "python3 is not installed" },
+    async () => {
+      const [python, socketkit] = await Promise.all([
+        run("python3", [`${name}.py`]),
+        run(process.execPath, ["--import", "tsx", `${name}.ts`]),
+      ]);
+      assert.ok(python.trim().length > 0, "the Python side printed nothing");
+      assert.equal(socketkit, python);
+    },
+  );
 }

@@ -83,24 +83,28 @@ test("Unix: bare paths, no laddr while unbound, bytes for abstract names", async
   }
 });
 
-test("the format matches what python3 prints for the same sockets", { skip: !hasPython() && "python3 is not installed" }, () => {
-  // Python 3.11+ prints enum members as numbers; the issue asks for 3.10's names, so map them back before comparing.
-  const py = execFileSync("python3", [
-    "-c",
-    "import socket\ns=socket.socket(); s.bind(('127.0.0.1', 0)); print(repr(s)); s.close(); print(repr(s))",
-  ])
-    .toString()
-    .replace(/family=2/g, "family=AddressFamily.AF_INET")
-    .replace(/type=1/g, "type=SocketKind.SOCK_STREAM")
-    .split("\n");
-  const s = new Socket();
-  s.bind(["127.0.0.1", 0]);
-  const mine = [String(s)];
-  s.close();
-  mine.push(String(s));
-  const normalise = (line: string) => line.replace(/fd=\d+/, "fd=N").replace(/, \d+\)/, ", PORT)");
-  assert.deepEqual(mine.map(normalise), py.slice(0, 2).map(normalise));
-});
+test(
+  "the format matches what python3 prints for the same sockets",
+  { skip: !hasPython() && "python3 is not installed" },
+  () => {
+    // Python 3.11+ prints enum members as numbers; the issue asks for 3.10's names, so map them back before comparing.
+    const py = execFileSync("python3", [
+      "-c",
+      "import socket\ns=socket.socket(); s.bind(('127.0.0.1', 0)); print(repr(s)); s.close(); print(repr(s))",
+    ])
+      .toString()
+      .replace(/family=2/g, "family=AddressFamily.AF_INET")
+      .replace(/type=1/g, "type=SocketKind.SOCK_STREAM")
+      .split("\n");
+    const s = new Socket();
+    s.bind(["127.0.0.1", 0]);
+    const mine = [String(s)];
+    s.close();
+    mine.push(String(s));
+    const normalise = (line: string) => line.replace(/fd=\d+/, "fd=N").replace(/, \d+\)/, ", PORT)");
+    assert.deepEqual(mine.map(normalise), py.slice(0, 2).map(normalise));
+  },
+);
 
 function hasPython(): boolean {
   try {

@@ -65,15 +65,22 @@ test("1,000 sockets waiting at once leave the libuv pool free for files and DNS"
   const waits = sockets.map((s) => s.recvfrom(64).catch((e: unknown) => e));
   try {
     const threads = threadCount();
-    await within(2000, "readFile and DNS lookups while 1,000 sockets wait", Promise.all([
-      ...Array.from({ length: 8 }, () => readFile("/proc/self/status")),
-      ...Array.from({ length: 8 }, () => lookup("localhost")),
-    ]));
+    await within(
+      2000,
+      "readFile and DNS lookups while 1,000 sockets wait",
+      Promise.all([
+        ...Array.from({ length: 8 }, () => readFile("/proc/self/status")),
+        ...Array.from({ length: 8 }, () => lookup("localhost")),
+      ]),
+    );
     assert.ok(threads < 40, `${threads} threads for 1,000 waiting sockets`);
   } finally {
     for (const s of sockets) s.close();
     const outcomes = await Promise.all(waits);
-    assert.ok(outcomes.every((o) => o instanceof Error && (o as { errno?: number }).errno === 9), "closing wakes each waiter with EBADF");
+    assert.ok(
+      outcomes.every((o) => o instanceof Error && (o as { errno?: number }).errno === 9),
+      "closing wakes each waiter with EBADF",
+    );
   }
 });
 

@@ -73,13 +73,18 @@ test("a reader that stops reading holds the writer's sendall with bounded memory
     // The kernel's buffers fill (the receiver's Recv-Q stops growing) and sendall stays pending.
     const [, port] = p.server.getsockname() as [string, number];
     let last = -1;
-    await waitFor("the receive queue to stop growing", () => {
-      const entry = readTcpSockets().find((e) => e.localPort === port && e.state === "ESTAB");
-      const queued = entry?.rxQueue ?? 0;
-      const settled = queued > 0 && queued === last;
-      last = queued;
-      return settled ? true : undefined;
-    }, 5000, 50);
+    await waitFor(
+      "the receive queue to stop growing",
+      () => {
+        const entry = readTcpSockets().find((e) => e.localPort === port && e.state === "ESTAB");
+        const queued = entry?.rxQueue ?? 0;
+        const settled = queued > 0 && queued === last;
+        last = queued;
+        return settled ? true : undefined;
+      },
+      5000,
+      50,
+    );
     assert.ok(await stillPending(sending, 100), "sendall waits for the reader");
     const grown = process.memoryUsage().arrayBuffers - before;
     assert.ok(grown < payload.length + 4 * 1024 * 1024, `no copy of the payload was queued (grew ${grown} bytes)`);

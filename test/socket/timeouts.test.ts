@@ -33,10 +33,17 @@ test("accept: non-blocking rejects at once with EAGAIN, a timeout rejects with '
     s.setblocking(false);
     assert.equal(s.getblocking(), false);
     assert.equal(s.gettimeout(), 0);
-    await assert.rejects(s.accept(), (e: unknown) => e instanceof BlockingIOError && e.errno === 11 && e.message === "[Errno 11] Resource temporarily unavailable");
+    await assert.rejects(
+      s.accept(),
+      (e: unknown) =>
+        e instanceof BlockingIOError && e.errno === 11 && e.message === "[Errno 11] Resource temporarily unavailable",
+    );
     s.settimeout(0.2);
     const started = performance.now();
-    await assert.rejects(s.accept(), (e: unknown) => e instanceof TimeoutError && e.message === "timed out" && e.errno === null);
+    await assert.rejects(
+      s.accept(),
+      (e: unknown) => e instanceof TimeoutError && e.message === "timed out" && e.errno === null,
+    );
     const took = performance.now() - started;
     assert.ok(took >= 190 && took < 1500, `timed out after ${Math.round(took)} ms`);
   } finally {
@@ -86,7 +93,9 @@ test("a non-blocking recv takes the bytes straight from the kernel receive queue
     const [, port] = p.server.getsockname() as [string, number];
     const [, cport] = p.client.getsockname() as [string, number];
     await waitFor("the bytes in the receive queue", () =>
-      (readTcpSockets().find((e) => e.localPort === port && e.remotePort === cport)?.rxQueue ?? 0) === 3 ? true : undefined,
+      (readTcpSockets().find((e) => e.localPort === port && e.remotePort === cport)?.rxQueue ?? 0) === 3
+        ? true
+        : undefined,
     );
     assert.equal((await p.server.recv(10)).toString(), "now", "the first non-blocking recv returns them");
   } finally {

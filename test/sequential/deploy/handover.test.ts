@@ -36,11 +36,19 @@ async function moreOutcomes(l: Load, n: number, what: string): Promise<void> {
 }
 
 /** Reports the pace overall and during the hand-over (from `from` to `to`, performance.now() times). */
-function report(t: { diagnostic(s: string): void }, l: Load, counts: Record<string, number>, from: number, to: number): void {
+function report(
+  t: { diagnostic(s: string): void },
+  l: Load,
+  counts: Record<string, number>,
+  from: number,
+  to: number,
+): void {
   const starts = l.outcomes.map((o) => o.start);
   const pace = (a: number, b: number) => Math.round((starts.filter((s) => s >= a && s <= b).length / (b - a)) * 1000);
   const overall = pace(Math.min(...starts), Math.max(...starts));
-  t.diagnostic(`${l.outcomes.length} clients, ${overall} connects/s overall, ${pace(from, to)}/s during the hand-over: ${JSON.stringify(counts)}`);
+  t.diagnostic(
+    `${l.outcomes.length} clients, ${overall} connects/s overall, ${pace(from, to)}/s during the hand-over: ${JSON.stringify(counts)}`,
+  );
 }
 
 test("a successor started with the same --handover takes the listener; under load none is refused, reset or unanswered", async (t) => {
@@ -50,7 +58,19 @@ test("a successor started with the same --handover takes the listener; under loa
   try {
     await moreOutcomes(l, 500, "load on the first server");
     const from = performance.now();
-    const b = start(["serve", "--host", "127.0.0.1", "--port", "0", "--handover", path, "--reply-prefix", "B:", "--lang", "en"]);
+    const b = start([
+      "serve",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--handover",
+      path,
+      "--reply-prefix",
+      "B:",
+      "--lang",
+      "en",
+    ]);
     assert.equal(await within(20000, "the first server's exit", a.exit), 0);
     const to = performance.now();
     await moreOutcomes(l, 500, "load on the successor");
@@ -58,7 +78,10 @@ test("a successor started with the same --handover takes the listener; under loa
     const counts = summarize(await within(30000, "the load", l.done));
     report(t, l, counts, from, to);
     assert.deepEqual(Object.keys(counts).sort(), ['answered "A:"', 'answered "B:"']);
-    assert.match(b.stdout(), new RegExp(`Serving on 127\\.0\\.0\\.1:${a.port} .*\\nlistening socket from pid ${a.child.pid} `));
+    assert.match(
+      b.stdout(),
+      new RegExp(`Serving on 127\\.0\\.0\\.1:${a.port} .*\\nlistening socket from pid ${a.child.pid} `),
+    );
     assert.match(a.stdout(), new RegExp(`hand-over: pid ${b.child.pid} serves the listener now; draining`));
     b.child.kill("SIGTERM");
     assert.equal(await within(10000, "the successor's exit", b.exit), 0);
@@ -89,7 +112,11 @@ test("SIGUSR2 starts a successor with the same arguments, which takes over witho
     // The successor writes to the same output (it inherited it), and now owns the hand-over path.
     assert.match(a.stdout(), new RegExp(`listening socket from pid ${a.child.pid} \\(pid ${pid}\\)`));
     process.kill(Number(pid), "SIGTERM");
-    await waitFor("the successor's exit", () => (/Server closed[^]*Server closed/.test(a.stdout()) ? true : undefined), 10000);
+    await waitFor(
+      "the successor's exit",
+      () => (/Server closed[^]*Server closed/.test(a.stdout()) ? true : undefined),
+      10000,
+    );
     successors.delete(Number(pid));
   } finally {
     l.stop();

@@ -56,7 +56,12 @@ async function cluster(): Promise<Cluster> {
   child.stderr.setEncoding("utf8").on("data", (d: string) => (out += d));
   child.on("exit", () => haproxies.delete(child));
   // Ready when a client gets through.
-  await waitFor("HAProxy answering", () => (/ socketkit\/s\d .* --$/m.test(out) ? true : (void probeOnce(port), undefined)), 20000, 200);
+  await waitFor(
+    "HAProxy answering",
+    () => (/ socketkit\/s\d .* --$/m.test(out) ? true : (void probeOnce(port), undefined)),
+    20000,
+    200,
+  );
   return {
     port,
     instances,
@@ -83,53 +88,80 @@ function servedBy(log: string): Map<number, string> {
   return new Map([...log.matchAll(/^127\.0\.0\.1:(\d+) socketkit\/(\S+) /gm)].map((m) => [Number(m[1]), m[2]!]));
 }
 
-test("1,000 clients through HAProxy with send-proxy-v2 are all answered, and the instances log the clients' own ports", { skip: SKIP }, async (t) => {
-  const c = await cluster();
-  try {
-    const l = connectLoad({ port: c.port, rate: 2000, maxClients: 1000, maxMs: 60000, maxInFlight: 50 });
-    const outcomes = await within(90000, "1,000 clients", l.done);
-    const counts = summarize(outcomes);
-    t.diagnostic(JSON.stringify(counts));
-    assert.equal(outcomes.length, 1000);
-    assert.deepEqual(Object.keys(counts).sort(), ['answered "s1:"', 'answered "s2:"', 'answered "s3:"']);
-    const logged = c.instances.map(loggedPorts);
-    // The reply's prefix names the instance that answered; its log has the client's own port (a port may come
-    // round again for a later client, so each client is looked up in the log of the instance that answered it).
-    for (const o of outcomes) {
-      const instance = Number(o.prefix.slice(1, 2));
-      assert.ok(logged[instance - 1]!.has(o.localPort), `client port ${o.localPort} is in the log of s${instance}`);
+test(
+  "1,000 clients through HAProxy with send-proxy-v2 are all answered, and the instances log the clients' own ports",
+  { skip: SKIP },
+  async (t) => {
+    const c = await cluster();
+    try {
+      const l = connectLoad({ port: c.port, rate: 2000, maxClients: 1000, maxMs: 60000, maxInFlight: 50 });
+      const outcomes = await within(90000, "1,000 clients", l.done);
+      const counts = summarize(outcomes);
+      t.diagnostic(JSON.stringify(counts));
+      assert.equal(outcomes.length, 1000);
+      assert.deepEqual(Object.keys(counts).sort(), ['answered "s1:"', 'answered "s2:"', 'answered "s3:"']);
+      const logged = c.instances.map(loggedPorts);
+      // The reply's prefix names the instance that answered; its log has the client's own port (a port may come
+      // round again for a later client, so each client is looked up in the log of the instance that answered it).
+      for (const o of outcomes) {
+        const instance = Number(o.prefix.slice(1, 2));
+        assert.ok(logged[instance - 1]!.has(o.localPort), `client port ${o.localPort} is in the log of s${instance}`);
+      }
+    } finally {
+      c.stop();
     }
-  } finally {
-    c.stop();
-  }
-});
+  },
+);
 
-test("SIGKILL on one instance under load: only exchanges HAProxy had sent to it fail; new clients go to the others", { skip: SKIP }, async (t) => {
-  const c = await cluster();
-  try {
-    const l = connectLoad({ port: c.port, rate: 300, maxClients: 6000, maxMs: 30000, maxInFlight: 64 });
-    await waitFor("load", () => (l.outcomes.length >= 300 ? true : undefined), 20000);
-    const victim = c.instances[1]!;
-    victim.child.kill("SIGKILL");
-    await waitFor("HAProxy's check taking s2 out", () => (/Server socketkit\/s2 is DOWN/.test(c.log()) ? true : undefined), 20000);
-    const down = performance.now();
-    const startedAfter = () => l.outcomes.filter((o) => o.start > down).length;
-    await waitFor("500 clients that started after s2 was out", () => (startedAfter() >= 500 ? true : undefined), 30000);
-    l.stop();
-    const outcomes = await within(30000, "the load", l.done);
-    // HAProxy logs a session when it ends: give the last ones a moment to be written.
-    await waitFor("HAProxy's log of every client", () => (outcomes.every((o) => o.localPort === 0 || servedBy(c.log()).has(o.localPort)) ? true : undefined), 10000);
-    const served = servedBy(c.log());
-    const failed = outcomes.filter((o) => o.result !== "answered");
-    t.diagnostic(`${outcomes.length} clients: ${JSON.stringify(summarize(outcomes))}; failed on: ${JSON.stringify([...new Set(failed.map((o) => served.get(o.localPort)))])}`);
-    for (const o of failed) assert.equal(served.get(o.localPort), "s2", `failed client ${o.localPort} (${o.result}) was on the killed instance`);
-    const after = outcomes.filter((o) => o.start > down);
-    for (const o of after) {
-      assert.equal(o.result, "answered");
-      assert.notEqual(served.get(o.localPort), "s2");
+test(
+  "SIGKILL on one instance under load: only exchanges HAProxy had sent to it fail; new clients go to the others",
+  { skip: SKIP },
+  async (t) => {
+    const c = await cluster();
+    try {
+      const l = connectLoad({ port: c.port, rate: 300, maxClients: 6000, maxMs: 30000, maxInFlight: 64 });
+      await waitFor("load", () => (l.outcomes.length >= 300 ? true : undefined), 20000);
+      const victim = c.instances[1]!;
+      victim.child.kill("SIGKILL");
+      await waitFor(
+        "HAProxy's check taking s2 out",
+        () => (/Server socketkit\/s2 is DOWN/.test(c.log()) ? true : undefined),
+        20000,
+      );
+      const down = performance.now();
+      const startedAfter = () => l.outcomes.filter((o) => o.start > down).length;
+      await waitFor(
+        "500 clients that started after s2 was out",
+        () => (startedAfter() >= 500 ? true : undefined),
+        30000,
+      );
+      l.stop();
+      const outcomes = await within(30000, "the load", l.done);
+      // HAProxy logs a session when it ends: give the last ones a moment to be written.
+      await waitFor(
+        "HAProxy's log of every client",
+        () => (outcomes.every((o) => o.localPort === 0 || servedBy(c.log()).has(o.localPort)) ? true : undefined),
+        10000,
+      );
+      const served = servedBy(c.log());
+      const failed = outcomes.filter((o) => o.result !== "answered");
+      t.diagnostic(
+        `${outcomes.length} clients: ${JSON.stringify(summarize(outcomes))}; failed on: ${JSON.stringify([...new Set(failed.map((o) => served.get(o.localPort)))])}`,
+      );
+      for (const o of failed)
+        assert.equal(
+          served.get(o.localPort),
+          "s2",
+          `failed client ${o.localPort} (${o.result}) was on the killed instance`,
+        );
+      const after = outcomes.filter((o) => o.start > down);
+      for (const o of after) {
+        assert.equal(o.result, "answered");
+        assert.notEqual(served.get(o.localPort), "s2");
+      }
+      assert.ok(outcomes.some((o) => o.prefix === "s1:") && outcomes.some((o) => o.prefix === "s3:"));
+    } finally {
+      c.stop();
     }
-    assert.ok(outcomes.some((o) => o.prefix === "s1:") && outcomes.some((o) => o.prefix === "s3:"));
-  } finally {
-    c.stop();
-  }
-});
+  },
+);

@@ -5,7 +5,16 @@
 import assert from "node:assert/strict";
 import net from "node:net";
 import { test } from "node:test";
-import { AF_UNIX, SO_REUSEPORT, SOCK_STREAM, SOL_SOCKET, Socket, socketpair, sendFds, recvFds } from "../../../src/index.js";
+import {
+  AF_UNIX,
+  SO_REUSEPORT,
+  SOCK_STREAM,
+  SOL_SOCKET,
+  Socket,
+  socketpair,
+  sendFds,
+  recvFds,
+} from "../../../src/index.js";
 import { waitFor, within } from "../../helpers/wait.js";
 
 const CLIENTS = 40;
@@ -55,8 +64,14 @@ test("closing one of two SO_REUSEPORT listeners resets the connections queued on
     // landed on the first listener (the chance that none did is 2^-40).
     await waitFor("resets", () => (clients.resets.size > 0 ? true : undefined));
     // Every client is either reset or accepted by the other listener: nothing else happens to it.
-    const accepted = await within(10000, "the second queue", acceptUntil(second, (n) => n + clients.resets.size >= CLIENTS));
-    t.diagnostic(`${clients.resets.size} of ${CLIENTS} queued connections reset, ${accepted} accepted by the other listener`);
+    const accepted = await within(
+      10000,
+      "the second queue",
+      acceptUntil(second, (n) => n + clients.resets.size >= CLIENTS),
+    );
+    t.diagnostic(
+      `${clients.resets.size} of ${CLIENTS} queued connections reset, ${accepted} accepted by the other listener`,
+    );
     assert.equal(clients.resets.size + accepted, CLIENTS);
   } finally {
     clients.close();
@@ -76,7 +91,11 @@ test("closing the descriptor that passed a listener over SCM_RIGHTS loses no que
     const [, fds] = await recvFds(b, 64, 1);
     listener.close();
     const successor = new Socket(undefined, undefined, undefined, fds[0]);
-    const accepted = await within(5000, "the queue", acceptUntil(successor, (n) => n === CLIENTS));
+    const accepted = await within(
+      5000,
+      "the queue",
+      acceptUntil(successor, (n) => n === CLIENTS),
+    );
     successor.close();
     assert.equal(accepted, CLIENTS);
     assert.equal(clients.resets.size, 0);

@@ -65,7 +65,10 @@ test("adoptListener() puts a server on a listening socket and refuses one that d
   listener.bind(["127.0.0.1", 0]);
   listener.listen(8);
   const server = new ThreadingTCPServer(["127.0.0.1", 1], Echo, false);
-  assert.throws(() => adoptListener(server, new Socket()), { name: "TypeError", message: /is not a listening socket of type 1/ });
+  assert.throws(() => adoptListener(server, new Socket()), {
+    name: "TypeError",
+    message: /is not a listening socket of type 1/,
+  });
   adoptListener(server, listener);
   assert.deepEqual(server.serverAddress, listener.getsockname());
   const loop = server.serveForever(0.05);
@@ -88,7 +91,10 @@ test("serve takes the socket at fd 3 when LISTEN_PID is its own: a client queued
   const run = activate(listener.fileno(), "$$", ["serve", "--port", "1", "--reply-prefix", ""]);
   try {
     assert.equal(await within(20000, "the queued client", early), "early\n");
-    assert.match(run.out(), new RegExp(`Serving on 127\\.0\\.0\\.1:${port} .*\\nlistening socket from systemd \\(LISTEN_FDS, echo\\)`));
+    assert.match(
+      run.out(),
+      new RegExp(`Serving on 127\\.0\\.0\\.1:${port} .*\\nlistening socket from systemd \\(LISTEN_FDS, echo\\)`),
+    );
     run.child.kill("SIGTERM");
     assert.equal(await within(10000, "exit", run.exit), 0);
     // The socket is ours (the service manager's) again: the server's exit did not close it.
@@ -116,35 +122,58 @@ test("serve ignores LISTEN_FDS meant for another pid and binds its own address",
 
 const HAVE_ACTIVATE = spawnSync("systemd-socket-activate", ["--version"]).status === 0;
 
-test("the unit pair in docs/systemd passes systemd-analyze and serves under systemd-socket-activate", { skip: HAVE_ACTIVATE ? false : "systemd-socket-activate (Debian's systemd package) is not installed." }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), "socketkit-units-"));
-  try {
-    const socketUnit = readFileSync(join(ROOT, "docs/systemd/socketkit-echo.socket"), "utf8");
-    const serviceUnit = readFileSync(join(ROOT, "docs/systemd/socketkit-echo.service"), "utf8");
-    copyFileSync(join(ROOT, "docs/systemd/socketkit-echo.socket"), join(dir, "socketkit-echo.socket"));
-    writeFileSync(join(dir, "socketkit-echo.service"), serviceUnit.replace("/usr/local/bin/socketkit", join(ROOT, "bin/socketkit.js")));
-    const verify = spawnSync("systemd-analyze", ["verify", "socketkit-echo.socket", "socketkit-echo.service"], { cwd: dir, encoding: "utf8" });
-    assert.equal(verify.status, 0, verify.stderr);
-    // The units' own settings, on a free port instead of 12345.
-    const name = /^FileDescriptorName=(.+)$/m.exec(socketUnit)![1]!;
-    const args = /^ExecStart=\/usr\/local\/bin\/socketkit (.+)$/m.exec(serviceUnit)![1]!.split(" ");
-    const probe = new Socket();
-    probe.bind(["127.0.0.1", 0]);
-    const port = (probe.getsockname() as [string, number])[1];
-    probe.close();
-    const child = spawn("systemd-socket-activate", ["-l", `127.0.0.1:${port}`, `--fdname=${name}`, "-E", "LANG=en_US.UTF-8", process.execPath, "bin/socketkit.js", ...args], { cwd: ROOT });
-    children.add(child);
-    let out = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (out += d));
-    const exit = new Promise<number | null>((r) => child.on("exit", (code) => (children.delete(child), r(code))));
-    await waitFor("systemd-socket-activate listening", () => (/Listening on/.test(out) ? true : undefined), 10000);
-    // systemd-socket-activate starts the service on the first connection, as systemd does.
-    assert.match(await within(20000, "first client", roundTrip(port, "hello")), /hello$/);
-    assert.match(out, new RegExp(`listening socket from systemd \\(LISTEN_FDS, ${name}\\) \\(pid ${child.pid}\\)`));
-    child.kill("SIGTERM");
-    assert.equal(await within(10000, "exit", exit), 0);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+test(
+  "the unit pair in docs/systemd passes systemd-analyze and serves under systemd-socket-activate",
+  { skip: HAVE_ACTIVATE ? false : "systemd-socket-activate (Debian's systemd package) is not installed." },
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), "socketkit-units-"));
+    try {
+      const socketUnit = readFileSync(join(ROOT, "docs/systemd/socketkit-echo.socket"), "utf8");
+      const serviceUnit = readFileSync(join(ROOT, "docs/systemd/socketkit-echo.service"), "utf8");
+      copyFileSync(join(ROOT, "docs/systemd/socketkit-echo.socket"), join(dir, "socketkit-echo.socket"));
+      writeFileSync(
+        join(dir, "socketkit-echo.service"),
+        serviceUnit.replace("/usr/local/bin/socketkit", join(ROOT, "bin/socketkit.js")),
+      );
+      const verify = spawnSync("systemd-analyze", ["verify", "socketkit-echo.socket", "socketkit-echo.service"], {
+        cwd: dir,
+        encoding: "utf8",
+      });
+      assert.equal(verify.status, 0, verify.stderr);
+      // The units' own settings, on a free port instead of 12345.
+      const name = /^FileDescriptorName=(.+)$/m.exec(socketUnit)![1]!;
+      const args = /^ExecStart=\/usr\/local\/bin\/socketkit (.+)$/m.exec(serviceUnit)![1]!.split(" ");
+      const probe = new Socket();
+      probe.bind(["127.0.0.1", 0]);
+      const port = (probe.getsockname() as [string, number])[1];
+      probe.close();
+      const child = spawn(
+        "systemd-socket-activate",
+        [
+          "-l",
+          `127.0.0.1:${port}`,
+          `--fdname=${name}`,
+          "-E",
+          "LANG=en_US.UTF-8",
+          process.execPath,
+          "bin/socketkit.js",
+          ...args,
+        ],
+        { cwd: ROOT },
+      );
+      children.add(child);
+      let out = "";
+      child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
+      child.stderr.setEncoding("utf8").on("data", (d: string) => (out += d));
+      const exit = new Promise<number | null>((r) => child.on("exit", (code) => (children.delete(child), r(code))));
+      await waitFor("systemd-socket-activate listening", () => (/Listening on/.test(out) ? true : undefined), 10000);
+      // systemd-socket-activate starts the service on the first connection, as systemd does.
+      assert.match(await within(20000, "first client", roundTrip(port, "hello")), /hello$/);
+      assert.match(out, new RegExp(`listening socket from systemd \\(LISTEN_FDS, ${name}\\) \\(pid ${child.pid}\\)`));
+      child.kill("SIGTERM");
+      assert.equal(await within(10000, "exit", exit), 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
