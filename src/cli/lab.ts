@@ -92,7 +92,7 @@ export async function lab(argv: string[]): Promise<number> {
   const result = parsed.flags.netns
     ? ((await runInPrivateNetns(
         parsed.experiment.name as ExperimentName,
-        parsed.options as never,
+        parsed.options,
       )) as unknown as ExperimentResult)
     : await parsed.experiment.run(parsed.options, parsed.flags.json ? {} : progressHook(view));
   if (parsed.flags.svg !== undefined) writeFileSync(parsed.flags.svg, parsed.experiment.svg(result));

@@ -1,26 +1,12 @@
 // The program runInPrivateNetns (private-namespace.ts) starts inside a fresh network namespace: it runs one lab
-// experiment by name, with its options as JSON, and prints the result as JSON on stdout. Only its types are imported.
+// experiment by name through the registry, with the command line's option names and values as JSON, and prints
+// the result as JSON on stdout.
 
-import { runBacklog } from "./backlog.js";
-import { runEarlyClose } from "./early-close.js";
-import { runHandshake } from "./handshake.js";
-import { runOverflow } from "./overflow.js";
-import { runSynQueue } from "./synqueue.js";
+import { resultJson, runExperiment } from "./registry.js";
 
-/** Every experiment that can run in a private namespace, by the name the command line uses. */
-export const EXPERIMENTS = {
-  handshake: runHandshake,
-  backlog: runBacklog,
-  "early-close": runEarlyClose,
-  overflow: runOverflow,
-  synqueue: runSynQueue,
-};
-
-async function main([name, options = "{}"]: string[]): Promise<void> {
-  const run = EXPERIMENTS[name as keyof typeof EXPERIMENTS];
-  if (run === undefined) throw new Error(`unknown experiment '${name}'`);
-  const result = await run(JSON.parse(options));
-  process.stdout.write(JSON.stringify(result));
+async function main([name = "", options = "{}"]: string[]): Promise<void> {
+  const result = await runExperiment(name, JSON.parse(options));
+  process.stdout.write(resultJson(result));
 }
 
 // Not a top-level await: the exit code is set when the experiment is done, and a failure is one message on stderr.

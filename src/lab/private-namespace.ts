@@ -5,7 +5,12 @@ import { spawn, type ChildProcessByStdio } from "node:child_process";
 import { extname } from "node:path";
 import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
-import type { EXPERIMENTS } from "./netns-child.js";
+import type { BacklogResult } from "./backlog.js";
+import type { EarlyCloseResult } from "./early-close.js";
+import type { OptionValues } from "./experiment.js";
+import type { HandshakeResult } from "./handshake.js";
+import type { OverflowResult } from "./overflow.js";
+import type { SynQueueResult } from "./synqueue.js";
 import { MissingPrivilegeError } from "./result.js";
 
 // The child is this file's sibling with this file's extension: .js in the published package, which plain node
@@ -14,24 +19,29 @@ const SELF = fileURLToPath(import.meta.url);
 const CHILD = fileURLToPath(new URL(`./netns-child${extname(SELF)}`, import.meta.url));
 const LOADER = extname(SELF) === ".ts" ? process.execArgv : [];
 
-type Experiments = typeof EXPERIMENTS;
-export type ExperimentName = keyof Experiments;
-export type ExperimentOptions<N extends ExperimentName> = Parameters<Experiments[N]>[0];
-export type ExperimentResult<N extends ExperimentName> = Awaited<ReturnType<Experiments[N]>>;
+/** Each experiment's result, by the name the registry and the command line use. */
+interface Results {
+  handshake: HandshakeResult;
+  backlog: BacklogResult;
+  "early-close": EarlyCloseResult;
+  overflow: OverflowResult;
+  synqueue: SynQueueResult;
+}
+export type ExperimentName = keyof Results;
 
 export function canMakeNamespaces(): boolean {
   return process.getuid?.() === 0;
 }
 
 /**
- * Runs lab experiment `name` with `options` in a fresh network namespace (loopback up, the given sysctls set there
+ * Runs lab experiment `name` with `options` (the command line's names: `hold`, `backlog`, …) in a fresh network namespace (loopback up, the given sysctls set there
  * first) and resolves with its result. The namespace disappears with the child process that ran it.
  */
 export async function runInPrivateNetns<N extends ExperimentName>(
   name: N,
-  options: ExperimentOptions<N>,
+  options: Partial<OptionValues>,
   sysctls: Record<string, number> = {},
-): Promise<ExperimentResult<N>> {
+): Promise<Results[N]> {
   if (!canMakeNamespaces()) {
     throw new MissingPrivilegeError(
       "this experiment needs root to create a private network namespace (its sysctls and counters stay inside it)",
@@ -49,7 +59,7 @@ export async function runInPrivateNetns<N extends ExperimentName>(
   if (run.code !== 0) {
     throw new Error(`lab ${name} in a private network namespace exited with code ${run.code}: ${run.stderr.trim()}`);
   }
-  return JSON.parse(run.stdout) as ExperimentResult<N>;
+  return JSON.parse(run.stdout) as Results[N];
 }
 
 function collect(

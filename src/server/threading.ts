@@ -65,12 +65,21 @@ export function ThreadingMixIn<T extends ServerClass>(Base: T): ThreadingServerC
     }
 
     override async processRequest(request: unknown, clientAddress: Address): Promise<void> {
+      if (this.daemonThreads || !this.blockOnClose) {
+        this.startSoon(() => void this.processRequestThread(request, clientAddress));
+        return;
+      }
+      // Tracked from the moment it is taken, not from when it starts: serverClose() and a hand-over's drain must
+      // wait for a request still in the start queue too.
+      let finished!: () => void;
+      const task = new Promise<void>((resolve) => (finished = resolve));
+      this.threads.add(task);
       this.startSoon(() => {
-        const task = this.processRequestThread(request, clientAddress);
-        if (this.daemonThreads || !this.blockOnClose) return;
-        this.threads.add(task);
-        const done = () => void this.threads.delete(task);
-        void task.then(done, done);
+        const done = () => {
+          this.threads.delete(task);
+          finished();
+        };
+        this.processRequestThread(request, clientAddress).then(done, done);
       });
     }
 

@@ -76,7 +76,7 @@ test("lab handshake: connect() completes before accept(), the queue goes 0 → 1
 test("lab early-close: the closed connection waits in the accept queue and is still accepted with its bytes", async () => {
   // As root (CI) it runs in a namespace of its own, like every experiment there; elsewhere on this one.
   const r = canMakeNamespaces()
-    ? await runInPrivateNetns("early-close", { holdMs: 1000 })
+    ? await runInPrivateNetns("early-close", { hold: 1000 })
     : await runEarlyClose({ holdMs: 1000 });
   assert.equal(r.measured.serverState, "CLOSE-WAIT");
   assert.equal(r.measured.clientState, "FIN-WAIT-2");
