@@ -1,5 +1,5 @@
-// `socketkit serve --workers`: one process against two, the two ways of sharing the port (the inherited listener
-// and SO_REUSEPORT), and a node:cluster echo with two workers, measured by socketkit bench's load generator
+// `socketkit serve --workers`: one process against two, the two ways of sharing the port (SO_REUSEPORT, the
+// default, and the inherited listener), and a node:cluster echo with two workers, measured by socketkit bench's load generator
 // (src/bench) in alternating rounds, unpinned. serve runs with --reply-prefix '' (a plain echo) and its log,
 // one line per message, goes to /dev/null.
 //
@@ -112,8 +112,8 @@ async function main(): Promise<void> {
   const servers: Running[] = [];
   try {
     servers.push(await startServe("serve --workers 1", ["--workers", "1"]));
-    servers.push(await startServe("serve --workers 2", ["--workers", "2"]));
-    servers.push(await startServe("serve --workers 2 --share reuseport", ["--workers", "2", "--share", "reuseport"]));
+    servers.push(await startServe("serve --workers 2 (reuseport)", ["--workers", "2", "--share", "reuseport"]));
+    servers.push(await startServe("serve --workers 2 --share inherit", ["--workers", "2", "--share", "inherit"]));
     servers.push(await startCluster());
     const targets = servers.map((s) => ({ host: "127.0.0.1", port: s.port }));
     const names = new Map(servers.map((s) => [`127.0.0.1:${s.port}`, s.name]));

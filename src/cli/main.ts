@@ -19,6 +19,7 @@ Commands:
   lab      run an experiment on this kernel: ${names}
   sim      run the listen-path model of an experiment: ${names}
   watch    watch a listener's queues and the kernel's overflow counters
+  bench    drive TCP servers with ping-pong or new connections: throughput, latency percentiles, ratios
 
 Options:
   -h, --help     show help (also after a command: socketkit serve --help)

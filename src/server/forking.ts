@@ -15,8 +15,9 @@ import { UDPServer, UnixDatagramServer } from "./udp-server.js";
 import { WorkerPool, type Handover } from "./worker-pool.js";
 import { forkingRole } from "./worker-process.js";
 
+/** A server class ForkingMixIn can extend: TCPServer or one of its subclasses (the four socket kinds). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeScript requires a mixin's constructor to take ...any[]
-type ServerClass = abstract new (...args: any[]) => TCPServer;
+export type TCPServerClass = abstract new (...args: any[]) => TCPServer;
 
 /** Forking servers constructed in this process so far: a worker knows its server by this index. */
 let constructed = 0;
@@ -46,7 +47,7 @@ export interface ForkingServer {
 }
 
 /** What ForkingMixIn adds to a server class: the instances' members and its settings as statics. */
-export type ForkingServerClass<T extends ServerClass> = T &
+export type ForkingServerClass<T extends TCPServerClass> = T &
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeScript requires a mixin's constructor to take ...any[]
   (abstract new (...args: any[]) => ForkingServer) & {
     maxChildren: number;
@@ -72,7 +73,7 @@ export type ForkingServerClass<T extends ServerClass> = T &
  */
 // The return type is spelled out because a declaration file cannot describe the class expression itself: it has
 // private and protected members (TS4094), and the published .d.ts needs a type it can name.
-export function ForkingMixIn<T extends ServerClass>(Base: T): ForkingServerClass<T> {
+export function ForkingMixIn<T extends TCPServerClass>(Base: T): ForkingServerClass<T> {
   abstract class Forking extends Base {
     static maxChildren = 40;
     static poolSize: number | null = null;

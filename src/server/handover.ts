@@ -157,7 +157,7 @@ async function serveOne(conn: Socket, listener: Socket, log: (line: string) => v
 }
 
 /** The parts of a server drain() looks at: ThreadingMixIn's running requests. */
-interface Drainable {
+export interface Drainable {
   threads?: ReadonlySet<Promise<void>>;
 }
 

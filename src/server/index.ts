@@ -57,12 +57,20 @@ export {
   type ThreadingServerClass,
 } from "./threading.js";
 export { adoptListener, listenFds, LISTEN_FDS_START, type ActivatedSocket } from "./socket-activation.js";
-export { drainRequests, offerListener, requestListener, type ReceivedListener } from "./handover.js";
+export {
+  drainRequests,
+  offerListener,
+  requestListener,
+  type Drainable,
+  type OfferOptions,
+  type ReceivedListener,
+} from "./handover.js";
 export {
   ProxyProtocol,
   ProxyHeaderError,
   buildProxyHeader,
   readProxyHeader,
+  type Admission,
   type ProxyHeader,
   type ProxyProtocolOptions,
 } from "./proxy-protocol.js";
@@ -80,6 +88,9 @@ export {
   ForkingUnixDatagramServer,
   ForkingUnixStreamServer,
   WorkerExitError,
+  type ForkingServer,
+  type ForkingServerClass,
+  type TCPServerClass,
 } from "./forking.js";
 export { isWorkerProcess } from "./worker-process.js";
 export {

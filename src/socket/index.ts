@@ -56,6 +56,7 @@ export {
   SocketWriter,
   bytesReader,
   type ByteSource,
+  type FileSocket,
   type MakefileOptions,
   type WritableFile,
 } from "./socket-file.js";
