@@ -14,6 +14,20 @@ const NAMED: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t", "
  * escapes, and backslashes doubled, so that one message is always one line and no byte of it is a command to the
  * terminal.
  */
+/**
+ * How many bytes at the end of `buf` begin a UTF-8 character that the next read will finish (0–3). The echo log
+ * holds those back instead of keeping a StringDecoder per connection: an idle connection then costs no decoder.
+ */
+export function incompleteUtf8Tail(buf: Uint8Array): number {
+  for (let back = 1; back <= Math.min(3, buf.length); back++) {
+    const byte = buf[buf.length - back]!;
+    if ((byte & 0xc0) === 0x80) continue; // a continuation byte: look further back for the lead byte
+    const needed = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+    return needed > back ? back : 0;
+  }
+  return 0;
+}
+
 export function escapeControls(text: string): string {
   return text.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029\\]/g, (c) => {
     const code = c.charCodeAt(0);

@@ -2,7 +2,6 @@
 // with a prefix and the message itself, logging connects, messages (escaped and capped) and disconnects.
 
 import { parseArgs } from "node:util";
-import { StringDecoder } from "node:string_decoder";
 import { availableParallelism } from "node:os";
 import {
   BaseRequestHandler,
@@ -19,7 +18,7 @@ import { formatAddress } from "../socket/repr.js";
 import type { Socket } from "../socket/socket.js";
 import type { ProxyProtocol } from "../server/proxy-protocol.js";
 import { adoptListener } from "../server/socket-activation.js";
-import { capMessage, escapeControls, LogSink } from "./log-sink.js";
+import { capMessage, escapeControls, incompleteUtf8Tail, LogSink } from "./log-sink.js";
 import {
   deploymentHelp,
   deploymentOptions,
@@ -109,7 +108,8 @@ class EchoHandler extends BaseRequestHandler<Socket, [string, number], EchoServe
     const { say, log, replyPrefix } = this.server.options;
     const connections = this.server.connections;
     const who = formatAddress(this.clientAddress);
-    const decoder = new StringDecoder("utf8");
+    // A character split across two reads is held back until its last byte arrives (see incompleteUtf8Tail).
+    let held: Buffer | null = null;
     log(say.connected(who));
     connections.open(this.request);
     try {
@@ -118,8 +118,10 @@ class EchoHandler extends BaseRequestHandler<Socket, [string, number], EchoServe
         const msg = await this.request.recv(65536);
         connections.busy(this.request);
         if (msg.length === 0) break;
-        // A character split across two reads is held back by the decoder until its last byte arrives.
-        log(say.message(who, escapeControls(capMessage(decoder.write(msg)))));
+        const bytes: Buffer = held === null ? msg : Buffer.concat([held, msg]);
+        const tail = incompleteUtf8Tail(bytes);
+        held = tail > 0 ? bytes.subarray(bytes.length - tail) : null;
+        log(say.message(who, escapeControls(capMessage(bytes.toString("utf8", 0, bytes.length - tail)))));
         await this.request.sendall(replyPrefix.length > 0 ? Buffer.concat([replyPrefix, msg]) : msg);
       }
     } catch (err) {

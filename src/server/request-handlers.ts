@@ -38,13 +38,13 @@ export class BaseRequestHandler<R = Socket, A extends Address = InetAddress, S =
  * Runs a handler's lifecycle, as Python's BaseRequestHandler.__init__ does: finish() runs even when handle()
  * throws, not when setup() does. A promise chain, so an idle connection holds no suspended frame of its own here.
  */
-export function runHandler(handler: BaseRequestHandler<unknown, Address, unknown>): Promise<void> {
-  const finish = () => handler.finish();
-  return new Promise<void>((resolve) => resolve(handler.setup())).then(() =>
-    new Promise<void>((resolve) => resolve(handler.handle())).then(finish, (err: unknown) =>
-      Promise.resolve(finish()).then(() => Promise.reject(err)),
-    ),
-  );
+export async function runHandler(handler: BaseRequestHandler<unknown, Address, unknown>): Promise<void> {
+  await handler.setup();
+  try {
+    await handler.handle();
+  } finally {
+    await handler.finish();
+  }
 }
 
 /**

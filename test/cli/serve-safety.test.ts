@@ -4,8 +4,9 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
+import fc from "fast-check";
 import { AF_INET6, createConnection, Socket } from "../../src/index.js";
-import { capMessage, escapeControls, LogSink, type LogStream } from "../../src/cli/log-sink.js";
+import { capMessage, escapeControls, LogSink, type LogStream, incompleteUtf8Tail } from "../../src/cli/log-sink.js";
 import { start, startServer } from "../helpers/cli.js";
 import { waitFor, within } from "../helpers/wait.js";
 
@@ -165,4 +166,21 @@ test("with stdout not read, the server keeps answering and drops log lines, coun
   } finally {
     server.child.kill();
   }
+});
+
+test("the log holds back exactly the bytes of a character split across reads, wherever the split falls", () => {
+  fc.assert(
+    fc.property(fc.string({ unit: "binary" }), fc.nat(), (text, at) => {
+      const bytes = Buffer.from(text, "utf8");
+      const cut = bytes.length === 0 ? 0 : at % (bytes.length + 1);
+      const first = bytes.subarray(0, cut);
+      const tail = incompleteUtf8Tail(first);
+      // What is logged now is whole characters; what is held plus the next read decodes to the rest.
+      const logged = first.toString("utf8", 0, first.length - tail);
+      const rest = Buffer.concat([first.subarray(first.length - tail), bytes.subarray(cut)]).toString("utf8");
+      assert.equal(logged + rest, text);
+      assert.ok(!logged.includes("\ufffd") || text.includes("\ufffd"));
+    }),
+    { numRuns: 300 },
+  );
 });
