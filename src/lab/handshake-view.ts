@@ -62,6 +62,15 @@ function story(view: View, r: HandshakeResult): string[] {
   }).split("\n");
 }
 
+/** The field notes in Chinese, for --lang zh (the result itself carries the English ones, as --json shows them). */
+const FIELD_NOTES_ZH: Record<string, string> = {
+  fd: "文件描述符: 进程用来指代内核套接字的编号 (每次 accept() 都会得到一个新的)",
+  family: "地址族: AF_INET 是 IPv4 (AF_INET6 是 IPv6, AF_UNIX 是本地路径)",
+  type: "SOCK_STREAM 是 TCP 的字节流 (SOCK_DGRAM 则是 UDP 数据报)",
+  proto: "协议号: 0 让内核为字节流选择 TCP; 由 getaddrinfo() 创建的套接字显示 6 (TCP)",
+  laddr: "本地地址 (getsockname): 监听套接字的端口, 或客户端在 connect() 时选定的临时端口",
+  raddr: "远端地址 (getpeername): 只有已连接的套接字才有; 监听套接字永远没有",
+};
 export function renderHandshake(r: HandshakeResult, view: View): string[] {
   const intro = say(view, {
     en: "The three-way handshake, on this kernel. Watch the accept queue: the client's connect() returns\nbefore the server calls accept(), because the kernel completes the handshake on its own.",
@@ -79,7 +88,11 @@ export function renderHandshake(r: HandshakeResult, view: View): string[] {
     "",
     say(view, { en: "What the fields mean:", zh: "各字段的含义:" }),
     ...Object.entries(r.fields).flatMap(([field, note]) =>
-      wrap(`  ${field.padEnd(7)} ${note}`, view.width, " ".repeat(10)),
+      wrap(
+        `  ${field.padEnd(7)} ${view.lang === "zh" ? (FIELD_NOTES_ZH[field] ?? note) : note}`,
+        view.width,
+        " ".repeat(10),
+      ),
     ),
     ...verdictLines(view, r.verdict.agree, r.verdict.differences),
   ]);
