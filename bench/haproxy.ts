@@ -1,5 +1,5 @@
 // Round trips per second through HAProxy (send-proxy-v2) to one and to two socketkit framework echo instances
-// (bench/servers/proxy-echo.ts with the PROXY protocol on), against direct connections to one instance, in the
+// (bench/servers/framework-echo.ts with the PROXY protocol on), against direct connections to one instance, in the
 // same run: rounds alternate the order of the routes and the medians are reported. HAProxy runs with the
 // balancing settings of docs/deploy/haproxy.cfg.
 //
@@ -47,7 +47,7 @@ function freePort(): number {
 const echo = (name: string, proxy: boolean) =>
   startServer(
     name,
-    [process.execPath, "--import", "tsx", new URL("./servers/proxy-echo.ts", import.meta.url).pathname],
+    [process.execPath, "--import", "tsx", new URL("./servers/framework-echo.ts", import.meta.url).pathname],
     {
       portPattern: /^(\d+)$/m,
       env: { PROXY: proxy ? "1" : "0" },

@@ -1,6 +1,7 @@
-// The framework's echo for bench/echo.ts: a ThreadingTCPServer whose BaseRequestHandler loops recv(65536) and
-// sendall, as a Python programmer would write it; measured against the bare Socket echo (socketkit-echo.ts).
-import { BaseRequestHandler, OSError, ThreadingTCPServer, type Socket } from "../../dist/index.js";
+// The framework's echo for bench/echo.ts and bench/haproxy.ts: a ThreadingTCPServer whose BaseRequestHandler loops
+// recv(65536) and sendall, as a Python programmer would write it; measured against the bare Socket echo
+// (socketkit-echo.ts). With PROXY=1 it expects a PROXY protocol header (behind HAProxy's send-proxy-v2).
+import { BaseRequestHandler, OSError, ProxyProtocol, ThreadingTCPServer, type Socket } from "../../dist/index.js";
 
 class EchoHandler extends BaseRequestHandler<Socket> {
   override async handle(): Promise<void> {
@@ -20,6 +21,7 @@ class EchoHandler extends BaseRequestHandler<Socket> {
 class EchoServer extends ThreadingTCPServer {
   static override requestQueueSize = 4096;
   static override allowReuseAddress = true;
+  static override proxyProtocol = process.env.PROXY === "1" ? new ProxyProtocol({ trusted: ["127.0.0.1"] }) : null;
 }
 
 // Exit normally on SIGTERM so that --cpu-prof and other exit-time reports get written.

@@ -88,11 +88,6 @@ export class TextSocketFile implements AsyncIterable<string> {
     this.decoder = new Decoder(this.encoding, this.strict);
   }
 
-  /** Python's name for the encoding: "utf-8", "latin-1" or "ascii". */
-  get encodingName(): string {
-    return this.encoding === "utf8" ? "utf-8" : this.encoding === "latin1" ? "latin-1" : "ascii";
-  }
-
   get name(): number {
     return this.buffer.name;
   }
