@@ -124,9 +124,16 @@ async function besideBlocked(port: number): Promise<number> {
 async function main(): Promise<void> {
   const servers: Array<ServerProcess & { key: string; iterations: string }> = [];
   try {
+    // The two servers of a language must do the same work per request, or their ratio measures two calibrations:
+    // the first one calibrates, its sibling is given the same count.
+    const calibrated: Record<string, string> = {};
     for (const s of SERVERS) {
-      const started = await startServer(s.name, s.argv, { portPattern: /^(\d+) \d+$/m });
-      servers.push({ ...started, key: s.key, iterations: "" });
+      const language = s.key.slice(0, 2);
+      const env: Record<string, string> = calibrated[language] ? { CPU_SERVER_ITERATIONS: calibrated[language] } : {};
+      const started = await startServer(s.name, s.argv, { portPattern: /^(\d+) (\d+)$/m, env });
+      const iterations = started.announced[1]!;
+      calibrated[language] ??= iterations;
+      servers.push({ ...started, key: s.key, iterations });
     }
     // Warm-up: every server's workers started and its code compiled before anything is timed.
     for (const s of servers) await cpuBound(s.port, s.pid);
@@ -141,8 +148,9 @@ async function main(): Promise<void> {
       }
       for (const s of orderFor(servers, round)) waits[s.key]!.push(await besideBlocked(s.port));
     }
-    const rows = SERVERS.map((s) => ({
+    const rows = servers.map((s) => ({
       server: s.name,
+      hashesPerRequest: Number(s.iterations),
       reqPerSec: Math.round(median(rates[s.key]!)),
       allRates: rates[s.key]!.map(Math.round),
       coresUsed: Number(median(cores[s.key]!).toFixed(2)),
@@ -171,6 +179,9 @@ async function main(): Promise<void> {
         `${r.server.padEnd(40)}${String(r.reqPerSec).padStart(8)}${r.coresUsed.toFixed(2).padStart(12)}${String(r.besideBlockedMs).padStart(25)}   ${r.allRates.join(" ")}`,
       );
     console.log("(cores used: the server's CPU seconds, workers and children included, per second of the run)");
+    console.log(
+      `(64-byte blocks hashed per request: ${rows.map((r) => `${r.server} ${r.hashesPerRequest}`).join(", ")})`,
+    );
     console.log();
     for (const [k, v] of Object.entries(ratios)) console.log(`${k}: ${Array.isArray(v) ? v.join(" ") : v}`);
   } finally {

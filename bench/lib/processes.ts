@@ -20,6 +20,8 @@ export interface ServerProcess {
   port: number;
   pid: number;
   child: ChildProcess;
+  /** The portPattern's capture groups, the port's first: whatever else the server announced on that line. */
+  announced: string[];
 }
 
 export interface StartOptions {
@@ -67,6 +69,7 @@ export async function startServer(name: string, argv: string[], opts: StartOptio
   child.once("exit", () => running.delete(child));
   let out = "";
   let found = false;
+  let announced: string[] = [];
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} printed no port within 30 s`)), 30_000);
     child.once("exit", (code, signal) =>
@@ -79,13 +82,14 @@ export async function startServer(name: string, argv: string[], opts: StartOptio
       if (m === null) return;
       found = true;
       clearTimeout(timer);
+      announced = m.slice(1);
       resolve(Number(m[1]));
     });
   }).catch(async (err: unknown) => {
-    await stopServer({ name, port: 0, pid: child.pid!, child }, 500);
+    await stopServer({ name, port: 0, pid: child.pid!, child, announced }, 500);
     throw err;
   });
-  return { name, port, pid: child.pid!, child };
+  return { name, port, pid: child.pid!, child, announced };
 }
 
 /** Stops a server: SIGTERM (so that --cpu-prof reports get written), SIGKILL if it is still there after `graceMs`. */

@@ -1,5 +1,5 @@
-// The CPU-bound server for bench/forking.ts: each request line costs ~2 ms of hashing (a loop of small SHA-256
-// digests, calibrated at start), and "block" holds the handler's thread for 1 s. Run as
+// The CPU-bound server for bench/forking.ts: each request line costs ~2 ms of hashing (one SHA-256 digest of many
+// small blocks, calibrated at start), and "block" holds the handler's thread for 1 s. Run as
 //   cpu-server.ts forking|threading [WORKERS]
 // forking: ForkingTCPServer with WORKERS worker processes (poolSize = maxChildren); threading: ThreadingTCPServer.
 import { createHash } from "node:crypto";
@@ -14,18 +14,22 @@ import {
 const WORK_MS = 2;
 const DATA = Buffer.alloc(64, 1);
 
+// One digest fed n small blocks: hashing with almost no garbage. A new Hash object per block (the first version)
+// made the collector's threads take a second core's tenth, so the "one-core" ThreadingTCPServer was not one core.
 function hashLoop(n: number): void {
-  for (let i = 0; i < n; i++) createHash("sha256").update(DATA).digest();
+  const hash = createHash("sha256");
+  for (let i = 0; i < n; i++) hash.update(DATA);
+  hash.digest();
 }
 
 /** Iterations per request: the fastest of a few timed batches, so that a busy machine does not inflate it. */
 function calibrate(): number {
-  hashLoop(50_000); // let the JIT finish with the loop first
+  hashLoop(200_000); // let the JIT finish with the loop first
   let best = Infinity;
   for (let i = 0; i < 7; i++) {
     const t = performance.now();
-    hashLoop(1000);
-    best = Math.min(best, (performance.now() - t) / 1000);
+    hashLoop(20_000);
+    best = Math.min(best, (performance.now() - t) / 20_000);
   }
   return Math.round(WORK_MS / best);
 }

@@ -103,14 +103,18 @@ export class EchoServer6 extends EchoServer {
   static override addressFamily: number = AF_INET6;
 }
 
+/**
+ * Answers each message with the reply prefix and the message. The loop's own frame stays small, and the
+ * connection's state lives on the handler, because every idle connection holds one such frame: the per-message
+ * work is in answer(), and the client's name is built when a line is logged, not kept.
+ */
 class EchoHandler extends BaseRequestHandler<Socket, [string, number], EchoServer> {
+  /** The end of a character split across two reads, held back until its last byte arrives (incompleteUtf8Tail). */
+  private held: Buffer | null = null;
+
   override async handle(): Promise<void> {
-    const { say, log, replyPrefix } = this.server.options;
     const connections = this.server.connections;
-    const who = formatAddress(this.clientAddress);
-    // A character split across two reads is held back until its last byte arrives (see incompleteUtf8Tail).
-    let held: Buffer | null = null;
-    log(say.connected(who));
+    this.log("connected");
     connections.open(this.request);
     try {
       while (!connections.stopping) {
@@ -118,19 +122,34 @@ class EchoHandler extends BaseRequestHandler<Socket, [string, number], EchoServe
         const msg = await this.request.recv(65536);
         connections.busy(this.request);
         if (msg.length === 0) break;
-        const bytes: Buffer = held === null ? msg : Buffer.concat([held, msg]);
-        const tail = incompleteUtf8Tail(bytes);
-        held = tail > 0 ? bytes.subarray(bytes.length - tail) : null;
-        log(say.message(who, escapeControls(capMessage(bytes.toString("utf8", 0, bytes.length - tail)))));
-        await this.request.sendall(replyPrefix.length > 0 ? Buffer.concat([replyPrefix, msg]) : msg);
+        await this.request.sendall(this.answer(msg));
       }
     } catch (err) {
       // A client that resets or vanishes is a normal end of its session.
       if (!(err instanceof OSError)) throw err;
     } finally {
       connections.close(this.request);
-      log(say.disconnected(who));
+      this.log("disconnected");
     }
+  }
+
+  /** Logs the message and returns the reply to it. */
+  private answer(msg: Buffer): Buffer {
+    const { say, log, replyPrefix } = this.server.options;
+    const bytes: Buffer = this.held === null ? msg : Buffer.concat([this.held, msg]);
+    const tail = incompleteUtf8Tail(bytes);
+    this.held = tail > 0 ? bytes.subarray(bytes.length - tail) : null;
+    log(say.message(this.who(), escapeControls(capMessage(bytes.toString("utf8", 0, bytes.length - tail)))));
+    return replyPrefix.length > 0 ? Buffer.concat([replyPrefix, msg]) : msg;
+  }
+
+  private log(event: "connected" | "disconnected"): void {
+    const { say, log } = this.server.options;
+    log(say[event](this.who()));
+  }
+
+  private who(): string {
+    return formatAddress(this.clientAddress);
   }
 }
 

@@ -705,11 +705,10 @@ export class Socket {
   ): Promise<T> {
     const deadline = deadlineFor(this._timeout);
     const dontWait = (flags & C.MSG_DONTWAIT) !== 0 || this._timeout === 0;
-    const retry = (ready: boolean): T | Promise<T> => {
+    // One closure serves the first try and every wake-up (each closure a waiting call keeps costs ~60 bytes).
+    const retry = (ready: boolean, tried?: T | number): T | Promise<T> => {
       if (!ready) throw timedOut(syscall);
-      return step(attempt(this.openFd(syscall)));
-    };
-    const step = (r: T | number): T | Promise<T> => {
+      let r = tried === undefined ? attempt(this.openFd(syscall)) : tried;
       while (failed(r)) {
         if (r !== -E.EINTR) {
           if (r !== -E.EAGAIN || dontWait) throw errorFromResult(r, syscall);
@@ -720,7 +719,7 @@ export class Socket {
       return r as T;
     };
     try {
-      return Promise.resolve(step(first === undefined ? attempt(this.openFd(syscall)) : first));
+      return Promise.resolve(retry(true, first));
     } catch (err) {
       return Promise.reject(err);
     }
