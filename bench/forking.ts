@@ -5,11 +5,13 @@
 //    hashing. Requests per second = 800 / the time until the last reply.
 //    "Cores used" is the server's CPU time (its workers and children included) per second of the run: on a
 //    machine shared with other work it shows whether the server could use both cores when the rate cannot.
+//    Beside them, two independent ThreadingTCPServer processes each serving 4 of the clients: what two processes
+//    reach on this machine at all (two busy cores share caches and, in a VM, perhaps a physical core).
 //  - Blocking: one client's request holds its handler's thread for 1 s; a second client, arriving 100 ms later,
 //    measures how long its own request takes.
 // Rounds rotate the order of the servers; medians are reported.
 //
-//   npx tsx bench/forking.ts [--rounds 5] [--json]
+//   npx tsx bench/forking.ts [--rounds 7] [--requests 100] [--json]
 import { readFileSync } from "node:fs";
 import net from "node:net";
 import { parseArgs } from "node:util";
@@ -19,7 +21,7 @@ import { startServer, stopServer, type ServerProcess } from "./lib/processes.js"
 
 const { values: opts } = parseArgs({
   options: {
-    rounds: { type: "string", default: "5" },
+    rounds: { type: "string", default: "7" },
     clients: { type: "string", default: "8" },
     requests: { type: "string", default: "100" },
     json: { type: "boolean", default: false },
@@ -32,9 +34,13 @@ const REQUESTS = Number(opts.requests);
 const here = (file: string) => new URL(file, import.meta.url).pathname;
 const tsServer = (kind: string) => [process.execPath, "--import", "tsx", here("./servers/cpu-server.ts"), kind, "2"];
 const pyServer = (kind: string) => ["python3", here("./servers/cpu_server.py"), kind];
+const PAIR = "sk-threading-pair";
 const SERVERS = [
   { key: "sk-forking", name: "socketkit ForkingTCPServer (2 workers)", argv: tsServer("forking") },
   { key: "sk-threading", name: "socketkit ThreadingTCPServer", argv: tsServer("threading") },
+  // What two processes can do on this machine at all: two independent servers, each serving half the clients
+  // (the first server above and one more). Forking cannot beat it; how close it comes is the pool's own cost.
+  { key: "sk-threading-pair", name: "2 × ThreadingTCPServer, 4 clients each", argv: tsServer("threading") },
   { key: "py-forking", name: "Python ForkingTCPServer", argv: pyServer("forking") },
   { key: "py-threading", name: "Python ThreadingTCPServer", argv: pyServer("threading") },
 ];
@@ -91,19 +97,23 @@ function treeCpu(pid: number): number {
   return ticks / TICKS_PER_SECOND + children.reduce((sum, child) => sum + treeCpu(Number(child)), 0);
 }
 
-/** 8 clients × 100 requests at once; resolves with requests per second and the server's CPU per wall second. */
-async function cpuBound(port: number, pid: number): Promise<{ rate: number; cores: number }> {
+/**
+ * 8 clients × 100 requests at once, the clients spread over `targets` in turn; resolves with requests per second
+ * and the CPU the targets used per wall second.
+ */
+async function cpuBound(targets: Array<{ port: number; pid: number }>): Promise<{ rate: number; cores: number }> {
+  const cpuOf = () => targets.reduce((sum, t) => sum + treeCpu(t.pid), 0);
   const t0 = performance.now();
-  const cpu0 = treeCpu(pid);
+  const cpu0 = cpuOf();
   await Promise.all(
-    Array.from({ length: CLIENTS }, async () => {
-      const c = await LineClient.open(port);
-      for (let i = 0; i < REQUESTS; i++) await c.request("work");
+    Array.from({ length: CLIENTS }, async (_, i) => {
+      const c = await LineClient.open(targets[i % targets.length]!.port);
+      for (let r = 0; r < REQUESTS; r++) await c.request("work");
       c.close();
     }),
   );
   const seconds = (performance.now() - t0) / 1000;
-  return { rate: (CLIENTS * REQUESTS) / seconds, cores: (treeCpu(pid) - cpu0) / seconds };
+  return { rate: (CLIENTS * REQUESTS) / seconds, cores: (cpuOf() - cpu0) / seconds };
 }
 
 /** Milliseconds a second client's request takes while a first client's handler blocks its thread for 1 s. */
@@ -136,17 +146,17 @@ async function main(): Promise<void> {
       servers.push({ ...started, key: s.key, iterations });
     }
     // Warm-up: every server's workers started and its code compiled before anything is timed.
-    for (const s of servers) await cpuBound(s.port, s.pid);
+    for (const s of servers) await cpuBound([s]);
     const rates: Record<string, number[]> = Object.fromEntries(servers.map((s) => [s.key, []]));
     const cores: Record<string, number[]> = Object.fromEntries(servers.map((s) => [s.key, []]));
     const waits: Record<string, number[]> = Object.fromEntries(servers.map((s) => [s.key, []]));
     for (let round = 0; round < ROUNDS; round++) {
       for (const s of orderFor(servers, round)) {
-        const r = await cpuBound(s.port, s.pid);
+        const r = await cpuBound(s.key === PAIR ? [s, servers.find((t) => t.key === "sk-threading")!] : [s]);
         rates[s.key]!.push(r.rate);
         cores[s.key]!.push(r.cores);
       }
-      for (const s of orderFor(servers, round)) waits[s.key]!.push(await besideBlocked(s.port));
+      for (const s of orderFor(servers, round)) if (s.key !== PAIR) waits[s.key]!.push(await besideBlocked(s.port));
     }
     const rows = servers.map((s) => ({
       server: s.name,
@@ -154,13 +164,15 @@ async function main(): Promise<void> {
       reqPerSec: Math.round(median(rates[s.key]!)),
       allRates: rates[s.key]!.map(Math.round),
       coresUsed: Number(median(cores[s.key]!).toFixed(2)),
-      besideBlockedMs: Number(median(waits[s.key]!).toFixed(1)),
+      besideBlockedMs: s.key === PAIR ? null : Number(median(waits[s.key]!).toFixed(1)),
     }));
     const ratio = (a: string, b: string) => Number((median(rates[a]!) / median(rates[b]!)).toFixed(2));
     const perRound = (a: string, b: string) => rates[a]!.map((x, i) => Number((x / rates[b]![i]!).toFixed(2)));
     const ratios = {
       "socketkit forking/threading": ratio("sk-forking", "sk-threading"),
       "socketkit forking/threading per round": perRound("sk-forking", "sk-threading"),
+      "two processes/threading (the ceiling)": ratio(PAIR, "sk-threading"),
+      "socketkit forking/two processes": ratio("sk-forking", PAIR),
       "python forking/threading": ratio("py-forking", "py-threading"),
       "socketkit forking/python forking": ratio("sk-forking", "py-forking"),
     };
@@ -176,7 +188,7 @@ async function main(): Promise<void> {
     );
     for (const r of rows)
       console.log(
-        `${r.server.padEnd(40)}${String(r.reqPerSec).padStart(8)}${r.coresUsed.toFixed(2).padStart(12)}${String(r.besideBlockedMs).padStart(25)}   ${r.allRates.join(" ")}`,
+        `${r.server.padEnd(40)}${String(r.reqPerSec).padStart(8)}${r.coresUsed.toFixed(2).padStart(12)}${String(r.besideBlockedMs ?? "-").padStart(25)}   ${r.allRates.join(" ")}`,
       );
     console.log("(cores used: the server's CPU seconds, workers and children included, per second of the run)");
     console.log(
