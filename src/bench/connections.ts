@@ -145,9 +145,10 @@ export function connectLoop(target: Target, message: Buffer, rule: ReplyRule, st
         setImmediate(next);
       };
       sock.once("connect", () => sock.write(message));
-      // A refused or reset connection, or one the server closed before replying.
+      // A refused or reset connection ('error'), or one the server closed before replying ('end'); not 'close',
+      // which every connection emits when it is done with, at a cost per connection.
       sock.once("error", failed);
-      sock.once("close", failed);
+      sock.once("end", failed);
     };
     next();
   });

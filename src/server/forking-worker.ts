@@ -30,8 +30,11 @@ export function receiveHello(): Hello {
   const fd = ancdata[0]?.[2].readInt32LE(0);
   if (fd === undefined) throw new Error("the worker's hello carried no server socket");
   const { header } = decodeMessage<{ address: Address }>(data.subarray(0, n));
+  // Made sure of, not assumed from how the worker was started: a handler's child process must never hold the channel.
+  const channel = new Socket(C.AF_UNIX, C.SOCK_SEQPACKET, 0, CONTROL_FD);
+  channel.setInheritable(false);
   return {
-    channel: new Socket(C.AF_UNIX, C.SOCK_SEQPACKET, 0, CONTROL_FD),
+    channel,
     serverSocket: new Socket(undefined, undefined, undefined, fd),
     serverAddress: header.address,
   };

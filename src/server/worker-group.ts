@@ -46,6 +46,9 @@ export function sharedListener(): { socket: Socket } | { reusePort: number } | n
   listenerTaken = true;
   if (role.share === "reuseport") return { reusePort: role.port };
   const socket = new Socket(undefined, undefined, undefined, CONTROL_FD);
+  // Made sure of, not assumed from how the worker was started: a handler's child process holding the listener
+  // would keep the port open after the server is gone.
+  socket.setInheritable(false);
   socket.setblocking(false);
   return { socket };
 }

@@ -4,6 +4,7 @@
 
 import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
+import { setInheritableFd } from "../socket/inheritable.js";
 
 /** The worker's end of its control socket: the fd the parent puts at position 3 of the child's stdio. */
 export const CONTROL_FD = 3;
@@ -76,6 +77,8 @@ export const LIFELINE_FD = 4;
  * (a SIGKILL included): the pipe at fd 4 reads end of file. The pipe never keeps the process alive.
  */
 export function watchParent(onParentGone: () => void): void {
+  // A handler's child process holding the pipe would not change what it reads; it is just not theirs to have.
+  setInheritableFd(LIFELINE_FD, false);
   const pipe = new net.Socket({ fd: LIFELINE_FD, readable: true, writable: false });
   pipe.on("data", () => {});
   pipe.once("end", onParentGone);

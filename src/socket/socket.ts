@@ -15,6 +15,7 @@ import { fromSockaddr, isUnbound, toSockaddr, toSockaddrSync, type Address, type
 import { checkBytes, checkInt } from "./arguments.js";
 import { badFileDescriptor, checkResult, errorFromResult, OSError, timedOut } from "./errors.js";
 import { receiveMessage, sendMessage, type AncillaryItem, type ReceivedMessage } from "./messages.js";
+import { getInheritableFd, setInheritableFd } from "./inheritable.js";
 import { repr } from "./repr.js";
 import { checkMode, DEFAULT_BUFFER_SIZE, SocketFile, type MakefileOptions } from "./socket-file.js";
 import { TextSocketFile } from "./text-file.js";
@@ -482,13 +483,11 @@ export class Socket {
 
   /** Whether a child process started with exec inherits the fd (FD_CLOEXEC clear); false for sockets socketkit makes. */
   getInheritable(): boolean {
-    return (checkResult(sys.getFdFlags(this.openFd("get_inheritable")), "fcntl") & C.FD_CLOEXEC) === 0;
+    return getInheritableFd(this.openFd("get_inheritable"));
   }
 
   setInheritable(inheritable: boolean): void {
-    const fd = this.openFd("set_inheritable");
-    const flags = checkResult(sys.getFdFlags(fd), "fcntl");
-    checkResult(sys.setFdFlags(fd, inheritable ? flags & ~C.FD_CLOEXEC : flags | C.FD_CLOEXEC), "fcntl");
+    setInheritableFd(this.openFd("set_inheritable"), inheritable);
   }
 
   /** setblocking(true) is settimeout(null); setblocking(false) is settimeout(0). */

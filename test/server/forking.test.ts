@@ -118,6 +118,23 @@ for (const [kind, handler] of KINDS) {
   });
 }
 
+test("a program a handler starts inherits none of the worker's own descriptors (its channel to the parent at fd 3)", async () => {
+  await withFixture(["tcp", "stream", "--pool", "1"], async (f) => {
+    const c = await connect(await f.ready());
+    const [pid, listing] = parseReply(await exchange(c, "inherited\n"));
+    assert.notEqual(pid, f.pid, "the handler ran in a worker");
+    // Beyond its standard streams the shell may hold what the test's own environment passed down (a pipe of the
+    // terminal's, say), and its command substitution's pipe; never a socket of the worker's.
+    const sockets = listing
+      .trim()
+      .split(" ")
+      .filter((entry) => Number(entry.split("=")[0]) > 2 && entry.includes("socket:"));
+    assert.deepEqual(sockets, [], "the shell found no socket beyond its standard streams");
+    c.close();
+    assert.deepEqual(await f.close(), { active: 0, workers: 0, fd: -1 });
+  });
+});
+
 test("an error in a handler goes to handleError in the worker, ends that connection only, and the server goes on", async () => {
   using tmp = tempDir();
   const log = join(tmp.dir, "log");
