@@ -144,11 +144,12 @@ export function connectLoop(target: Target, message: Buffer, rule: ReplyRule, st
         sock.destroy();
         setImmediate(next);
       };
-      sock.once("connect", () => sock.write(message));
-      // A refused or reset connection ('error'), or one the server closed before replying ('end'); not 'close',
-      // which every connection emits when it is done with, at a cost per connection.
-      sock.once("error", failed);
-      sock.once("end", failed);
+      // 'on', not 'once': each fires at most once for a socket destroyed right after, and once() wraps every
+      // listener in a closure of its own. A refused or reset connection is an 'error'; one the server closed
+      // before replying, an 'end' ('close', which every connection emits when it is done with, would cost more).
+      sock.on("connect", () => sock.write(message));
+      sock.on("error", failed);
+      sock.on("end", failed);
     };
     next();
   });
