@@ -55,12 +55,19 @@ export interface LogStream {
   off(event: "drain", listener: () => void): unknown;
 }
 
-/** Lines to a stream, dropping (and counting) those that would grow its buffer past a bound. */
+/**
+ * Lines to a stream, dropping (and counting) those that would grow its buffer past a bound. The lines of one turn
+ * of the event loop go out in one write at its end: a burst of messages then costs one write and one buffer
+ * instead of one per line (for a pipe, a write request each), which showed as memory kept after a burst.
+ */
 export class LogSink {
   dropped = 0;
   private unreported = 0;
   private broken: Error | null = null;
   private readonly brokenListeners: Array<(err: Error) => void> = [];
+  /** Lines of this turn, not yet handed to the stream. */
+  private pending = "";
+  private scheduled = false;
 
   constructor(
     private readonly stream: LogStream,
@@ -73,12 +80,13 @@ export class LogSink {
   /** Writes one line; a line the bounded buffer cannot take is dropped and counted. */
   line(text: string): void {
     if (this.broken) return;
-    if (this.stream.writableLength > this.maxBuffered) {
+    // pending counts UTF-16 units, not bytes: the bound is a guard against growth, not an exact size.
+    if (this.stream.writableLength + this.pending.length > this.maxBuffered) {
       this.dropped++;
       this.unreported++;
       return;
     }
-    this.stream.write(`${text}\n`);
+    this.append(`${text}\n`);
   }
 
   /** Calls `listener` once the stream fails (EPIPE, EIO…): the log can no longer be delivered. */
@@ -94,6 +102,7 @@ export class LogSink {
   /** Resolves when everything written has left the buffer, or after `ms`, or once the stream broke. */
   flush(ms: number): Promise<boolean> {
     this.reportDrops();
+    this.writePending();
     if (this.broken || this.stream.writableLength === 0) return Promise.resolve(this.broken === null);
     return new Promise((resolve) => {
       const done = () => {
@@ -111,8 +120,23 @@ export class LogSink {
     if (this.unreported === 0 || this.broken) return;
     const n = this.unreported;
     this.unreported = 0;
-    this.stream.write(`[log: ${n} line(s) dropped while output was not being read; ${this.dropped} in all]\n`);
+    this.append(`[log: ${n} line(s) dropped while output was not being read; ${this.dropped} in all]\n`);
   }
+
+  private append(text: string): void {
+    this.pending += text;
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(this.writePending);
+  }
+
+  private readonly writePending = (): void => {
+    this.scheduled = false;
+    if (this.pending === "" || this.broken) return;
+    const chunk = this.pending;
+    this.pending = "";
+    this.stream.write(chunk);
+  };
 
   private fail(err: Error): void {
     if (this.broken) return;

@@ -37,17 +37,34 @@ function fakeStream(buffered: number) {
   };
 }
 
-test("LogSink drops lines past its bound, counts them, and says so once the reader catches up", () => {
-  const f = fakeStream(10);
-  const sink = new LogSink(f.stream, 5);
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+test("LogSink drops lines past its bound, counts them, and says so once the reader catches up", async () => {
+  const f = fakeStream(200);
+  const sink = new LogSink(f.stream, 100);
   sink.line("one");
   sink.line("two");
   assert.equal(sink.dropped, 2);
+  await nextTurn();
   assert.deepEqual(f.written, []);
   f.stream.writableLength = 0;
   f.emit("drain");
   sink.line("three");
-  assert.deepEqual(f.written, ["[log: 2 line(s) dropped while output was not being read; 2 in all]\n", "three\n"]);
+  await nextTurn();
+  assert.deepEqual(f.written, ["[log: 2 line(s) dropped while output was not being read; 2 in all]\nthree\n"]);
+});
+
+test("LogSink writes the lines of one turn of the event loop in one write, in order; flush() writes them at once", async () => {
+  const f = fakeStream(0);
+  const sink = new LogSink(f.stream);
+  sink.line("a");
+  sink.line("b");
+  assert.deepEqual(f.written, [], "nothing is written before the turn ends");
+  await nextTurn();
+  assert.deepEqual(f.written, ["a\nb\n"]);
+  sink.line("c");
+  assert.equal(await sink.flush(100), true);
+  assert.deepEqual(f.written, ["a\nb\n", "c\n"], "flush() does not wait for the turn to end");
 });
 
 test("a client's CR, LF, ESC, OSC and NUL bytes are logged as escapes, one line per message, and capped", async () => {
