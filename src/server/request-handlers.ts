@@ -42,7 +42,10 @@ export class BaseRequestHandler<R = Socket, A extends Address = InetAddress, S =
 export function runHandler(handler: BaseRequestHandler<unknown, Address, unknown>): Promise<void> {
   try {
     const setup = handler.setup();
-    return setup instanceof Promise ? setup.then(() => handleThenFinish(handler)) : handleThenFinish(handler);
+    // A synchronous setup() goes straight on; anything else (a promise, any thenable) is waited for, as await would.
+    return setup === undefined
+      ? handleThenFinish(handler)
+      : Promise.resolve(setup).then(() => handleThenFinish(handler));
   } catch (err) {
     return Promise.reject(err);
   }

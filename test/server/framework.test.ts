@@ -14,6 +14,7 @@ import {
   ThreadingTCPServer,
   type Address,
 } from "../../src/index.js";
+import { runHandler } from "../../src/server/request-handlers.js";
 import { stillPending, waitFor, within } from "../helpers/wait.js";
 
 class EchoHandler extends BaseRequestHandler {
@@ -166,6 +167,37 @@ test("verifyRequest() returning false closes the connection without calling the 
     await serving;
     await server.serverClose();
   }
+});
+
+test("a handler's lifecycle is Python's: setup (waited for, a thenable too), then handle, then finish even after a throw, whose own error wins; a failed setup runs neither", async () => {
+  const events: string[] = [];
+  const thenable = { then: (resolve: () => void) => setTimeout(() => (events.push("setup done"), resolve()), 1) };
+  class Lifecycle extends BaseRequestHandler<unknown, ["h", 0]> {
+    override setup(): Promise<void> {
+      events.push("setup");
+      return thenable as unknown as Promise<void>;
+    }
+    override async handle(): Promise<void> {
+      events.push("handle");
+      throw new Error("from handle");
+    }
+    override finish(): void {
+      events.push("finish");
+      throw new Error("from finish");
+    }
+  }
+  await assert.rejects(runHandler(new Lifecycle(null, ["h", 0], null)), /from finish/);
+  assert.deepEqual(events, ["setup", "setup done", "handle", "finish"]);
+
+  events.length = 0;
+  class FailedSetup extends Lifecycle {
+    override setup(): Promise<void> {
+      events.push("setup");
+      throw new Error("from setup");
+    }
+  }
+  await assert.rejects(runHandler(new FailedSetup(null, ["h", 0], null)), /from setup/);
+  assert.deepEqual(events, ["setup"]);
 });
 
 test("a throwing handler reaches handleError (after finish) while other clients are served", async () => {
