@@ -7,6 +7,9 @@ import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import { parseArgs } from "node:util";
 import { counterDeltas, readCounters } from "../src/kernel/counters.js";
+import { requireFreshBuild, SOCKETKIT_BIN } from "./lib/processes.js";
+
+requireFreshBuild();
 
 const { values: opts } = parseArgs({
   options: {
@@ -63,9 +66,7 @@ const servers = [
       start(
         [
           process.execPath,
-          "--import",
-          "tsx",
-          "src/cli/main.ts",
+          SOCKETKIT_BIN,
           "serve",
           "--host",
           "127.0.0.1",

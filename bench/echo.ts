@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 // The load generator is socketkit bench's own (src/bench), through bench/lib/load.ts's interface.
 import { connectRate, pingPong, type LoadResult } from "./lib/socketkit-bench-load.js";
 import {
+  requireFreshBuild,
   canPin,
   cpuNanos,
   machineBusyNanos,
@@ -20,6 +21,8 @@ import {
   type ServerProcess,
 } from "./lib/processes.js";
 import { median } from "./lib/stats.js";
+
+requireFreshBuild();
 
 const { values: opts } = parseArgs({
   options: {

@@ -17,7 +17,9 @@ import net from "node:net";
 import { parseArgs } from "node:util";
 import { orderFor } from "../src/bench/compare.js";
 import { median } from "./lib/stats.js";
-import { startServer, stopServer, type ServerProcess } from "./lib/processes.js";
+import { requireFreshBuild, startServer, stopServer, type ServerProcess } from "./lib/processes.js";
+
+requireFreshBuild();
 
 const { values: opts } = parseArgs({
   options: {

@@ -12,8 +12,10 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Socket } from "../src/index.js";
 import { connectRate, pingPong, type LoadResult } from "./lib/load.js";
-import { startServer, stopServer, type ServerProcess } from "./lib/processes.js";
+import { requireFreshBuild, startServer, stopServer, type ServerProcess } from "./lib/processes.js";
 import { median } from "./lib/stats.js";
+
+requireFreshBuild();
 
 const { values: opts } = parseArgs({
   options: {

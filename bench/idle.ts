@@ -16,6 +16,8 @@ import net from "node:net";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import {
+  requireFreshBuild,
+  SOCKETKIT_BIN,
   fdCount,
   memoryOf,
   ownNofileLimit,
@@ -25,6 +27,8 @@ import {
   type ServerProcess,
 } from "./lib/processes.js";
 import { median } from "./lib/stats.js";
+
+requireFreshBuild();
 
 const { values: opts } = parseArgs({
   options: {
@@ -74,18 +78,7 @@ const ALL_SERVERS = [
   {
     key: "socketkit",
     name: "socketkit serve",
-    argv: [
-      fileURLToPath(new URL("../dist/cli/main.js", import.meta.url)),
-      "serve",
-      "--host",
-      "127.0.0.1",
-      "--port",
-      "0",
-      "--lang",
-      "en",
-      "--reply-prefix",
-      "",
-    ],
+    argv: [SOCKETKIT_BIN, "serve", "--host", "127.0.0.1", "--port", "0", "--lang", "en", "--reply-prefix", ""],
     portPattern: /127\.0\.0\.1:(\d+) \(backlog/,
   },
   {

@@ -10,7 +10,9 @@ import net from "node:net";
 import { parseArgs } from "node:util";
 import { compare, type Comparison } from "../src/bench/compare.js";
 import type { LoadSpec } from "../src/bench/run.js";
-import { startServer, stopServer, type ServerProcess } from "./lib/processes.js";
+import { requireFreshBuild, SOCKETKIT_BIN, startServer, stopServer, type ServerProcess } from "./lib/processes.js";
+
+requireFreshBuild();
 
 const { values: opts } = parseArgs({
   options: {
@@ -57,19 +59,7 @@ async function startServe(name: string, args: string[]): Promise<Running> {
   const devnull = openSync("/dev/null", "w");
   const child: ChildProcess = spawn(
     process.execPath,
-    [
-      "--import",
-      "tsx",
-      "src/cli/main.ts",
-      "serve",
-      "--host",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--reply-prefix",
-      "",
-      ...args,
-    ],
+    [SOCKETKIT_BIN, "serve", "--host", "127.0.0.1", "--port", String(port), "--reply-prefix", "", ...args],
     {
       cwd: ROOT,
       stdio: ["ignore", devnull, "inherit"],

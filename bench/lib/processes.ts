@@ -2,8 +2,38 @@
 // by the port they print, measured through /proc, and always stopped by PID, even when the benchmark fails.
 
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/** The socketkit command as users run it: the compiled package, on plain node. */
+export const SOCKETKIT_BIN = join(ROOT, "bin", "socketkit.js");
+
+function newestUnder(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestUnder(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * Stops the benchmark with one clear sentence when dist/ is missing or older than src/: the servers run the
+ * compiled package, and a stale build would be measured as if it were the code in front of you.
+ */
+export function requireFreshBuild(): void {
+  const dist = join(ROOT, "dist");
+  if (!existsSync(join(dist, "index.js")) || newestUnder(dist) < newestUnder(join(ROOT, "src"))) {
+    console.error(
+      "The benchmarks run the compiled package, and dist/ is missing or older than src/: run npm run build.",
+    );
+    process.exit(2);
+  }
+}
 
 /** True when the load generator and the servers can each have a CPU of their own (two or more, and taskset). */
 export function canPin(disabled: boolean): boolean {

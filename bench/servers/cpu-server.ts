@@ -9,7 +9,7 @@ import {
   StreamRequestHandler,
   ThreadingTCPServer,
   type Address,
-} from "../../src/index.js";
+} from "../../dist/index.js";
 
 const WORK_MS = 2;
 const DATA = Buffer.alloc(64, 1);
