@@ -10,9 +10,15 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { Socket } from "../src/index.js";
 import { connectRate, pingPong, type LoadResult } from "./lib/load.js";
-import { requireFreshBuild, startServer, stopServer, type ServerProcess } from "./lib/processes.js";
+import {
+  connectable,
+  freePort,
+  requireFreshBuild,
+  startServer,
+  stopServer,
+  type ServerProcess,
+} from "./lib/processes.js";
 import { median } from "./lib/stats.js";
 
 requireFreshBuild();
@@ -37,14 +43,6 @@ const SCENARIOS: Array<{ key: string; name: string; run: (port: number) => Promi
   { key: "pp50", name: "ping-pong 64 B, 50 connections", run: (p) => pingPong(p, 50, SECONDS) },
   { key: "connect", name: "new connections, 16 in parallel, 1 round trip", run: (p) => connectRate(p, 16, SECONDS) },
 ];
-
-function freePort(): number {
-  const probe = new Socket();
-  probe.bind(["127.0.0.1", 0]);
-  const port = (probe.getsockname() as [string, number])[1];
-  probe.close();
-  return port;
-}
 
 const echo = (name: string, proxy: boolean) =>
   startServer(
@@ -108,11 +106,11 @@ try {
   const a = await echo("proxied a", true);
   const b = await echo("proxied b", true);
   servers.push(direct, a, b);
-  const one = freePort();
-  const two = freePort();
+  const one = await freePort();
+  const two = await freePort();
   writeFileSync(join(dir, "haproxy.cfg"), haproxyConfig(one, two, a.port, b.port));
   haproxy = spawn("haproxy", ["-db", "-f", join(dir, "haproxy.cfg")], { stdio: ["ignore", "ignore", "inherit"] });
-  await new Promise((r) => setTimeout(r, 1000));
+  await Promise.all([connectable(one, "haproxy"), connectable(two, "haproxy")]);
   const routes = [
     { key: "direct", name: "direct to 1 instance", port: direct.port },
     { key: "haproxy1", name: "HAProxy → 1 instance", port: one },

@@ -6,11 +6,18 @@
 //   npx tsx bench/workers.ts [--rounds 5] [--seconds 3] [--json]
 import { spawn, type ChildProcess } from "node:child_process";
 import { openSync } from "node:fs";
-import net from "node:net";
 import { parseArgs } from "node:util";
 import { compare, type Comparison } from "../src/bench/compare.js";
 import type { LoadSpec } from "../src/bench/run.js";
-import { requireFreshBuild, SOCKETKIT_BIN, startServer, stopServer, type ServerProcess } from "./lib/processes.js";
+import {
+  connectable,
+  freePort,
+  requireFreshBuild,
+  SOCKETKIT_BIN,
+  startServer,
+  stopServer,
+  type ServerProcess,
+} from "./lib/processes.js";
 
 requireFreshBuild();
 
@@ -24,29 +31,6 @@ const { values: opts } = parseArgs({
 const ROUNDS = Number(opts.rounds);
 const SECONDS = Number(opts.seconds);
 const ROOT = new URL("..", import.meta.url).pathname;
-
-/** A free port on loopback, found by binding to port 0 (serve's log goes to /dev/null, so it cannot tell us). */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-async function connectable(port: number, what: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, "127.0.0.1", () => (s.destroy(), resolve(true)));
-      s.on("error", () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`${what} did not start`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 interface Running {
   name: string;

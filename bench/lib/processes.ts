@@ -3,6 +3,7 @@
 
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import net from "node:net";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -198,4 +199,29 @@ export function ownNofileLimit(): { soft: number; hard: number } {
     .find((l) => l.startsWith("Max open files"));
   const [soft, hard] = (line?.split(/\s{2,}/).slice(1, 3) ?? []).map((x) => (x === "unlimited" ? Infinity : Number(x)));
   return { soft: soft ?? 1024, hard: hard ?? 1024 };
+}
+
+/** A free port on loopback, for a server that is told its port rather than printing one. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+    probe.once("error", reject);
+  });
+}
+
+/** Resolves once `port` on loopback accepts a connection; throws after 30 s, naming `what`. */
+export async function connectable(port: number, what: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, "127.0.0.1", () => (s.destroy(), resolve(true)));
+      s.on("error", () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`${what} did not start`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

@@ -2,18 +2,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { start } from "../helpers/cli.js";
+import { freePort } from "../helpers/ports.js";
 import { waitFor, within } from "../helpers/wait.js";
-import { Socket } from "../../src/index.js";
 
 const tsx = [process.execPath, "--import", "tsx"];
-
-function freePort(): number {
-  const s = new Socket();
-  s.bind(["127.0.0.1", 0]);
-  const [, port] = s.getsockname() as [string, number];
-  s.close();
-  return port;
-}
 
 test("examples/echo-server.ts and examples/echo-client.ts talk to each other", async () => {
   const env = { PORT: String(freePort()) };

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { Socket } from "../../../src/index.js";
+import { freePort } from "../../helpers/ports.js";
 import { ROOT, startServer, type Run } from "../../helpers/cli.js";
 import { connectLoad, summarize } from "../../helpers/connect-load.js";
 import { waitFor, within } from "../../helpers/wait.js";
@@ -21,14 +21,6 @@ after(() => {
   for (const child of haproxies) child.kill("SIGKILL");
   rmSync(dir, { recursive: true, force: true });
 });
-
-function freePort(): number {
-  const probe = new Socket();
-  probe.bind(["127.0.0.1", 0]);
-  const port = (probe.getsockname() as [string, number])[1];
-  probe.close();
-  return port;
-}
 
 interface Cluster {
   port: number;
