@@ -3,6 +3,7 @@
 // restart (SIGUSR2 starts a successor, which takes the listener; this process then drains and exits).
 
 import { spawn } from "node:child_process";
+import { thisProgramAgain } from "../process/relaunch.js";
 import { drainRequests, offerListener, requestListener } from "../server/handover.js";
 import { ProxyProtocol } from "../server/proxy-protocol.js";
 import { listenFds } from "../server/socket-activation.js";
@@ -58,7 +59,8 @@ export async function inheritListener(handover: string | undefined): Promise<Inh
 
 /** Starts this very command again, detached, with the same output: the successor SIGUSR2 asks for. */
 function startSuccessor(log: (line: string) => void): void {
-  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+  const again = thisProgramAgain();
+  const child = spawn(again.command, again.args, {
     stdio: "inherit",
     detached: true,
   });

@@ -11,13 +11,13 @@ import type { OptionValues } from "./experiment.js";
 import type { HandshakeResult } from "./handshake.js";
 import type { OverflowResult } from "./overflow.js";
 import type { SynQueueResult } from "./synqueue.js";
+import { nodeCommand } from "../process/relaunch.js";
 import { MissingPrivilegeError } from "./result.js";
 
-// The child is this file's sibling with this file's extension: .js in the published package, which plain node
-// runs, or .ts when running from source, where the child needs the loader this process was started with.
+// The child is this file's sibling with this file's extension: .js in the published package, or .ts when running
+// from source, where the child needs the loader this process was started with (nodeCommand repeats it).
 const SELF = fileURLToPath(import.meta.url);
 const CHILD = fileURLToPath(new URL(`./netns-child${extname(SELF)}`, import.meta.url));
-const LOADER = extname(SELF) === ".ts" ? process.execArgv : [];
 
 /** Each experiment's result, by the name the registry and the command line use. */
 interface Results {
@@ -52,7 +52,8 @@ export async function runInPrivateNetns<N extends ExperimentName>(
     ...Object.entries(sysctls).map(([k, v]) => `echo ${Number(v)} > /proc/sys/${k.replace(/\./g, "/")}`),
   ];
   const script = `${setup.join(" && ")} && exec "$@"`;
-  const command = [process.execPath, ...LOADER, CHILD, name, JSON.stringify(options ?? {})];
+  const child = nodeCommand(CHILD, [name, JSON.stringify(options ?? {})]);
+  const command = [child.command, ...child.args];
   const run = await collect(
     spawn("unshare", ["--net", "--", "sh", "-c", script, "sh", ...command], { stdio: ["ignore", "pipe", "pipe"] }),
   );

@@ -4,6 +4,7 @@
 
 import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
+import { thisProgramAgain } from "../process/relaunch.js";
 import { setInheritableFd } from "../socket/inheritable.js";
 
 /** The worker's end of its control socket: the fd the parent puts at position 3 of the child's stdio. */
@@ -44,9 +45,6 @@ export function isWorkerProcess(): boolean {
   return role !== undefined;
 }
 
-/** Node options of this process a worker should not repeat: a debugger port can be taken only once. */
-const NOT_INHERITED = /^--(inspect|inspect-brk|inspect-port|debug-port|test)\b/;
-
 /**
  * Starts the main module again as a worker with `roleValue`, `channelFd` at its fd 3, stdout and stderr shared
  * with this process and stdin closed; with `lifeline`, a pipe at its fd 4 that this process holds open for life. The worker is in its own process group, so a Ctrl-C at the terminal
@@ -54,12 +52,8 @@ const NOT_INHERITED = /^--(inspect|inspect-brk|inspect-port|debug-port|test)\b/;
  * @throws Error when this process has no main module to run again (a REPL, `node -e`).
  */
 export function startWorker(roleValue: string, channelFd: number, lifeline = false): ChildProcess {
-  const main = process.argv[1];
-  if (main === undefined) {
-    throw new Error("worker processes run the main module again, as node:cluster does, and this process has none");
-  }
-  const execArgv = process.execArgv.filter((a) => !NOT_INHERITED.test(a));
-  const child = spawn(process.execPath, [...execArgv, main, ...process.argv.slice(2)], {
+  const again = thisProgramAgain();
+  const child = spawn(again.command, again.args, {
     stdio: lifeline ? ["ignore", "inherit", "inherit", channelFd, "pipe"] : ["ignore", "inherit", "inherit", channelFd],
     env: { ...process.env, [ROLE_VARIABLE]: roleValue },
     detached: true,
