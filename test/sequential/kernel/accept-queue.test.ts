@@ -1,10 +1,10 @@
 // listen(backlog) bounds the kernel's own accept queue: connections complete with no accept() until it is full.
-// Serial (test/serial): the waiting clients depend on the kernel's SYN retransmission timer.
+// Sequential (test/sequential): the waiting clients depend on the kernel's SYN retransmission timer.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { LIVE_STATES, querySockets } from "../../src/kernel/sock-diag.js";
-import { Socket } from "../../src/index.js";
-import { waitFor, within } from "../helpers/wait.js";
+import { LIVE_STATES, querySockets } from "../../../src/kernel/sock-diag.js";
+import { Socket } from "../../../src/index.js";
+import { waitFor, within } from "../../helpers/wait.js";
 
 // sock_diag without TIME-WAIT: /proc/net/tcp on a host that has run the suite lists tens of thousands of those,
 // and reading it slowly enough lets the retransmission timer win the race this test watches.

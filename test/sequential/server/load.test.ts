@@ -1,9 +1,9 @@
 // Concurrency under load: many clients at once, a blocked handler that must not delay others, no leaked descriptors.
-// Serial (test/serial): 10,000 exchanges and 2,000 sessions compete for the CPU with whatever else runs.
+// Sequential (test/sequential): 10,000 exchanges and 2,000 sessions compete for the CPU with whatever else runs.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { BaseRequestHandler, createConnection, Socket, ThreadingTCPServer } from "../../src/index.js";
-import { openFdCount, waitFor, within } from "../helpers/wait.js";
+import { BaseRequestHandler, createConnection, Socket, ThreadingTCPServer } from "../../../src/index.js";
+import { openFdCount, waitFor, within } from "../../helpers/wait.js";
 
 /** A latch: the "block" handler waits on it, and only the test opens it. */
 let openLatch: () => void = () => undefined;

@@ -1,15 +1,15 @@
 // What `socketkit lab` prints, from a real run: within 100 columns, repeated lines folded, "1 handshake" in the
 // singular, the queues drawn, and an SVG written with --svg. As root it runs in a private namespace (--netns) so
-// that the host's other listeners cannot move its counters. Serial (test/serial): it provokes SYN retransmissions.
+// that the host's other listeners cannot move its counters. Sequential (test/sequential): it provokes SYN retransmissions.
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { canMakeNamespaces } from "../../src/lab/private-namespace.js";
-import { columns } from "../../src/lab/view.js";
-import { start } from "../helpers/cli.js";
-import { within } from "../helpers/wait.js";
+import { canMakeNamespaces } from "../../../src/lab/private-namespace.js";
+import { columns } from "../../../src/lab/view.js";
+import { start } from "../../helpers/cli.js";
+import { within } from "../../helpers/wait.js";
 
 test("lab backlog --backlog 0 --clients 50 fits 100 columns, folds 49 alike lines and draws the queues", async () => {
   const dir = mkdtempSync(join(tmpdir(), "socketkit-lab-"));

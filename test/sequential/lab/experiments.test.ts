@@ -1,18 +1,18 @@
 // Every lab experiment on the running kernel agrees with the model. Experiments whose counters must see only
 // their own traffic run in a private network namespace, which needs root: CI runs them, elsewhere they skip.
-// Serial (test/serial): the experiments provoke the kernel's timers, and their schedules assume a machine that is
+// Sequential (test/sequential): the experiments provoke the kernel's timers, and their schedules assume a machine that is
 // not also running the rest of the suite. Their assertions are about causes — counts, states, retransmissions —
 // never about how long something took.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { runEarlyClose } from "../../src/lab/early-close.js";
-import { runHandshake } from "../../src/lab/handshake.js";
-import { canMakeNamespaces, runInPrivateNetns } from "../../src/lab/private-namespace.js";
-import { runOverflow } from "../../src/lab/overflow.js";
-import { runSynQueue } from "../../src/lab/synqueue.js";
-import { start } from "../helpers/cli.js";
-import { within } from "../helpers/wait.js";
+import { runEarlyClose } from "../../../src/lab/early-close.js";
+import { runHandshake } from "../../../src/lab/handshake.js";
+import { canMakeNamespaces, runInPrivateNetns } from "../../../src/lab/private-namespace.js";
+import { runOverflow } from "../../../src/lab/overflow.js";
+import { runSynQueue } from "../../../src/lab/synqueue.js";
+import { start } from "../../helpers/cli.js";
+import { within } from "../../helpers/wait.js";
 
 const needsRoot = canMakeNamespaces() ? false : "needs root to create a private network namespace (CI runs it as root)";
 

@@ -1,10 +1,10 @@
 // socketkit watch on a listener whose queue is filling: the depth rises and the overflow counter moves.
-// Serial (test/serial): samples are taken on an interval while the test adds clients between them.
+// Sequential (test/sequential): samples are taken on an interval while the test adds clients between them.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Socket } from "../../src/index.js";
-import { start } from "../helpers/cli.js";
-import { waitFor, within } from "../helpers/wait.js";
+import { Socket } from "../../../src/index.js";
+import { start } from "../../helpers/cli.js";
+import { waitFor, within } from "../../helpers/wait.js";
 
 test("watch --json shows the accept queue rising to its limit and ListenOverflows moving", async () => {
   const server = new Socket();

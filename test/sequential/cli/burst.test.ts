@@ -1,11 +1,11 @@
 // Fairness under a burst: 500 clients connecting at once to socketkit serve each get their round trip without a
 // single SYN retransmission — each client's own tcp_info says so — which means the accept loop drained the queue
-// as fast as it filled. (Serial: a burst competes for the CPU with whatever else runs.)
+// as fast as it filled. (Sequential: a burst competes for the CPU with whatever else runs.)
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Socket } from "../../src/index.js";
-import { startServer } from "../helpers/cli.js";
-import { within } from "../helpers/wait.js";
+import { Socket } from "../../../src/index.js";
+import { startServer } from "../../helpers/cli.js";
+import { within } from "../../helpers/wait.js";
 
 async function roundTrip(sock: Socket, port: number): Promise<number> {
   await sock.connect(["127.0.0.1", port]);
