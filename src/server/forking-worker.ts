@@ -2,7 +2,6 @@
 // server socket and address), and the loop that takes one request at a time from the control socket, runs it as
 // Python's forked child does (finishRequest, handleError, shutdownRequest) and tells the parent it is done.
 
-import { loadSyscalls } from "../libc/syscalls.js";
 import * as C from "../socket/constants.js";
 import { OSError } from "../socket/errors.js";
 import { receiveMessage, recvFds } from "../socket/messages.js";
@@ -22,17 +21,16 @@ export interface Hello {
  * @throws OSError when there is no hello (the process was not started by a ForkingMixIn server).
  */
 export function receiveHello(): Hello {
-  loadSyscalls();
+  // Made sure of, not assumed from how the worker was started: a handler's child process must never hold the channel.
+  const channel = new Socket(C.AF_UNIX, C.SOCK_SEQPACKET, 0, CONTROL_FD);
+  channel.setInheritable(false);
   const data = Buffer.alloc(MAX_MESSAGE);
-  const got = receiveMessage(CONTROL_FD, [data], 64, C.MSG_DONTWAIT | C.MSG_CMSG_CLOEXEC);
+  const got = receiveMessage(channel.fileno(), [data], 64, C.MSG_DONTWAIT | C.MSG_CMSG_CLOEXEC);
   if (typeof got === "number") throw OSError.fromErrno(-got, { syscall: "recvmsg" });
   const [n, ancdata] = got;
   const fd = ancdata[0]?.[2].readInt32LE(0);
   if (fd === undefined) throw new Error("the worker's hello carried no server socket");
   const { header } = decodeMessage<{ address: Address }>(data.subarray(0, n));
-  // Made sure of, not assumed from how the worker was started: a handler's child process must never hold the channel.
-  const channel = new Socket(C.AF_UNIX, C.SOCK_SEQPACKET, 0, CONTROL_FD);
-  channel.setInheritable(false);
   return {
     channel,
     serverSocket: new Socket(undefined, undefined, undefined, fd),
