@@ -1,8 +1,48 @@
 // ESLint for socketkit: typescript-eslint's recommended rules with type information, so that a promise nobody
-// awaits (no-floating-promises) and `any` (no-explicit-any) are errors. Run with `npm run lint`.
+// awaits (no-floating-promises) and `any` (no-explicit-any) are errors, and the layering of src/ (below) as rules.
+// Run with `npm run lint`; test/lint/layering.test.ts shows that a forbidden import fails.
 import js from "@eslint/js";
 import { defineConfig } from "eslint/config";
 import tseslint from "typescript-eslint";
+
+/**
+ * Which folders of src/ each folder may import (its own always): the architecture of docs/architecture.md.
+ * libc ← socket ← server ← deploy ← cli; libc ← kernel ← lab ← cli; sim, process and bench stand alone.
+ */
+export const LAYERS = {
+  libc: [],
+  process: [],
+  sim: [],
+  bench: [],
+  socket: ["libc"],
+  server: ["socket", "process"],
+  deploy: ["server", "socket", "process"],
+  kernel: ["libc"],
+  lab: ["kernel", "libc", "sim", "socket", "process"],
+};
+
+/** A relative import that climbs out of its folder into one of src/'s folders that `allowed` does not name. */
+function layerRule(folder, allowed) {
+  const permitted = [folder, ...allowed].join("|");
+  return {
+    files: [`src/${folder}/**/*.ts`],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: folder === "libc" ? [] : [{ name: "koffi", message: "Only src/libc binds libc; use its sys table." }],
+          patterns: [
+            {
+              regex: `^(\\.\\./)+(?!(${permitted})/)[a-z-]+/`,
+              message: `src/${folder} may import only ${allowed.length ? allowed.map((a) => `src/${a}`).join(", ") : "itself"} (docs/architecture.md).`,
+            },
+            { regex: "^(\\.\\./)+index\\.js$", message: "src/index.ts is the package's entry point, not a layer." },
+          ],
+        },
+      ],
+    },
+  };
+}
 
 export default defineConfig(
   { ignores: ["node_modules/", "coverage/", "dist/", "docs/api/"] },
@@ -32,4 +72,10 @@ export default defineConfig(
       "no-control-regex": "off",
     },
   },
+  // Outside src/libc nothing binds libc; the CLI and the entry point may import any layer.
+  {
+    files: ["src/cli/**/*.ts", "src/index.ts"],
+    rules: { "no-restricted-imports": ["error", { paths: [{ name: "koffi", message: "Only src/libc binds libc." }] }] },
+  },
+  ...Object.entries(LAYERS).map(([folder, allowed]) => layerRule(folder, allowed)),
 );
