@@ -1,6 +1,10 @@
 // Linux's numeric constants for sockets, epoll and the resolver, as <sys/socket.h> and friends define them.
 // The libc layer and the socket layer's public constants both read from here.
 
+/** The range of a C int: what the kernel takes for sizes, flags and options (argument checks use these). */
+export const INT_MAX = 0x7fffffff;
+export const INT_MIN = -0x80000000;
+
 export const AF_UNSPEC = 0;
 export const AF_UNIX = 1;
 export const AF_INET = 2;

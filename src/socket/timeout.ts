@@ -1,5 +1,8 @@
 // Python's socket timeouts: null waits forever, 0 never waits, a positive number of seconds is a deadline.
-// The process-wide default that new sockets start with lives here too.
+// The process-wide default that new sockets start with lives here too. Deadlines themselves are defined in
+// src/libc/deadline.ts and re-exported here for the layers above, which do not import libc.
+
+export { deadlineFor, hasPassed, msLeft, secondsLeft, type Deadline } from "../libc/deadline.js";
 
 let defaultTimeout: number | null = null;
 
@@ -22,9 +25,4 @@ export function getdefaulttimeout(): number | null {
 /** Sets the timeout new sockets start with; existing sockets keep theirs. */
 export function setdefaulttimeout(timeout: number | null): void {
   defaultTimeout = checkTimeout(timeout);
-}
-
-/** The performance.now() time at which an operation started now with `timeout` must give up, or null. */
-export function deadlineFor(timeout: number | null): number | null {
-  return timeout === null ? null : performance.now() + timeout * 1000;
 }
