@@ -7,8 +7,8 @@
 //   npx tsx bench/echo.ts --rounds 3 --seconds 1 --json
 //   npx tsx bench/echo.ts --scenarios pp50 --servers socketkit,node --cpu-prof /tmp/prof
 import { parseArgs } from "node:util";
-// The load generator is socketkit bench's own (src/bench), through bench/lib/load.ts's interface.
-import { connectRate, pingPong, type LoadResult } from "./lib/socketkit-bench-load.js";
+// The load generator is socketkit bench's own (src/bench), through bench/lib/load.ts.
+import { connectRate, pingPong, type LoadResult } from "./lib/load.js";
 import {
   requireFreshBuild,
   canPin,
