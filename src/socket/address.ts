@@ -1,7 +1,7 @@
 // Socket addresses as Python spells them — (host, port) for AF_INET, (host, port, flowinfo, scope_id) for AF_INET6,
 // a path for AF_UNIX — checked, resolved and turned into the kernel's sockaddr bytes and back.
 
-import { AF_INET, AF_INET6, AF_NETLINK, AF_PACKET, AF_UNIX } from "../libc/constants.js";
+import { AF_INET, AF_INET6, AF_NETLINK, AF_PACKET, AF_UNIX, EAI_ADDRFAMILY, EAI_NONAME } from "../libc/constants.js";
 import { loadSyscalls } from "../libc/syscalls.js";
 import { checkInt } from "./arguments.js";
 import { getaddrinfoAsync, getaddrinfoSync, ResolverFailure, type AddrInfoEntry } from "../libc/resolver.js";
@@ -97,9 +97,9 @@ function literalHost(family: number, host: string): Uint8Array | null {
 
 function fromResolved(family: number, entries: AddrInfoEntry[], host: string): Uint8Array {
   const entry = entries.find((e) => e.family === family);
-  if (!entry) throw new GaiError(-9, "Address family for hostname not supported");
+  if (!entry) throw new GaiError(EAI_ADDRFAMILY, "Address family for hostname not supported");
   const raw = decodeSockaddr(entry.sockaddr, entry.sockaddr.length);
-  if (!("host" in raw)) throw new GaiError(-2, `Name or service not known: ${host}`);
+  if (!("host" in raw)) throw new GaiError(EAI_NONAME, `Name or service not known: ${host}`);
   return raw.host;
 }
 

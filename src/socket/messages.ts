@@ -35,8 +35,8 @@ function checkAncillary(items: readonly AncillaryItem[]): AncillaryItem[] {
   return items.map((item, i) => {
     if (!Array.isArray(item) || item.length !== 3) throw new TypeError(`ancdata[${i}] must be [level, type, data]`);
     const [level, type, data] = item;
-    checkInt(level, `ancdata[${i}] level`, -0x80000000, 0x7fffffff);
-    checkInt(type, `ancdata[${i}] type`, -0x80000000, 0x7fffffff);
+    checkInt(level, `ancdata[${i}] level`, C.INT_MIN, C.INT_MAX);
+    checkInt(type, `ancdata[${i}] type`, C.INT_MIN, C.INT_MAX);
     return [level, type, Buffer.from(checkBytes(data, `ancdata[${i}] data`))];
   });
 }
@@ -103,7 +103,7 @@ export function sendFds(
 ): Promise<number> {
   if (!Array.isArray(fds)) throw new TypeError("fds must be an array of file descriptors");
   const packed = Buffer.alloc(fds.length * FD_SIZE);
-  fds.forEach((fd, i) => packed.writeInt32LE(checkInt(fd, `fds[${i}]`, 0, 0x7fffffff), i * FD_SIZE));
+  fds.forEach((fd, i) => packed.writeInt32LE(checkInt(fd, `fds[${i}]`, 0, C.INT_MAX), i * FD_SIZE));
   return sock.sendmsg(buffers, [[C.SOL_SOCKET, C.SCM_RIGHTS, packed]], flags, address);
 }
 

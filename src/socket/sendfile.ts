@@ -27,7 +27,7 @@ const FALLBACK_BLOCK = 64 * 1024;
 function fileDescriptor(file: SendfileSource): number {
   const fd = typeof file === "number" ? file : file?.fd;
   if (typeof fd !== "number") throw new TypeError("file must be a file descriptor or an object with an fd");
-  return checkInt(fd, "file", 0, 0x7fffffff);
+  return checkInt(fd, "file", 0, C.INT_MAX);
 }
 
 /** Sends `count` bytes (or up to EOF) of `file` from `offset`; resolves with the bytes sent. */

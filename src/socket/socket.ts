@@ -100,7 +100,7 @@ export class Socket {
   constructor(family?: number, type?: number, proto?: number, fileno?: number) {
     loadSyscalls();
     if (fileno !== undefined) {
-      checkInt(fileno, "fileno", 0, 0x7fffffff);
+      checkInt(fileno, "fileno", 0, C.INT_MAX);
       family ??= kernelOption(fileno, C.SO_DOMAIN);
       type ??= kernelOption(fileno, C.SO_TYPE);
       proto ??= kernelOption(fileno, C.SO_PROTOCOL);
@@ -110,9 +110,9 @@ export class Socket {
     family ??= C.AF_INET;
     type ??= C.SOCK_STREAM;
     proto ??= 0;
-    checkInt(family, "family", -0x80000000, 0x7fffffff);
-    checkInt(type, "type", -0x80000000, 0x7fffffff);
-    checkInt(proto, "proto", -0x80000000, 0x7fffffff);
+    checkInt(family, "family", C.INT_MIN, C.INT_MAX);
+    checkInt(type, "type", C.INT_MIN, C.INT_MAX);
+    checkInt(proto, "proto", C.INT_MIN, C.INT_MAX);
     const kind = type & ~TYPE_FLAGS;
     // As in Python, the kernel judges family, type and protocol: EAFNOSUPPORT, EINVAL, EPROTONOSUPPORT, EPERM.
     if (fileno === undefined) fileno = checkResult(sys.socket(family, kind | TYPE_FLAGS, proto), "socket");
@@ -156,7 +156,7 @@ export class Socket {
 
   /** Starts accepting connections; the kernel queues up to `backlog` + 1 completed ones (default min(SOMAXCONN, 128)). */
   listen(backlog: number = Math.min(C.SOMAXCONN, 128)): void {
-    checkInt(backlog, "backlog", -0x80000000, 0x7fffffff);
+    checkInt(backlog, "backlog", C.INT_MIN, C.INT_MAX);
     checkResult(sys.listen(this.openFd("listen"), Math.max(0, backlog)), "listen");
   }
 
@@ -259,8 +259,8 @@ export class Socket {
   /** Resolves with at most `bufsize` bytes as soon as any are there; an empty Buffer means the peer closed. */
   recv(bufsize: number, flags = 0): Promise<Buffer> {
     try {
-      checkInt(bufsize, "bufsize", 0, 0x7fffffff);
-      checkInt(flags, "flags", 0, 0x7fffffff);
+      checkInt(bufsize, "bufsize", 0, C.INT_MAX);
+      checkInt(flags, "flags", 0, C.INT_MAX);
       // Python returns b'' for recv(0) without a syscall, so a datagram is not consumed.
       if (bufsize === 0) return Promise.resolve(Buffer.alloc(0));
       const first = this.receive(this.openFd("recv"), bufsize, flags, null);
@@ -276,7 +276,7 @@ export class Socket {
     try {
       checkBytes(buffer, "buffer");
       checkInt(nbytes, "nbytes", 0, buffer.length);
-      checkInt(flags, "flags", 0, 0x7fffffff);
+      checkInt(flags, "flags", 0, C.INT_MAX);
       const len = nbytes === 0 ? buffer.length : nbytes;
       if (len === 0) return Promise.resolve(0);
       return this.io(READABLE, "recv_into", flags, (fd) => sys.recv(fd, buffer, len, flags | C.MSG_DONTWAIT));
@@ -288,8 +288,8 @@ export class Socket {
   /** Receives a datagram (or stream bytes) and the sender's address (null where the kernel gives none). */
   recvfrom(bufsize: number, flags = 0): Promise<[Buffer, Address | null]> {
     try {
-      checkInt(bufsize, "bufsize", 0, 0x7fffffff);
-      checkInt(flags, "flags", 0, 0x7fffffff);
+      checkInt(bufsize, "bufsize", 0, C.INT_MAX);
+      checkInt(flags, "flags", 0, C.INT_MAX);
       return this.io(READABLE, "recvfrom", flags, (fd) => {
         const from = { address: null as Address | null };
         const data = this.receive(fd, bufsize, flags, from);
@@ -305,7 +305,7 @@ export class Socket {
     try {
       checkBytes(buffer, "buffer");
       checkInt(nbytes, "nbytes", 0, buffer.length);
-      checkInt(flags, "flags", 0, 0x7fffffff);
+      checkInt(flags, "flags", 0, C.INT_MAX);
       const len = nbytes === 0 ? buffer.length : nbytes;
       return this.io(READABLE, "recvfrom_into", flags, (fd) => {
         lenScratch.writeUInt32LE(SOCKADDR_STORAGE_SIZE, 0);
@@ -327,7 +327,7 @@ export class Socket {
   send(data: Uint8Array, flags = 0): Promise<number> {
     try {
       checkBytes(data, "data");
-      checkInt(flags, "flags", 0, 0x7fffffff);
+      checkInt(flags, "flags", 0, C.INT_MAX);
       const fd = this.openFd("send");
       const first = sys.send(fd, data, data.length, flags | NOWAIT);
       const whole = this._timeout === null && (flags & C.MSG_DONTWAIT) === 0 && this.type === C.SOCK_STREAM;
@@ -343,7 +343,7 @@ export class Socket {
   sendall(data: Uint8Array, flags = 0): Promise<void> {
     try {
       checkBytes(data, "data");
-      checkInt(flags, "flags", 0, 0x7fffffff);
+      checkInt(flags, "flags", 0, C.INT_MAX);
       const first = sys.send(this.openFd("sendall"), data, data.length, flags | NOWAIT);
       if (first === data.length) return Promise.resolve();
       return this.sendAll(data, flags, first, "sendall", false).then(() => undefined);
@@ -355,7 +355,7 @@ export class Socket {
   /** Sends a datagram to `address`. */
   async sendto(data: Uint8Array, address: AddressInput, flags = 0): Promise<number> {
     checkBytes(data, "data");
-    checkInt(flags, "flags", 0, 0x7fffffff);
+    checkInt(flags, "flags", 0, C.INT_MAX);
     const sockaddr = await toSockaddr(this.family, address);
     return this.io(WRITABLE, "sendto", flags, (fd) =>
       sys.sendto(fd, data, data.length, flags | NOWAIT, sockaddr, sockaddr.length),
@@ -372,7 +372,7 @@ export class Socket {
     flags = 0,
     address?: AddressInput,
   ): Promise<number> {
-    checkInt(flags, "flags", 0, 0x7fffffff);
+    checkInt(flags, "flags", 0, C.INT_MAX);
     const name = address === undefined ? null : await toSockaddr(this.family, address);
     return this.io(WRITABLE, "sendmsg", flags, (fd) => sendMessage(fd, buffers, ancdata, flags | NOWAIT, name));
   }
@@ -383,9 +383,9 @@ export class Socket {
    */
   recvmsg(bufsize: number, ancbufsize = 0, flags = 0): Promise<ReceivedMessage<Buffer>> {
     try {
-      checkInt(bufsize, "bufsize", 0, 0x7fffffff);
-      checkInt(ancbufsize, "ancbufsize", 0, 0x7fffffff);
-      checkInt(flags, "flags", 0, 0x7fffffff);
+      checkInt(bufsize, "bufsize", 0, C.INT_MAX);
+      checkInt(ancbufsize, "ancbufsize", 0, C.INT_MAX);
+      checkInt(flags, "flags", 0, C.INT_MAX);
       return this.io(READABLE, "recvmsg", flags, (fd) => {
         const len = this.receiveLength(fd, bufsize);
         if (len < 0) return len;
@@ -405,8 +405,8 @@ export class Socket {
   /** Python's recvmsg_into(buffers, ancbufsize, flags): scatters one message into `buffers`. */
   recvmsgInto(buffers: readonly Uint8Array[], ancbufsize = 0, flags = 0): Promise<ReceivedMessage<number>> {
     try {
-      checkInt(ancbufsize, "ancbufsize", 0, 0x7fffffff);
-      checkInt(flags, "flags", 0, 0x7fffffff);
+      checkInt(ancbufsize, "ancbufsize", 0, C.INT_MAX);
+      checkInt(flags, "flags", 0, C.INT_MAX);
       return this.io(READABLE, "recvmsg", flags, (fd) =>
         receiveMessage(fd, buffers, ancbufsize, flags | C.MSG_DONTWAIT | C.MSG_CMSG_CLOEXEC),
       );
@@ -462,7 +462,7 @@ export class Socket {
 
   /** Shuts down reading (SHUT_RD), writing (SHUT_WR, the peer reads EOF) or both, at once. */
   shutdown(how: number): void {
-    checkInt(how, "how", -0x80000000, 0x7fffffff);
+    checkInt(how, "how", C.INT_MIN, C.INT_MAX);
     checkResult(sys.shutdown(this.openFd("shutdown"), how), "shutdown");
   }
 
