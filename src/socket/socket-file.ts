@@ -104,19 +104,17 @@ export interface WritableFile {
   readonly closed: boolean;
 }
 
-/** Python's socketserver._SocketWriter: each write() is a sendall(), so it honours the peer's backpressure. */
-export class SocketWriter implements WritableFile {
-  private _closed = false;
+/** What a file.write() accepts: bytes, or Python's TypeError naming what it got instead. */
+function checkWritable(data: unknown): Uint8Array {
+  if (data instanceof Uint8Array) return data;
+  throw new TypeError(`a bytes-like object is required, not '${typeof data}'`);
+}
 
-  constructor(private readonly sock: Socket) {}
+/** A writer with no buffer of its own: flush() has nothing to do and close() only marks it closed. */
+abstract class WriteThrough implements WritableFile {
+  protected _closed = false;
 
-  /** Sends `data` and resolves with its length once the kernel has it all. */
-  async write(data: Uint8Array): Promise<number> {
-    if (this._closed) throw new RangeError("I/O operation on closed file.");
-    if (!(data instanceof Uint8Array)) throw new TypeError(`a bytes-like object is required, not '${typeof data}'`);
-    await this.sock.sendall(data);
-    return data.length;
-  }
+  abstract write(data: Uint8Array): Promise<number>;
 
   async flush(): Promise<void> {}
 
@@ -126,6 +124,20 @@ export class SocketWriter implements WritableFile {
 
   get closed(): boolean {
     return this._closed;
+  }
+}
+
+/** Python's socketserver._SocketWriter: each write() is a sendall(), so it honours the peer's backpressure. */
+export class SocketWriter extends WriteThrough {
+  constructor(private readonly sock: Socket) {
+    super();
+  }
+
+  /** Sends `data` and resolves with its length once the kernel has it all. */
+  async write(data: Uint8Array): Promise<number> {
+    if (this._closed) throw new RangeError("I/O operation on closed file.");
+    await this.sock.sendall(checkWritable(data));
+    return data.length;
   }
 
   writable(): boolean {
@@ -139,24 +151,12 @@ export class SocketWriter implements WritableFile {
 }
 
 /** Collects writes in memory, as Python's io.BytesIO: a datagram handler's reply. */
-export class BytesWriter implements WritableFile {
+export class BytesWriter extends WriteThrough {
   private readonly parts: Buffer[] = [];
-  private _closed = false;
 
   async write(data: Uint8Array): Promise<number> {
-    if (!(data instanceof Uint8Array)) throw new TypeError(`a bytes-like object is required, not '${typeof data}'`);
-    this.parts.push(Buffer.from(data));
+    this.parts.push(Buffer.from(checkWritable(data)));
     return data.length;
-  }
-
-  async flush(): Promise<void> {}
-
-  async close(): Promise<void> {
-    this._closed = true;
-  }
-
-  get closed(): boolean {
-    return this._closed;
   }
 
   getvalue(): Buffer {
@@ -259,7 +259,7 @@ export class SocketFile implements AsyncIterable<Buffer>, WritableFile {
   async write(data: Uint8Array): Promise<number> {
     this.checkOpen();
     if (!this.mode.includes("w")) throw new OSError(null, "File not open for writing");
-    if (!(data instanceof Uint8Array)) throw new TypeError(`a bytes-like object is required, not '${typeof data}'`);
+    checkWritable(data);
     if (this.bufferSize === 0) return this.owner.sock.send(data);
     this.pending.push(Buffer.from(data));
     this.pendingBytes += data.length;
