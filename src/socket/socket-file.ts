@@ -1,10 +1,11 @@
 // File-like views of a socket, as Python's socket.makefile() gives: a buffered binary file (read, readline,
-// `for await` over lines, write, flush), a text file over it (encoding, errors, newline), and the raw unbuffered
-// form. Every byte still comes from recv() and goes out with send(); the buffer here holds only what a read asked
-// the kernel for beyond the line or count the caller wanted, as Python's BufferedReader does.
+// `for await` over lines, write, flush), a text file over it (text-file.ts), and the raw unbuffered form. Every
+// byte still comes from recv() and goes out with send(); the buffer here holds only what a read asked the kernel
+// for beyond the line or count the caller wanted, as Python's BufferedReader does.
 
 import type { Socket } from "./socket.js";
 import { OSError, TimeoutError } from "./errors.js";
+import { TextSocketFile } from "./text-file.js";
 
 const NEWLINE = 0x0a;
 /** Python's io.DEFAULT_BUFFER_SIZE. */
@@ -314,7 +315,7 @@ export class SocketFile implements AsyncIterable<Buffer>, WritableFile {
 }
 
 /** Checks makefile()'s mode as Python does: only r, w and b. */
-export function checkMode(mode: string): void {
+function checkMode(mode: string): void {
   if (
     typeof mode !== "string" ||
     mode.length === 0 ||
@@ -323,4 +324,20 @@ export function checkMode(mode: string): void {
   ) {
     throw new RangeError(`invalid mode '${String(mode)}' (only r, w, b allowed)`);
   }
+}
+
+/**
+ * The file makefile(mode, options) gives over `owner`'s socket: binary ("rb", "wb", "rwb"), or text ("r", "w",
+ * "rw") over a binary one.
+ * @throws RangeError for a mode other than r, w and b, or an unbuffered text file
+ */
+export function openFile(owner: FileSocket, mode: string, options: MakefileOptions): TextSocketFile | SocketFile {
+  checkMode(mode);
+  const buffering = options.buffering ?? -1;
+  const binary = mode.includes("b");
+  if (!binary && buffering === 0) throw new RangeError("unbuffered streams must be binary");
+  const rawMode = (mode.includes("r") ? "r" : "") + (mode.includes("w") ? "w" : "");
+  const file = new SocketFile(owner, `${rawMode}b`, buffering < 0 ? DEFAULT_BUFFER_SIZE : buffering);
+  const { encoding = null, errors = null, newline = null } = options;
+  return binary ? file : new TextSocketFile(file, mode, encoding, errors, newline);
 }

@@ -17,8 +17,8 @@ import { badFileDescriptor, checkResult, errorFromResult, OSError, timedOut } fr
 import { receiveMessage, sendMessage, type AncillaryItem, type ReceivedMessage } from "./messages.js";
 import { getInheritableFd, setInheritableFd } from "./inheritable.js";
 import { repr } from "./repr.js";
-import { checkMode, DEFAULT_BUFFER_SIZE, SocketFile, type MakefileOptions } from "./socket-file.js";
-import { TextSocketFile } from "./text-file.js";
+import { openFile, type MakefileOptions, type SocketFile } from "./socket-file.js";
+import type { TextSocketFile } from "./text-file.js";
 import { transmitFile, type SendfileSource } from "./sendfile.js";
 import { getOption, setOption, tcpInfoOf } from "./sockopt.js";
 import { checkTimeout, deadlineFor, getdefaulttimeout } from "./timeout.js";
@@ -521,24 +521,15 @@ export class Socket {
   makefile(mode: `${string}b${string}`, options?: MakefileOptions): SocketFile;
   makefile(mode?: string, options?: MakefileOptions): TextSocketFile | SocketFile;
   makefile(mode = "r", options: MakefileOptions = {}): TextSocketFile | SocketFile {
-    checkMode(mode);
-    const buffering = options.buffering ?? -1;
-    const binary = mode.includes("b");
-    if (!binary && buffering === 0) throw new RangeError("unbuffered streams must be binary");
-    const rawMode = (mode.includes("r") ? "r" : "") + (mode.includes("w") ? "w" : "");
+    const file = openFile({ sock: this, release: () => this.fileClosed() }, mode, options);
     this.ioRefs++;
-    const release = () => {
-      this.ioRefs--;
-      if (this.ioRefs === 0 && this.closeDeferred) this.close();
-    };
-    const file = new SocketFile(
-      { sock: this, release },
-      `${rawMode}b`,
-      buffering < 0 ? DEFAULT_BUFFER_SIZE : buffering,
-    );
-    return binary
-      ? file
-      : new TextSocketFile(file, mode, options.encoding ?? null, options.errors ?? null, options.newline ?? null);
+    return file;
+  }
+
+  /** A file from makefile() let go of the socket: the last one closes it when close() came meanwhile. */
+  private fileClosed(): void {
+    this.ioRefs--;
+    if (this.ioRefs === 0 && this.closeDeferred) this.close();
   }
 
   /**

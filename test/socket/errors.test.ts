@@ -24,6 +24,7 @@ import {
   SOCK_DGRAM,
   SOL_SOCKET,
   Socket,
+  socketpair,
   TimeoutError,
 } from "../../src/index.js";
 import { tcpPair } from "../helpers/pairs.js";
@@ -239,6 +240,16 @@ test("wrong arguments are TypeError or RangeError naming the argument", async ()
     s.close();
     d.close();
   }
+});
+
+test("a makefile() refused for its arguments does not keep the socket open past close()", async () => {
+  const [a, b] = socketpair();
+  assert.throws(() => a.makefile("r", { encoding: "klingon" }), { name: "RangeError", message: /unknown encoding/ });
+  assert.throws(() => a.makefile("r", { newline: "x" }), { name: "RangeError", message: /illegal newline/ });
+  a.close();
+  assert.equal(a.fileno(), -1, "close() closed the fd: no file holds it");
+  assert.equal((await b.recv(10)).length, 0, "the peer reads EOF");
+  b.close();
 });
 
 test("names that do not resolve give GaiError with a negative errno", async () => {
