@@ -1,6 +1,6 @@
 // sendmsg/recvmsg for the Socket class: scatter/gather buffers, ancillary data and descriptor passing
-// (SCM_RIGHTS), and Python's send_fds/recv_fds on top. Each function makes one non-blocking syscall; Socket's
-// readiness loop calls it again after EAGAIN.
+// (SCM_RIGHTS), and Python's send_fds/recv_fds on top. sendmsgOnce and recvmsgOnce each make one non-blocking
+// syscall for the fd engine (io-source.ts), which calls them again after EAGAIN.
 
 import * as C from "../libc/constants.js";
 import {
@@ -15,6 +15,8 @@ import { SOCKADDR_STORAGE_SIZE } from "../libc/sockaddr.js";
 import { sys } from "../libc/syscalls.js";
 import { fromSockaddr, type Address, type AddressInput } from "./address.js";
 import { checkBytes, checkInt } from "./arguments.js";
+import { E, OSError } from "./errors.js";
+import { recvmsgNow } from "./now.js";
 import type { Socket } from "./socket.js";
 
 export type { AncillaryItem } from "../libc/msghdr.js";
@@ -42,7 +44,7 @@ function checkAncillary(items: readonly AncillaryItem[]): AncillaryItem[] {
 }
 
 /** One sendmsg(2); returns the bytes sent or -errno. Arguments are checked before anything is sent. */
-export function sendMessage(
+export function sendmsgOnce(
   fd: number,
   buffers: readonly Uint8Array[],
   ancdata: readonly AncillaryItem[],
@@ -64,7 +66,7 @@ export function sendMessage(
 }
 
 /** One recvmsg(2) into `buffers`; returns [bytes, ancdata, msgFlags, address] or -errno. */
-export function receiveMessage(
+export function recvmsgOnce(
   fd: number,
   buffers: readonly Uint8Array[],
   ancbufsize: number,
@@ -88,6 +90,23 @@ export function receiveMessage(
   // The kernel echoes MSG_CMSG_CLOEXEC, which socketkit always asks for, in msg_flags: it is not news to the caller.
   const msgFlags = msg.msg_flags & ~C.MSG_CMSG_CLOEXEC;
   return [n, ancdata, msgFlags, msg.msg_namelen > 0 ? fromSockaddr(name, msg.msg_namelen) : null];
+}
+
+/**
+ * One recvmsg into `buffers` through `sock`'s engine that never waits and is done when this returns: for a
+ * message queued before the process started, read inside a constructor (the forking worker's hello). Received
+ * descriptors are close-on-exec.
+ * @throws BlockingIOError when nothing is queued; the OSError the kernel gives otherwise
+ */
+export function receiveMessage(
+  sock: Socket,
+  buffers: readonly Uint8Array[],
+  ancbufsize = 0,
+  flags = 0,
+): ReceivedMessage<number> {
+  const got = sock[recvmsgNow](buffers, ancbufsize, flags);
+  if (got === null) throw OSError.fromErrno(E.EAGAIN, { syscall: "recvmsg" });
+  return got;
 }
 
 /**
