@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { lookup } from "node:dns/promises";
 import { readFile } from "node:fs/promises";
 import { test } from "node:test";
+import { E } from "../../src/socket/errors.js";
 import { SOCK_DGRAM, Socket } from "../../src/index.js";
 import { threadCount, within } from "../helpers/wait.js";
 
@@ -78,7 +79,7 @@ test("1,000 sockets waiting at once leave the libuv pool free for files and DNS"
     for (const s of sockets) s.close();
     const outcomes = await Promise.all(waits);
     assert.ok(
-      outcomes.every((o) => o instanceof Error && (o as { errno?: number }).errno === 9),
+      outcomes.every((o) => o instanceof Error && (o as { errno?: number }).errno === E.EBADF),
       "closing wakes each waiter with EBADF",
     );
   }

@@ -1,6 +1,7 @@
 // Python's timeouts: null waits, 0 is non-blocking (BlockingIOError), a number of seconds gives TimeoutError.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { E } from "../../src/socket/errors.js";
 import { BlockingIOError, getdefaulttimeout, setdefaulttimeout, Socket, TimeoutError } from "../../src/index.js";
 import { readTcpSockets } from "../../src/kernel/proc-net-tcp.js";
 import { tcpPair } from "../helpers/pairs.js";
@@ -36,7 +37,9 @@ test("accept: non-blocking rejects at once with EAGAIN, a timeout rejects with '
     await assert.rejects(
       s.accept(),
       (e: unknown) =>
-        e instanceof BlockingIOError && e.errno === 11 && e.message === "[Errno 11] Resource temporarily unavailable",
+        e instanceof BlockingIOError &&
+        e.errno === E.EAGAIN &&
+        e.message === "[Errno 11] Resource temporarily unavailable",
     );
     s.settimeout(0.2);
     const started = performance.now();
@@ -58,11 +61,14 @@ test("connect to a full backlog: EINPROGRESS when non-blocking, TimeoutError wit
   const c = new Socket();
   try {
     a.setblocking(false);
-    await assert.rejects(a.connect(hole.address), (e: unknown) => e instanceof BlockingIOError && e.errno === 115);
+    await assert.rejects(
+      a.connect(hole.address),
+      (e: unknown) => e instanceof BlockingIOError && e.errno === E.EINPROGRESS,
+    );
     b.settimeout(0.2);
     await assert.rejects(b.connect(hole.address), { name: "TimeoutError", message: "timed out" });
     c.settimeout(0.1);
-    assert.equal(await c.connectEx(hole.address), 11);
+    assert.equal(await c.connectEx(hole.address), E.EAGAIN);
   } finally {
     for (const s of [a, b, c]) s.close();
     hole.close();
@@ -73,7 +79,7 @@ test("recv: non-blocking and timed-out reads, then data still arrives", async ()
   const p = await tcpPair();
   try {
     p.server.setblocking(false);
-    await assert.rejects(p.server.recv(10), (e: unknown) => e instanceof BlockingIOError && e.errno === 11);
+    await assert.rejects(p.server.recv(10), (e: unknown) => e instanceof BlockingIOError && e.errno === E.EAGAIN);
     p.server.settimeout(0.1);
     await assert.rejects(p.server.recv(10), TimeoutError);
     await p.client.sendall(Buffer.from("late"));
