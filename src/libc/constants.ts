@@ -29,8 +29,6 @@ export const SO_RCVBUF = 8;
 export const SO_KEEPALIVE = 9;
 export const SO_LINGER = 13;
 export const SO_REUSEPORT = 15;
-export const SO_RCVTIMEO = 20;
-export const SO_SNDTIMEO = 21;
 export const SO_ACCEPTCONN = 30;
 export const SO_PROTOCOL = 38;
 export const SO_DOMAIN = 39;
@@ -75,7 +73,9 @@ export const FD_CLOEXEC = 1;
 export const F_GETFL = 3;
 export const F_SETFL = 4;
 export const F_DUPFD_CLOEXEC = 1030;
+export const O_RDWR = 0o2;
 export const O_NONBLOCK = 0o4000;
+export const O_CLOEXEC = 0o2000000;
 export const SEEK_SET = 0;
 export const S_IFMT = 0o170000;
 export const S_IFREG = 0o100000;
@@ -87,3 +87,8 @@ export const AI_V4MAPPED = 0x8;
 export const AI_ALL = 0x10;
 export const AI_ADDRCONFIG = 0x20;
 export const AI_NUMERICSERV = 0x400;
+
+/** getaddrinfo's error codes (negative, as glibc's <netdb.h> defines them): Python's gaierror errno. */
+export const EAI_NONAME = -2;
+export const EAI_ADDRFAMILY = -9;
+export const EAI_SYSTEM = -11;

@@ -2,13 +2,11 @@
 // reading /proc/net) in another namespace, and TUN interfaces whose packets a user-space forwarder carries.
 // The calling thread alone changes namespace, and always changes back before this returns.
 
+import { O_CLOEXEC, O_NONBLOCK, O_RDWR } from "./constants.js";
 import { checkResult } from "./errors.js";
 import { loadSyscalls } from "./syscalls.js";
 
 const CLONE_NEWNET = 0x40000000;
-const O_RDWR = 0o2;
-const O_NONBLOCK = 0o4000;
-const O_CLOEXEC = 0o2000000;
 const TUNSETIFF = 0x400454ca;
 const IFF_TUN = 0x0001;
 const IFF_NO_PI = 0x1000;

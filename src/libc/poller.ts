@@ -9,6 +9,7 @@
 // interest nobody waits for (level-triggered, it would fire again). Liveness follows Python: the handle is
 // ref'd exactly while someone waits, so a process with open but idle sockets may exit.
 
+import { E } from "./errno.js";
 import { badFileDescriptor, OSError } from "./errors.js";
 import { atDeadline, type DeadlineTimer } from "./deadline.js";
 import { koffi } from "./koffi.js";
@@ -175,7 +176,7 @@ export class Registration {
       const r = sys.uvPollInitSocket(this.driver.loop, handle, this.fd);
       if (r < 0) {
         sys.free(handle);
-        return r === -9 ? badFileDescriptor("poll") : OSError.fromErrno(-r, { syscall: "uv_poll_init" });
+        return r === -E.EBADF ? badFileDescriptor("poll") : OSError.fromErrno(-r, { syscall: "uv_poll_init" });
       }
       this.handle = handle;
       this.driver.byHandle.set(handle, this);

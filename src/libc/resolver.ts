@@ -2,6 +2,7 @@
 // pool. Entries come back as raw sockaddr bytes; the socket layer decodes them into address tuples.
 
 import { promisify } from "node:util";
+import { EAI_SYSTEM } from "./constants.js";
 import { koffi, lastErrno } from "./koffi.js";
 import { ADDRINFO, loadSyscalls, type Syscalls } from "./syscalls.js";
 
@@ -28,8 +29,6 @@ export class ResolverFailure {
     readonly errno: number,
   ) {}
 }
-
-const EAI_SYSTEM = -11;
 
 function hintsStruct(h: AddrInfoHints) {
   return {

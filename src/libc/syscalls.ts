@@ -15,10 +15,10 @@ export type AsyncCapable<F extends (...args: never[]) => number> = F & {
   async: (...args: [...Parameters<F>, (err: unknown, result: number) => void]) => void;
 };
 
-/** The koffi names of struct hostent, servent and protoent, for src/libc/netdb.ts. */
-export const HOSTENT = "socketkit_hostent";
-export const SERVENT = "socketkit_servent";
-export const PROTOENT = "socketkit_protoent";
+/** The koffi names of struct hostent, servent and protoent, which the reentrant netdb calls fill. */
+const HOSTENT = "socketkit_hostent";
+const SERVENT = "socketkit_servent";
+const PROTOENT = "socketkit_protoent";
 
 /** A native pointer as a plain number (user-space addresses fit in 53 bits). */
 export type Address = number;

@@ -25,9 +25,8 @@ export function receiveHello(): Hello {
   const channel = new Socket(C.AF_UNIX, C.SOCK_SEQPACKET, 0, CONTROL_FD);
   channel.setInheritable(false);
   const data = Buffer.alloc(MAX_MESSAGE);
-  const got = receiveMessage(channel.fileno(), [data], 64, C.MSG_DONTWAIT | C.MSG_CMSG_CLOEXEC);
-  if (typeof got === "number") throw OSError.fromErrno(-got, { syscall: "recvmsg" });
-  const [n, ancdata] = got;
+  // Through the channel's own engine, never waiting: the parent queued the hello before it started this process.
+  const [n, ancdata] = receiveMessage(channel, [data], 64);
   const fd = ancdata[0]?.[2].readInt32LE(0);
   if (fd === undefined) throw new Error("the worker's hello carried no server socket");
   const { header } = decodeMessage<{ address: Address }>(data.subarray(0, n));

@@ -1,7 +1,7 @@
 // Socket addresses as Python spells them — (host, port) for AF_INET, (host, port, flowinfo, scope_id) for AF_INET6,
 // a path for AF_UNIX — checked, resolved and turned into the kernel's sockaddr bytes and back.
 
-import { AF_INET, AF_INET6, AF_NETLINK, AF_PACKET, AF_UNIX } from "../libc/constants.js";
+import { AF_INET, AF_INET6, AF_NETLINK, AF_PACKET, AF_UNIX, EAI_ADDRFAMILY, EAI_NONAME } from "../libc/constants.js";
 import { loadSyscalls } from "../libc/syscalls.js";
 import { checkInt } from "./arguments.js";
 import { getaddrinfoAsync, getaddrinfoSync, ResolverFailure, type AddrInfoEntry } from "../libc/resolver.js";
@@ -95,24 +95,12 @@ function literalHost(family: number, host: string): Uint8Array | null {
   return parseIPv6(host);
 }
 
-function fromResolved(family: number, entries: AddrInfoEntry[], host: string): Uint8Array {
-  const entry = entries.find((e) => e.family === family);
-  if (!entry) throw new GaiError(-9, "Address family for hostname not supported");
-  const raw = decodeSockaddr(entry.sockaddr, entry.sockaddr.length);
-  if (!("host" in raw)) throw new GaiError(-2, `Name or service not known: ${host}`);
-  return raw.host;
-}
-
 /** Turns a resolver failure into Python's gaierror. */
 export function gaiError(err: unknown): unknown {
   if (err instanceof ResolverFailure) {
     return err.errno !== 0 ? OSError.fromErrno(err.errno) : new GaiError(err.code, err.message);
   }
   return err;
-}
-
-function encodeInetParts(family: number, host: Uint8Array, p: InetParts): Buffer {
-  return family === AF_INET ? encodeInet(host, p.port) : encodeInet6(host, p.port, p.flowinfo, p.scopeId);
 }
 
 /** AF_NETLINK and AF_PACKET addresses, which never need a resolver; null for other families. */
@@ -149,43 +137,52 @@ function otherFamily(family: number, address: AddressInput, argument: string): B
   return null;
 }
 
-/** sockaddr bytes for `address`; host names are resolved here, on this thread, as Python's bind() does. */
-export function toSockaddrSync(family: number, address: AddressInput, argument = "address"): Buffer {
+/** The sockaddr bytes of `address` when no resolver is needed, or its checked parts when its host is a name. */
+function encodeWithoutLookup(family: number, address: AddressInput, argument: string): Buffer | InetParts {
   if (family === AF_UNIX) return encodeUnix(unixBytes(address, argument));
   const other = otherFamily(family, address, argument);
   if (other !== null) return other;
   const parts = checkInet(family, address, argument);
-  let host = literalHost(family, parts.host);
-  if (host === null) {
-    try {
-      host = fromResolved(
-        family,
-        getaddrinfoSync(parts.host, null, { family, type: 0, protocol: 0, flags: 0 }),
-        parts.host,
-      );
-    } catch (err) {
-      throw gaiError(err);
-    }
-  }
-  return encodeInetParts(family, host, parts);
+  const host = literalHost(family, parts.host);
+  return host === null ? parts : encodeInetParts(family, host, parts);
 }
 
-/** sockaddr bytes for `address`, resolving host names off the event loop. */
-export async function toSockaddr(family: number, address: AddressInput, argument = "address"): Promise<Buffer> {
-  if (family === AF_UNIX) return encodeUnix(unixBytes(address, argument));
-  const other = otherFamily(family, address, argument);
-  if (other !== null) return other;
-  const parts = checkInet(family, address, argument);
-  let host = literalHost(family, parts.host);
-  if (host === null) {
-    try {
-      const entries = await getaddrinfoAsync(parts.host, null, { family, type: 0, protocol: 0, flags: 0 });
-      host = fromResolved(family, entries, parts.host);
-    } catch (err) {
-      throw gaiError(err);
-    }
+function encodeInetParts(family: number, host: Uint8Array, p: InetParts): Buffer {
+  return family === AF_INET ? encodeInet(host, p.port) : encodeInet6(host, p.port, p.flowinfo, p.scopeId);
+}
+
+/** The sockaddr bytes for `parts` with the first address of `family` the resolver gave for its host. */
+function encodeResolved(family: number, parts: InetParts, entries: AddrInfoEntry[]): Buffer {
+  const entry = entries.find((e) => e.family === family);
+  if (!entry) throw new GaiError(EAI_ADDRFAMILY, "Address family for hostname not supported");
+  const raw = decodeSockaddr(entry.sockaddr, entry.sockaddr.length);
+  if (!("host" in raw)) throw new GaiError(EAI_NONAME, `Name or service not known: ${parts.host}`);
+  return encodeInetParts(family, raw.host, parts);
+}
+
+const lookupHints = (family: number) => ({ family, type: 0, protocol: 0, flags: 0 });
+
+/** sockaddr bytes for `address`; host names are resolved here, on this thread, as Python's bind() does. */
+export function toSockaddrSync(family: number, address: AddressInput, argument = "address"): Buffer {
+  const encoded = encodeWithoutLookup(family, address, argument);
+  if (Buffer.isBuffer(encoded)) return encoded;
+  let entries: AddrInfoEntry[];
+  try {
+    entries = getaddrinfoSync(encoded.host, null, lookupHints(family));
+  } catch (err) {
+    throw gaiError(err);
   }
-  return encodeInetParts(family, host, parts);
+  return encodeResolved(family, encoded, entries);
+}
+
+/** sockaddr bytes for `address`, as toSockaddrSync() but resolving a host name off the event loop. */
+export async function toSockaddr(family: number, address: AddressInput, argument = "address"): Promise<Buffer> {
+  const encoded = encodeWithoutLookup(family, address, argument);
+  if (Buffer.isBuffer(encoded)) return encoded;
+  const entries = await getaddrinfoAsync(encoded.host, null, lookupHints(family)).catch((err: unknown) => {
+    throw gaiError(err);
+  });
+  return encodeResolved(family, encoded, entries);
 }
 
 /** The Python address for sockaddr bytes the kernel returned. */

@@ -1,4 +1,5 @@
-// Argument checks shared by the socket layer: each failure is a TypeError or RangeError naming the argument.
+// Argument checks shared by the socket layer: each failure is a TypeError or RangeError naming the argument; and
+// asPromise(), which makes such a failure a rejection for the calls that return promises.
 
 /** An integer in [min, max], or a TypeError / RangeError that names `argument`. */
 export function checkInt(value: unknown, argument: string, min: number, max: number): number {
@@ -15,4 +16,16 @@ export function checkBytes(data: unknown, argument: string): Uint8Array {
   throw new TypeError(
     `${argument} must be a Buffer or Uint8Array, got ${typeof data === "string" ? "string" : typeof data}`,
   );
+}
+
+/**
+ * Runs `start` — a call's argument checks, then the start of its I/O — and gives its result as a promise, so that
+ * a bad argument or a closed socket rejects as every later failure of a call that may wait does, never throws.
+ */
+export function asPromise<T>(start: () => T | Promise<T>): Promise<T> {
+  try {
+    return Promise.resolve(start());
+  } catch (err) {
+    return Promise.reject(err);
+  }
 }

@@ -179,7 +179,7 @@ export function createServer(address: AddressInput, options: CreateServerOptions
 /** A Socket on a duplicate of `fd` (which stays open), as Python's socket.fromfd(fd, family, type, proto). */
 export function fromfd(fd: number, family: number, type: number, proto = 0): Socket {
   loadSyscalls();
-  checkInt(fd, "fd", 0, 0x7fffffff);
+  checkInt(fd, "fd", 0, C.INT_MAX);
   const copy = sys.dup(fd);
   if (copy < 0) throw errorFromResult(copy, "dup");
   try {
@@ -193,7 +193,7 @@ export function fromfd(fd: number, family: number, type: number, proto = 0): Soc
 /** Closes a socket's file descriptor, as Python's socket.close(fd). */
 export function close(fd: number): void {
   loadSyscalls();
-  checkInt(fd, "fd", 0, 0x7fffffff);
+  checkInt(fd, "fd", 0, C.INT_MAX);
   const r = sys.close(fd);
   // As Python: a peer's reset reported at close is not the caller's failure.
   if (r < 0 && r !== -E.ECONNRESET) throw errorFromResult(r, "close");
@@ -205,7 +205,7 @@ export const hasIpv6 = true;
 /** A new fd for the same open socket, close-on-exec, as Python's socket.dup(fd). */
 export function dup(fd: number): number {
   loadSyscalls();
-  checkInt(fd, "fd", 0, 0x7fffffff);
+  checkInt(fd, "fd", 0, C.INT_MAX);
   const copy = sys.dup(fd);
   if (copy < 0) throw errorFromResult(copy, "dup");
   return copy;

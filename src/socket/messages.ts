@@ -1,6 +1,6 @@
 // sendmsg/recvmsg for the Socket class: scatter/gather buffers, ancillary data and descriptor passing
-// (SCM_RIGHTS), and Python's send_fds/recv_fds on top. Each function makes one non-blocking syscall; Socket's
-// readiness loop calls it again after EAGAIN.
+// (SCM_RIGHTS), and Python's send_fds/recv_fds on top. sendmsgOnce and recvmsgOnce each make one non-blocking
+// syscall for the fd engine (io-source.ts), which calls them again after EAGAIN.
 
 import * as C from "../libc/constants.js";
 import {
@@ -15,6 +15,8 @@ import { SOCKADDR_STORAGE_SIZE } from "../libc/sockaddr.js";
 import { sys } from "../libc/syscalls.js";
 import { fromSockaddr, type Address, type AddressInput } from "./address.js";
 import { checkBytes, checkInt } from "./arguments.js";
+import { E, OSError } from "./errors.js";
+import { recvmsgNow } from "./now.js";
 import type { Socket } from "./socket.js";
 
 export type { AncillaryItem } from "../libc/msghdr.js";
@@ -35,14 +37,14 @@ function checkAncillary(items: readonly AncillaryItem[]): AncillaryItem[] {
   return items.map((item, i) => {
     if (!Array.isArray(item) || item.length !== 3) throw new TypeError(`ancdata[${i}] must be [level, type, data]`);
     const [level, type, data] = item;
-    checkInt(level, `ancdata[${i}] level`, -0x80000000, 0x7fffffff);
-    checkInt(type, `ancdata[${i}] type`, -0x80000000, 0x7fffffff);
+    checkInt(level, `ancdata[${i}] level`, C.INT_MIN, C.INT_MAX);
+    checkInt(type, `ancdata[${i}] type`, C.INT_MIN, C.INT_MAX);
     return [level, type, Buffer.from(checkBytes(data, `ancdata[${i}] data`))];
   });
 }
 
 /** One sendmsg(2); returns the bytes sent or -errno. Arguments are checked before anything is sent. */
-export function sendMessage(
+export function sendmsgOnce(
   fd: number,
   buffers: readonly Uint8Array[],
   ancdata: readonly AncillaryItem[],
@@ -64,7 +66,7 @@ export function sendMessage(
 }
 
 /** One recvmsg(2) into `buffers`; returns [bytes, ancdata, msgFlags, address] or -errno. */
-export function receiveMessage(
+export function recvmsgOnce(
   fd: number,
   buffers: readonly Uint8Array[],
   ancbufsize: number,
@@ -91,6 +93,23 @@ export function receiveMessage(
 }
 
 /**
+ * One recvmsg into `buffers` through `sock`'s engine that never waits and is done when this returns: for a
+ * message queued before the process started, read inside a constructor (the forking worker's hello). Received
+ * descriptors are close-on-exec.
+ * @throws BlockingIOError when nothing is queued; the OSError the kernel gives otherwise
+ */
+export function receiveMessage(
+  sock: Socket,
+  buffers: readonly Uint8Array[],
+  ancbufsize = 0,
+  flags = 0,
+): ReceivedMessage<number> {
+  const got = sock[recvmsgNow](buffers, ancbufsize, flags);
+  if (got === null) throw OSError.fromErrno(E.EAGAIN, { syscall: "recvmsg" });
+  return got;
+}
+
+/**
  * Python's socket.send_fds(sock, buffers, fds, flags, address): sends `buffers` with the descriptors `fds`
  * attached (SCM_RIGHTS). The receiver gets its own descriptors for the same open files; ours stay open.
  */
@@ -103,7 +122,7 @@ export function sendFds(
 ): Promise<number> {
   if (!Array.isArray(fds)) throw new TypeError("fds must be an array of file descriptors");
   const packed = Buffer.alloc(fds.length * FD_SIZE);
-  fds.forEach((fd, i) => packed.writeInt32LE(checkInt(fd, `fds[${i}]`, 0, 0x7fffffff), i * FD_SIZE));
+  fds.forEach((fd, i) => packed.writeInt32LE(checkInt(fd, `fds[${i}]`, 0, C.INT_MAX), i * FD_SIZE));
   return sock.sendmsg(buffers, [[C.SOL_SOCKET, C.SCM_RIGHTS, packed]], flags, address);
 }
 

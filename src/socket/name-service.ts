@@ -12,8 +12,6 @@ import { gaiError } from "./address.js";
 import { checkInt } from "./arguments.js";
 import { GaiError, OSError } from "./errors.js";
 
-const EAI_NONAME = -2;
-
 function checkName(name: unknown, argument: string): string {
   if (typeof name !== "string") throw new TypeError(`${argument} must be a string, got ${typeof name}`);
   if (name.includes("\0")) throw new TypeError(`${argument} must not contain null character`);
@@ -30,9 +28,9 @@ async function addressOf(name: string, family: number): Promise<{ family: number
   if (v6) return { family: C.AF_INET6, bytes: v6 };
   try {
     const [first] = await getaddrinfoAsync(name, null, { family, type: 0, protocol: 0, flags: 0 });
-    if (first === undefined) throw new GaiError(EAI_NONAME, "Name or service not known");
+    if (first === undefined) throw new GaiError(C.EAI_NONAME, "Name or service not known");
     const raw = decodeSockaddr(first.sockaddr, first.sockaddr.length);
-    if (!("host" in raw)) throw new GaiError(EAI_NONAME, "Name or service not known");
+    if (!("host" in raw)) throw new GaiError(C.EAI_NONAME, "Name or service not known");
     return { family: raw.family, bytes: raw.host };
   } catch (err) {
     throw gaiError(err);
@@ -72,11 +70,11 @@ export async function getnameinfo(
   const [host, port, flowinfo = 0, scopeId = 0] = sockaddr;
   checkName(host, "host");
   checkInt(port, "port", 0, 65535);
-  checkInt(flags, "flags", -0x80000000, 0x7fffffff);
+  checkInt(flags, "flags", C.INT_MIN, C.INT_MAX);
   const v4 = parseIPv4(host);
   const v6 = v4 ? null : parseIPv6(host);
   if (v4 && sockaddr.length !== 2) throw new OSError(null, "IPv4 sockaddr must be 2 tuple");
-  if (!v4 && !v6) throw new GaiError(EAI_NONAME, "Name or service not known");
+  if (!v4 && !v6) throw new GaiError(C.EAI_NONAME, "Name or service not known");
   const raw = v4 ? encodeInet(v4, port) : encodeInet6(v6!, port, flowinfo, scopeId);
   return nameInfo(raw, flags);
 }

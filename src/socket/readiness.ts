@@ -2,10 +2,10 @@
 // timeout, so the answer is exact and level-triggered), and otherwise wait on Node's event loop until one of
 // them may be, through the same uv_poll registrations the sockets use. Never blocks the event loop.
 
+import { atDeadline, deadlineFor, hasPassed } from "../libc/deadline.js";
 import { forgetFd, READABLE, registrationFor, WRITABLE } from "../libc/poller.js";
 import { loadSyscalls } from "../libc/syscalls.js";
-import { checkResult } from "./errors.js";
-import { atDeadline } from "../libc/deadline.js";
+import { checkResult, E } from "./errors.js";
 
 export const POLLIN = 0x001;
 export const POLLPRI = 0x002;
@@ -23,7 +23,7 @@ export const POLLRDHUP = 0x2000;
 const POLLFD_SIZE = 8;
 
 /** poll(2) with a zero timeout: [fd, revents] for every fd with something to report. */
-export function pollNow(interests: ReadonlyMap<number, number>): [number, number][] {
+function pollNow(interests: ReadonlyMap<number, number>): [number, number][] {
   const fds = Buffer.alloc(interests.size * POLLFD_SIZE);
   let i = 0;
   for (const [fd, events] of interests) {
@@ -34,7 +34,7 @@ export function pollNow(interests: ReadonlyMap<number, number>): [number, number
   const sys = loadSyscalls();
   let n: number;
   do n = sys.poll(fds, interests.size, 0);
-  while (n === -4);
+  while (n === -E.EINTR);
   checkResult(n, "poll");
   const ready: [number, number][] = [];
   for (let j = 0; j < interests.size && ready.length < n; j++) {
@@ -53,11 +53,11 @@ export async function waitReady(
   interests: ReadonlyMap<number, number>,
   timeout: number | null,
 ): Promise<[number, number][]> {
-  const deadline = timeout === null ? null : performance.now() + Math.max(0, timeout) * 1000;
+  const deadline = deadlineFor(timeout);
   for (;;) {
     const ready = pollNow(interests);
     if (ready.length > 0) return ready;
-    if (deadline !== null && performance.now() >= deadline) return [];
+    if (hasPassed(deadline)) return [];
     const stop = new AbortController();
     const waits: Promise<unknown>[] = [];
     for (const [fd, events] of interests) {

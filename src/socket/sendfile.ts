@@ -1,24 +1,17 @@
 // Python's socket.sendfile(): a file's bytes sent with sendfile(2) (zero copy, kernel to kernel) and, where the
-// kernel cannot do that for this file, with reads and sends. Used by Socket.sendfile; waits go through its loop.
+// kernel cannot do that for this file, with reads and sends. Used by Socket.sendfile on the socket's own engine.
 
 import * as C from "../libc/constants.js";
 import { E } from "../libc/errno.js";
+import { WRITABLE } from "../libc/poller.js";
 import { sys } from "../libc/syscalls.js";
 import { checkInt } from "./arguments.js";
 import { errorFromResult, timedOut } from "./errors.js";
+import type { IoSource } from "./io-source.js";
 import { deadlineFor } from "./timeout.js";
 
 /** A file to send: a descriptor, or anything holding one (a `fs.promises.FileHandle`). */
 export type SendfileSource = number | { readonly fd: number };
-
-/** The socket side, as Socket hands it over. */
-export interface SendfileTarget {
-  fd(): number;
-  stream: boolean;
-  timeout: number | null;
-  wait(deadline: number | null): Promise<boolean>;
-  sendall(data: Uint8Array): Promise<void>;
-}
 
 /** The most one sendfile(2) call moves, as CPython's 2**30. */
 const BLOCK = 1 << 30;
@@ -27,12 +20,12 @@ const FALLBACK_BLOCK = 64 * 1024;
 function fileDescriptor(file: SendfileSource): number {
   const fd = typeof file === "number" ? file : file?.fd;
   if (typeof fd !== "number") throw new TypeError("file must be a file descriptor or an object with an fd");
-  return checkInt(fd, "file", 0, 0x7fffffff);
+  return checkInt(fd, "file", 0, C.INT_MAX);
 }
 
 /** Sends `count` bytes (or up to EOF) of `file` from `offset`; resolves with the bytes sent. */
 export async function transmitFile(
-  target: SendfileTarget,
+  source: IoSource,
   file: SendfileSource,
   offset: number,
   count: number | null,
@@ -42,19 +35,19 @@ export async function transmitFile(
   if (count !== null && (typeof count !== "number" || !Number.isInteger(count)))
     throw new TypeError(`count must be a positive integer, got ${String(count)}`);
   if (count !== null && count <= 0) throw new RangeError(`count must be a positive integer, got ${count}`);
-  if (!target.stream) throw new RangeError("only SOCK_STREAM type sockets are supported");
-  if (target.timeout === 0) throw new RangeError("non-blocking sockets are not supported");
+  if (source.type !== C.SOCK_STREAM) throw new RangeError("only SOCK_STREAM type sockets are supported");
+  if (source.timeout === 0) throw new RangeError("non-blocking sockets are not supported");
   const mode = sys.fstatMode(inFd);
   if (mode < 0) throw errorFromResult(mode, "fstat");
   let sent = 0;
   try {
     if ((mode & C.S_IFMT) === C.S_IFREG) {
-      const result = await withSendfile(target, inFd, offset, count);
+      const result = await withSendfile(source, inFd, offset, count);
       sent = result.sent;
       if (!result.gaveUp) return sent;
     }
     sent += await withReads(
-      target,
+      source,
       inFd,
       offset + sent,
       count === null ? null : count - sent,
@@ -68,7 +61,7 @@ export async function transmitFile(
 
 /** The zero-copy path. A first call the kernel refuses (sent nothing yet) hands over to the fallback, as Python does. */
 async function withSendfile(
-  target: SendfileTarget,
+  source: IoSource,
   inFd: number,
   offset: number,
   count: number | null,
@@ -79,7 +72,7 @@ async function withSendfile(
   for (;;) {
     const want = count === null ? BLOCK : Math.min(BLOCK, count - sent);
     if (want <= 0) return { sent, gaveUp: false };
-    const r = sys.sendfile(target.fd(), inFd, position, want);
+    const r = sys.sendfile(source.openFd("sendfile"), inFd, position, want);
     if (r === 0) return { sent, gaveUp: false };
     if (r > 0) {
       sent += r;
@@ -87,7 +80,8 @@ async function withSendfile(
     }
     if (r === -E.EINTR) continue;
     if (r === -E.EAGAIN) {
-      if (!(await target.wait(deadlineFor(target.timeout)))) throw timedOut("sendfile");
+      // Each wait gets the whole timeout, as Python's sendfile() gives each select().
+      if (!(await source.wait(WRITABLE, deadlineFor(source.timeout)))) throw timedOut("sendfile");
       continue;
     }
     if (sent === 0) return { sent, gaveUp: true };
@@ -97,7 +91,7 @@ async function withSendfile(
 
 /** Reads and sends, block by block: for files sendfile(2) cannot read from. */
 async function withReads(
-  target: SendfileTarget,
+  source: IoSource,
   inFd: number,
   offset: number,
   count: number | null,
@@ -112,7 +106,7 @@ async function withReads(
     if (n === -E.EINTR) continue;
     if (n < 0) throw errorFromResult(n, "read");
     if (n === 0) return sent;
-    await target.sendall(block.subarray(0, n));
+    await source.sendall(block.subarray(0, n), 0);
     sent += n;
   }
 }

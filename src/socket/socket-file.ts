@@ -1,10 +1,11 @@
 // File-like views of a socket, as Python's socket.makefile() gives: a buffered binary file (read, readline,
-// `for await` over lines, write, flush), a text file over it (encoding, errors, newline), and the raw unbuffered
-// form. Every byte still comes from recv() and goes out with send(); the buffer here holds only what a read asked
-// the kernel for beyond the line or count the caller wanted, as Python's BufferedReader does.
+// `for await` over lines, write, flush), a text file over it (text-file.ts), and the raw unbuffered form. Every
+// byte still comes from recv() and goes out with send(); the buffer here holds only what a read asked the kernel
+// for beyond the line or count the caller wanted, as Python's BufferedReader does.
 
 import type { Socket } from "./socket.js";
 import { OSError, TimeoutError } from "./errors.js";
+import { TextSocketFile } from "./text-file.js";
 
 const NEWLINE = 0x0a;
 /** Python's io.DEFAULT_BUFFER_SIZE. */
@@ -104,19 +105,17 @@ export interface WritableFile {
   readonly closed: boolean;
 }
 
-/** Python's socketserver._SocketWriter: each write() is a sendall(), so it honours the peer's backpressure. */
-export class SocketWriter implements WritableFile {
-  private _closed = false;
+/** What a file.write() accepts: bytes, or Python's TypeError naming what it got instead. */
+function checkWritable(data: unknown): Uint8Array {
+  if (data instanceof Uint8Array) return data;
+  throw new TypeError(`a bytes-like object is required, not '${typeof data}'`);
+}
 
-  constructor(private readonly sock: Socket) {}
+/** A writer with no buffer of its own: flush() has nothing to do and close() only marks it closed. */
+abstract class WriteThrough implements WritableFile {
+  protected _closed = false;
 
-  /** Sends `data` and resolves with its length once the kernel has it all. */
-  async write(data: Uint8Array): Promise<number> {
-    if (this._closed) throw new RangeError("I/O operation on closed file.");
-    if (!(data instanceof Uint8Array)) throw new TypeError(`a bytes-like object is required, not '${typeof data}'`);
-    await this.sock.sendall(data);
-    return data.length;
-  }
+  abstract write(data: Uint8Array): Promise<number>;
 
   async flush(): Promise<void> {}
 
@@ -126,6 +125,20 @@ export class SocketWriter implements WritableFile {
 
   get closed(): boolean {
     return this._closed;
+  }
+}
+
+/** Python's socketserver._SocketWriter: each write() is a sendall(), so it honours the peer's backpressure. */
+export class SocketWriter extends WriteThrough {
+  constructor(private readonly sock: Socket) {
+    super();
+  }
+
+  /** Sends `data` and resolves with its length once the kernel has it all. */
+  async write(data: Uint8Array): Promise<number> {
+    if (this._closed) throw new RangeError("I/O operation on closed file.");
+    await this.sock.sendall(checkWritable(data));
+    return data.length;
   }
 
   writable(): boolean {
@@ -139,24 +152,12 @@ export class SocketWriter implements WritableFile {
 }
 
 /** Collects writes in memory, as Python's io.BytesIO: a datagram handler's reply. */
-export class BytesWriter implements WritableFile {
+export class BytesWriter extends WriteThrough {
   private readonly parts: Buffer[] = [];
-  private _closed = false;
 
   async write(data: Uint8Array): Promise<number> {
-    if (!(data instanceof Uint8Array)) throw new TypeError(`a bytes-like object is required, not '${typeof data}'`);
-    this.parts.push(Buffer.from(data));
+    this.parts.push(Buffer.from(checkWritable(data)));
     return data.length;
-  }
-
-  async flush(): Promise<void> {}
-
-  async close(): Promise<void> {
-    this._closed = true;
-  }
-
-  get closed(): boolean {
-    return this._closed;
   }
 
   getvalue(): Buffer {
@@ -259,7 +260,7 @@ export class SocketFile implements AsyncIterable<Buffer>, WritableFile {
   async write(data: Uint8Array): Promise<number> {
     this.checkOpen();
     if (!this.mode.includes("w")) throw new OSError(null, "File not open for writing");
-    if (!(data instanceof Uint8Array)) throw new TypeError(`a bytes-like object is required, not '${typeof data}'`);
+    checkWritable(data);
     if (this.bufferSize === 0) return this.owner.sock.send(data);
     this.pending.push(Buffer.from(data));
     this.pendingBytes += data.length;
@@ -314,7 +315,7 @@ export class SocketFile implements AsyncIterable<Buffer>, WritableFile {
 }
 
 /** Checks makefile()'s mode as Python does: only r, w and b. */
-export function checkMode(mode: string): void {
+function checkMode(mode: string): void {
   if (
     typeof mode !== "string" ||
     mode.length === 0 ||
@@ -323,4 +324,20 @@ export function checkMode(mode: string): void {
   ) {
     throw new RangeError(`invalid mode '${String(mode)}' (only r, w, b allowed)`);
   }
+}
+
+/**
+ * The file makefile(mode, options) gives over `owner`'s socket: binary ("rb", "wb", "rwb"), or text ("r", "w",
+ * "rw") over a binary one.
+ * @throws RangeError for a mode other than r, w and b, or an unbuffered text file
+ */
+export function openFile(owner: FileSocket, mode: string, options: MakefileOptions): TextSocketFile | SocketFile {
+  checkMode(mode);
+  const buffering = options.buffering ?? -1;
+  const binary = mode.includes("b");
+  if (!binary && buffering === 0) throw new RangeError("unbuffered streams must be binary");
+  const rawMode = (mode.includes("r") ? "r" : "") + (mode.includes("w") ? "w" : "");
+  const file = new SocketFile(owner, `${rawMode}b`, buffering < 0 ? DEFAULT_BUFFER_SIZE : buffering);
+  const { encoding = null, errors = null, newline = null } = options;
+  return binary ? file : new TextSocketFile(file, mode, encoding, errors, newline);
 }

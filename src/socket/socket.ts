@@ -1,69 +1,37 @@
-// The Socket class: Python's socket.socket over a real kernel socket, and the one owner of its data path.
-// Control calls go straight to libc. Every accept, connect, recv and send is a non-blocking syscall on the
-// socket's own fd; on EAGAIN it waits for readiness on Node's event loop (src/libc/poller.ts) and tries again.
-// The kernel is the only buffer: what a call returns or reports as sent is exactly what the kernel handed over
-// or took, so a timed-out call leaves nothing in flight and a detached or passed fd finds every unread byte.
+// The Socket class: Python's socket.socket, a thin façade over its fd engine (io-source.ts). Here are Python's
+// names, argument checks, defaults and errors; control calls (bind, listen, setsockopt, …) go straight to libc,
+// and every call that may wait goes to the engine. The kernel is the only buffer: what a call returns or reports
+// as sent is exactly what the kernel handed over or took, so a timed-out call leaves nothing in flight.
 
 import { inspect } from "node:util";
 import * as C from "../libc/constants.js";
-import { E } from "../libc/errno.js";
-import { forgetFd, READABLE, registrationFor, WRITABLE, type Interest, type Registration } from "../libc/poller.js";
-import { SOCKADDR_STORAGE_SIZE } from "../libc/sockaddr.js";
+import { READABLE } from "../libc/poller.js";
 import type { TcpInfo } from "../libc/tcp-info.js";
 import { loadSyscalls, sys } from "../libc/syscalls.js";
-import { fromSockaddr, isUnbound, toSockaddr, toSockaddrSync, type Address, type AddressInput } from "./address.js";
-import { checkBytes, checkInt } from "./arguments.js";
-import { badFileDescriptor, checkResult, errorFromResult, OSError, timedOut } from "./errors.js";
-import { receiveMessage, sendMessage, type AncillaryItem, type ReceivedMessage } from "./messages.js";
+import { isUnbound, toSockaddr, toSockaddrSync, type Address, type AddressInput } from "./address.js";
+import { asPromise, checkBytes, checkInt } from "./arguments.js";
+import { checkResult, errorFromResult, OSError } from "./errors.js";
 import { getInheritableFd, setInheritableFd } from "./inheritable.js";
+import { IoSource, TYPE_FLAGS } from "./io-source.js";
+import type { AncillaryItem, ReceivedMessage } from "./messages.js";
+import { acceptNow, recvfromNow, recvmsgNow } from "./now.js";
 import { repr } from "./repr.js";
-import { checkMode, DEFAULT_BUFFER_SIZE, SocketFile, type MakefileOptions } from "./socket-file.js";
-import { TextSocketFile } from "./text-file.js";
+import { openFile, type MakefileOptions, type SocketFile } from "./socket-file.js";
+import type { TextSocketFile } from "./text-file.js";
 import { transmitFile, type SendfileSource } from "./sendfile.js";
 import { getOption, setOption, tcpInfoOf } from "./sockopt.js";
 import { checkTimeout, deadlineFor, getdefaulttimeout } from "./timeout.js";
 
-const TYPE_FLAGS = C.SOCK_NONBLOCK | C.SOCK_CLOEXEC;
-/** Every syscall here is non-blocking on its own, whatever O_NONBLOCK says (a detached fd may share it). */
-const NOWAIT = C.MSG_DONTWAIT | C.MSG_NOSIGNAL;
-/** One shared receive area: each call reads into it and copies out exactly what arrived before anything awaits. */
-let scratch = Buffer.allocUnsafe(256 * 1024);
-const EMPTY = Buffer.alloc(0);
-/** connect() to AF_UNSPEC dissolves a stream socket's association (connect(2)). */
-const UNSPEC = Buffer.alloc(16);
-/** How often an AF_UNIX connect retries while the listener's backlog is full (the kernel gives EAGAIN, no wakeup). */
-const UNIX_CONNECT_RETRY_MS = 10;
+export { acceptNow, recvfromNow, recvmsgNow } from "./now.js";
 
-/**
- * For the server framework: a socket's accept() that never waits, so that a serving loop that was told "readable"
- * cannot be held by a connection another process took first, while the listener keeps Python's timeout (None).
- */
-export const acceptNow = Symbol("socketkit.acceptNow");
-/** Likewise for a datagram server's recvfrom(). */
-export const recvfromNow = Symbol("socketkit.recvfromNow");
+/** A flags argument: any C int ≥ 0, for the kernel to judge. */
+const checkFlags = (flags: number) => checkInt(flags, "flags", 0, C.INT_MAX);
 
-/** True while Socket.adopt() constructs: the fd is known to be a non-blocking socket of the given kind. */
-let adopting = false;
-
-// Scratch space for address calls; each is filled and decoded inside one synchronous step.
-const addrScratch = Buffer.alloc(SOCKADDR_STORAGE_SIZE);
-const lenScratch = Buffer.alloc(4);
-
-/** A result that is a failure: the negative errno a libc call returned. */
-const failed = (r: unknown): r is number => typeof r === "number" && r < 0;
-
-function fetchAddress(call: (fd: number, addr: Buffer, len: Buffer) => number, fd: number): Address | number {
-  lenScratch.writeUInt32LE(SOCKADDR_STORAGE_SIZE, 0);
-  const r = call(fd, addrScratch, lenScratch);
-  return r < 0 ? r : fromSockaddr(addrScratch, lenScratch.readUInt32LE(0));
-}
-
-/** Copies `n` received bytes out of the scratch area; MSG_TRUNC may report more than arrived (zero-filled). */
-function takeScratch(n: number, copied: number): Buffer {
-  const out = Buffer.allocUnsafe(n);
-  scratch.copy(out, 0, 0, Math.min(n, copied));
-  if (n > copied) out.fill(0, copied);
-  return out;
+/** The size of a receive into a caller's buffer: `nbytes`, or the whole buffer for 0. */
+function intoLength(buffer: Uint8Array, nbytes: number): number {
+  checkBytes(buffer, "buffer");
+  checkInt(nbytes, "nbytes", 0, buffer.length);
+  return nbytes === 0 ? buffer.length : nbytes;
 }
 
 /**
@@ -83,12 +51,7 @@ function takeScratch(n: number, copied: number): Buffer {
  * const [conn, address] = await server.accept();
  */
 export class Socket {
-  private _fd: number;
-  readonly family: number;
-  readonly type: number;
-  readonly proto: number;
-  private _timeout: number | null;
-  private registration: Registration | null = null;
+  private readonly source: IoSource;
   /** Files from makefile() still open: close() waits for them before closing the fd, as Python's _io_refs. */
   private ioRefs = 0;
   private closeDeferred = false;
@@ -98,39 +61,53 @@ export class Socket {
    * when not given), as Python's socket.socket(family, type, proto, fileno).
    */
   constructor(family?: number, type?: number, proto?: number, fileno?: number) {
+    // Socket.adopt() passes an engine socketkit made itself (accept, dup): nothing to check, no syscall to make.
+    const adopted: unknown = family;
+    if (adopted instanceof IoSource) {
+      this.source = adopted;
+      return;
+    }
     loadSyscalls();
     if (fileno !== undefined) {
-      checkInt(fileno, "fileno", 0, 0x7fffffff);
-      family ??= kernelOption(fileno, C.SO_DOMAIN);
-      type ??= kernelOption(fileno, C.SO_TYPE);
-      proto ??= kernelOption(fileno, C.SO_PROTOCOL);
-      // accept4 and connect have no per-call flag: the fd itself must not block the event loop.
-      if (!adopting) checkResult(sys.setNonblocking(fileno, true), "fcntl");
+      checkInt(fileno, "fileno", 0, C.INT_MAX);
+      family ??= getOption(fileno, C.SOL_SOCKET, C.SO_DOMAIN) as number;
+      type ??= getOption(fileno, C.SOL_SOCKET, C.SO_TYPE) as number;
+      proto ??= getOption(fileno, C.SOL_SOCKET, C.SO_PROTOCOL) as number;
     }
-    family ??= C.AF_INET;
-    type ??= C.SOCK_STREAM;
-    proto ??= 0;
-    checkInt(family, "family", -0x80000000, 0x7fffffff);
-    checkInt(type, "type", -0x80000000, 0x7fffffff);
-    checkInt(proto, "proto", -0x80000000, 0x7fffffff);
+    family = checkInt(family ?? C.AF_INET, "family", C.INT_MIN, C.INT_MAX);
+    type = checkInt(type ?? C.SOCK_STREAM, "type", C.INT_MIN, C.INT_MAX);
+    proto = checkInt(proto ?? 0, "proto", C.INT_MIN, C.INT_MAX);
     const kind = type & ~TYPE_FLAGS;
-    // As in Python, the kernel judges family, type and protocol: EAFNOSUPPORT, EINVAL, EPROTONOSUPPORT, EPERM.
-    if (fileno === undefined) fileno = checkResult(sys.socket(family, kind | TYPE_FLAGS, proto), "socket");
-    this._fd = fileno;
-    this.family = family;
-    this.type = kind;
-    this.proto = proto;
-    this._timeout = type & C.SOCK_NONBLOCK ? 0 : getdefaulttimeout();
+    const timeout = type & C.SOCK_NONBLOCK ? 0 : getdefaulttimeout();
+    this.source =
+      fileno === undefined
+        ? IoSource.open(family, kind, proto, timeout)
+        : IoSource.wrap(fileno, family, kind, proto, timeout);
+  }
+
+  /** The address family (AF_INET, AF_INET6, AF_UNIX, …). */
+  get family(): number {
+    return this.source.family;
+  }
+
+  /** The socket type without SOCK_NONBLOCK and SOCK_CLOEXEC (SOCK_STREAM, SOCK_DGRAM, …). */
+  get type(): number {
+    return this.source.type;
+  }
+
+  /** The protocol number (0 for the family's default). */
+  get proto(): number {
+    return this.source.proto;
   }
 
   /** The file descriptor, or -1 once closed or detached. */
   get fd(): number {
-    return this._fd;
+    return this.source.fd;
   }
 
   /** True once close() or detach() ran. */
   get closed(): boolean {
-    return this._fd < 0;
+    return this.source.fd < 0;
   }
 
   /** The local address, or undefined while unbound (or closed). */
@@ -146,70 +123,44 @@ export class Socket {
   }
 
   fileno(): number {
-    return this._fd;
+    return this.source.fd;
   }
 
   bind(address: AddressInput): void {
     const sockaddr = toSockaddrSync(this.family, address);
-    checkResult(sys.bind(this.openFd("bind"), sockaddr, sockaddr.length), "bind");
+    checkResult(sys.bind(this.source.openFd("bind"), sockaddr, sockaddr.length), "bind");
   }
 
   /** Starts accepting connections; the kernel queues up to `backlog` + 1 completed ones (default min(SOMAXCONN, 128)). */
   listen(backlog: number = Math.min(C.SOMAXCONN, 128)): void {
-    checkInt(backlog, "backlog", -0x80000000, 0x7fffffff);
-    checkResult(sys.listen(this.openFd("listen"), Math.max(0, backlog)), "listen");
+    checkInt(backlog, "backlog", C.INT_MIN, C.INT_MAX);
+    checkResult(sys.listen(this.source.openFd("listen"), Math.max(0, backlog)), "listen");
   }
 
   /** Waits for a connection the kernel completed and takes it off the accept queue. */
   accept(): Promise<[Socket, Address]> {
-    return this.acceptWith(0);
+    return asPromise(() => this.source.accept(Socket.accepted));
   }
 
   /** accept() that never waits, whatever the timeout: null when the queue is empty (no exception to build). */
   [acceptNow](): Promise<[Socket, Address] | null> {
-    try {
-      const got = this.acceptOnce(this.openFd("accept"));
-      if (got === -E.EAGAIN) return Promise.resolve(null);
-      return failed(got) ? Promise.reject(errorFromResult(got, "accept")) : Promise.resolve(got);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    return asPromise(() => this.source.acceptNow(Socket.accepted));
   }
 
   /** recvfrom() that never waits: null when nothing is queued. */
   [recvfromNow](bufsize: number): Promise<[Buffer, Address | null] | null> {
-    try {
-      const from = { address: null as Address | null };
-      const got = this.receive(this.openFd("recvfrom"), bufsize, 0, from);
-      if (got === -E.EAGAIN) return Promise.resolve(null);
-      return failed(got) ? Promise.reject(errorFromResult(got, "recvfrom")) : Promise.resolve([got, from.address]);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    return asPromise(() => this.source.recvfromNow(bufsize));
   }
 
-  private acceptWith(flags: number): Promise<[Socket, Address]> {
-    return this.io(READABLE, "accept", flags, (fd) => this.acceptOnce(fd));
-  }
-
-  /** One accept4(2), retried past connections reset while queued; -errno on failure. */
-  private acceptOnce(fd: number): [Socket, Address] | number {
-    for (;;) {
-      lenScratch.writeUInt32LE(SOCKADDR_STORAGE_SIZE, 0);
-      const r = sys.accept4(fd, addrScratch, lenScratch, TYPE_FLAGS);
-      // A connection reset while it sat in the queue is not this listener's failure: take the next one.
-      if (r === -E.ECONNABORTED || r === -E.EINTR) continue;
-      if (r < 0) return r;
-      // Decoded here, before any await, so that two listeners accepting at once keep their own addresses.
-      const address = fromSockaddr(addrScratch, lenScratch.readUInt32LE(0));
-      // As Python: the new socket takes the default timeout, never the listener's.
-      return [Socket.adopt(this.family, this.type, this.proto, r, getdefaulttimeout()), address];
-    }
+  /** recvmsgInto() that never waits and is done when it returns: null when nothing is queued. */
+  [recvmsgNow](buffers: readonly Uint8Array[], ancbufsize = 0, flags = 0): ReceivedMessage<number> | null {
+    checkInt(ancbufsize, "ancbufsize", 0, C.INT_MAX);
+    return this.source.recvmsgNow(buffers, ancbufsize, checkFlags(flags));
   }
 
   /** Connects to `address`; a stream socket waits for the handshake, within the socket's timeout. */
   async connect(address: AddressInput): Promise<void> {
-    const err = await this.handshake(address, true);
+    const err = await this.source.connect(await toSockaddr(this.family, address), true);
     if (err !== 0) throw OSError.fromErrno(err, { syscall: "connect" });
   }
 
@@ -217,106 +168,43 @@ export class Socket {
    * As connect(), but resolves with the errno instead of rejecting: 0 on success, EWOULDBLOCK when the timeout
    * ran out. Address errors (TypeError, gaierror) still reject.
    */
-  connectEx(address: AddressInput): Promise<number> {
-    return this.handshake(address, false);
-  }
-
-  private async handshake(address: AddressInput, raiseTimeout: boolean): Promise<number> {
-    const sockaddr = await toSockaddr(this.family, address);
-    const deadline = deadlineFor(this._timeout);
-    for (;;) {
-      const r = sys.connect(this.openFd("connect"), sockaddr, sockaddr.length);
-      if (r === 0) return 0;
-      if (r === -E.EINTR) continue;
-      if (r === -E.EAGAIN && this.family === C.AF_UNIX && this._timeout !== 0) {
-        if (deadline !== null && performance.now() >= deadline) return this.gaveUp(raiseTimeout);
-        await new Promise((resolve) => setTimeout(resolve, UNIX_CONNECT_RETRY_MS));
-        continue;
-      }
-      if (r !== -E.EINPROGRESS) return -r;
-      if (this._timeout === 0) return E.EINPROGRESS;
-      if (!(await this.waitReady(WRITABLE, deadline))) return this.gaveUp(raiseTimeout);
-      // The handshake's outcome is in SO_ERROR once the socket turns writable (connect(2), EINPROGRESS).
-      const err = this.getsockopt(C.SOL_SOCKET, C.SO_ERROR);
-      if (err !== 0) {
-        // A blocking connect that fails leaves the socket unconnected, so the next connect() tries afresh (and is
-        // refused again, not ECONNABORTED); with a timeout Python's socket is non-blocking and keeps that state.
-        if (this._timeout === null) sys.connect(this._fd, UNSPEC, UNSPEC.length);
-        return err;
-      }
-      // A second connect() moves the socket to "connected" as a blocking connect leaves it, so that a later
-      // connect() fails with EISCONN as Python's does (the first one after an asynchronous success returns 0).
-      sys.connect(this._fd, sockaddr, sockaddr.length);
-      return 0;
-    }
-  }
-
-  private gaveUp(raiseTimeout: boolean): number {
-    if (raiseTimeout) throw timedOut("connect");
-    return E.EAGAIN;
+  async connectEx(address: AddressInput): Promise<number> {
+    return this.source.connect(await toSockaddr(this.family, address), false);
   }
 
   /** Resolves with at most `bufsize` bytes as soon as any are there; an empty Buffer means the peer closed. */
   recv(bufsize: number, flags = 0): Promise<Buffer> {
-    try {
-      checkInt(bufsize, "bufsize", 0, 0x7fffffff);
-      checkInt(flags, "flags", 0, 0x7fffffff);
+    return asPromise(() => {
+      checkInt(bufsize, "bufsize", 0, C.INT_MAX);
+      checkFlags(flags);
       // Python returns b'' for recv(0) without a syscall, so a datagram is not consumed.
-      if (bufsize === 0) return Promise.resolve(Buffer.alloc(0));
-      const first = this.receive(this.openFd("recv"), bufsize, flags, null);
-      if (!failed(first)) return Promise.resolve(first);
-      return this.io(READABLE, "recv", flags, (fd) => this.receive(fd, bufsize, flags, null), first);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+      return bufsize === 0 ? Buffer.alloc(0) : this.source.recv(bufsize, flags);
+    });
   }
 
   /** Reads into `buffer` (at most `nbytes`, default its length) and resolves with the count. */
   recvInto(buffer: Uint8Array, nbytes = 0, flags = 0): Promise<number> {
-    try {
-      checkBytes(buffer, "buffer");
-      checkInt(nbytes, "nbytes", 0, buffer.length);
-      checkInt(flags, "flags", 0, 0x7fffffff);
-      const len = nbytes === 0 ? buffer.length : nbytes;
-      if (len === 0) return Promise.resolve(0);
-      return this.io(READABLE, "recv_into", flags, (fd) => sys.recv(fd, buffer, len, flags | C.MSG_DONTWAIT));
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    return asPromise(() => {
+      const len = intoLength(buffer, nbytes);
+      checkFlags(flags);
+      return len === 0 ? 0 : this.source.recvInto(buffer, len, flags);
+    });
   }
 
   /** Receives a datagram (or stream bytes) and the sender's address (null where the kernel gives none). */
   recvfrom(bufsize: number, flags = 0): Promise<[Buffer, Address | null]> {
-    try {
-      checkInt(bufsize, "bufsize", 0, 0x7fffffff);
-      checkInt(flags, "flags", 0, 0x7fffffff);
-      return this.io(READABLE, "recvfrom", flags, (fd) => {
-        const from = { address: null as Address | null };
-        const data = this.receive(fd, bufsize, flags, from);
-        return failed(data) ? data : ([data, from.address] as [Buffer, Address | null]);
-      });
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    return asPromise(() => {
+      checkInt(bufsize, "bufsize", 0, C.INT_MAX);
+      return this.source.recvfrom(bufsize, checkFlags(flags));
+    });
   }
 
   /** As recvfrom(), into `buffer` (at most `nbytes`, default its length): resolves with [count, address]. */
   recvfromInto(buffer: Uint8Array, nbytes = 0, flags = 0): Promise<[number, Address | null]> {
-    try {
-      checkBytes(buffer, "buffer");
-      checkInt(nbytes, "nbytes", 0, buffer.length);
-      checkInt(flags, "flags", 0, 0x7fffffff);
-      const len = nbytes === 0 ? buffer.length : nbytes;
-      return this.io(READABLE, "recvfrom_into", flags, (fd) => {
-        lenScratch.writeUInt32LE(SOCKADDR_STORAGE_SIZE, 0);
-        const n = sys.recvfrom(fd, buffer, len, flags | C.MSG_DONTWAIT, addrScratch, lenScratch);
-        if (n < 0) return n;
-        const addrLen = lenScratch.readUInt32LE(0);
-        return [n, addrLen === 0 ? null : fromSockaddr(addrScratch, addrLen)] as [number, Address | null];
-      });
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    return asPromise(() => {
+      const len = intoLength(buffer, nbytes);
+      return this.source.recvfromInto(buffer, len, checkFlags(flags));
+    });
   }
 
   /**
@@ -325,41 +213,25 @@ export class Socket {
    * was writable; with timeout 0 or MSG_DONTWAIT it never waits.
    */
   send(data: Uint8Array, flags = 0): Promise<number> {
-    try {
+    return asPromise(() => {
       checkBytes(data, "data");
-      checkInt(flags, "flags", 0, 0x7fffffff);
-      const fd = this.openFd("send");
-      const first = sys.send(fd, data, data.length, flags | NOWAIT);
-      const whole = this._timeout === null && (flags & C.MSG_DONTWAIT) === 0 && this.type === C.SOCK_STREAM;
-      if (first >= 0 && (first === data.length || !whole)) return Promise.resolve(first);
-      if (whole) return this.sendAll(data, flags, first, "send", true);
-      return this.io(WRITABLE, "send", flags, (fd2) => sys.send(fd2, data, data.length, flags | NOWAIT), first);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+      return this.source.send(data, checkFlags(flags));
+    });
   }
 
   /** Sends all of `data`; resolves once the kernel has every byte. The timeout bounds the whole call. */
   sendall(data: Uint8Array, flags = 0): Promise<void> {
-    try {
+    return asPromise(() => {
       checkBytes(data, "data");
-      checkInt(flags, "flags", 0, 0x7fffffff);
-      const first = sys.send(this.openFd("sendall"), data, data.length, flags | NOWAIT);
-      if (first === data.length) return Promise.resolve();
-      return this.sendAll(data, flags, first, "sendall", false).then(() => undefined);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+      return this.source.sendall(data, checkFlags(flags));
+    });
   }
 
   /** Sends a datagram to `address`. */
   async sendto(data: Uint8Array, address: AddressInput, flags = 0): Promise<number> {
     checkBytes(data, "data");
-    checkInt(flags, "flags", 0, 0x7fffffff);
-    const sockaddr = await toSockaddr(this.family, address);
-    return this.io(WRITABLE, "sendto", flags, (fd) =>
-      sys.sendto(fd, data, data.length, flags | NOWAIT, sockaddr, sockaddr.length),
-    );
+    checkFlags(flags);
+    return this.source.sendto(data, flags, await toSockaddr(this.family, address));
   }
 
   /**
@@ -372,9 +244,9 @@ export class Socket {
     flags = 0,
     address?: AddressInput,
   ): Promise<number> {
-    checkInt(flags, "flags", 0, 0x7fffffff);
+    checkFlags(flags);
     const name = address === undefined ? null : await toSockaddr(this.family, address);
-    return this.io(WRITABLE, "sendmsg", flags, (fd) => sendMessage(fd, buffers, ancdata, flags | NOWAIT, name));
+    return this.source.sendmsg(buffers, ancdata, flags, name);
   }
 
   /**
@@ -382,37 +254,19 @@ export class Socket {
    * descriptors are close-on-exec (MSG_CMSG_CLOEXEC), so a child process gets them only when they are passed on.
    */
   recvmsg(bufsize: number, ancbufsize = 0, flags = 0): Promise<ReceivedMessage<Buffer>> {
-    try {
-      checkInt(bufsize, "bufsize", 0, 0x7fffffff);
-      checkInt(ancbufsize, "ancbufsize", 0, 0x7fffffff);
-      checkInt(flags, "flags", 0, 0x7fffffff);
-      return this.io(READABLE, "recvmsg", flags, (fd) => {
-        const len = this.receiveLength(fd, bufsize);
-        if (len < 0) return len;
-        const got = receiveMessage(
-          fd,
-          [scratch.subarray(0, len)],
-          ancbufsize,
-          flags | C.MSG_DONTWAIT | C.MSG_CMSG_CLOEXEC,
-        );
-        return failed(got) ? got : ([takeScratch(got[0], len), got[1], got[2], got[3]] as ReceivedMessage<Buffer>);
-      });
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    return asPromise(() => {
+      checkInt(bufsize, "bufsize", 0, C.INT_MAX);
+      checkInt(ancbufsize, "ancbufsize", 0, C.INT_MAX);
+      return this.source.recvmsg(bufsize, ancbufsize, checkFlags(flags));
+    });
   }
 
   /** Python's recvmsg_into(buffers, ancbufsize, flags): scatters one message into `buffers`. */
   recvmsgInto(buffers: readonly Uint8Array[], ancbufsize = 0, flags = 0): Promise<ReceivedMessage<number>> {
-    try {
-      checkInt(ancbufsize, "ancbufsize", 0, 0x7fffffff);
-      checkInt(flags, "flags", 0, 0x7fffffff);
-      return this.io(READABLE, "recvmsg", flags, (fd) =>
-        receiveMessage(fd, buffers, ancbufsize, flags | C.MSG_DONTWAIT | C.MSG_CMSG_CLOEXEC),
-      );
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    return asPromise(() => {
+      checkInt(ancbufsize, "ancbufsize", 0, C.INT_MAX);
+      return this.source.recvmsgInto(buffers, ancbufsize, checkFlags(flags));
+    });
   }
 
   /**
@@ -421,7 +275,7 @@ export class Socket {
    * position ends after the last byte sent, as Python leaves the file object's.
    */
   sendfile(file: SendfileSource, offset = 0, count: number | null = null): Promise<number> {
-    return transmitFile(this.sendfileTarget(), file, offset, count);
+    return transmitFile(this.source, file, offset, count);
   }
 
   /**
@@ -431,25 +285,25 @@ export class Socket {
    */
   async waitReadable(timeout: number | null = null, signal?: AbortSignal): Promise<boolean> {
     const deadline = deadlineFor(checkTimeout(timeout, "timeout"));
-    this.openFd("select");
-    return this.waitReady(READABLE, deadline, signal);
+    this.source.openFd("select");
+    return this.source.wait(READABLE, deadline, signal);
   }
 
   /** Sets an option: a number (or boolean) is passed as a C int, a Buffer as its bytes. */
   setsockopt(level: number, option: number, value: number | boolean | Uint8Array): void {
-    setOption(this.openFd("setsockopt"), level, option, typeof value === "boolean" ? Number(value) : value);
+    setOption(this.source.openFd("setsockopt"), level, option, typeof value === "boolean" ? Number(value) : value);
   }
 
   /** Reads an option: a C int, or with `buflen` the option's raw bytes (at most `buflen`). */
   getsockopt(level: number, option: number): number;
   getsockopt(level: number, option: number, buflen: number): Buffer;
   getsockopt(level: number, option: number, buflen?: number): number | Buffer {
-    return getOption(this.openFd("getsockopt"), level, option, buflen);
+    return getOption(this.source.openFd("getsockopt"), level, option, buflen);
   }
 
   /** The kernel's TCP_INFO for this TCP socket: state, rto, rtt, retransmits, unacked, … (Linux). */
   tcpInfo(): TcpInfo {
-    return tcpInfoOf(this.openFd("getsockopt"));
+    return tcpInfoOf(this.source.openFd("getsockopt"));
   }
 
   getsockname(): Address {
@@ -462,42 +316,42 @@ export class Socket {
 
   /** Shuts down reading (SHUT_RD), writing (SHUT_WR, the peer reads EOF) or both, at once. */
   shutdown(how: number): void {
-    checkInt(how, "how", -0x80000000, 0x7fffffff);
-    checkResult(sys.shutdown(this.openFd("shutdown"), how), "shutdown");
+    checkInt(how, "how", C.INT_MIN, C.INT_MAX);
+    checkResult(sys.shutdown(this.source.openFd("shutdown"), how), "shutdown");
   }
 
   settimeout(value: number | null): void {
     const timeout = checkTimeout(value, "value");
-    this.openFd("settimeout");
-    this._timeout = timeout;
+    this.source.openFd("settimeout");
+    this.source.timeout = timeout;
   }
 
   gettimeout(): number | null {
-    return this._timeout;
+    return this.source.timeout;
   }
 
   /** Python's sock.timeout: the same as gettimeout(). */
   get timeout(): number | null {
-    return this._timeout;
+    return this.source.timeout;
   }
 
   /** Whether a child process started with exec inherits the fd (FD_CLOEXEC clear); false for sockets socketkit makes. */
   getInheritable(): boolean {
-    return getInheritableFd(this.openFd("get_inheritable"));
+    return getInheritableFd(this.source.openFd("get_inheritable"));
   }
 
   setInheritable(inheritable: boolean): void {
-    setInheritableFd(this.openFd("set_inheritable"), inheritable);
+    setInheritableFd(this.source.openFd("set_inheritable"), inheritable);
   }
 
   /** setblocking(true) is settimeout(null); setblocking(false) is settimeout(0). */
   setblocking(flag: boolean): void {
-    this.openFd("setblocking");
-    this._timeout = flag ? null : 0;
+    this.source.openFd("setblocking");
+    this.source.timeout = flag ? null : 0;
   }
 
   getblocking(): boolean {
-    return this._timeout !== 0;
+    return this.source.timeout !== 0;
   }
 
   /**
@@ -505,12 +359,8 @@ export class Socket {
    * the connection, as close(2) does.
    */
   close(): void {
-    if (this.ioRefs > 0) {
-      this.closeDeferred = true;
-      return;
-    }
-    const fd = this.release();
-    if (fd >= 0) sys.close(fd);
+    if (this.ioRefs > 0) this.closeDeferred = true;
+    else this.source.close();
   }
 
   /**
@@ -521,24 +371,9 @@ export class Socket {
   makefile(mode: `${string}b${string}`, options?: MakefileOptions): SocketFile;
   makefile(mode?: string, options?: MakefileOptions): TextSocketFile | SocketFile;
   makefile(mode = "r", options: MakefileOptions = {}): TextSocketFile | SocketFile {
-    checkMode(mode);
-    const buffering = options.buffering ?? -1;
-    const binary = mode.includes("b");
-    if (!binary && buffering === 0) throw new RangeError("unbuffered streams must be binary");
-    const rawMode = (mode.includes("r") ? "r" : "") + (mode.includes("w") ? "w" : "");
+    const file = openFile({ sock: this, release: () => this.fileClosed() }, mode, options);
     this.ioRefs++;
-    const release = () => {
-      this.ioRefs--;
-      if (this.ioRefs === 0 && this.closeDeferred) this.close();
-    };
-    const file = new SocketFile(
-      { sock: this, release },
-      `${rawMode}b`,
-      buffering < 0 ? DEFAULT_BUFFER_SIZE : buffering,
-    );
-    return binary
-      ? file
-      : new TextSocketFile(file, mode, options.encoding ?? null, options.errors ?? null, options.newline ?? null);
+    return file;
   }
 
   /**
@@ -546,24 +381,21 @@ export class Socket {
    * mode Python's would be in: blocking when the timeout is null, non-blocking otherwise.
    */
   detach(): number {
-    const fd = this.release();
-    if (fd >= 0) sys.setNonblocking(fd, this._timeout !== null);
-    return fd;
+    return this.source.detach();
   }
 
   /** A new Socket on a duplicate of the fd, with the same timeout. */
   dup(): Socket {
-    const fd = checkResult(sys.dup(this.openFd("dup")), "dup");
-    return Socket.adopt(this.family, this.type, this.proto, fd, this._timeout);
+    return Socket.adopt(this.source.dup());
   }
 
   toString(): string {
     return repr({
-      fd: this._fd,
+      fd: this.source.fd,
       family: this.family,
       type: this.type,
       proto: this.proto,
-      closed: this._fd < 0,
+      closed: this.closed,
       laddr: this.tryAddress(sys.getsockname),
       raddr: this.tryAddress(sys.getpeername),
     });
@@ -577,165 +409,31 @@ export class Socket {
     this.close();
   }
 
-  // --- internals -------------------------------------------------------------------------------------------------
-
-  /** A Socket for an fd socketkit made itself (non-blocking already), without the checks a caller's fd needs. */
-  private static adopt(family: number, type: number, proto: number, fd: number, timeout: number | null): Socket {
-    adopting = true;
-    try {
-      const sock = new Socket(family, type, proto, fd);
-      sock._timeout = timeout;
-      return sock;
-    } finally {
-      adopting = false;
-    }
+  /** A Socket over an engine socketkit made itself (non-blocking already), without the checks a caller's fd needs. */
+  private static adopt(source: IoSource): Socket {
+    // The one caller of the constructor's private form: the engine goes where `family` would.
+    return new Socket(source as unknown as number);
   }
 
-  private openFd(syscall: string): number {
-    if (this._fd < 0) throw badFileDescriptor(syscall);
-    return this._fd;
+  /** The Socket for a connection `listener` accepted: as in Python, with the default timeout, never the listener's. */
+  private static accepted(listener: IoSource, fd: number): Socket {
+    return Socket.adopt(new IoSource(fd, listener.family, listener.type, listener.proto, getdefaulttimeout()));
+  }
+
+  /** A file from makefile() let go of the socket: the last one closes it when close() came meanwhile. */
+  private fileClosed(): void {
+    this.ioRefs--;
+    if (this.ioRefs === 0 && this.closeDeferred) this.close();
   }
 
   private address(call: (fd: number, addr: Buffer, len: Buffer) => number, syscall: string): Address {
-    const address = fetchAddress(call, this.openFd(syscall));
-    if (failed(address)) throw errorFromResult(address, syscall);
+    const address = this.source.address(call);
+    if (typeof address === "number") throw errorFromResult(address, syscall);
     return address;
   }
 
   private tryAddress(call: (fd: number, addr: Buffer, len: Buffer) => number): Address | undefined {
-    if (this._fd < 0) return undefined;
-    const address = fetchAddress(call, this._fd);
-    return failed(address) ? undefined : address;
+    const address = this.source.address(call);
+    return typeof address === "number" ? undefined : address;
   }
-
-  private release(): number {
-    const fd = this._fd;
-    if (fd < 0) return -1;
-    this._fd = -1;
-    this.registration = null;
-    forgetFd(fd);
-    return fd;
-  }
-
-  /**
-   * One recv or recvfrom into the scratch area, copied out at its exact size. A datagram larger than the scratch
-   * area is sized first (MSG_PEEK | MSG_TRUNC) so that it is not cut short and no more memory than it needs is taken.
-   */
-  private receive(
-    fd: number,
-    bufsize: number,
-    flags: number,
-    from: { address: Address | null } | null,
-  ): Buffer | number {
-    const len = this.receiveLength(fd, bufsize);
-    if (len < 0) return len;
-    let n: number;
-    if (from === null) {
-      n = sys.recv(fd, scratch, len, flags | C.MSG_DONTWAIT);
-    } else {
-      lenScratch.writeUInt32LE(SOCKADDR_STORAGE_SIZE, 0);
-      n = sys.recvfrom(fd, scratch, len, flags | C.MSG_DONTWAIT, addrScratch, lenScratch);
-      const addrLen = lenScratch.readUInt32LE(0);
-      if (n >= 0 && addrLen > 0) from.address = fromSockaddr(addrScratch, addrLen);
-    }
-    if (n < 0) return n;
-    return n === 0 ? EMPTY : takeScratch(n, len);
-  }
-
-  /**
-   * How many bytes one receive may take into the scratch area: a stream gives what fits, a datagram larger than
-   * the area would be cut short, so the area grows to its size (MSG_PEEK | MSG_TRUNC), never to `bufsize` itself.
-   */
-  private receiveLength(fd: number, bufsize: number): number {
-    if (bufsize <= scratch.length || this.type === C.SOCK_STREAM) return Math.min(bufsize, scratch.length);
-    const size = sys.recv(fd, scratch, 0, C.MSG_PEEK | C.MSG_TRUNC | C.MSG_DONTWAIT);
-    if (size < 0) return size;
-    if (size > scratch.length) scratch = Buffer.allocUnsafe(size);
-    return Math.min(bufsize, size);
-  }
-
-  /**
-   * Sends until the kernel has all of `data` (first attempt's result given), within the socket's timeout for the
-   * whole call. `partialOk`: a blocking send() reports the bytes sent before an error, as the kernel does.
-   */
-  private async sendAll(
-    data: Uint8Array,
-    flags: number,
-    first: number,
-    syscall: string,
-    partialOk: boolean,
-  ): Promise<number> {
-    const deadline = deadlineFor(this._timeout);
-    const dontWait = (flags & C.MSG_DONTWAIT) !== 0 || this._timeout === 0;
-    let sent = 0;
-    let r = first;
-    for (;;) {
-      if (r >= 0) {
-        sent += r;
-        if (sent >= data.length) return sent;
-      } else if (r !== -E.EINTR) {
-        if (r !== -E.EAGAIN || dontWait) {
-          if (partialOk && sent > 0) return sent;
-          throw errorFromResult(r, syscall);
-        }
-        if (!(await this.waitReady(WRITABLE, deadline))) throw timedOut(syscall);
-      }
-      const rest = data.subarray(sent);
-      r = sys.send(this.openFd(syscall), rest, rest.length, flags | NOWAIT);
-    }
-  }
-
-  private waitReady(interest: Interest, deadline: number | null, signal?: AbortSignal): Promise<boolean> {
-    if (this.registration === null || this.registration.isClosed) this.registration = registrationFor(this._fd);
-    return this.registration.wait(interest, deadline, signal);
-  }
-
-  /**
-   * The mio/tokio loop every waiting call goes through: try the call; on EAGAIN wait for readiness (within the
-   * timeout) and try again. `first` is an attempt the caller already made on its fast path. Written as a promise
-   * chain rather than an async function: a connection waiting in recv() then holds no suspended frame here.
-   */
-  private io<T>(
-    interest: Interest,
-    syscall: string,
-    flags: number,
-    attempt: (fd: number) => T | number,
-    first?: T | number,
-  ): Promise<T> {
-    const deadline = deadlineFor(this._timeout);
-    const dontWait = (flags & C.MSG_DONTWAIT) !== 0 || this._timeout === 0;
-    // One closure serves the first try and every wake-up (each closure a waiting call keeps costs ~60 bytes).
-    const retry = (ready: boolean, tried?: T | number): T | Promise<T> => {
-      if (!ready) throw timedOut(syscall);
-      let r = tried === undefined ? attempt(this.openFd(syscall)) : tried;
-      while (failed(r)) {
-        if (r !== -E.EINTR) {
-          if (r !== -E.EAGAIN || dontWait) throw errorFromResult(r, syscall);
-          return this.waitReady(interest, deadline).then(retry);
-        }
-        r = attempt(this.openFd(syscall));
-      }
-      return r as T;
-    };
-    try {
-      return Promise.resolve(retry(true, first));
-    } catch (err) {
-      return Promise.reject(err);
-    }
-  }
-
-  /** What sendfile.ts needs of this socket, without widening the public surface. */
-  private sendfileTarget() {
-    return {
-      fd: () => this.openFd("sendfile"),
-      stream: this.type === C.SOCK_STREAM,
-      timeout: this._timeout,
-      wait: (deadline: number | null) => this.waitReady(WRITABLE, deadline),
-      sendall: (data: Uint8Array) => this.sendall(data),
-    };
-  }
-}
-
-function kernelOption(fd: number, option: number): number {
-  return getOption(fd, C.SOL_SOCKET, option) as number;
 }

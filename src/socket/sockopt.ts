@@ -15,11 +15,11 @@ function check(result: number, syscall: string): void {
 
 /** setsockopt(2): a number is passed as a C int, bytes as they are. */
 export function setOption(fd: number, level: number, option: number, value: number | Uint8Array): void {
-  checkInt(level, "level", 0, 0x7fffffff);
-  checkInt(option, "option", 0, 0x7fffffff);
+  checkInt(level, "level", 0, C.INT_MAX);
+  checkInt(option, "option", 0, C.INT_MAX);
   let bytes: Buffer;
   if (typeof value === "number") {
-    checkInt(value, "value", -0x80000000, 0xffffffff);
+    checkInt(value, "value", C.INT_MIN, 0xffffffff);
     bytes = Buffer.alloc(4);
     if (value < 0) bytes.writeInt32LE(value, 0);
     else bytes.writeUInt32LE(value, 0);
@@ -33,8 +33,8 @@ export function setOption(fd: number, level: number, option: number, value: numb
 
 /** getsockopt(2): a C int, or with `buflen` the option's raw bytes (at most `buflen`, 1–1024). */
 export function getOption(fd: number, level: number, option: number, buflen?: number): number | Buffer {
-  checkInt(level, "level", 0, 0x7fffffff);
-  checkInt(option, "option", 0, 0x7fffffff);
+  checkInt(level, "level", 0, C.INT_MAX);
+  checkInt(option, "option", 0, C.INT_MAX);
   if (buflen !== undefined) checkInt(buflen, "buflen", 1, optScratch.length);
   const size = buflen ?? 4;
   lenScratch.writeUInt32LE(size, 0);

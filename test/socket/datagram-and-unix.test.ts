@@ -5,7 +5,18 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { AF_INET6, AF_UNIX, SOCK_DGRAM, Socket, socketpair } from "../../src/index.js";
+import {
+  AF_INET6,
+  AF_UNIX,
+  BlockingIOError,
+  SOCK_DGRAM,
+  SOCK_SEQPACKET,
+  Socket,
+  sendFds,
+  socketpair,
+} from "../../src/index.js";
+import { E } from "../../src/socket/errors.js";
+import { receiveMessage } from "../../src/socket/messages.js";
 import { stillPending } from "../helpers/wait.js";
 
 test("UDP sendto/recvfrom, including a 65,507-byte datagram", async () => {
@@ -106,5 +117,28 @@ test("socketpair gives two connected Unix sockets; dup shares the connection", a
   } finally {
     x.close();
     z.close();
+  }
+});
+
+test("receiveMessage takes a queued message and its descriptor at once through the socket, or says none is there", async () => {
+  const [a, b] = socketpair(AF_UNIX, SOCK_SEQPACKET);
+  const [x, y] = socketpair();
+  const data = Buffer.alloc(16);
+  try {
+    assert.throws(
+      () => receiveMessage(b, [data], 64),
+      (e: unknown) => e instanceof BlockingIOError && e.errno === E.EAGAIN,
+    );
+    await sendFds(a, [Buffer.from("hello")], [x.fileno()]);
+    const [n, ancdata] = receiveMessage(b, [data], 64);
+    assert.equal(data.subarray(0, n).toString(), "hello");
+    const passed = new Socket(undefined, undefined, undefined, ancdata[0]![2].readInt32LE(0));
+    await passed.sendall(Buffer.from("through the passed fd"));
+    passed.close();
+    assert.equal((await y.recv(64)).toString(), "through the passed fd");
+    b.close();
+    assert.throws(() => receiveMessage(b, [data]), { name: "OSError", errno: E.EBADF });
+  } finally {
+    for (const s of [a, b, x, y]) s.close();
   }
 });

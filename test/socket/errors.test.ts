@@ -24,6 +24,7 @@ import {
   SOCK_DGRAM,
   SOL_SOCKET,
   Socket,
+  socketpair,
   TimeoutError,
 } from "../../src/index.js";
 import { tcpPair } from "../helpers/pairs.js";
@@ -42,7 +43,7 @@ test("ConnectionRefusedError carries errno, code, strerror and Python's message"
   const s = new Socket();
   try {
     await assert.rejects(s.connect(["127.0.0.1", 1]), (e: unknown) => {
-      isOSError(ConnectionRefusedError, 111, "[Errno 111] Connection refused")(e);
+      isOSError(ConnectionRefusedError, E.ECONNREFUSED, "[Errno 111] Connection refused")(e);
       const err = e as OSError;
       assert.equal(err.code, "ECONNREFUSED");
       assert.equal(err.strerror, "Connection refused");
@@ -64,7 +65,7 @@ test("a peer that resets surfaces as ConnectionResetError on recv, never as a cr
     p.client.close();
     await assert.rejects(
       p.server.recv(100),
-      isOSError(ConnectionResetError, 104, "[Errno 104] Connection reset by peer"),
+      isOSError(ConnectionResetError, E.ECONNRESET, "[Errno 104] Connection reset by peer"),
     );
     assert.equal((await p.server.recv(100)).length, 0, "after the reset, reads see EOF");
   } finally {
@@ -92,7 +93,7 @@ test("sending after shutdown(SHUT_WR) is BrokenPipeError (EPIPE), with no SIGPIP
     p.client.shutdown(SHUT_WR);
     await assert.rejects(
       p.client.sendall(Buffer.from("too late")),
-      isOSError(BrokenPipeError, 32, "[Errno 32] Broken pipe"),
+      isOSError(BrokenPipeError, E.EPIPE, "[Errno 32] Broken pipe"),
     );
   } finally {
     p.close();
@@ -102,7 +103,7 @@ test("sending after shutdown(SHUT_WR) is BrokenPipeError (EPIPE), with no SIGPIP
 test("FileNotFoundError for a Unix path that does not exist", async () => {
   const s = new Socket(AF_UNIX);
   try {
-    await assert.rejects(s.connect("/nonexistent/socketkit.sock"), isOSError(FileNotFoundError, 2));
+    await assert.rejects(s.connect("/nonexistent/socketkit.sock"), isOSError(FileNotFoundError, E.ENOENT));
   } finally {
     s.close();
   }
@@ -130,13 +131,16 @@ test("error paths reached through replaced system calls: EINTR, ECONNABORTED, EM
   const s = new Socket();
   let restore = replaceSyscall("bind", () => -E.EINTR);
   try {
-    assert.throws(() => s.bind(["127.0.0.1", 0]), isOSError(InterruptedError, 4, "[Errno 4] Interrupted system call"));
+    assert.throws(
+      () => s.bind(["127.0.0.1", 0]),
+      isOSError(InterruptedError, E.EINTR, "[Errno 4] Interrupted system call"),
+    );
   } finally {
     restore();
   }
   restore = replaceSyscall("connect", () => -E.ECONNABORTED);
   try {
-    await assert.rejects(s.connect(["127.0.0.1", 9]), isOSError(ConnectionAbortedError, 103));
+    await assert.rejects(s.connect(["127.0.0.1", 9]), isOSError(ConnectionAbortedError, E.ECONNABORTED));
   } finally {
     restore();
   }
@@ -158,7 +162,7 @@ test("error paths reached through replaced system calls: EINTR, ECONNABORTED, EM
   }
   restore = replaceSyscall("accept4", () => -E.EMFILE);
   try {
-    await assert.rejects(server.accept(), isOSError(OSError, 24, "[Errno 24] Too many open files"));
+    await assert.rejects(server.accept(), isOSError(OSError, E.EMFILE, "[Errno 24] Too many open files"));
   } finally {
     restore();
   }
@@ -170,7 +174,7 @@ test("every operation on a closed socket is [Errno 9] Bad file descriptor", asyn
   const s = new Socket();
   s.close();
   s.close(); // idempotent
-  const ebadf = isOSError(OSError, 9, "[Errno 9] Bad file descriptor");
+  const ebadf = isOSError(OSError, E.EBADF, "[Errno 9] Bad file descriptor");
   const address: [string, number] = ["127.0.0.1", 9];
   for (const call of [
     () => s.bind(address),
@@ -223,9 +227,9 @@ test("wrong arguments are TypeError or RangeError naming the argument", async ()
     assert.throws(() => s.settimeout("1" as never), { name: "TypeError", message: /value must be a number/ });
     assert.throws(() => s.shutdown("1" as never), { name: "TypeError", message: /how must be an integer/ });
     // Values of the right type are the kernel's to judge, as in Python: OSError with its errno.
-    assert.throws(() => s.shutdown(5), { name: "OSError", errno: 22 });
-    assert.throws(() => new Socket(99), { name: "OSError", errno: 97 });
-    assert.throws(() => new Socket(undefined, 99), { name: "OSError", errno: 22 });
+    assert.throws(() => s.shutdown(5), { name: "OSError", errno: E.EINVAL });
+    assert.throws(() => new Socket(99), { name: "OSError", errno: E.EAFNOSUPPORT });
+    assert.throws(() => new Socket(undefined, 99), { name: "OSError", errno: E.EINVAL });
     await assert.rejects(s.recv(-1), { name: "RangeError", message: /bufsize/ });
     await assert.rejects(d.sendto("text" as never, ["127.0.0.1", 9]), {
       name: "TypeError",
@@ -239,6 +243,16 @@ test("wrong arguments are TypeError or RangeError naming the argument", async ()
     s.close();
     d.close();
   }
+});
+
+test("a makefile() refused for its arguments does not keep the socket open past close()", async () => {
+  const [a, b] = socketpair();
+  assert.throws(() => a.makefile("r", { encoding: "klingon" }), { name: "RangeError", message: /unknown encoding/ });
+  assert.throws(() => a.makefile("r", { newline: "x" }), { name: "RangeError", message: /illegal newline/ });
+  a.close();
+  assert.equal(a.fileno(), -1, "close() closed the fd: no file holds it");
+  assert.equal((await b.recv(10)).length, 0, "the peer reads EOF");
+  b.close();
 });
 
 test("names that do not resolve give GaiError with a negative errno", async () => {

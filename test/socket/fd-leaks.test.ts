@@ -1,6 +1,7 @@
 // No descriptor leaks: connect/accept/close cycles and failing calls leave /proc/self/fd as it was.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { E } from "../../src/socket/errors.js";
 import { ConnectionRefusedError, createServer, OSError, Socket } from "../../src/index.js";
 import { openFdCount } from "../helpers/wait.js";
 
@@ -38,14 +39,14 @@ test("failed calls close what they opened", async () => {
     // Port in use: createServer closes its socket before the error propagates.
     assert.throws(
       () => createServer(["127.0.0.1", port]),
-      (e: unknown) => e instanceof OSError && e.errno === 98,
+      (e: unknown) => e instanceof OSError && e.errno === E.EADDRINUSE,
     );
     const s = new Socket();
     await assert.rejects(s.connect(["127.0.0.1", 1]), ConnectionRefusedError);
     s.close();
     assert.throws(
       () => new Socket(99),
-      (e: unknown) => e instanceof OSError && e.errno === 97,
+      (e: unknown) => e instanceof OSError && e.errno === E.EAFNOSUPPORT,
     );
   }
   assert.equal(openFdCount(), baseline);

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { test } from "node:test";
+import { E } from "../../src/socket/errors.js";
 import { readTcpSockets } from "../../src/kernel/proc-net-tcp.js";
 import { MSG_PEEK, SHUT_WR } from "../../src/index.js";
 import { tcpPair } from "../helpers/pairs.js";
@@ -133,7 +134,7 @@ test("close() while a sendall waits for a reader that never reads: the sendall r
     const sending = p.client.sendall(Buffer.alloc(32 * 1024 * 1024));
     assert.ok(await stillPending(sending, 100), "the kernel's buffers are full");
     p.client.close();
-    await assert.rejects(within(1000, "the rejection", sending), { name: "OSError", errno: 9 });
+    await assert.rejects(within(1000, "the rejection", sending), { name: "OSError", errno: E.EBADF });
   } finally {
     p.close();
   }

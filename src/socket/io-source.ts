@@ -1,0 +1,422 @@
+// The fd engine under Socket, as Go's internal/poll.FD is under net.netFD: one kernel socket's descriptor, its
+// registration with the readiness driver (src/libc/poller.ts) and every call on it that may wait. All I/O on the
+// fd goes through here (mio's IoSource::do_io): a non-blocking syscall; on EAGAIN a wait for readiness within the
+// deadline the timeout gives; the syscall again. Nothing is queued here: the kernel is the only buffer.
+
+import * as C from "../libc/constants.js";
+import { deadlineFor, hasPassed, type Deadline } from "../libc/deadline.js";
+import { E } from "../libc/errno.js";
+import { forgetFd, READABLE, registrationFor, WRITABLE, type Interest, type Registration } from "../libc/poller.js";
+import { SOCKADDR_STORAGE_SIZE } from "../libc/sockaddr.js";
+import { sys } from "../libc/syscalls.js";
+import { fromSockaddr, type Address } from "./address.js";
+import { badFileDescriptor, checkResult, errorFromResult, timedOut } from "./errors.js";
+import { recvmsgOnce, sendmsgOnce, type AncillaryItem, type ReceivedMessage } from "./messages.js";
+import { getOption } from "./sockopt.js";
+
+/** What every socket socketkit makes is: non-blocking (nothing may block the event loop) and close-on-exec. */
+export const TYPE_FLAGS = C.SOCK_NONBLOCK | C.SOCK_CLOEXEC;
+/** Every transfer is non-blocking on its own, whatever O_NONBLOCK says (a detached fd may share it). */
+const NOWAIT = C.MSG_DONTWAIT | C.MSG_NOSIGNAL;
+/** One shared receive area: each call reads into it and copies out exactly what arrived before anything awaits. */
+let scratch = Buffer.allocUnsafe(256 * 1024);
+const EMPTY = Buffer.alloc(0);
+/** connect() to AF_UNSPEC dissolves a stream socket's association (connect(2)). */
+const UNSPEC = Buffer.alloc(16);
+/** How often an AF_UNIX connect retries while the listener's backlog is full (the kernel gives EAGAIN, no wakeup). */
+const UNIX_CONNECT_RETRY_MS = 10;
+// One sockaddr and its length for accept, recvfrom and the address calls, filled and decoded in one synchronous step.
+const addrScratch = Buffer.alloc(SOCKADDR_STORAGE_SIZE);
+const lenScratch = Buffer.alloc(4);
+
+/** A result that is a failure: the negative errno a libc call returned. */
+const failed = (r: unknown): r is number => typeof r === "number" && r < 0;
+const nothing = (): void => undefined;
+
+/** The address in the sockaddr scratch after a call filled it; null when the kernel gave none. */
+function scratchAddress(): Address | null {
+  const len = lenScratch.readUInt32LE(0);
+  return len === 0 ? null : fromSockaddr(addrScratch, len);
+}
+
+/** Copies `n` received bytes out of the scratch area; MSG_TRUNC may report more than arrived (zero-filled). */
+function takeScratch(n: number, copied: number): Buffer {
+  const out = Buffer.allocUnsafe(n);
+  scratch.copy(out, 0, 0, Math.min(n, copied));
+  if (n > copied) out.fill(0, copied);
+  return out;
+}
+
+/** One accept4(2), retried past connections reset while queued; `adopt` makes the new fd its owner's object. */
+function acceptOnce<S>(
+  listener: IoSource,
+  fd: number,
+  adopt: (listener: IoSource, fd: number) => S,
+): [S, Address] | number {
+  for (;;) {
+    lenScratch.writeUInt32LE(SOCKADDR_STORAGE_SIZE, 0);
+    const r = sys.accept4(fd, addrScratch, lenScratch, TYPE_FLAGS);
+    // A connection reset while it sat in the queue is not this listener's failure: take the next one (Go does too).
+    if (r === -E.ECONNABORTED || r === -E.EINTR) continue;
+    if (r < 0) return r;
+    // Decoded here, before any await, so that two listeners accepting at once keep their own addresses.
+    return [adopt(listener, r), fromSockaddr(addrScratch, lenScratch.readUInt32LE(0))];
+  }
+}
+
+/**
+ * One socket's fd and everything that waits on it. `timeout` is Python's: null waits as long as it takes, 0 never
+ * waits (BlockingIOError), a number of seconds bounds each call (TimeoutError). A call that times out has
+ * transferred nothing more than it reported.
+ */
+export class IoSource {
+  private _fd: number;
+  private registration: Registration | null = null;
+
+  /** Takes over `fd`, a non-blocking socket of this family, type (without flags) and protocol. */
+  constructor(
+    fd: number,
+    readonly family: number,
+    readonly type: number,
+    readonly proto: number,
+    public timeout: number | null,
+  ) {
+    this._fd = fd;
+  }
+
+  /** A new kernel socket; the kernel judges the arguments (EAFNOSUPPORT, EINVAL, EPROTONOSUPPORT, EPERM). */
+  static open(family: number, type: number, proto: number, timeout: number | null): IoSource {
+    const fd = checkResult(sys.socket(family, type | TYPE_FLAGS, proto), "socket");
+    return new IoSource(fd, family, type, proto, timeout);
+  }
+
+  /** Takes over a caller's socket fd, made non-blocking: accept4 and connect have no per-call flag. */
+  static wrap(fd: number, family: number, type: number, proto: number, timeout: number | null): IoSource {
+    checkResult(sys.setNonblocking(fd, true), "fcntl");
+    return new IoSource(fd, family, type, proto, timeout);
+  }
+
+  /** The file descriptor, or -1 once closed or released. */
+  get fd(): number {
+    return this._fd;
+  }
+
+  /** The fd for `syscall`; EBADF once closed. */
+  openFd(syscall: string): number {
+    if (this._fd < 0) throw badFileDescriptor(syscall);
+    return this._fd;
+  }
+
+  /** Gives up the fd without closing it, out of the event loop first; -1 when it was gone already. */
+  release(): number {
+    const fd = this._fd;
+    if (fd < 0) return -1;
+    this._fd = -1;
+    this.registration = null;
+    forgetFd(fd);
+    return fd;
+  }
+
+  /** Closes the fd; safe to call again. Waiting calls wake and fail with EBADF. */
+  close(): void {
+    const fd = this.release();
+    if (fd >= 0) sys.close(fd);
+  }
+
+  /** Releases the fd, left blocking when the timeout is null and non-blocking otherwise, as Python's detach(). */
+  detach(): number {
+    const fd = this.release();
+    if (fd >= 0) sys.setNonblocking(fd, this.timeout !== null);
+    return fd;
+  }
+
+  /** A new engine on a duplicate of the fd (close-on-exec, sharing O_NONBLOCK), with the same timeout. */
+  dup(): IoSource {
+    const fd = checkResult(sys.dup(this.openFd("dup")), "dup");
+    return new IoSource(fd, this.family, this.type, this.proto, this.timeout);
+  }
+
+  /** What getsockname(2) or getpeername(2) says, or -errno (EBADF once closed). */
+  address(call: (fd: number, addr: Buffer, len: Buffer) => number): Address | number {
+    if (this._fd < 0) return -E.EBADF;
+    lenScratch.writeUInt32LE(SOCKADDR_STORAGE_SIZE, 0);
+    const r = call(this._fd, addrScratch, lenScratch);
+    return r < 0 ? r : fromSockaddr(addrScratch, lenScratch.readUInt32LE(0));
+  }
+
+  /** Resolves true once the fd may be ready for `interest`, false when `deadline` passes or `signal` aborts first. */
+  wait(interest: Interest, deadline: Deadline, signal?: AbortSignal): Promise<boolean> {
+    if (this.registration === null || this.registration.isClosed) this.registration = registrationFor(this._fd);
+    return this.registration.wait(interest, deadline, signal);
+  }
+
+  /**
+   * The mio/tokio loop every waiting call goes through: try the call; on EAGAIN wait for readiness (within the
+   * timeout) and try again; EINTR is tried again at once. `first` is an attempt the caller already made on its
+   * fast path. Written as a promise chain rather than an async function: a connection waiting in recv() then
+   * holds no suspended frame here.
+   */
+  io<T>(
+    interest: Interest,
+    syscall: string,
+    flags: number,
+    attempt: (fd: number) => T | number,
+    first?: T | number,
+  ): Promise<T> {
+    const deadline = deadlineFor(this.timeout);
+    const dontWait = (flags & C.MSG_DONTWAIT) !== 0 || this.timeout === 0;
+    // One closure serves the first try and every wake-up (each closure a waiting call keeps costs ~60 bytes).
+    const retry = (ready: boolean, tried?: T | number): T | Promise<T> => {
+      if (!ready) throw timedOut(syscall);
+      let r = tried === undefined ? attempt(this.openFd(syscall)) : tried;
+      while (failed(r)) {
+        if (r !== -E.EINTR) {
+          if (r !== -E.EAGAIN || dontWait) throw errorFromResult(r, syscall);
+          return this.wait(interest, deadline).then(retry);
+        }
+        r = attempt(this.openFd(syscall));
+      }
+      return r as T;
+    };
+    try {
+      return Promise.resolve(retry(true, first));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** One attempt that never waits, whatever the timeout (EINTR tried again): null where it would have to. */
+  now<T>(syscall: string, attempt: (fd: number) => T | number): T | null {
+    let r = attempt(this.openFd(syscall));
+    while (r === -E.EINTR) r = attempt(this.openFd(syscall));
+    if (r === -E.EAGAIN) return null;
+    if (failed(r)) throw errorFromResult(r, syscall);
+    return r as T;
+  }
+
+  // --- accept and connect ----------------------------------------------------------------------------------------
+
+  /** Waits for a connection and takes it off the accept queue; `adopt` wraps its fd in the synchronous step. */
+  accept<S>(adopt: (listener: IoSource, fd: number) => S): Promise<[S, Address]> {
+    return this.io(READABLE, "accept", 0, (fd) => acceptOnce(this, fd, adopt));
+  }
+
+  /** accept() that never waits: null when the queue is empty (no exception to build). */
+  acceptNow<S>(adopt: (listener: IoSource, fd: number) => S): [S, Address] | null {
+    return this.now("accept", (fd) => acceptOnce(this, fd, adopt));
+  }
+
+  /**
+   * connect(2), and for a stream socket the handshake, within the timeout. Resolves with 0 or the errno
+   * (EINPROGRESS with timeout 0; EAGAIN when the timeout ran out, unless `raiseTimeout`: then TimeoutError).
+   */
+  async connect(sockaddr: Buffer, raiseTimeout: boolean): Promise<number> {
+    const deadline = deadlineFor(this.timeout);
+    for (;;) {
+      const r = sys.connect(this.openFd("connect"), sockaddr, sockaddr.length);
+      if (r === 0) return 0;
+      if (r === -E.EINTR) continue;
+      if (r === -E.EAGAIN && this.family === C.AF_UNIX && this.timeout !== 0) {
+        if (hasPassed(deadline)) return gaveUp(raiseTimeout);
+        await new Promise((resolve) => setTimeout(resolve, UNIX_CONNECT_RETRY_MS));
+        continue;
+      }
+      if (r !== -E.EINPROGRESS) return -r;
+      if (this.timeout === 0) return E.EINPROGRESS;
+      if (!(await this.wait(WRITABLE, deadline))) return gaveUp(raiseTimeout);
+      return this.handshakeOutcome(sockaddr);
+    }
+  }
+
+  /** The handshake's outcome, in SO_ERROR once the socket turned writable (connect(2), EINPROGRESS). */
+  private handshakeOutcome(sockaddr: Buffer): number {
+    const err = getOption(this.openFd("getsockopt"), C.SOL_SOCKET, C.SO_ERROR) as number;
+    if (err !== 0) {
+      // A blocking connect that fails leaves the socket unconnected, so the next connect() tries afresh (and is
+      // refused again, not ECONNABORTED); with a timeout Python's socket is non-blocking and keeps that state.
+      if (this.timeout === null) sys.connect(this._fd, UNSPEC, UNSPEC.length);
+      return err;
+    }
+    // A second connect() moves the socket to "connected" as a blocking connect leaves it, so that a later
+    // connect() fails with EISCONN as Python's does (the first one after an asynchronous success returns 0).
+    sys.connect(this._fd, sockaddr, sockaddr.length);
+    return 0;
+  }
+
+  // --- receiving -------------------------------------------------------------------------------------------------
+
+  /** At most `bufsize` bytes as soon as any are there, at their exact size; an empty Buffer at EOF. */
+  recv(bufsize: number, flags: number): Promise<Buffer> {
+    const first = this.receive(this.openFd("recv"), bufsize, flags, null);
+    return failed(first) ? this.recvWaiting(bufsize, flags, first) : Promise.resolve(first);
+  }
+
+  /** recv() past its first attempt: apart, so that the fast path makes no closure. */
+  private recvWaiting(bufsize: number, flags: number, first: number): Promise<Buffer> {
+    return this.io(READABLE, "recv", flags, (fd) => this.receive(fd, bufsize, flags, null), first);
+  }
+
+  /** Up to `len` bytes into `buffer`; resolves with the count. */
+  recvInto(buffer: Uint8Array, len: number, flags: number): Promise<number> {
+    return this.io(READABLE, "recv_into", flags, (fd) => sys.recv(fd, buffer, len, flags | C.MSG_DONTWAIT));
+  }
+
+  /** A datagram (or stream bytes) and the sender's address (null where the kernel gives none). */
+  recvfrom(bufsize: number, flags: number): Promise<[Buffer, Address | null]> {
+    return this.io(READABLE, "recvfrom", flags, (fd) => this.receiveFrom(fd, bufsize, flags));
+  }
+
+  /** recvfrom() that never waits: null when nothing is queued. */
+  recvfromNow(bufsize: number): [Buffer, Address | null] | null {
+    return this.now("recvfrom", (fd) => this.receiveFrom(fd, bufsize, 0));
+  }
+
+  /** As recvfrom(), into `buffer` (at most `len` bytes): resolves with [count, address]. */
+  recvfromInto(buffer: Uint8Array, len: number, flags: number): Promise<[number, Address | null]> {
+    return this.io(READABLE, "recvfrom_into", flags, (fd): [number, Address | null] | number => {
+      lenScratch.writeUInt32LE(SOCKADDR_STORAGE_SIZE, 0);
+      const n = sys.recvfrom(fd, buffer, len, flags | C.MSG_DONTWAIT, addrScratch, lenScratch);
+      return n < 0 ? n : [n, scratchAddress()];
+    });
+  }
+
+  /** One message of at most `bufsize` bytes, with up to `ancbufsize` bytes of ancillary data. */
+  recvmsg(bufsize: number, ancbufsize: number, flags: number): Promise<ReceivedMessage<Buffer>> {
+    return this.io(READABLE, "recvmsg", flags, (fd): ReceivedMessage<Buffer> | number => {
+      const len = this.receiveLength(fd, bufsize);
+      if (len < 0) return len;
+      const got = recvmsgOnce(fd, [scratch.subarray(0, len)], ancbufsize, flags | C.MSG_DONTWAIT | C.MSG_CMSG_CLOEXEC);
+      return failed(got) ? got : [takeScratch(got[0], len), got[1], got[2], got[3]];
+    });
+  }
+
+  /** One message scattered into `buffers`; received descriptors are close-on-exec. */
+  recvmsgInto(buffers: readonly Uint8Array[], ancbufsize: number, flags: number): Promise<ReceivedMessage<number>> {
+    return this.io(READABLE, "recvmsg", flags, (fd) => messageInto(fd, buffers, ancbufsize, flags));
+  }
+
+  /** recvmsgInto() that never waits, done when it returns: null when nothing is queued. */
+  recvmsgNow(buffers: readonly Uint8Array[], ancbufsize: number, flags: number): ReceivedMessage<number> | null {
+    return this.now("recvmsg", (fd) => messageInto(fd, buffers, ancbufsize, flags));
+  }
+
+  private receiveFrom(fd: number, bufsize: number, flags: number): [Buffer, Address | null] | number {
+    const data = this.receive(fd, bufsize, flags, addrScratch);
+    return failed(data) ? data : [data, scratchAddress()];
+  }
+
+  /**
+   * One recv, or with `from` (the sockaddr scratch) a recvfrom, into the scratch area, copied out at its exact
+   * size. The sender's address stays in the scratch for the caller to decode in the same synchronous step.
+   */
+  private receive(fd: number, bufsize: number, flags: number, from: Buffer | null): Buffer | number {
+    const len = this.receiveLength(fd, bufsize);
+    if (len < 0) return len;
+    let n: number;
+    if (from === null) {
+      n = sys.recv(fd, scratch, len, flags | C.MSG_DONTWAIT);
+    } else {
+      lenScratch.writeUInt32LE(SOCKADDR_STORAGE_SIZE, 0);
+      n = sys.recvfrom(fd, scratch, len, flags | C.MSG_DONTWAIT, from, lenScratch);
+    }
+    if (n < 0) return n;
+    return n === 0 ? EMPTY : takeScratch(n, len);
+  }
+
+  /**
+   * How many bytes one receive may take into the scratch area: a stream gives what fits, a datagram larger than
+   * the area would be cut short, so the area grows to its size (MSG_PEEK | MSG_TRUNC), never to `bufsize` itself.
+   */
+  private receiveLength(fd: number, bufsize: number): number {
+    if (bufsize <= scratch.length || this.type === C.SOCK_STREAM) return Math.min(bufsize, scratch.length);
+    const size = sys.recv(fd, scratch, 0, C.MSG_PEEK | C.MSG_TRUNC | C.MSG_DONTWAIT);
+    if (size < 0) return size;
+    if (size > scratch.length) scratch = Buffer.allocUnsafe(size);
+    return Math.min(bufsize, size);
+  }
+
+  // --- sending ---------------------------------------------------------------------------------------------------
+
+  /**
+   * What one send took. Without a timeout a stream send waits until the kernel took all of `data`, as a blocking
+   * send(2) does; with a timeout it returns what one send took once the socket was writable.
+   */
+  send(data: Uint8Array, flags: number): Promise<number> {
+    const first = sys.send(this.openFd("send"), data, data.length, flags | NOWAIT);
+    const whole = this.timeout === null && (flags & C.MSG_DONTWAIT) === 0 && this.type === C.SOCK_STREAM;
+    if (first >= 0 && (first === data.length || !whole)) return Promise.resolve(first);
+    if (whole) return this.sendAll(data, flags, first, "send", true);
+    return this.io(WRITABLE, "send", flags, (fd) => sys.send(fd, data, data.length, flags | NOWAIT), first);
+  }
+
+  /** Resolves once the kernel has every byte of `data`; the timeout bounds the whole call. */
+  sendall(data: Uint8Array, flags: number): Promise<void> {
+    const first = sys.send(this.openFd("sendall"), data, data.length, flags | NOWAIT);
+    if (first === data.length) return Promise.resolve();
+    return this.sendAll(data, flags, first, "sendall", false).then(nothing);
+  }
+
+  /** A datagram to the address `sockaddr`. */
+  sendto(data: Uint8Array, flags: number, sockaddr: Buffer): Promise<number> {
+    return this.io(WRITABLE, "sendto", flags, (fd) =>
+      sys.sendto(fd, data, data.length, flags | NOWAIT, sockaddr, sockaddr.length),
+    );
+  }
+
+  /** `buffers` gathered into one message with ancillary data, to `name` when given. */
+  sendmsg(
+    buffers: readonly Uint8Array[],
+    ancdata: readonly AncillaryItem[],
+    flags: number,
+    name: Buffer | null,
+  ): Promise<number> {
+    return this.io(WRITABLE, "sendmsg", flags, (fd) => sendmsgOnce(fd, buffers, ancdata, flags | NOWAIT, name));
+  }
+
+  /**
+   * Sends until the kernel has all of `data` (first attempt's result given), within the timeout for the whole
+   * call. `partialOk`: a blocking send() reports the bytes sent before an error, as the kernel does.
+   */
+  private async sendAll(
+    data: Uint8Array,
+    flags: number,
+    first: number,
+    syscall: string,
+    partialOk: boolean,
+  ): Promise<number> {
+    const deadline = deadlineFor(this.timeout);
+    const dontWait = (flags & C.MSG_DONTWAIT) !== 0 || this.timeout === 0;
+    let sent = 0;
+    let r = first;
+    for (;;) {
+      if (r >= 0) {
+        sent += r;
+        if (sent >= data.length) return sent;
+      } else if (r !== -E.EINTR) {
+        if (r !== -E.EAGAIN || dontWait) {
+          if (partialOk && sent > 0) return sent;
+          throw errorFromResult(r, syscall);
+        }
+        if (!(await this.wait(WRITABLE, deadline))) throw timedOut(syscall);
+      }
+      const rest = data.subarray(sent);
+      r = sys.send(this.openFd(syscall), rest, rest.length, flags | NOWAIT);
+    }
+  }
+}
+
+/** What connect() gives when its timeout ran out: TimeoutError, or connect_ex()'s EAGAIN. */
+function gaveUp(raiseTimeout: boolean): number {
+  if (raiseTimeout) throw timedOut("connect");
+  return E.EAGAIN;
+}
+
+/** One recvmsg into `buffers`, never waiting, with received descriptors close-on-exec. */
+function messageInto(
+  fd: number,
+  buffers: readonly Uint8Array[],
+  ancbufsize: number,
+  flags: number,
+): ReceivedMessage<number> | number {
+  return recvmsgOnce(fd, buffers, ancbufsize, flags | C.MSG_DONTWAIT | C.MSG_CMSG_CLOEXEC);
+}
