@@ -9,7 +9,7 @@ import { E } from "../libc/errno.js";
 import { closeFd, openNamespace, openTun, withNamespace } from "../libc/netns.js";
 import { READABLE, registrationFor, type Registration } from "../libc/poller.js";
 import { loadSyscalls, sys } from "../libc/syscalls.js";
-import { MissingPrivilegeError } from "./result.js";
+import { requireRoot } from "./result.js";
 
 export const CLIENT_ADDRESS = "198.18.0.1";
 export const SERVER_ADDRESS = "198.18.0.2";
@@ -120,11 +120,7 @@ export class DelayLine {
 
   /** Makes the two namespaces, their TUN devices and addresses, and starts forwarding. */
   static create(rule: DelayRule, sysctls: Record<string, number> = {}): DelayLine {
-    if (process.getuid?.() !== 0) {
-      throw new MissingPrivilegeError(
-        "this experiment needs root to create two private network namespaces joined by a delay line",
-      );
-    }
+    requireRoot("two private network namespaces joined by a delay line");
     loadSyscalls();
     if (!exitHookInstalled) {
       exitHookInstalled = true;

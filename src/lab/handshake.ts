@@ -3,10 +3,10 @@
 // accept queue (depth 0 → 1), and accept() takes it out. The repr of every socket is shown at each step.
 
 import { LIVE_STATES, listenerQueues, querySockets } from "../kernel/sock-diag.js";
+import { isRoot } from "../libc/platform.js";
 import { Socket } from "../socket/socket.js";
 import { simulate, type SimResult } from "../sim/listen-path.js";
 import { DelayLine, SERVER_ADDRESS, type LoggedPacket } from "./delay-line.js";
-import { canMakeNamespaces } from "./private-namespace.js";
 import { compare, type TimelineStep, type Verdict } from "./result.js";
 import type { SimParams } from "../sim/params.js";
 import type { Experiment, ModelEnvironment } from "./experiment.js";
@@ -82,7 +82,7 @@ function setting(packets: boolean) {
 export async function runHandshake(options: HandshakeOptions = {}): Promise<HandshakeResult> {
   const steps: HandshakeResult["steps"] = [];
   const timeline: TimelineStep[] = [];
-  const at = setting(options.packets ?? canMakeNamespaces());
+  const at = setting(options.packets ?? isRoot());
   const server = at.inServer(() => new Socket());
   const client = at.inClient(() => new Socket());
   let conn: Socket | null = null;

@@ -12,7 +12,7 @@ import type { HandshakeResult } from "./handshake.js";
 import type { OverflowResult } from "./overflow.js";
 import type { SynQueueResult } from "./synqueue.js";
 import { nodeCommand } from "../process/relaunch.js";
-import { MissingPrivilegeError } from "./result.js";
+import { requireRoot } from "./result.js";
 
 // The child is this file's sibling with this file's extension: .js in the published package, or .ts when running
 // from source, where the child needs the loader this process was started with (nodeCommand repeats it).
@@ -29,10 +29,6 @@ interface Results {
 }
 export type ExperimentName = keyof Results;
 
-export function canMakeNamespaces(): boolean {
-  return process.getuid?.() === 0;
-}
-
 /**
  * Runs lab experiment `name` with `options` (the command line's names: `hold`, `backlog`, …) in a fresh network namespace (loopback up, the given sysctls set there
  * first) and resolves with its result. The namespace disappears with the child process that ran it.
@@ -42,11 +38,7 @@ export async function runInPrivateNetns<N extends ExperimentName>(
   options: Partial<OptionValues>,
   sysctls: Record<string, number> = {},
 ): Promise<Results[N]> {
-  if (!canMakeNamespaces()) {
-    throw new MissingPrivilegeError(
-      "this experiment needs root to create a private network namespace (its sysctls and counters stay inside it)",
-    );
-  }
+  requireRoot("a private network namespace (its sysctls and counters stay inside it)");
   const setup = [
     "ip link set lo up",
     ...Object.entries(sysctls).map(([k, v]) => `echo ${Number(v)} > /proc/sys/${k.replace(/\./g, "/")}`),

@@ -1,5 +1,7 @@
 // The shape every lab experiment returns: what was measured, what the model predicted for the same settings, and
-// the verdict comparing the two.
+// the verdict comparing the two; and the error a run ends with when it needs root and does not have it.
+
+import { isRoot } from "../libc/platform.js";
 
 export interface Verdict {
   agree: boolean;
@@ -31,4 +33,12 @@ export function compare(
 /** Thrown when an experiment needs root (to make a network namespace) and does not have it; exit code 3. */
 export class MissingPrivilegeError extends Error {
   readonly exitCode = 3;
+}
+
+/**
+ * Checks that this process is root before an experiment creates `what` (namespaces need CAP_SYS_ADMIN).
+ * @throws MissingPrivilegeError "this experiment needs root to create <what>", the one sentence the CLI prints.
+ */
+export function requireRoot(what: string): void {
+  if (!isRoot()) throw new MissingPrivilegeError(`this experiment needs root to create ${what}`);
 }

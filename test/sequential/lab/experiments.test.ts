@@ -8,13 +8,14 @@ import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { runEarlyClose } from "../../../src/lab/early-close.js";
 import { runHandshake } from "../../../src/lab/handshake.js";
-import { canMakeNamespaces, runInPrivateNetns } from "../../../src/lab/private-namespace.js";
+import { isRoot } from "../../../src/libc/platform.js";
+import { runInPrivateNetns } from "../../../src/lab/private-namespace.js";
 import { runOverflow } from "../../../src/lab/overflow.js";
 import { runSynQueue } from "../../../src/lab/synqueue.js";
 import { start } from "../../helpers/cli.js";
 import { within } from "../../helpers/wait.js";
 
-const needsRoot = canMakeNamespaces() ? false : "needs root to create a private network namespace (CI runs it as root)";
+const needsRoot = isRoot() ? false : "needs root to create a private network namespace (CI runs it as root)";
 
 test(
   "lab backlog for backlogs 0, 1, 5 and 128: the kernel's counts, and the model agrees",
@@ -64,7 +65,7 @@ test("lab handshake: connect() completes before accept(), the queue goes 0 → 1
   });
   assert.deepEqual(r.verdict, { agree: true, differences: [] });
   assert.match(r.steps[1]!.sockets.client!, /laddr=\('[\d.]+', \d+\), raddr=\('[\d.]+', \d+\)>$/);
-  if (canMakeNamespaces()) {
+  if (isRoot()) {
     assert.deepEqual(
       r.packets!.slice(0, 3).map((p) => `${p.from} ${p.kind}`),
       ["client SYN", "server SYN-ACK", "client ACK"],
@@ -75,9 +76,7 @@ test("lab handshake: connect() completes before accept(), the queue goes 0 → 1
 
 test("lab early-close: the closed connection waits in the accept queue and is still accepted with its bytes", async () => {
   // As root (CI) it runs in a namespace of its own, like every experiment there; elsewhere on this one.
-  const r = canMakeNamespaces()
-    ? await runInPrivateNetns("early-close", { hold: 1000 })
-    : await runEarlyClose({ holdMs: 1000 });
+  const r = isRoot() ? await runInPrivateNetns("early-close", { hold: 1000 }) : await runEarlyClose({ holdMs: 1000 });
   assert.equal(r.measured.serverState, "CLOSE-WAIT");
   assert.equal(r.measured.clientState, "FIN-WAIT-2");
   assert.equal(r.measured.queuedAfterHold, 1);
