@@ -7,6 +7,7 @@ import { readListenSysctls, type ListenSysctls } from "../kernel/sysctl.js";
 import { Socket } from "../socket/socket.js";
 import { simulate, type SimResult } from "../sim/listen-path.js";
 import type { Experiment, ModelEnvironment, OptionValues, RunHooks } from "./experiment.js";
+import { sleep, startClock } from "./clock.js";
 import { localModelEnvironment, modelSettings } from "./model-environment.js";
 import { QueueSampler, type QueueSample } from "./queue-sampler.js";
 import { compare, type TimelineStep, type Verdict } from "./result.js";
@@ -120,8 +121,7 @@ interface Stage {
 
 /** Provoke: listen(backlog) with no accept(), then every client calls connect() at once. */
 function provoke(o: BacklogOptions, server: Socket, clients: Socket[]): Stage {
-  const t0 = performance.now();
-  const now = () => Math.round((performance.now() - t0) * 10) / 10;
+  const now = startClock(1);
   server.bind(["127.0.0.1", 0]);
   server.listen(o.backlog);
   const port = (server.getsockname() as [string, number])[1];
@@ -229,7 +229,7 @@ export async function runBacklog(o: BacklogOptions, hooks: RunHooks = {}): Promi
   let stage: Stage | null = null;
   try {
     stage = provoke(o, server, clients);
-    await new Promise((r) => setTimeout(r, o.drainAtMs ?? DRAIN_AT_MS));
+    await sleep(o.drainAtMs ?? DRAIN_AT_MS);
     const seen = observe(stage);
     const { drainedAt, waited } = await drain(stage, seen.waiting, o.waitMs ?? WAIT_MS, hooks);
     stage.sampler.mark();

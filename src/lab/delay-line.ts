@@ -9,6 +9,7 @@ import { E } from "../libc/errno.js";
 import { closeFd, openNamespace, openTun, withNamespace } from "../libc/netns.js";
 import { READABLE, registrationFor, type Registration } from "../libc/poller.js";
 import { loadSyscalls, sys } from "../libc/syscalls.js";
+import { pollUntil, startClock } from "./clock.js";
 import { requireRoot } from "./result.js";
 
 export const CLIENT_ADDRESS = "198.18.0.1";
@@ -98,7 +99,8 @@ function removeNamespace(name: string): void {
 
 export class DelayLine {
   readonly log: LoggedPacket[] = [];
-  private readonly started = performance.now();
+  /** ms since the delay line was made, to a tenth: the time of every logged packet. */
+  readonly now = startClock(1);
   private closed = false;
   /** Packets held until release(), in the order they came. */
   private readonly held: Array<() => void> = [];
@@ -169,10 +171,6 @@ export class DelayLine {
     return withNamespace(this.serverNs, fn);
   }
 
-  now(): number {
-    return Math.round((performance.now() - this.started) * 10) / 10;
-  }
-
   private forward(from: "client" | "server", src: number, dst: number): void {
     const registration = registrationFor(src);
     this.loops.push(registration);
@@ -220,13 +218,14 @@ export class DelayLine {
    * simply resolves later. Gives up after `maxMs`.
    */
   async settled(maxMs = 10_000): Promise<void> {
-    const end = performance.now() + maxMs;
-    while (performance.now() < end) {
-      let read = 0;
-      for (const side of this.sides) while (this.readOne(side.from, side.src, side.dst) > 0) read++;
-      if (read === 0 && this.inFlight === this.held.length) return;
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    await pollUntil(() => this.readWaiting() === 0 && this.inFlight === this.held.length, Boolean, maxMs, 5);
+  }
+
+  /** Forwards every packet waiting on either device now; returns how many there were. */
+  private readWaiting(): number {
+    let read = 0;
+    for (const side of this.sides) while (this.readOne(side.from, side.src, side.dst) > 0) read++;
+    return read;
   }
 
   /** Stops forwarding, closes the devices and removes both namespaces. */

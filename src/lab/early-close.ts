@@ -9,6 +9,7 @@ import { compare, type TimelineStep, type Verdict } from "./result.js";
 import type { SimParams } from "../sim/params.js";
 import type { Experiment, ModelEnvironment, RunHooks } from "./experiment.js";
 import { localModelEnvironment } from "./model-environment.js";
+import { pollUntil, sleep, startClock } from "./clock.js";
 import { renderSequence } from "./sequence-text.js";
 import { fit, say, verdictLines, type View } from "./view.js";
 import { sequenceSvg } from "./svg.js";
@@ -36,15 +37,6 @@ export interface EarlyCloseResult {
 
 const MESSAGE = "hello before accept";
 
-async function until<T>(probe: () => T | undefined, ms: number): Promise<T | undefined> {
-  const end = performance.now() + ms;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined || performance.now() > end) return v;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 /** The model's parameters: one client that sends and closes at once, accept() after `holdMs`. */
 export function earlyCloseModel(holdMs: number, env: ModelEnvironment): Partial<SimParams> {
   return {
@@ -71,7 +63,7 @@ function prediction(model: SimResult): Facts {
 }
 
 /** Provoke: connect, send, close, all before the server calls accept(); then wait for both sides' states. */
-async function provoke(server: Socket, client: Socket) {
+async function provoke(server: Socket, client: Socket, now: () => number) {
   server.bind(["127.0.0.1", 0]);
   server.listen(5);
   const [, port] = server.getsockname() as [string, number];
@@ -79,19 +71,25 @@ async function provoke(server: Socket, client: Socket) {
   const [, cport] = client.getsockname() as [string, number];
   await client.sendall(Buffer.from(MESSAGE));
   client.close();
-  const closedAt = performance.now();
+  const closedAt = now();
   // sock_diag without TIME-WAIT: /proc/net/tcp on a busy host lists tens of thousands of those, slowly.
   const stateOf = (local: number, remote: number) =>
     querySockets(LIVE_STATES).find((e) => e.localPort === local && e.remotePort === remote)?.state;
   const serverState =
-    (await until(() => (stateOf(port, cport) === "CLOSE-WAIT" ? "CLOSE-WAIT" : undefined), 2000)) ??
-    stateOf(port, cport) ??
-    "gone";
+    (await pollUntil(
+      () => stateOf(port, cport),
+      (s) => s === "CLOSE-WAIT",
+      2000,
+      10,
+    )) ?? "gone";
   // The server's kernel acknowledges the FIN (at once, or after its delayed-ACK timer): FIN-WAIT-1 → FIN-WAIT-2.
   const clientState =
-    (await until(() => (stateOf(cport, port) === "FIN-WAIT-2" ? "FIN-WAIT-2" : undefined), 1000)) ??
-    stateOf(cport, port) ??
-    "gone";
+    (await pollUntil(
+      () => stateOf(cport, port),
+      (s) => s === "FIN-WAIT-2",
+      1000,
+      10,
+    )) ?? "gone";
   return { port, cport, serverState, clientState, closedAt };
 }
 
@@ -114,15 +112,14 @@ async function acceptLate(server: Socket, cport: number) {
 
 export async function runEarlyClose(options: EarlyCloseOptions = {}, hooks: RunHooks = {}): Promise<EarlyCloseResult> {
   const holdMs = options.holdMs ?? 1000;
-  const t0 = performance.now();
-  const now = () => Math.round(performance.now() - t0);
+  const now = startClock(0);
   const timeline: TimelineStep[] = [];
   const server = new Socket();
   const client = new Socket();
   try {
-    const { port, cport, serverState, clientState, closedAt } = await provoke(server, client);
+    const { port, cport, serverState, clientState, closedAt } = await provoke(server, client, now);
     timeline.push({
-      t: Math.round(closedAt - t0),
+      t: closedAt,
       who: "client",
       what: `connect(), send ${JSON.stringify(MESSAGE)}, close(): FIN →`,
       zh: `connect(), 发送 ${JSON.stringify(MESSAGE)}, close(): FIN →`,
@@ -138,7 +135,7 @@ export async function runEarlyClose(options: EarlyCloseOptions = {}, hooks: RunH
         { en: `leaving the closed connection queued for ${holdMs} ms`, zh: `让已关闭的连接在队列中停留 ${holdMs} ms` },
         holdMs,
       );
-    await new Promise((r) => setTimeout(r, holdMs));
+    await sleep(holdMs);
     const queuedAfterHold = listenerQueues(querySockets(LIVE_STATES), port)[0]?.acceptQueue ?? 0;
     timeline.push({
       t: now(),

@@ -69,8 +69,3 @@ export function withDefaults(e: Experiment, given: Partial<OptionValues> = {}): 
   for (const spec of e.options) out[spec.name] = given[spec.name] ?? spec.default;
   return out;
 }
-
-/** A sleep whose timer never outlives the experiment that asked for it. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

@@ -11,6 +11,7 @@ import { compare, type TimelineStep, type Verdict } from "./result.js";
 import type { SimParams } from "../sim/params.js";
 import type { Experiment, ModelEnvironment } from "./experiment.js";
 import { renderHandshake } from "./handshake-view.js";
+import { startClock } from "./clock.js";
 import { localModelEnvironment } from "./model-environment.js";
 import { sequenceSvg } from "./svg.js";
 
@@ -69,10 +70,9 @@ function prediction(model: SimResult): HandshakeResult["predicted"] {
 /** Where the experiment runs: over a logged zero-delay line between two namespaces (root), or on loopback. */
 function setting(packets: boolean) {
   const line = packets ? DelayLine.create(() => 0) : null;
-  const t0 = performance.now();
   return {
     line,
-    now: line ? () => line.now() : () => Math.round((performance.now() - t0) * 100) / 100,
+    now: line ? () => line.now() : startClock(2),
     inServer: <T>(fn: () => T): T => (line ? line.inServer(fn) : fn()),
     inClient: <T>(fn: () => T): T => (line ? line.inClient(fn) : fn()),
     host: line ? SERVER_ADDRESS : "127.0.0.1",

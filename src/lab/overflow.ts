@@ -17,7 +17,9 @@ import { DelayLine, SERVER_ADDRESS, type LoggedPacket } from "./delay-line.js";
 import { compare, type Verdict } from "./result.js";
 import type { SimResult } from "../sim/listen-path.js";
 import type { SimParams } from "../sim/params.js";
-import { sleep, type Experiment, type ModelEnvironment, type OptionValues, type RunHooks } from "./experiment.js";
+import { sleep, startClock } from "./clock.js";
+import type { Experiment, ModelEnvironment, OptionValues, RunHooks } from "./experiment.js";
+import { deadlineFor, hasPassed } from "../socket/timeout.js";
 import { localModelEnvironment } from "./model-environment.js";
 import { renderOverflow } from "./overflow-view.js";
 import { QueueSampler, synRecvOf, type QueueSample, type SampleSource } from "./queue-sampler.js";
@@ -142,8 +144,7 @@ async function provoke(
   server.bind([SERVER_ADDRESS, 0]);
   server.listen(o.backlog!);
   const port = server.getsockname()[1] as number;
-  const t0 = performance.now();
-  const at = () => performance.now() - t0;
+  const at = startClock();
   const clients = Array.from({ length: o.backlog! + o.burst! }, () => line.inClient(() => new Socket()));
   sockets.push(...clients);
   const stage = {
@@ -207,7 +208,7 @@ async function lateSynAnswered(s: Stage, sockets: Socket[]): Promise<boolean> {
 async function acceptFor(s: Stage, ms: number, sockets: Socket[]): Promise<number> {
   s.server.settimeout(0);
   let accepted = 0;
-  for (const until = performance.now() + ms; performance.now() < until;) {
+  for (const deadline = deadlineFor(ms / 1000); !hasPassed(deadline);) {
     try {
       sockets.push((await s.server.accept())[0]);
       accepted++;

@@ -17,7 +17,9 @@ import type { Counters } from "../kernel/counters.js";
 import type { SimResult } from "../sim/listen-path.js";
 import type { SimParams } from "../sim/params.js";
 import type { Packet } from "./delay-line.js";
-import { sleep, type Experiment, type ModelEnvironment, type OptionValues } from "./experiment.js";
+import { pollUntil } from "./clock.js";
+import type { Experiment, ModelEnvironment, OptionValues } from "./experiment.js";
+import { deadlineFor, msLeft } from "../socket/timeout.js";
 import { localModelEnvironment } from "./model-environment.js";
 import { QueueSampler, synRecvOf, type QueueSample } from "./queue-sampler.js";
 import { queueChart } from "./queue-chart.js";
@@ -119,16 +121,16 @@ async function everySynDecided(
   clients: number,
   limitMs: number,
 ): Promise<Counts> {
-  const end = performance.now() + limitMs;
+  const deadline = deadlineFor(limitMs / 1000);
   await line.settled(limitMs);
-  for (;;) {
-    const counts = count(line, port, before);
-    const answered = new Set(
-      line.log.filter((p) => p.from === "server" && p.syn && p.srcPort === port).map((p) => p.dstPort),
-    ).size;
-    if (answered + counts.listenDrops >= clients || performance.now() > end) return counts;
-    await sleep(5);
-  }
+  const answered = () =>
+    new Set(line.log.filter((p) => p.from === "server" && p.syn && p.srcPort === port).map((p) => p.dstPort)).size;
+  return pollUntil(
+    () => count(line, port, before),
+    (counts) => answered() + counts.listenDrops >= clients,
+    msLeft(deadline),
+    5,
+  );
 }
 
 /** When each client's SYN crossed the line (it is not delayed), ms after t0: the model's connect times. */
