@@ -5,12 +5,12 @@ import { spawn, type ChildProcessByStdio } from "node:child_process";
 import { extname } from "node:path";
 import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
-import type { BacklogResult } from "./backlog.js";
-import type { EarlyCloseResult } from "./early-close.js";
+import type { BacklogResult } from "./experiments/backlog/run.js";
+import type { EarlyCloseResult } from "./experiments/early-close/run.js";
 import type { OptionValues } from "./experiment.js";
-import type { HandshakeResult } from "./handshake.js";
-import type { OverflowResult } from "./overflow.js";
-import type { SynQueueResult } from "./synqueue.js";
+import type { HandshakeResult } from "./experiments/handshake/run.js";
+import type { OverflowResult } from "./experiments/overflow/run.js";
+import type { SynQueueResult } from "./experiments/synqueue/run.js";
 import { nodeCommand } from "../process/relaunch.js";
 import { requireRoot } from "./result.js";
 

@@ -2,8 +2,8 @@
 // an experiment's JSON result (a child in a private namespace, a test) all start here.
 
 import { simulate } from "../sim/listen-path.js";
-import { backlogExperiment } from "./backlog.js";
-import { earlyCloseExperiment } from "./early-close.js";
+import { backlogExperiment } from "./experiments/backlog/run.js";
+import { earlyCloseExperiment } from "./experiments/early-close/run.js";
 import {
   withDefaults,
   type Experiment,
@@ -12,9 +12,9 @@ import {
   type OptionValues,
   type RunHooks,
 } from "./experiment.js";
-import { handshakeExperiment } from "./handshake.js";
-import { overflowExperiment } from "./overflow.js";
-import { synQueueExperiment } from "./synqueue.js";
+import { handshakeExperiment } from "./experiments/handshake/run.js";
+import { overflowExperiment } from "./experiments/overflow/run.js";
+import { synQueueExperiment } from "./experiments/synqueue/run.js";
 
 /** In the order the help lists them: from the handshake to the queues' limits. */
 export const EXPERIMENTS: readonly Experiment[] = [

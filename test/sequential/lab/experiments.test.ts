@@ -6,12 +6,12 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { runEarlyClose } from "../../../src/lab/early-close.js";
-import { runHandshake } from "../../../src/lab/handshake.js";
+import { runEarlyClose } from "../../../src/lab/experiments/early-close/run.js";
+import { runHandshake } from "../../../src/lab/experiments/handshake/run.js";
 import { isRoot } from "../../../src/libc/platform.js";
 import { runInPrivateNetns } from "../../../src/lab/private-namespace.js";
-import { runOverflow } from "../../../src/lab/overflow.js";
-import { runSynQueue } from "../../../src/lab/synqueue.js";
+import { runOverflow } from "../../../src/lab/experiments/overflow/run.js";
+import { runSynQueue } from "../../../src/lab/experiments/synqueue/run.js";
 import { start } from "../../helpers/cli.js";
 import { within } from "../../helpers/wait.js";
 

@@ -1,10 +1,10 @@
 // How `socketkit lab backlog` reads: the rule, the sequence of events, the queues over time, the counts beside the
 // model's, and the verdict — at most a view's width, in English or Chinese.
 
-import type { BacklogResult } from "./backlog.js";
-import { queueChart } from "./queue-chart.js";
-import { renderSequence } from "./sequence-text.js";
-import { fit, paint, plural, say, verdictLines, type View } from "./view.js";
+import type { BacklogResult } from "./run.js";
+import { queueChart } from "../../queue-chart.js";
+import { renderSequence } from "../../sequence-text.js";
+import { fit, paint, plural, say, verdictLines, type View } from "../../view.js";
 
 function rule(view: View, r: BacklogResult): string {
   const n = Math.min(r.backlog, r.somaxconn) + 1;

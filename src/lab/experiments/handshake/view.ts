@@ -1,9 +1,9 @@
 // How `socketkit lab handshake` reads: each step with the accept queue's depth and every socket's repr, the packets
 // on the wire (as root), the sequence diagram, what the fields mean, and the verdict.
 
-import type { HandshakeResult } from "./handshake.js";
-import { renderPackets } from "./sequence-text.js";
-import { fit, paint, say, verdictLines, wrap, type View } from "./view.js";
+import type { HandshakeResult } from "./run.js";
+import { renderPackets } from "../../sequence-text.js";
+import { fit, paint, say, verdictLines, wrap, type View } from "../../view.js";
 
 // Every row is the same width, so the lanes' bars line up.
 const DIAGRAM = [

@@ -2,17 +2,17 @@
 // which clients wait in SYN-SENT, the ListenOverflows they cause, and how each gets in once the application drains
 // the queue — at its next SYN retransmission, which the client's own tcp_info counts. The model must agree.
 
-import { counterDeltas, readCounters, type Counters } from "../kernel/counters.js";
-import { readListenSysctls, type ListenSysctls } from "../kernel/sysctl.js";
-import { Socket } from "../socket/socket.js";
-import { simulate, type SimResult } from "../sim/listen-path.js";
-import type { Experiment, ModelEnvironment, OptionValues, RunHooks } from "./experiment.js";
-import { sleep, startClock } from "./clock.js";
-import { localModelEnvironment, modelSettings } from "./model-environment.js";
-import { QueueSampler, type QueueSample } from "./queue-sampler.js";
-import { compare, type TimelineStep, type Verdict } from "./result.js";
-import { renderBacklog } from "./backlog-view.js";
-import { queueChartSvg } from "./svg.js";
+import { counterDeltas, readCounters, type Counters } from "../../../kernel/counters.js";
+import { readListenSysctls, type ListenSysctls } from "../../../kernel/sysctl.js";
+import { Socket } from "../../../socket/socket.js";
+import { simulate, type SimResult } from "../../../sim/listen-path.js";
+import type { Experiment, ModelEnvironment, OptionValues, RunHooks } from "../../experiment.js";
+import { sleep, startClock } from "../../clock.js";
+import { localModelEnvironment, modelSettings } from "../../model-environment.js";
+import { QueueSampler, type QueueSample } from "../../queue-sampler.js";
+import { compare, type TimelineStep, type Verdict } from "../../result.js";
+import { renderBacklog } from "./view.js";
+import { queueChartSvg } from "../../svg.js";
 
 export interface BacklogOptions {
   backlog: number;

@@ -2,17 +2,17 @@
 // connection stays in the accept queue — CLOSE-WAIT on the server's side, FIN-WAIT-2 on the client's — and no
 // timeout removes it: accept() still returns it, recv() reads the bytes, then EOF.
 
-import { LIVE_STATES, listenerQueues, querySockets } from "../kernel/sock-diag.js";
-import { Socket } from "../socket/socket.js";
-import { simulate, type SimResult } from "../sim/listen-path.js";
-import { compare, type TimelineStep, type Verdict } from "./result.js";
-import type { SimParams } from "../sim/params.js";
-import type { Experiment, ModelEnvironment, RunHooks } from "./experiment.js";
-import { localModelEnvironment } from "./model-environment.js";
-import { pollUntil, sleep, startClock } from "./clock.js";
-import { renderSequence } from "./sequence-text.js";
-import { fit, say, verdictLines, type View } from "./view.js";
-import { sequenceSvg } from "./svg.js";
+import { LIVE_STATES, listenerQueues, querySockets } from "../../../kernel/sock-diag.js";
+import { Socket } from "../../../socket/socket.js";
+import { simulate, type SimResult } from "../../../sim/listen-path.js";
+import { compare, type TimelineStep, type Verdict } from "../../result.js";
+import type { SimParams } from "../../../sim/params.js";
+import type { Experiment, ModelEnvironment, RunHooks } from "../../experiment.js";
+import { localModelEnvironment } from "../../model-environment.js";
+import { pollUntil, sleep, startClock } from "../../clock.js";
+import { renderSequence } from "../../sequence-text.js";
+import { fit, say, verdictLines, type View } from "../../view.js";
+import { sequenceSvg } from "../../svg.js";
 
 export interface EarlyCloseOptions {
   /** How long the closed connection is left in the queue before accept(), ms. */

@@ -1,10 +1,10 @@
 // How `socketkit lab overflow` reads: for tcp_abort_on_overflow 0 and 1, what the clients saw, the queues over time,
 // the packets (repeats folded), each count beside the model's, and the verdict.
 
-import type { OverflowCase, OverflowResult } from "./overflow.js";
-import { queueChart } from "./queue-chart.js";
-import { renderPackets } from "./sequence-text.js";
-import { fit, paint, plural, say, verdictLines, type View } from "./view.js";
+import type { OverflowCase, OverflowResult } from "./run.js";
+import { queueChart } from "../../queue-chart.js";
+import { renderPackets } from "../../sequence-text.js";
+import { fit, paint, plural, say, verdictLines, type View } from "../../view.js";
 
 function caseLines(view: View, c: OverflowCase): string[] {
   const m = c.measured;

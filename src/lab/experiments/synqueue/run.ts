@@ -7,25 +7,25 @@
 //   - syncookies 1: min(backlog, somaxconn) + 1 requests wait; every further SYN is answered with a syncookie.
 //   - syncookies 2: no request is kept at all; every SYN gets a cookie.
 
-import { counterDeltas, readCounters } from "../kernel/counters.js";
-import { LIVE_STATES, listenerQueues, querySockets } from "../kernel/sock-diag.js";
-import { Socket } from "../socket/socket.js";
-import { simulate } from "../sim/listen-path.js";
-import { DelayLine, HOLD, SERVER_ADDRESS, type LoggedPacket } from "./delay-line.js";
-import { compare, type Verdict } from "./result.js";
-import type { Counters } from "../kernel/counters.js";
-import type { SimResult } from "../sim/listen-path.js";
-import type { SimParams } from "../sim/params.js";
-import type { Packet } from "./delay-line.js";
-import { pollUntil } from "./clock.js";
-import type { Experiment, ModelEnvironment, OptionValues } from "./experiment.js";
-import { deadlineFor, msLeft } from "../socket/timeout.js";
-import { localModelEnvironment } from "./model-environment.js";
-import { QueueSampler, synRecvOf, type QueueSample } from "./queue-sampler.js";
-import { queueChart } from "./queue-chart.js";
-import { summarizePackets } from "./sequence-text.js";
-import { fit, paint, say, verdictLines, type View } from "./view.js";
-import { queueChartSvg } from "./svg.js";
+import { counterDeltas, readCounters } from "../../../kernel/counters.js";
+import { LIVE_STATES, listenerQueues, querySockets } from "../../../kernel/sock-diag.js";
+import { Socket } from "../../../socket/socket.js";
+import { simulate } from "../../../sim/listen-path.js";
+import { DelayLine, HOLD, SERVER_ADDRESS, type LoggedPacket } from "../../delay-line.js";
+import { compare, type Verdict } from "../../result.js";
+import type { Counters } from "../../../kernel/counters.js";
+import type { SimResult } from "../../../sim/listen-path.js";
+import type { SimParams } from "../../../sim/params.js";
+import type { Packet } from "../../delay-line.js";
+import { pollUntil } from "../../clock.js";
+import type { Experiment, ModelEnvironment, OptionValues } from "../../experiment.js";
+import { deadlineFor, msLeft } from "../../../socket/timeout.js";
+import { localModelEnvironment } from "../../model-environment.js";
+import { QueueSampler, synRecvOf, type QueueSample } from "../../queue-sampler.js";
+import { queueChart } from "../../queue-chart.js";
+import { summarizePackets } from "../../sequence-text.js";
+import { fit, paint, say, verdictLines, type View } from "../../view.js";
+import { queueChartSvg } from "../../svg.js";
 
 export interface SynQueueOptions {
   backlog?: number;

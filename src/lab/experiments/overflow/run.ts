@@ -8,22 +8,22 @@
 //   - abort_on_overflow=1: the same clients are reset: their first recv() fails with ECONNRESET.
 //   - Either way, a SYN that arrives while the queue is already full is dropped silently: no SYN-ACK, no RST.
 
-import { counterDeltas, readCounters } from "../kernel/counters.js";
-import { LIVE_STATES, listenerQueues, querySockets } from "../kernel/sock-diag.js";
-import { BlockingIOError, ConnectionResetError } from "../socket/errors.js";
-import { Socket } from "../socket/socket.js";
-import { simulate } from "../sim/listen-path.js";
-import { DelayLine, SERVER_ADDRESS, type LoggedPacket } from "./delay-line.js";
-import { compare, type Verdict } from "./result.js";
-import type { SimResult } from "../sim/listen-path.js";
-import type { SimParams } from "../sim/params.js";
-import { sleep, startClock } from "./clock.js";
-import type { Experiment, ModelEnvironment, OptionValues, RunHooks } from "./experiment.js";
-import { deadlineFor, hasPassed } from "../socket/timeout.js";
-import { localModelEnvironment } from "./model-environment.js";
-import { renderOverflow } from "./overflow-view.js";
-import { QueueSampler, synRecvOf, type QueueSample, type SampleSource } from "./queue-sampler.js";
-import { queueChartSvg } from "./svg.js";
+import { counterDeltas, readCounters } from "../../../kernel/counters.js";
+import { LIVE_STATES, listenerQueues, querySockets } from "../../../kernel/sock-diag.js";
+import { BlockingIOError, ConnectionResetError } from "../../../socket/errors.js";
+import { Socket } from "../../../socket/socket.js";
+import { simulate } from "../../../sim/listen-path.js";
+import { DelayLine, SERVER_ADDRESS, type LoggedPacket } from "../../delay-line.js";
+import { compare, type Verdict } from "../../result.js";
+import type { SimResult } from "../../../sim/listen-path.js";
+import type { SimParams } from "../../../sim/params.js";
+import { sleep, startClock } from "../../clock.js";
+import type { Experiment, ModelEnvironment, OptionValues, RunHooks } from "../../experiment.js";
+import { deadlineFor, hasPassed } from "../../../socket/timeout.js";
+import { localModelEnvironment } from "../../model-environment.js";
+import { renderOverflow } from "./view.js";
+import { QueueSampler, synRecvOf, type QueueSample, type SampleSource } from "../../queue-sampler.js";
+import { queueChartSvg } from "../../svg.js";
 
 export interface OverflowOptions {
   backlog?: number;

@@ -2,18 +2,18 @@
 // A client connects to a listener that has not called accept(): connect() returns, the connection waits in the
 // accept queue (depth 0 → 1), and accept() takes it out. The repr of every socket is shown at each step.
 
-import { LIVE_STATES, listenerQueues, querySockets } from "../kernel/sock-diag.js";
-import { isRoot } from "../libc/platform.js";
-import { Socket } from "../socket/socket.js";
-import { simulate, type SimResult } from "../sim/listen-path.js";
-import { DelayLine, SERVER_ADDRESS, type LoggedPacket } from "./delay-line.js";
-import { compare, type TimelineStep, type Verdict } from "./result.js";
-import type { SimParams } from "../sim/params.js";
-import type { Experiment, ModelEnvironment } from "./experiment.js";
-import { renderHandshake } from "./handshake-view.js";
-import { startClock } from "./clock.js";
-import { localModelEnvironment } from "./model-environment.js";
-import { sequenceSvg } from "./svg.js";
+import { LIVE_STATES, listenerQueues, querySockets } from "../../../kernel/sock-diag.js";
+import { isRoot } from "../../../libc/platform.js";
+import { Socket } from "../../../socket/socket.js";
+import { simulate, type SimResult } from "../../../sim/listen-path.js";
+import { DelayLine, SERVER_ADDRESS, type LoggedPacket } from "../../delay-line.js";
+import { compare, type TimelineStep, type Verdict } from "../../result.js";
+import type { SimParams } from "../../../sim/params.js";
+import type { Experiment, ModelEnvironment } from "../../experiment.js";
+import { renderHandshake } from "./view.js";
+import { startClock } from "../../clock.js";
+import { localModelEnvironment } from "../../model-environment.js";
+import { sequenceSvg } from "../../svg.js";
 
 export interface HandshakeResult {
   experiment: "handshake";
