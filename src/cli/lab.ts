@@ -3,20 +3,19 @@
 
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import type { Experiment, OptionValues, RunHooks, Text } from "../lab/experiment.js";
+import type { AnyExperiment, GivenOptions, OptionValues, RunHooks } from "../lab/experiment.js";
 import { localModelEnvironment } from "../lab/model-environment.js";
 import { modelSeries } from "../lab/model-series.js";
-import { queueChartSvg } from "../lab/svg.js";
-import type { ExperimentResult } from "../lab/experiment.js";
-import { runInPrivateNetns, type ExperimentName } from "../lab/private-namespace.js";
+import { runInPrivateNetns } from "../lab/private-namespace.js";
 import { EXPERIMENTS, findExperiment, resultJson, simulateExperiment } from "../lab/registry.js";
-import { fit, type View } from "../lab/view.js";
+import { queueChartSvg } from "../lab/svg.js";
+import { fit, type Text, type View } from "../lab/view.js";
 import { parseLang, UsageError } from "./messages.js";
 import { joinNegativeValues, parseCount } from "./options.js";
 import { renderSimulation } from "./sim-view.js";
 import { terminalView } from "./terminal.js";
 
-function experimentLine(e: Experiment, view: View): string {
+function experimentLine(e: AnyExperiment, view: View): string {
   const opts = e.options.map((o) => `--${o.name} ${o.default}`).join(" ");
   return `  ${e.name.padEnd(12)} ${e.needsRoot ? "(root) " : ""}${e.summary[view.lang]}${opts ? `\n  ${"".padEnd(12)} ${opts}` : ""}`;
 }
@@ -36,7 +35,7 @@ export function labHelp(view: View = { lang: "en", color: false, width: 100 }): 
 }
 
 interface Parsed {
-  experiment: Experiment;
+  experiment: AnyExperiment;
   options: OptionValues;
   flags: { json: boolean; netns: boolean; timeline: boolean; svg?: string; lang?: string };
 }
@@ -62,13 +61,13 @@ function parse(argv: string[]): Parsed | null {
     },
   });
   if (values.help) return null;
-  const options: OptionValues = {};
+  const given: GivenOptions = {};
   for (const spec of experiment.options) {
     const text = (values as Record<string, unknown>)[spec.name] as string | undefined;
-    options[spec.name] = text === undefined ? spec.default : parseCount(text, `--${spec.name}`, spec.min, spec.max);
+    if (text !== undefined) given[spec.name] = parseCount(text, `--${spec.name}`, spec.min, spec.max);
   }
   const flags = values as Parsed["flags"];
-  return { experiment, options, flags };
+  return { experiment, options: experiment.withDefaults(given), flags };
 }
 
 /** Tells the person what a long wait is for, on stderr, so stdout stays the result. */
@@ -90,13 +89,10 @@ export async function lab(argv: string[]): Promise<number> {
   // With --netns the experiment runs in a private network namespace, so no other traffic moves its counters; its
   // result comes back as JSON and is shown the same way.
   const result = parsed.flags.netns
-    ? ((await runInPrivateNetns(
-        parsed.experiment.name as ExperimentName,
-        parsed.options,
-      )) as unknown as ExperimentResult)
+    ? await runInPrivateNetns(parsed.experiment.name, parsed.options)
     : await parsed.experiment.run(parsed.options, parsed.flags.json ? {} : progressHook(view));
-  if (parsed.flags.svg !== undefined) writeFileSync(parsed.flags.svg, parsed.experiment.svg(result));
-  console.log(parsed.flags.json ? resultJson(result) : parsed.experiment.render(result, view).join("\n"));
+  if (parsed.flags.svg !== undefined) writeFileSync(parsed.flags.svg, await parsed.experiment.svg(result));
+  console.log(parsed.flags.json ? resultJson(result) : (await parsed.experiment.render(result, view)).join("\n"));
   return result.verdict.agree ? 0 : 1;
 }
 

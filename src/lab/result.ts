@@ -2,13 +2,24 @@
 // the verdict comparing the two; and the error a run ends with when it needs root and does not have it.
 
 import { isRoot } from "../libc/platform.js";
+import type { QueueSample } from "./queue-sampler.js";
 
+/** What every experiment's result carries beside its own fields; `N` is the experiment's name. */
+export interface ExperimentResult<N extends string = string> {
+  experiment: N;
+  verdict: Verdict;
+  /** Queue depths sampled during the run, for the pictures (experiments that fill queues). */
+  series?: QueueSample[];
+}
+
+/** Whether the kernel did what the model predicts, and where not. */
 export interface Verdict {
   agree: boolean;
   /** One line for each quantity that differs: "established: measured 6, model 5". */
   differences: string[];
 }
 
+/** One step of an experiment's story: who did what, and when. */
 export interface TimelineStep {
   /** Milliseconds since the experiment started. */
   t: number;

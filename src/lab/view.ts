@@ -1,9 +1,10 @@
 // How lab and sim output reads: the language, whether to colour, the width to fit, and the small text tools
 // every experiment's rendering shares (wrapping, folding repeated lines, plurals). Pure: the CLI decides the view.
 
-import type { Text } from "./experiment.js";
-
 export type Lang = "en" | "zh";
+
+/** A sentence in each language the tools speak. */
+export type Text = { en: string; zh: string };
 
 export interface View {
   lang: Lang;

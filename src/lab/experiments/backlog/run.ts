@@ -1,107 +1,18 @@
-// `socketkit lab backlog`: how many connections the kernel completes with no accept() (min(backlog, somaxconn) + 1),
-// which clients wait in SYN-SENT, the ListenOverflows they cause, and how each gets in once the application drains
-// the queue — at its next SYN retransmission, which the client's own tcp_info counts. The model must agree.
+// `lab backlog` on the kernel: listen(backlog) with no accept(), every client's connect() at once, the counts
+// before any accept(), then the drain, each waiting client's way in, and the model's replay of the same schedule.
 
 import { counterDeltas, readCounters, type Counters } from "../../../kernel/counters.js";
-import { readListenSysctls, type ListenSysctls } from "../../../kernel/sysctl.js";
+import { readListenSysctls } from "../../../kernel/sysctl.js";
 import { Socket } from "../../../socket/socket.js";
-import { simulate, type SimResult } from "../../../sim/listen-path.js";
-import type { Experiment, ModelEnvironment, OptionValues, RunHooks } from "../../experiment.js";
+import { simulate } from "../../../sim/listen-path.js";
+import type { RunHooks } from "../../experiment.js";
 import { sleep, startClock } from "../../clock.js";
 import { localModelEnvironment, modelSettings } from "../../model-environment.js";
-import { QueueSampler, type QueueSample } from "../../queue-sampler.js";
-import { compare, type TimelineStep, type Verdict } from "../../result.js";
-import { renderBacklog } from "./view.js";
-import { queueChartSvg } from "../../svg.js";
-
-export interface BacklogOptions {
-  backlog: number;
-  clients: number;
-  /** When the application starts accepting, ms after the connects; also when the counts are taken. */
-  drainAtMs?: number;
-  /** How long to wait at most for the last client after the drain. */
-  waitMs?: number;
-}
-
-export interface BacklogResult {
-  experiment: "backlog";
-  backlog: number;
-  somaxconn: number;
-  clients: number;
-  /** Clients whose connect() completed with no accept(). */
-  established: number;
-  /** Clients still in SYN-SENT when the counts were taken. */
-  synSent: number;
-  listenOverflowsDelta: number;
-  /** Accept-queue length the kernel reported before the drain. */
-  acceptQueue: number;
-  /** For each client that had to wait: ms after the drain until its connect() completed (null: never, in time). */
-  waitedAfterDrainMs: Array<number | null>;
-  /** SYN retransmissions per client, from each client's tcp_info: "0 ×6, 1 ×4". */
-  synRetransmissions: string;
-  sysctls: ListenSysctls;
-  timeline: TimelineStep[];
-  predicted: {
-    established: number;
-    synSent: number;
-    listenOverflowsDelta: number;
-    synRetransmissions: string;
-    waitedAfterDrainMs: number[];
-  };
-  series: QueueSample[];
-  verdict: Verdict;
-}
-
-/** The nominal schedule: all clients connect at once, the counts and the drain at 300 ms. */
-const DRAIN_AT_MS = 300;
-/** The first SYN retransmission comes 1 s after the SYN; the wait covers it with a wide margin, never the second. */
-const WAIT_MS = 1900;
-
-/** The model's parameters for these options; `times` replaces the nominal schedule with the measured one. */
-export function backlogModel(
-  o: OptionValues,
-  env: ModelEnvironment,
-  times?: { connectAtMs: number[]; observeAtMs: number; drainAtMs: number },
-) {
-  // Nominally the counts are taken, then the drain starts a millisecond later, as in the lab.
-  const drain = times?.drainAtMs ?? DRAIN_AT_MS + 1;
-  return {
-    ...env,
-    backlog: o.backlog!,
-    clients: o.clients!,
-    // On loopback each connect() finishes its handshake inside the system call, before the next one starts: a round
-    // trip far shorter than the gap between two calls, which keep their order.
-    rttMs: 0.001,
-    connectAtMs: times ? times.connectAtMs.map((t, i) => t + i * 0.002) : null,
-    observeAtMs: times?.observeAtMs ?? DRAIN_AT_MS,
-    acceptFromMs: drain,
-    durationMs: drain + WAIT_MS,
-  };
-}
-
-/** "0 ×6, 1 ×4": how many clients retransmitted their SYN how often. */
-export function retransmissionHistogram(counts: number[]): string {
-  const by = new Map<number, number>();
-  for (const n of counts) by.set(n, (by.get(n) ?? 0) + 1);
-  return [...by.entries()]
-    .sort((a, b) => a[0] - b[0])
-    .map(([n, k]) => `${n} ×${k}`)
-    .join(", ");
-}
-
-/** What the model predicts, in the fields the lab measures. */
-export function backlogPrediction(model: SimResult) {
-  const drain = model.params.acceptFromMs ?? 0;
-  return {
-    established: model.observation.established,
-    synSent: model.observation.synSent,
-    listenOverflowsDelta: model.observation.counters.ListenOverflows,
-    synRetransmissions: retransmissionHistogram(model.connections.map((c) => c.synsSent - 1)),
-    waitedAfterDrainMs: model.connections
-      .filter((c) => c.connectedAt !== null && c.connectedAt > drain)
-      .map((c) => Math.round(c.connectedAt! - drain)),
-  };
-}
+import { QueueSampler } from "../../queue-sampler.js";
+import { compare, type TimelineStep } from "../../result.js";
+import { backlogModel, backlogPrediction, DRAIN_AT_MS, retransmissionHistogram, WAIT_MS } from "./model.js";
+import type { BacklogOptions } from "./options.js";
+import type { BacklogResult } from "./result.js";
 
 /** The listener and its clients, from listen() to the drain. */
 interface Stage {
@@ -229,14 +140,14 @@ export async function runBacklog(o: BacklogOptions, hooks: RunHooks = {}): Promi
   let stage: Stage | null = null;
   try {
     stage = provoke(o, server, clients);
-    await sleep(o.drainAtMs ?? DRAIN_AT_MS);
+    await sleep(DRAIN_AT_MS);
     const seen = observe(stage);
-    const { drainedAt, waited } = await drain(stage, seen.waiting, o.waitMs ?? WAIT_MS, hooks);
+    const { drainedAt, waited } = await drain(stage, seen.waiting, WAIT_MS, hooks);
     stage.sampler.mark();
     const retransmissions = clients.map((c) => c.tcpInfo().totalRetrans);
     const env = { ...localModelEnvironment(), ...modelSettings(sysctls) };
     const model = simulate(
-      backlogModel(o as unknown as OptionValues, env, {
+      backlogModel(o, env, {
         connectAtMs: stage.calledAt,
         observeAtMs: seen.at,
         drainAtMs: drainedAt,
@@ -270,42 +181,3 @@ export async function runBacklog(o: BacklogOptions, hooks: RunHooks = {}): Promi
     server.close();
   }
 }
-
-export const backlogExperiment: Experiment<BacklogResult> = {
-  name: "backlog",
-  summary: {
-    en: "how many connect with no accept(), who waits in SYN-SENT, and when each gets in",
-    zh: "不调用 accept() 时有多少连接能完成, 谁在 SYN-SENT 等待, 各自何时进入",
-  },
-  needsRoot: false,
-  options: [
-    {
-      name: "backlog",
-      default: 5,
-      min: 0,
-      max: 65535,
-      help: { en: "the listen() backlog", zh: "listen() 的 backlog" },
-    },
-    {
-      name: "clients",
-      default: 10,
-      min: 1,
-      max: 2000,
-      help: { en: "clients connecting at once", zh: "同时连接的客户端数" },
-    },
-  ],
-  model: (o, env) => [
-    {
-      label: `listen(${o.backlog}), ${o.clients} clients, accept() from ${DRAIN_AT_MS} ms`,
-      zh: `listen(${o.backlog}), ${o.clients} 个客户端, 从 ${DRAIN_AT_MS} ms 起 accept()`,
-      params: backlogModel(o, env),
-    },
-  ],
-  predict: (runs) => runs.map(backlogPrediction),
-  run: (o, hooks) => runBacklog({ backlog: o.backlog!, clients: o.clients! }, hooks),
-  svg: (r) =>
-    queueChartSvg(`lab backlog: listen(${r.backlog}), ${r.clients} clients`, [
-      { title: "queue depth and clients by state", samples: r.series },
-    ]),
-  render: renderBacklog,
-};

@@ -1,66 +1,18 @@
-// `socketkit lab early-close`: a client connects, sends a few bytes and closes before the server accepts. The
-// connection stays in the accept queue — CLOSE-WAIT on the server's side, FIN-WAIT-2 on the client's — and no
-// timeout removes it: accept() still returns it, recv() reads the bytes, then EOF.
+// `lab early-close` on the kernel: connect, send and close before accept(), the states both sides then show, the
+// queue after the hold, what accept() and recv() return, and the model's prediction for the same schedule.
 
 import { LIVE_STATES, listenerQueues, querySockets } from "../../../kernel/sock-diag.js";
 import { Socket } from "../../../socket/socket.js";
-import { simulate, type SimResult } from "../../../sim/listen-path.js";
-import { compare, type TimelineStep, type Verdict } from "../../result.js";
-import type { SimParams } from "../../../sim/params.js";
-import type { Experiment, ModelEnvironment, RunHooks } from "../../experiment.js";
+import { simulate } from "../../../sim/listen-path.js";
+import { compare, type TimelineStep } from "../../result.js";
+import type { RunHooks } from "../../experiment.js";
 import { localModelEnvironment } from "../../model-environment.js";
 import { pollUntil, sleep, startClock } from "../../clock.js";
-import { renderSequence } from "../../sequence-text.js";
-import { fit, say, verdictLines, type View } from "../../view.js";
-import { sequenceSvg } from "../../svg.js";
-
-export interface EarlyCloseOptions {
-  /** How long the closed connection is left in the queue before accept(), ms. */
-  holdMs?: number;
-}
-
-interface Facts extends Record<string, string | number> {
-  serverState: string;
-  clientState: string;
-  queuedAfterHold: number;
-  acceptReturnsIt: string;
-}
-
-export interface EarlyCloseResult {
-  experiment: "early-close";
-  holdMs: number;
-  measured: Facts & { received: string; thenEof: string };
-  predicted: Facts;
-  timeline: TimelineStep[];
-  verdict: Verdict;
-}
+import { earlyCloseModel, earlyClosePrediction } from "./model.js";
+import type { EarlyCloseOptions } from "./options.js";
+import type { EarlyCloseResult } from "./result.js";
 
 const MESSAGE = "hello before accept";
-
-/** The model's parameters: one client that sends and closes at once, accept() after `holdMs`. */
-export function earlyCloseModel(holdMs: number, env: ModelEnvironment): Partial<SimParams> {
-  return {
-    ...env,
-    backlog: 5,
-    clients: 1,
-    clientsCloseEarly: true,
-    acceptFromMs: holdMs,
-    observeAtMs: holdMs - 1,
-    durationMs: holdMs + 10,
-  };
-}
-
-function prediction(model: SimResult): Facts {
-  const holdMs = model.params.acceptFromMs ?? 0;
-  const c = model.connections[0]!;
-  const before = [...c.timeline].reverse().find((e) => e.t < holdMs)!;
-  return {
-    serverState: before.server,
-    clientState: before.client,
-    queuedAfterHold: model.observation.acceptQueue,
-    acceptReturnsIt: c.acceptedAt !== null ? "yes" : "no",
-  };
-}
 
 /** Provoke: connect, send, close, all before the server calls accept(); then wait for both sides' states. */
 async function provoke(server: Socket, client: Socket, now: () => number) {
@@ -110,8 +62,8 @@ async function acceptLate(server: Socket, cport: number) {
   }
 }
 
-export async function runEarlyClose(options: EarlyCloseOptions = {}, hooks: RunHooks = {}): Promise<EarlyCloseResult> {
-  const holdMs = options.holdMs ?? 1000;
+export async function runEarlyClose(o: EarlyCloseOptions, hooks: RunHooks = {}): Promise<EarlyCloseResult> {
+  const holdMs = o.hold;
   const now = startClock(0);
   const timeline: TimelineStep[] = [];
   const server = new Socket();
@@ -151,52 +103,10 @@ export async function runEarlyClose(options: EarlyCloseOptions = {}, hooks: RunH
       zh: `accept() 返回它; recv() → ${JSON.stringify(late.received)}; recv() → EOF`,
     });
     const measured = { serverState, clientState, queuedAfterHold, ...late };
-    const predicted = prediction(simulate(earlyCloseModel(holdMs, localModelEnvironment())));
+    const predicted = earlyClosePrediction(simulate(earlyCloseModel(holdMs, localModelEnvironment())));
     return { experiment: "early-close", holdMs, measured, predicted, timeline, verdict: compare(measured, predicted) };
   } finally {
     client.close();
     server.close();
   }
 }
-
-export function renderEarlyClose(r: EarlyCloseResult, view: View): string[] {
-  const m = r.measured;
-  return fit(view, [
-    ...renderSequence(view, r.timeline),
-    "",
-    say(view, {
-      en: `  server side ${m.serverState}, client side ${m.clientState}; still queued after ${r.holdMs} ms: ${m.queuedAfterHold}`,
-      zh: `  服务端 ${m.serverState}, 客户端 ${m.clientState}; ${r.holdMs} ms 后仍在队列中: ${m.queuedAfterHold}`,
-    }),
-    ...verdictLines(view, r.verdict.agree, r.verdict.differences),
-  ]);
-}
-
-export const earlyCloseExperiment: Experiment<EarlyCloseResult> = {
-  name: "early-close",
-  summary: {
-    en: "a client that sends and closes before accept() is still accepted, bytes and EOF intact",
-    zh: "在 accept() 之前发送并关闭的客户端仍会被 accept, 数据和 EOF 完整",
-  },
-  needsRoot: false,
-  options: [
-    {
-      name: "hold",
-      default: 1000,
-      min: 1,
-      max: 600_000,
-      help: { en: "ms the closed connection waits before accept()", zh: "已关闭的连接在 accept() 前等待的毫秒数" },
-    },
-  ],
-  model: (o, env) => [
-    {
-      label: `client closes at once, accept() at ${o.hold} ms`,
-      zh: `客户端立即关闭, ${o.hold} ms 时 accept()`,
-      params: earlyCloseModel(o.hold!, env),
-    },
-  ],
-  predict: (runs) => runs.map(prediction),
-  run: (o, hooks) => runEarlyClose({ holdMs: o.hold! }, hooks),
-  svg: (r) => sequenceSvg("lab early-close", r.timeline),
-  render: renderEarlyClose,
-};

@@ -1,44 +1,19 @@
-// `socketkit lab handshake`: the three-way handshake completes in the kernel before the application calls accept().
-// A client connects to a listener that has not called accept(): connect() returns, the connection waits in the
-// accept queue (depth 0 → 1), and accept() takes it out. The repr of every socket is shown at each step.
+// `lab handshake` on the kernel: listen(1), connect(), accept(), with the accept queue's depth and every socket's
+// repr after each step, over a logged delay line as root, and the model's prediction for one client.
 
 import { LIVE_STATES, listenerQueues, querySockets } from "../../../kernel/sock-diag.js";
 import { isRoot } from "../../../libc/platform.js";
 import { Socket } from "../../../socket/socket.js";
-import { simulate, type SimResult } from "../../../sim/listen-path.js";
-import { DelayLine, SERVER_ADDRESS, type LoggedPacket } from "../../delay-line.js";
-import { compare, type TimelineStep, type Verdict } from "../../result.js";
-import type { SimParams } from "../../../sim/params.js";
-import type { Experiment, ModelEnvironment } from "../../experiment.js";
-import { renderHandshake } from "./view.js";
+import { simulate } from "../../../sim/listen-path.js";
+import { DelayLine, SERVER_ADDRESS } from "../../delay-line.js";
+import { compare, type TimelineStep } from "../../result.js";
 import { startClock } from "../../clock.js";
 import { localModelEnvironment } from "../../model-environment.js";
-import { sequenceSvg } from "../../svg.js";
+import { handshakeModel, handshakePrediction } from "./model.js";
+import type { HandshakeResult } from "./result.js";
 
-export interface HandshakeResult {
-  experiment: "handshake";
-  steps: Array<{ t: number; step: string; acceptQueue: number; sockets: Record<string, string> }>;
-  /** What each field of a socket's repr means, for the listening, client and accepted sockets. */
-  fields: Record<string, string>;
-  measured: {
-    connectBeforeAccept: string;
-    queueBeforeConnect: number;
-    queueAfterConnect: number;
-    queueAfterAccept: number;
-  };
-  predicted: {
-    connectBeforeAccept: string;
-    queueBeforeConnect: number;
-    queueAfterConnect: number;
-    queueAfterAccept: number;
-  };
-  timeline: TimelineStep[];
-  /** The packets on the wire with their times, when root could set up the delay line; null otherwise. */
-  packets: LoggedPacket[] | null;
-  verdict: Verdict;
-}
-
-export const FIELD_NOTES: Record<string, string> = {
+/** What each field of a socket's repr means: the result carries them in English, as --json shows them. */
+const FIELD_NOTES: Record<string, string> = {
   fd: "the file descriptor: the process's number for the kernel socket (each accept() makes a new one)",
   family: "the address family: AF_INET is IPv4 (AF_INET6 IPv6, AF_UNIX local paths)",
   type: "SOCK_STREAM is TCP's byte stream (SOCK_DGRAM would be UDP datagrams)",
@@ -46,26 +21,6 @@ export const FIELD_NOTES: Record<string, string> = {
   laddr: "the local address (getsockname): the listener's port, or the client's ephemeral port chosen at connect()",
   raddr: "the remote address (getpeername): only connected sockets have one; a listener never does",
 };
-
-export interface HandshakeOptions {
-  /** Capture the packets over a delay line between two private namespaces (needs root; default: when root). */
-  packets?: boolean;
-}
-
-/** The model's parameters: one client, accept() well after its handshake. */
-export function handshakeModel(env: ModelEnvironment): Partial<SimParams> {
-  return { ...env, backlog: 1, clients: 1, acceptFromMs: 100, observeAtMs: 50, durationMs: 200 };
-}
-
-function prediction(model: SimResult): HandshakeResult["predicted"] {
-  const c = model.connections[0]!;
-  return {
-    connectBeforeAccept: c.connectedAt !== null && c.acceptedAt !== null && c.connectedAt < c.acceptedAt ? "yes" : "no",
-    queueBeforeConnect: 0,
-    queueAfterConnect: model.observation.acceptQueue,
-    queueAfterAccept: 0,
-  };
-}
 
 /** Where the experiment runs: over a logged zero-delay line between two namespaces (root), or on loopback. */
 function setting(packets: boolean) {
@@ -79,10 +34,14 @@ function setting(packets: boolean) {
   };
 }
 
-export async function runHandshake(options: HandshakeOptions = {}): Promise<HandshakeResult> {
+/**
+ * Runs the handshake on this kernel; `packets` captures them over a delay line between two private namespaces
+ * (needs root; the default when root).
+ */
+export async function runHandshake(packets = isRoot()): Promise<HandshakeResult> {
   const steps: HandshakeResult["steps"] = [];
   const timeline: TimelineStep[] = [];
-  const at = setting(options.packets ?? isRoot());
+  const at = setting(packets);
   const server = at.inServer(() => new Socket());
   const client = at.inClient(() => new Socket());
   let conn: Socket | null = null;
@@ -116,7 +75,7 @@ export async function runHandshake(options: HandshakeOptions = {}): Promise<Hand
     [conn] = await server.accept();
     const queueAfterAccept = snap("accept() has returned a new socket for the connection");
     const measured = { connectBeforeAccept: "yes", queueBeforeConnect, queueAfterConnect, queueAfterAccept };
-    const predicted = prediction(simulate(handshakeModel(localModelEnvironment())));
+    const predicted = handshakePrediction(simulate(handshakeModel(localModelEnvironment())));
     const packets = at.line ? at.line.log.slice() : null;
     return {
       experiment: "handshake",
@@ -135,20 +94,3 @@ export async function runHandshake(options: HandshakeOptions = {}): Promise<Hand
     at.line?.close();
   }
 }
-
-export const handshakeExperiment: Experiment<HandshakeResult> = {
-  name: "handshake",
-  summary: {
-    en: "connect() completes before accept(); the accept queue goes 0 → 1 → 0",
-    zh: "connect() 在 accept() 之前完成; accept 队列 0 → 1 → 0",
-  },
-  needsRoot: false,
-  options: [],
-  model: (_o, env) => [
-    { label: "one client, accept() at 100 ms", zh: "一个客户端, 100 ms 时 accept()", params: handshakeModel(env) },
-  ],
-  predict: (runs) => runs.map(prediction),
-  run: () => runHandshake(),
-  svg: (r) => sequenceSvg("lab handshake", r.timeline, r.packets ?? []),
-  render: renderHandshake,
-};

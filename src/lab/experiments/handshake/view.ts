@@ -1,9 +1,10 @@
 // How `socketkit lab handshake` reads: each step with the accept queue's depth and every socket's repr, the packets
-// on the wire (as root), the sequence diagram, what the fields mean, and the verdict.
+// on the wire (as root), the sequence diagram, what the fields mean, and the verdict; and as an SVG sequence diagram.
 
-import type { HandshakeResult } from "./run.js";
 import { renderPackets } from "../../sequence-text.js";
+import { sequenceSvg } from "../../svg.js";
 import { fit, paint, say, verdictLines, wrap, type View } from "../../view.js";
+import type { HandshakeResult } from "./result.js";
 
 // Every row is the same width, so the lanes' bars line up.
 const DIAGRAM = [
@@ -71,6 +72,8 @@ const FIELD_NOTES_ZH: Record<string, string> = {
   laddr: "本地地址 (getsockname): 监听套接字的端口, 或客户端在 connect() 时选定的临时端口",
   raddr: "远端地址 (getpeername): 只有已连接的套接字才有; 监听套接字永远没有",
 };
+
+/** The result as the terminal shows it. */
 export function renderHandshake(r: HandshakeResult, view: View): string[] {
   const intro = say(view, {
     en: "The three-way handshake, on this kernel. Watch the accept queue: the client's connect() returns\nbefore the server calls accept(), because the kernel completes the handshake on its own.",
@@ -96,4 +99,9 @@ export function renderHandshake(r: HandshakeResult, view: View): string[] {
     ),
     ...verdictLines(view, r.verdict.agree, r.verdict.differences),
   ]);
+}
+
+/** The steps and, as root, the packets as an SVG sequence diagram. */
+export function handshakeSvg(r: HandshakeResult): string {
+  return sequenceSvg("lab handshake", r.timeline, r.packets ?? []);
 }

@@ -1,10 +1,11 @@
 // How `socketkit lab overflow` reads: for tcp_abort_on_overflow 0 and 1, what the clients saw, the queues over time,
-// the packets (repeats folded), each count beside the model's, and the verdict.
+// the packets (repeats folded), each count beside the model's, and the verdict; and as an SVG, a panel per case.
 
-import type { OverflowCase, OverflowResult } from "./run.js";
 import { queueChart } from "../../queue-chart.js";
 import { renderPackets } from "../../sequence-text.js";
+import { queueChartSvg } from "../../svg.js";
 import { fit, paint, plural, say, verdictLines, type View } from "../../view.js";
+import type { OverflowCase, OverflowResult } from "./result.js";
 
 function caseLines(view: View, c: OverflowCase): string[] {
   const m = c.measured;
@@ -36,6 +37,7 @@ function caseLines(view: View, c: OverflowCase): string[] {
   ];
 }
 
+/** The result as the terminal shows it. */
 export function renderOverflow(r: OverflowResult, view: View): string[] {
   return fit(view, [
     say(view, {
@@ -46,4 +48,12 @@ export function renderOverflow(r: OverflowResult, view: View): string[] {
     ...r.cases.flatMap((c) => caseLines(view, c)),
     ...verdictLines(view, r.verdict.agree, r.verdict.differences),
   ]);
+}
+
+/** The queues over each case's run, a panel per tcp_abort_on_overflow setting. */
+export function overflowSvg(r: OverflowResult): string {
+  return queueChartSvg(
+    `lab overflow: listen(${r.backlog}) full, a burst of ${r.burst}`,
+    r.cases.map((c) => ({ title: `tcp_abort_on_overflow=${c.abortOnOverflow}`, samples: c.series })),
+  );
 }
