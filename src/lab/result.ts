@@ -1,8 +1,9 @@
-// The shape every lab experiment returns: what was measured, what the model predicted for the same settings, and
-// the verdict comparing the two; and the error a run ends with when it needs root and does not have it.
+// The shape every lab experiment returns (its own fields, the verdict, the queues it sampled) and the steps of its
+// story; and the error a run ends with when it needs root and does not have it.
 
 import { isRoot } from "../libc/platform.js";
 import type { QueueSample } from "./queue-sampler.js";
+import type { Verdict } from "./verdict.js";
 
 /** What every experiment's result carries beside its own fields; `N` is the experiment's name. */
 export interface ExperimentResult<N extends string = string> {
@@ -10,13 +11,6 @@ export interface ExperimentResult<N extends string = string> {
   verdict: Verdict;
   /** Queue depths sampled during the run, for the pictures (experiments that fill queues). */
   series?: QueueSample[];
-}
-
-/** Whether the kernel did what the model predicts, and where not. */
-export interface Verdict {
-  agree: boolean;
-  /** One line for each quantity that differs: "established: measured 6, model 5". */
-  differences: string[];
 }
 
 /** One step of an experiment's story: who did what, and when. */
@@ -27,18 +21,6 @@ export interface TimelineStep {
   what: string;
   /** The same in Chinese, for --lang zh. */
   zh?: string;
-}
-
-/** Compares named quantities; equal numbers (or equal strings) agree. */
-export function compare(
-  measured: Record<string, number | string>,
-  predicted: Record<string, number | string>,
-): Verdict {
-  const differences: string[] = [];
-  for (const [key, value] of Object.entries(predicted)) {
-    if (measured[key] !== value) differences.push(`${key}: measured ${measured[key]}, model ${value}`);
-  }
-  return { agree: differences.length === 0, differences };
 }
 
 /** Thrown when an experiment needs root (to make a network namespace) and does not have it; exit code 3. */

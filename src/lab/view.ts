@@ -104,19 +104,3 @@ export function foldRepeats(lines: string[], note = (n: number) => `      … ${
   }
   return out;
 }
-
-/** The verdict line(s), in colour: green when the kernel and the model agree, red with the differences. */
-export function verdictLines(view: View, agree: boolean, differences: string[]): string[] {
-  if (agree) {
-    return [
-      "",
-      paint(
-        view,
-        "green",
-        say(view, { en: "Verdict: the kernel did what the model predicts.", zh: "结论: 内核的行为与模型的预测一致。" }),
-      ),
-    ];
-  }
-  const head = say(view, { en: "Verdict: the kernel and the model disagree:", zh: "结论: 内核与模型不一致:" });
-  return ["", paint(view, "red", head), ...differences.map((d) => `  ${d}`)];
-}

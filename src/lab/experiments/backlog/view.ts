@@ -4,7 +4,8 @@
 import { queueChart } from "../../queue-chart.js";
 import { renderSequence } from "../../sequence-text.js";
 import { queueChartSvg } from "../../svg.js";
-import { fit, paint, plural, say, verdictLines, type View } from "../../view.js";
+import { paint, plural, say, type View } from "../../view.js";
+import { withVerdict } from "../../verdict.js";
 import type { BacklogResult } from "./result.js";
 
 function rule(view: View, r: BacklogResult): string {
@@ -33,21 +34,24 @@ export function renderBacklog(r: BacklogResult, view: View): string[] {
     "dim",
     `(model: ${p.established}, ${p.synSent}, +${p.listenOverflowsDelta}; ${p.synRetransmissions})`,
   );
-  return fit(view, [
-    rule(view, r),
-    "",
-    ...renderSequence(view, r.timeline),
-    "",
-    ...queueChart(view, r.series),
-    "",
-    `  established ${r.established}   SYN-SENT ${r.synSent}   ListenOverflows +${r.listenOverflowsDelta}   ${model}`,
-    say(view, {
-      en: `  SYN retransmissions per client (tcp_info): ${r.synRetransmissions}`,
-      zh: `  每个客户端的 SYN 重传次数 (tcp_info): ${r.synRetransmissions}`,
-    }),
-    waits(view, r),
-    ...verdictLines(view, r.verdict.agree, r.verdict.differences),
-  ]);
+  return withVerdict(
+    view,
+    [
+      rule(view, r),
+      "",
+      ...renderSequence(view, r.timeline),
+      "",
+      ...queueChart(view, r.series),
+      "",
+      `  established ${r.established}   SYN-SENT ${r.synSent}   ListenOverflows +${r.listenOverflowsDelta}   ${model}`,
+      say(view, {
+        en: `  SYN retransmissions per client (tcp_info): ${r.synRetransmissions}`,
+        zh: `  每个客户端的 SYN 重传次数 (tcp_info): ${r.synRetransmissions}`,
+      }),
+      waits(view, r),
+    ],
+    r.verdict,
+  );
 }
 
 /** The queues and the clients by state over the run, one panel. */

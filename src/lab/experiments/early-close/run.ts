@@ -4,7 +4,8 @@
 import { LIVE_STATES, listenerQueues, querySockets } from "../../../kernel/sock-diag.js";
 import { Socket } from "../../../socket/socket.js";
 import { simulate } from "../../../sim/listen-path.js";
-import { compare, type TimelineStep } from "../../result.js";
+import type { TimelineStep } from "../../result.js";
+import { compare } from "../../verdict.js";
 import type { RunHooks } from "../../experiment.js";
 import { localModelEnvironment } from "../../model-environment.js";
 import { pollUntil, sleep, startClock } from "../../clock.js";

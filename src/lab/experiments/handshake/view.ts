@@ -3,7 +3,8 @@
 
 import { renderPackets } from "../../sequence-text.js";
 import { sequenceSvg } from "../../svg.js";
-import { fit, paint, say, verdictLines, wrap, type View } from "../../view.js";
+import { paint, say, wrap, type View } from "../../view.js";
+import { withVerdict } from "../../verdict.js";
 import type { HandshakeResult } from "./result.js";
 
 // Every row is the same width, so the lanes' bars line up.
@@ -79,26 +80,29 @@ export function renderHandshake(r: HandshakeResult, view: View): string[] {
     en: "The three-way handshake, on this kernel. Watch the accept queue: the client's connect() returns\nbefore the server calls accept(), because the kernel completes the handshake on its own.",
     zh: "本机内核上的三次握手。注意 accept 队列: 客户端的 connect() 在服务端调用 accept() 之前就返回了,\n因为握手由内核独自完成。",
   });
-  return fit(view, [
-    ...intro.split("\n"),
-    "",
-    ...stepLines(view, r),
-    ...packetLines(view, r),
-    "",
-    ...DIAGRAM,
-    "",
-    ...story(view, r),
-    "",
-    say(view, { en: "What the fields mean:", zh: "各字段的含义:" }),
-    ...Object.entries(r.fields).flatMap(([field, note]) =>
-      wrap(
-        `  ${field.padEnd(7)} ${view.lang === "zh" ? (FIELD_NOTES_ZH[field] ?? note) : note}`,
-        view.width,
-        " ".repeat(10),
+  return withVerdict(
+    view,
+    [
+      ...intro.split("\n"),
+      "",
+      ...stepLines(view, r),
+      ...packetLines(view, r),
+      "",
+      ...DIAGRAM,
+      "",
+      ...story(view, r),
+      "",
+      say(view, { en: "What the fields mean:", zh: "各字段的含义:" }),
+      ...Object.entries(r.fields).flatMap(([field, note]) =>
+        wrap(
+          `  ${field.padEnd(7)} ${view.lang === "zh" ? (FIELD_NOTES_ZH[field] ?? note) : note}`,
+          view.width,
+          " ".repeat(10),
+        ),
       ),
-    ),
-    ...verdictLines(view, r.verdict.agree, r.verdict.differences),
-  ]);
+    ],
+    r.verdict,
+  );
 }
 
 /** The steps and, as root, the packets as an SVG sequence diagram. */

@@ -3,7 +3,8 @@
 
 import type { LoggedPacket } from "../../delay-line.js";
 import type { QueueSample } from "../../queue-sampler.js";
-import type { ExperimentResult, Verdict } from "../../result.js";
+import type { ExperimentResult } from "../../result.js";
+import type { Verdict } from "../../verdict.js";
 
 /** What a burst at a full accept queue came to: measured on the kernel, or predicted by the model. */
 export type OverflowOutcome = {

@@ -12,7 +12,7 @@ import { DelayLine, SERVER_ADDRESS } from "../../delay-line.js";
 import type { RunHooks } from "../../experiment.js";
 import { localKernel } from "../../model-environment.js";
 import { QueueSampler, synRecvOf, type SampleSource } from "../../queue-sampler.js";
-import { compare } from "../../result.js";
+import { compare, joinVerdicts } from "../../verdict.js";
 import { ACCEPT_WINDOW_MS, overflowModel, overflowPrediction } from "./model.js";
 import type { OverflowOptions } from "./options.js";
 import type { OverflowCase, OverflowOutcome, OverflowResult } from "./result.js";
@@ -189,9 +189,6 @@ async function runCase(abort: 0 | 1, o: OverflowOptions, hooks: RunHooks): Promi
 
 export async function runOverflow(o: OverflowOptions, hooks: RunHooks = {}): Promise<OverflowResult> {
   const cases = [await runCase(0, o, hooks), await runCase(1, o, hooks)];
-  const differences = cases.flatMap((c) =>
-    c.verdict.differences.map((d) => `abort_on_overflow=${c.abortOnOverflow}: ${d}`),
-  );
   return {
     experiment: "overflow",
     backlog: o.backlog,
@@ -199,6 +196,6 @@ export async function runOverflow(o: OverflowOptions, hooks: RunHooks = {}): Pro
     oneWayDelayMs: o.delay,
     cases,
     series: cases[0]!.series,
-    verdict: { agree: differences.length === 0, differences },
+    verdict: joinVerdicts(cases, (c) => `abort_on_overflow=${c.abortOnOverflow}`),
   };
 }

@@ -3,7 +3,8 @@
 
 import type { LoggedPacket } from "../../delay-line.js";
 import type { QueueSample } from "../../queue-sampler.js";
-import type { ExperimentResult, Verdict } from "../../result.js";
+import type { ExperimentResult } from "../../result.js";
+import type { Verdict } from "../../verdict.js";
 
 /** What the SYN queue held and the counters said once every SYN was decided: measured, or predicted. */
 export type SynQueueCounts = {

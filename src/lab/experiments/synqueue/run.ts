@@ -10,7 +10,7 @@ import { pollUntil } from "../../clock.js";
 import { DelayLine, HOLD, SERVER_ADDRESS, type Packet } from "../../delay-line.js";
 import { localKernel } from "../../model-environment.js";
 import { QueueSampler, synRecvOf } from "../../queue-sampler.js";
-import { compare } from "../../result.js";
+import { compare, joinVerdicts } from "../../verdict.js";
 import { synQueueModel, synQueuePrediction } from "./model.js";
 import type { SynQueueOptions } from "./options.js";
 import type { SynQueueCase, SynQueueCounts, SynQueueResult } from "./result.js";
@@ -102,7 +102,6 @@ async function runCase(syncookies: 0 | 1 | 2, o: SynQueueOptions): Promise<SynQu
 export async function runSynQueue(o: SynQueueOptions): Promise<SynQueueResult> {
   const cases: SynQueueCase[] = [];
   for (const syncookies of [0, 1, 2] as const) cases.push(await runCase(syncookies, o));
-  const differences = cases.flatMap((c) => c.verdict.differences.map((d) => `tcp_syncookies=${c.syncookies}: ${d}`));
   return {
     experiment: "synqueue",
     backlog: o.backlog,
@@ -111,6 +110,6 @@ export async function runSynQueue(o: SynQueueOptions): Promise<SynQueueResult> {
     observedAtMs: Math.max(...cases.map((c) => c.observedAt)),
     cases,
     series: cases[1]!.series,
-    verdict: { agree: differences.length === 0, differences },
+    verdict: joinVerdicts(cases, (c) => `tcp_syncookies=${c.syncookies}`),
   };
 }

@@ -4,7 +4,8 @@
 import { queueChart } from "../../queue-chart.js";
 import { summarizePackets } from "../../sequence-text.js";
 import { queueChartSvg } from "../../svg.js";
-import { fit, paint, say, verdictLines, type View } from "../../view.js";
+import { paint, say, type View } from "../../view.js";
+import { withVerdict } from "../../verdict.js";
 import type { SynQueueCase, SynQueueResult } from "./result.js";
 
 /** The result as the terminal shows it. */
@@ -23,12 +24,7 @@ export function renderSynQueue(r: SynQueueResult, view: View): string[] {
       "",
     ];
   };
-  return fit(view, [
-    head,
-    "",
-    ...r.cases.flatMap(caseLines),
-    ...verdictLines(view, r.verdict.agree, r.verdict.differences),
-  ]);
+  return withVerdict(view, [head, "", ...r.cases.flatMap(caseLines)], r.verdict);
 }
 
 /** The queues over each case's run, a panel per tcp_syncookies setting. */
