@@ -1,5 +1,5 @@
-// Time inside an experiment: its clock, its sleeps, and polls bounded by a deadline (src/libc/deadline.ts, through
-// socket/timeout.ts) for the latches an experiment waits on where the kernel gives it no event to wait for.
+// Time inside an experiment: its clock, its sleeps, waits with a bound, and polls bounded by a deadline
+// (src/libc/deadline.ts, through socket/timeout.ts) for latches where the kernel gives no event to wait for.
 
 import { deadlineFor, hasPassed } from "../socket/timeout.js";
 
@@ -36,3 +36,13 @@ export async function pollUntil<T>(
     await sleep(everyMs);
   }
 }
+
+/** Resolves when `promise` settles or after `ms` milliseconds, whichever comes first; never rejects. */
+export async function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  await Promise.race([promise.then(noop, noop), bound]);
+  clearTimeout(timer);
+}
+
+function noop(): void {}

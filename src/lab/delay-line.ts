@@ -206,6 +206,11 @@ export class DelayLine {
     return n;
   }
 
+  /** The first SYN the client on `port` sent, as logged; undefined while none has crossed. */
+  synFrom(port: number): LoggedPacket | undefined {
+    return this.log.find((p) => p.from === "client" && p.kind === "SYN" && p.srcPort === port);
+  }
+
   /** Lets every packet held by HOLD through, in the order they came. */
   release(): void {
     for (const deliver of this.held.splice(0)) deliver();

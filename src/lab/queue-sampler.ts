@@ -4,7 +4,13 @@
 // getsockopt each); only SYN-RECV needs a sock_diag dump, limited to listeners and requests of one family.
 
 import { AF_INET } from "../socket/constants.js";
-import { LISTEN_AND_REQUEST_STATES, listenerQueues, querySockets } from "../kernel/sock-diag.js";
+import {
+  LISTEN_AND_REQUEST_STATES,
+  LIVE_STATES,
+  listenerQueues,
+  querySockets,
+  type ListenerQueues,
+} from "../kernel/sock-diag.js";
 import type { Socket } from "../socket/socket.js";
 
 export interface QueueSample {
@@ -22,6 +28,11 @@ export interface SampleSource {
   clients: readonly Socket[];
   /** Counts SYN-RECV requests (a dump in the listener's namespace); omitted where they cannot occur. */
   synRecv?: () => number;
+}
+
+/** The queues of the listener on `port` in the current namespace, from a dump of every live socket; or undefined. */
+export function queuesOf(port: number): ListenerQueues | undefined {
+  return listenerQueues(querySockets(LIVE_STATES), port)[0];
 }
 
 /** SYN-RECV requests of the IPv4 listener on `port` in the current namespace. */

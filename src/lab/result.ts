@@ -1,5 +1,5 @@
-// The shape every lab experiment returns (its own fields, the verdict, the queues it sampled) and the steps of its
-// story; and the error a run ends with when it needs root and does not have it.
+// The shape every lab experiment returns beside its own fields (its name, the verdict, the queues it sampled), and
+// the error a run ends with when it needs root and does not have it.
 
 import { isRoot } from "../libc/platform.js";
 import type { QueueSample } from "./queue-sampler.js";
@@ -11,16 +11,6 @@ export interface ExperimentResult<N extends string = string> {
   verdict: Verdict;
   /** Queue depths sampled during the run, for the pictures (experiments that fill queues). */
   series?: QueueSample[];
-}
-
-/** One step of an experiment's story: who did what, and when. */
-export interface TimelineStep {
-  /** Milliseconds since the experiment started. */
-  t: number;
-  who: "client" | "server" | "kernel";
-  what: string;
-  /** The same in Chinese, for --lang zh. */
-  zh?: string;
 }
 
 /** Thrown when an experiment needs root (to make a network namespace) and does not have it; exit code 3. */

@@ -2,7 +2,7 @@
 // packets drawn as arrows between the client and the kernel of the listening side; every line fits the view.
 
 import type { LoggedPacket } from "./delay-line.js";
-import type { TimelineStep } from "./result.js";
+import type { TimelineStep } from "./timeline.js";
 import { columns, foldRepeats, paint, wrap, type View } from "./view.js";
 
 const LANE = 22;

@@ -3,7 +3,7 @@
 
 import type { LoggedPacket } from "./delay-line.js";
 import type { QueueSample } from "./queue-sampler.js";
-import type { TimelineStep } from "./result.js";
+import type { TimelineStep } from "./timeline.js";
 
 const W = 900;
 const PANEL_H = 210;

@@ -3,7 +3,8 @@
 
 import type { ListenSysctls } from "../../../kernel/sysctl.js";
 import type { QueueSample } from "../../queue-sampler.js";
-import type { ExperimentResult, TimelineStep } from "../../result.js";
+import type { ExperimentResult } from "../../result.js";
+import type { TimelineStep } from "../../timeline.js";
 
 /** What the model predicts for a backlog run, in the fields the lab measures (a record: sim lists its fields). */
 export type BacklogPrediction = {

@@ -1,7 +1,8 @@
 // What `lab early-close` returns: the states and queue the run saw around the early close, what accept() and
 // recv() then gave, the model's prediction for the same schedule, and the verdict. Views and runners read it here.
 
-import type { ExperimentResult, TimelineStep } from "../../result.js";
+import type { ExperimentResult } from "../../result.js";
+import type { TimelineStep } from "../../timeline.js";
 
 /** The facts both the run and the model state about the closed connection. */
 export type EarlyCloseFacts = {

@@ -2,7 +2,8 @@
 // a repr mean, the packets on the wire (as root), the model's prediction and the verdict. Views and runners read it.
 
 import type { LoggedPacket } from "../../delay-line.js";
-import type { ExperimentResult, TimelineStep } from "../../result.js";
+import type { ExperimentResult } from "../../result.js";
+import type { TimelineStep } from "../../timeline.js";
 
 /** The facts both the run and the model state about the handshake and the accept queue. */
 export type HandshakeFacts = {

@@ -1,17 +1,19 @@
 // `lab handshake` on the kernel: listen(1), connect(), accept(), with the accept queue's depth and every socket's
 // repr after each step, over a logged delay line as root, and the model's prediction for one client.
 
-import { LIVE_STATES, listenerQueues, querySockets } from "../../../kernel/sock-diag.js";
 import { isRoot } from "../../../libc/platform.js";
 import { Socket } from "../../../socket/socket.js";
 import { simulate } from "../../../sim/listen-path.js";
-import { DelayLine, SERVER_ADDRESS } from "../../delay-line.js";
-import type { TimelineStep } from "../../result.js";
-import { compare } from "../../verdict.js";
+import { withCleanup, type Cleanup } from "../../cleanup.js";
 import { startClock } from "../../clock.js";
+import { DelayLine, SERVER_ADDRESS } from "../../delay-line.js";
 import { localModelEnvironment } from "../../model-environment.js";
+import { queuesOf } from "../../queue-sampler.js";
+import { listenOn } from "../../sockets.js";
+import { Timeline } from "../../timeline.js";
+import { compare } from "../../verdict.js";
 import { handshakeModel, handshakePrediction } from "./model.js";
-import type { HandshakeResult } from "./result.js";
+import type { HandshakeFacts, HandshakeResult, HandshakeStep } from "./result.js";
 
 /** What each field of a socket's repr means: the result carries them in English, as --json shows them. */
 const FIELD_NOTES: Record<string, string> = {
@@ -23,75 +25,100 @@ const FIELD_NOTES: Record<string, string> = {
   raddr: "the remote address (getpeername): only connected sockets have one; a listener never does",
 };
 
-/** Where the experiment runs: over a logged zero-delay line between two namespaces (root), or on loopback. */
-function setting(packets: boolean) {
-  const line = packets ? DelayLine.create(() => 0) : null;
+/** Where the run happens: over a logged zero-delay line between two namespaces (root), or on loopback. */
+interface Place {
+  line: DelayLine | null;
+  host: string;
+  now: () => number;
+  inServer<T>(fn: () => T): T;
+  inClient<T>(fn: () => T): T;
+}
+
+/** Set up the place: the delay line when capturing packets, or loopback and a clock to a hundredth of a ms. */
+function place(packets: boolean, cleanup: Cleanup): Place {
+  const line = packets ? cleanup.add(DelayLine.create(() => 0)) : null;
   return {
     line,
-    now: line ? () => line.now() : startClock(2),
-    inServer: <T>(fn: () => T): T => (line ? line.inServer(fn) : fn()),
-    inClient: <T>(fn: () => T): T => (line ? line.inClient(fn) : fn()),
     host: line ? SERVER_ADDRESS : "127.0.0.1",
+    now: line ? () => line.now() : startClock(2),
+    inServer: (fn) => (line ? line.inServer(fn) : fn()),
+    inClient: (fn) => (line ? line.inClient(fn) : fn()),
   };
 }
 
+/** The listener, the client and the connection accept() returns, and what the run records at each step. */
+class Stage {
+  readonly steps: HandshakeStep[] = [];
+  readonly timeline: Timeline;
+  readonly server: Socket;
+  readonly client: Socket;
+  readonly port: number;
+  conn: Socket | null = null;
+
+  /** Set up: a listener with listen(1) on the server's side, a client on the client's. */
+  constructor(
+    readonly at: Place,
+    cleanup: Cleanup,
+  ) {
+    this.server = cleanup.add(at.inServer(() => new Socket()));
+    this.client = cleanup.add(at.inClient(() => new Socket()));
+    cleanup.defer(() => this.conn?.close());
+    this.timeline = new Timeline(at.now);
+    this.port = listenOn(this.server, at.host, 1);
+  }
+
+  /** Observe: records `step` with the accept queue's depth and every socket's repr now; returns the depth. */
+  snap(step: string): number {
+    const sockets: Record<string, string> = { listener: String(this.server), client: String(this.client) };
+    if (this.conn) sockets.accepted = String(this.conn);
+    const acceptQueue = this.at.inServer(() => queuesOf(this.port)?.acceptQueue ?? -1);
+    this.steps.push({ t: this.at.now(), step, acceptQueue, sockets });
+    return acceptQueue;
+  }
+}
+
+/** Provoke and observe: connect() with no accept(), then accept(); the queue's depth before, between and after. */
+async function connectThenAccept(s: Stage): Promise<HandshakeFacts> {
+  const queueBeforeConnect = s.snap("socket(), bind() and listen(1) on the server; socket() on the client");
+  s.timeline.add("client", { en: "connect(): SYN →", zh: "connect(): SYN →" });
+  await s.client.connect([s.at.host, s.port]);
+  s.timeline.add("kernel", {
+    en: "← SYN-ACK, ACK →: handshake done in the kernel; connect() returns",
+    zh: "← SYN-ACK, ACK →: 握手在内核中完成; connect() 返回",
+  });
+  const queueAfterConnect = s.snap("connect() has returned; the server has not called accept()");
+  s.timeline.add("server", {
+    en: "accept(): takes the connection from the accept queue",
+    zh: "accept(): 从 accept 队列中取出连接",
+  });
+  [s.conn] = await s.server.accept();
+  const queueAfterAccept = s.snap("accept() has returned a new socket for the connection");
+  return { connectBeforeAccept: "yes", queueBeforeConnect, queueAfterConnect, queueAfterAccept };
+}
+
+/** Model: one client, accept() well after its handshake, on this namespace's settings. */
+function model(): HandshakeFacts {
+  return handshakePrediction(simulate(handshakeModel(localModelEnvironment())));
+}
+
 /**
- * Runs the handshake on this kernel; `packets` captures them over a delay line between two private namespaces
+ * Runs `lab handshake` on this kernel; `packets` captures them over a delay line between two private namespaces
  * (needs root; the default when root).
  */
 export async function runHandshake(packets = isRoot()): Promise<HandshakeResult> {
-  const steps: HandshakeResult["steps"] = [];
-  const timeline: TimelineStep[] = [];
-  const at = setting(packets);
-  const server = at.inServer(() => new Socket());
-  const client = at.inClient(() => new Socket());
-  let conn: Socket | null = null;
-  try {
-    server.bind([at.host, 0]);
-    server.listen(1);
-    const [, port] = server.getsockname() as [string, number];
-    const snap = (step: string) => {
-      const sockets: Record<string, string> = { listener: String(server), client: String(client) };
-      if (conn) sockets.accepted = String(conn);
-      const acceptQueue = at.inServer(() => listenerQueues(querySockets(LIVE_STATES), port)[0]?.acceptQueue ?? -1);
-      steps.push({ t: at.now(), step, acceptQueue, sockets });
-      return acceptQueue;
-    };
-    const queueBeforeConnect = snap("socket(), bind() and listen(1) on the server; socket() on the client");
-    timeline.push({ t: at.now(), who: "client", what: "connect(): SYN →", zh: "connect(): SYN →" });
-    await client.connect([at.host, port]);
-    timeline.push({
-      t: at.now(),
-      who: "kernel",
-      what: "← SYN-ACK, ACK →: handshake done in the kernel; connect() returns",
-      zh: "← SYN-ACK, ACK →: 握手在内核中完成; connect() 返回",
-    });
-    const queueAfterConnect = snap("connect() has returned; the server has not called accept()");
-    timeline.push({
-      t: at.now(),
-      who: "server",
-      what: "accept(): takes the connection from the accept queue",
-      zh: "accept(): 从 accept 队列中取出连接",
-    });
-    [conn] = await server.accept();
-    const queueAfterAccept = snap("accept() has returned a new socket for the connection");
-    const measured = { connectBeforeAccept: "yes", queueBeforeConnect, queueAfterConnect, queueAfterAccept };
-    const predicted = handshakePrediction(simulate(handshakeModel(localModelEnvironment())));
-    const packets = at.line ? at.line.log.slice() : null;
+  return withCleanup(async (cleanup) => {
+    const s = new Stage(place(packets, cleanup), cleanup);
+    const measured = await connectThenAccept(s);
+    const predicted = model();
     return {
       experiment: "handshake",
-      steps,
+      steps: s.steps,
       fields: FIELD_NOTES,
       measured,
       predicted,
-      timeline,
-      packets,
+      timeline: s.timeline.steps,
+      packets: s.at.line ? s.at.line.log.slice() : null,
       verdict: compare(measured, predicted),
     };
-  } finally {
-    conn?.close();
-    client.close();
-    server.close();
-    at.line?.close();
-  }
+  });
 }

@@ -2,23 +2,63 @@
 // counters once every SYN is decided, and the model's replay, for tcp_syncookies 0, 1 and 2.
 
 import { counterDeltas, readCounters, type Counters } from "../../../kernel/counters.js";
-import { LIVE_STATES, listenerQueues, querySockets } from "../../../kernel/sock-diag.js";
 import { Socket } from "../../../socket/socket.js";
 import { deadlineFor, msLeft } from "../../../socket/timeout.js";
 import { simulate } from "../../../sim/listen-path.js";
+import { withCleanup, type Cleanup } from "../../cleanup.js";
 import { pollUntil } from "../../clock.js";
 import { DelayLine, HOLD, SERVER_ADDRESS, type Packet } from "../../delay-line.js";
 import { localKernel } from "../../model-environment.js";
-import { QueueSampler, synRecvOf } from "../../queue-sampler.js";
+import { QueueSampler, queuesOf, synRecvOf } from "../../queue-sampler.js";
+import { listenOn, portOf } from "../../sockets.js";
 import { compare, joinVerdicts } from "../../verdict.js";
 import { synQueueModel, synQueuePrediction } from "./model.js";
 import type { SynQueueOptions } from "./options.js";
 import type { SynQueueCase, SynQueueCounts, SynQueueResult } from "./result.js";
 
-/** The server's counts now: SYN-RECV requests and the counters moved since `before`. */
-function count(line: DelayLine, port: number, before: Counters): SynQueueCounts {
-  const synRecv = line.inServer(() => listenerQueues(querySockets(LIVE_STATES), port)[0]?.synRecv ?? 0);
-  const d = line.inServer(() => counterDeltas(before, readCounters()));
+/** How long the run waits at most for every SYN to be decided. */
+const DECIDE_LIMIT_MS = 10_000;
+
+/** One case's line, listener and clients; `t0` is the line's time when the SYNs were about to go. */
+interface Stage {
+  line: DelayLine;
+  server: Socket;
+  port: number;
+  before: Counters;
+  t0: number;
+  clients: Socket[];
+  sampler: QueueSampler;
+}
+
+/** Only the client's bare final ACK is held; everything else crosses at once. */
+function finalAck(p: Packet): boolean {
+  return p.from === "client" && p.ack && !p.syn && !p.fin && !p.rst && p.payload === 0;
+}
+
+/** Set up: a line that holds the final ACKs, with this case's sysctls; the listener behind it, the clients. */
+function setUp(syncookies: 0 | 1 | 2, o: SynQueueOptions, cleanup: Cleanup): Stage {
+  const sysctls = { "net.ipv4.tcp_syncookies": syncookies, "net.ipv4.tcp_max_syn_backlog": o["max-syn-backlog"] };
+  const line = cleanup.add(DelayLine.create((p) => (finalAck(p) ? HOLD : 0), sysctls));
+  const server = cleanup.add(line.inServer(() => new Socket()));
+  const port = listenOn(server, SERVER_ADDRESS, o.backlog);
+  const before = line.inServer(() => readCounters());
+  const t0 = line.now();
+  const clients = Array.from({ length: o.clients }, () => cleanup.add(line.inClient(() => new Socket())));
+  const synRecv = () => line.inServer(() => synRecvOf(port));
+  const sampler = new QueueSampler({ listener: server, clients, synRecv }, () => line.now() - t0).start(20);
+  cleanup.defer(() => sampler.stop());
+  return { line, server, port, before, t0, clients, sampler };
+}
+
+/** Provoke: every client's SYN at once; their connect()s complete only once the held ACKs are let through. */
+function provoke(s: Stage): void {
+  for (const c of s.clients) void c.connect([SERVER_ADDRESS, s.port]).catch(() => undefined);
+}
+
+/** The server's counts now: SYN-RECV requests and the counters moved since the case began. */
+function count(s: Stage): SynQueueCounts {
+  const synRecv = s.line.inServer(() => queuesOf(s.port)?.synRecv ?? 0);
+  const d = s.line.inServer(() => counterDeltas(s.before, readCounters()));
   return {
     synRecv,
     cookiesSent: d["TcpExt.SyncookiesSent"] ?? 0,
@@ -28,77 +68,50 @@ function count(line: DelayLine, port: number, before: Counters): SynQueueCounts 
 }
 
 /**
- * Waits until every SYN is accounted for — answered by a SYN-ACK on the line, or counted in ListenDrops — so the
- * counts are taken when the kernel has decided on each, not after a guessed delay. Gives up at `limitMs`.
+ * Observe once every SYN is accounted for — answered by a SYN-ACK on the line, or counted in ListenDrops — so the
+ * counts are taken when the kernel has decided on each, not after a guessed delay; then let the ACKs through.
  */
-async function everySynDecided(
-  line: DelayLine,
-  port: number,
-  before: Counters,
-  clients: number,
-  limitMs: number,
-): Promise<SynQueueCounts> {
-  const deadline = deadlineFor(limitMs / 1000);
-  await line.settled(limitMs);
+async function observe(s: Stage): Promise<{ measured: SynQueueCounts; observedAt: number }> {
+  const deadline = deadlineFor(DECIDE_LIMIT_MS / 1000);
+  await s.line.settled(DECIDE_LIMIT_MS);
   const answered = () =>
-    new Set(line.log.filter((p) => p.from === "server" && p.syn && p.srcPort === port).map((p) => p.dstPort)).size;
-  return pollUntil(
-    () => count(line, port, before),
-    (counts) => answered() + counts.listenDrops >= clients,
-    msLeft(deadline),
-    5,
-  );
+    new Set(s.line.log.filter((p) => p.from === "server" && p.syn && p.srcPort === s.port).map((p) => p.dstPort)).size;
+  const decided = (counts: SynQueueCounts) => answered() + counts.listenDrops >= s.clients.length;
+  const measured = await pollUntil(() => count(s), decided, msLeft(deadline), 5);
+  const observedAt = s.line.now() - s.t0;
+  s.sampler.mark();
+  s.line.release();
+  return { measured, observedAt };
 }
 
-/** When each client's SYN crossed the line (it is not delayed), ms after t0: the model's connect times. */
-function synTimes(line: DelayLine, clients: Socket[], t0: number): number[] {
-  return clients.map((c) => {
-    const port = c.getsockname()[1] as number;
-    const syn = line.log.find((p) => p.from === "client" && p.kind === "SYN" && p.srcPort === port);
-    return Math.max(0, (syn?.t ?? t0) - t0);
-  });
+/** Model: the same options and sysctl, with the SYNs sent when they crossed the line and the counts taken as here. */
+function model(s: Stage, o: SynQueueOptions, syncookies: 0 | 1 | 2, observedAt: number): SynQueueCounts {
+  // The SYNs are not delayed: each crossed when its client sent it, ms after t0.
+  const synAt = s.clients.map((c) => Math.max(0, (s.line.synFrom(portOf(c))?.t ?? s.t0) - s.t0));
+  return synQueuePrediction(simulate(synQueueModel(o, syncookies, localKernel(), observedAt, synAt)));
 }
 
+/** One case, tcp_syncookies=`syncookies`, in namespaces of its own: set up, provoke, observe, compare. */
 async function runCase(syncookies: 0 | 1 | 2, o: SynQueueOptions): Promise<SynQueueCase> {
-  // Only the client's bare final ACK is held; everything else crosses at once.
-  const held = (p: Packet) => p.from === "client" && p.ack && !p.syn && !p.fin && !p.rst && p.payload === 0;
-  const line = DelayLine.create((p) => (held(p) ? HOLD : 0), {
-    "net.ipv4.tcp_syncookies": syncookies,
-    "net.ipv4.tcp_max_syn_backlog": o["max-syn-backlog"],
-  });
-  const sockets: Socket[] = [];
-  let sampler: QueueSampler | null = null;
-  try {
-    const server = line.inServer(() => new Socket());
-    sockets.push(server);
-    server.bind([SERVER_ADDRESS, 0]);
-    server.listen(o.backlog);
-    const port = server.getsockname()[1] as number;
-    const before = line.inServer(() => readCounters());
-    const t0 = line.now();
-    const clients = Array.from({ length: o.clients }, () => line.inClient(() => new Socket()));
-    sockets.push(...clients);
-    sampler = new QueueSampler(
-      { listener: server, clients, synRecv: () => line.inServer(() => synRecvOf(port)) },
-      () => line.now() - t0,
-    ).start(20);
-    for (const c of clients) void c.connect([SERVER_ADDRESS, port]).catch(() => undefined);
-    const measured = await everySynDecided(line, port, before, o.clients, 10_000);
-    const observedAt = line.now() - t0;
-    sampler.mark();
-    line.release();
-    const predicted = synQueuePrediction(
-      simulate(synQueueModel(o, syncookies, localKernel(), observedAt, synTimes(line, clients, t0))),
-    );
+  return withCleanup(async (cleanup) => {
+    const s = setUp(syncookies, o, cleanup);
+    provoke(s);
+    const { measured, observedAt } = await observe(s);
+    const predicted = model(s, o, syncookies, observedAt);
     const verdict = compare(measured, predicted);
-    return { syncookies, measured, predicted, observedAt, packets: line.log.slice(), series: sampler.stop(), verdict };
-  } finally {
-    sampler?.stop();
-    for (const s of sockets) s.close();
-    line.close();
-  }
+    return {
+      syncookies,
+      measured,
+      predicted,
+      observedAt,
+      packets: s.line.log.slice(),
+      series: s.sampler.stop(),
+      verdict,
+    };
+  });
 }
 
+/** Runs `lab synqueue` on this kernel: the three cases, each over a delay line of its own (root). */
 export async function runSynQueue(o: SynQueueOptions): Promise<SynQueueResult> {
   const cases: SynQueueCase[] = [];
   for (const syncookies of [0, 1, 2] as const) cases.push(await runCase(syncookies, o));
@@ -109,7 +122,7 @@ export async function runSynQueue(o: SynQueueOptions): Promise<SynQueueResult> {
     maxSynBacklog: o["max-syn-backlog"],
     observedAtMs: Math.max(...cases.map((c) => c.observedAt)),
     cases,
-    series: cases[1]!.series,
+    series: cases[1]?.series ?? [],
     verdict: joinVerdicts(cases, (c) => `tcp_syncookies=${c.syncookies}`),
   };
 }
