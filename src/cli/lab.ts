@@ -12,7 +12,7 @@ import { queueChartSvg } from "../lab/svg.js";
 import { fit, type Text, type View } from "../lab/view.js";
 import { parseLang, UsageError } from "./messages.js";
 import { joinNegativeValues, parseCount } from "./options.js";
-import { renderSimulation } from "./sim-view.js";
+import { renderSimulation, simulationRecord } from "./sim-view.js";
 import { terminalView } from "./terminal.js";
 
 function experimentLine(e: AnyExperiment, view: View): string {
@@ -61,13 +61,23 @@ function parse(argv: string[]): Parsed | null {
     },
   });
   if (values.help) return null;
+  const texts = new Map(Object.entries(values));
   const given: GivenOptions = {};
   for (const spec of experiment.options) {
-    const text = (values as Record<string, unknown>)[spec.name] as string | undefined;
-    if (text !== undefined) given[spec.name] = parseCount(text, `--${spec.name}`, spec.min, spec.max);
+    const text = texts.get(spec.name);
+    if (typeof text === "string") given[spec.name] = parseCount(text, `--${spec.name}`, spec.min, spec.max);
   }
-  const flags = values as Parsed["flags"];
+  const flags: Parsed["flags"] = values;
   return { experiment, options: experiment.withDefaults(given), flags };
+}
+
+/** The parsed command and the view to show it in; or, after printing the help, the exit code. */
+function parseOrHelp(argv: string[]): { parsed: Parsed; view: View } | number {
+  const parsed = parse(argv);
+  const view = terminalView(parseLang(optionText(argv, "--lang")));
+  if (parsed !== null) return { parsed, view };
+  console.log(labHelp(view));
+  return argv.length === 0 ? 2 : 0;
 }
 
 /** Tells the person what a long wait is for, on stderr, so stdout stays the result. */
@@ -79,13 +89,11 @@ function progressHook(view: View): RunHooks {
   };
 }
 
+/** `socketkit lab <experiment>`: runs it here (or with --netns in a namespace of its own); exits 1 on disagreement. */
 export async function lab(argv: string[]): Promise<number> {
-  const parsed = parse(argv);
-  const view = terminalView(parseLang(optionText(argv, "--lang")));
-  if (parsed === null) {
-    console.log(labHelp(view));
-    return argv.length === 0 ? 2 : 0;
-  }
+  const command = parseOrHelp(argv);
+  if (typeof command === "number") return command;
+  const { parsed, view } = command;
   // With --netns the experiment runs in a private network namespace, so no other traffic moves its counters; its
   // result comes back as JSON and is shown the same way.
   const result = parsed.flags.netns
@@ -103,34 +111,20 @@ function optionText(argv: string[], option: string): string | undefined {
   return argv[i]!.includes("=") ? argv[i]!.slice(option.length + 1) : argv[i + 1];
 }
 
+/** `socketkit sim <experiment>`: runs the experiment's model alone, with the lab's options and defaults. */
 export async function sim(argv: string[]): Promise<number> {
-  const parsed = parse(argv);
-  const view = terminalView(parseLang(optionText(argv, "--lang")));
-  if (parsed === null) {
-    console.log(labHelp(view));
-    return argv.length === 0 ? 2 : 0;
-  }
+  const command = parseOrHelp(argv);
+  if (typeof command === "number") return command;
+  const { parsed, view } = command;
   const report = simulateExperiment(parsed.experiment.name, parsed.options, localModelEnvironment());
   if (parsed.flags.svg !== undefined) {
     const panels = report.cases.map((c) => ({ title: c.label, samples: modelSeries(c.result) }));
     writeFileSync(parsed.flags.svg, queueChartSvg(`sim ${report.experiment} (the model)`, panels));
   }
-  if (parsed.flags.json) {
-    console.log(
-      resultJson({
-        ...report,
-        cases: report.cases.map((c) => ({
-          label: c.label,
-          predicted: c.predicted,
-          observation: c.result.observation,
-          counters: c.result.counters,
-          series: modelSeries(c.result),
-          ...(parsed.flags.timeline ? { connections: c.result.connections } : {}),
-        })),
-      }),
-    );
-  } else {
-    console.log(fit(view, renderSimulation(report, view, parsed.flags.timeline)).join("\n"));
-  }
+  console.log(
+    parsed.flags.json
+      ? resultJson(simulationRecord(report, parsed.flags.timeline))
+      : fit(view, renderSimulation(report, view, parsed.flags.timeline)).join("\n"),
+  );
   return 0;
 }

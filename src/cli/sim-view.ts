@@ -1,5 +1,5 @@
 // How `socketkit sim <experiment>` reads: each model run's label, what it predicts in the lab's own fields, the
-// observation and counters, and with --timeline every connection's states.
+// observation and counters, and with --timeline every connection's states: in the terminal, or one record for --json.
 
 import { modelSeries } from "../lab/model-series.js";
 import { queueChart } from "../lab/queue-chart.js";
@@ -76,6 +76,22 @@ function caseLines(view: View, c: Case, withTimeline: boolean): string[] {
   ];
 }
 
+/** The report as the terminal shows it. */
 export function renderSimulation(report: Report, view: View, withTimeline: boolean): string[] {
   return report.cases.flatMap((c) => caseLines(view, c, withTimeline));
+}
+
+/** The report as `sim --json` prints it: each case's prediction, observation, counters and queues over time. */
+export function simulationRecord(report: Report, withTimeline: boolean) {
+  return {
+    ...report,
+    cases: report.cases.map((c) => ({
+      label: c.label,
+      predicted: c.predicted,
+      observation: c.result.observation,
+      counters: c.result.counters,
+      series: modelSeries(c.result),
+      ...(withTimeline ? { connections: c.result.connections } : {}),
+    })),
+  };
 }
