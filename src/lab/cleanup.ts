@@ -2,7 +2,7 @@
 // every experiment's run would otherwise write out, and that a run failing half-way must not skip.
 
 /** Anything a run opens and must close: a Socket, a DelayLine. */
-export interface Closable {
+interface Closable {
   close(): void;
 }
 

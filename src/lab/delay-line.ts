@@ -12,7 +12,7 @@ import { loadSyscalls, sys } from "../libc/syscalls.js";
 import { pollUntil, startClock } from "./clock.js";
 import { requireRoot } from "./result.js";
 
-export const CLIENT_ADDRESS = "198.18.0.1";
+const CLIENT_ADDRESS = "198.18.0.1";
 export const SERVER_ADDRESS = "198.18.0.2";
 
 export interface Packet {
@@ -38,13 +38,13 @@ export interface LoggedPacket extends Packet {
 }
 
 /** How long to hold a packet, in ms; HOLD keeps it until release() lets it through. */
-export type DelayRule = (p: Packet) => number;
+type DelayRule = (p: Packet) => number;
 
 /** A delay that ends only at release(): an experiment's latch, where a timer would race the scheduler. */
 export const HOLD = Infinity;
 
 /** Parses the IPv4 + TCP headers of a packet read from a TUN device; null for anything else. */
-export function parsePacket(buf: Buffer, from: "client" | "server"): Packet | null {
+function parsePacket(buf: Buffer, from: "client" | "server"): Packet | null {
   if (buf.length < 20 || buf[0]! >> 4 !== 4 || buf[9] !== 6) return null;
   const ihl = (buf[0]! & 0x0f) * 4;
   if (buf.length < ihl + 20) return null;
@@ -63,7 +63,7 @@ export function parsePacket(buf: Buffer, from: "client" | "server"): Packet | nu
   };
 }
 
-export function packetKind(p: Packet): string {
+function packetKind(p: Packet): string {
   if (p.rst) return "RST";
   if (p.syn) return p.ack ? "SYN-ACK" : "SYN";
   if (p.fin) return "FIN";

@@ -14,7 +14,7 @@ export interface Row {
 }
 
 /** The quantities worth a row: the two queues always, and each client state that occurred. */
-export function chartRows(view: View, samples: QueueSample[]): Row[] {
+function chartRows(view: View, samples: QueueSample[]): Row[] {
   const states = [...new Set(samples.flatMap((s) => Object.keys(s.clients)))].sort();
   const client = say(view, { en: "clients", zh: "客户端" });
   return [

@@ -23,7 +23,7 @@ export interface QueueSample {
   clients: Record<string, number>;
 }
 
-export interface SampleSource {
+interface SampleSource {
   listener: Socket;
   clients: readonly Socket[];
   /** Counts SYN-RECV requests (a dump in the listener's namespace); omitted where they cannot occur. */
@@ -41,7 +41,7 @@ export function synRecvOf(port: number): number {
 }
 
 /** Takes one sample of `source` now. */
-export function sampleQueues(source: SampleSource, t: number): QueueSample {
+function sampleQueues(source: SampleSource, t: number): QueueSample {
   // For a listener, tcp_info's unacked is the accept queue's length (tcp_get_info()).
   const acceptQueue = source.listener.tcpInfo().unacked;
   const clients: Record<string, number> = {};

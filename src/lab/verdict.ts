@@ -11,7 +11,7 @@ export interface Verdict {
 }
 
 /** Named quantities a run measured or the model predicted: counts, and states or yes/no as strings. */
-export type Quantities = Record<string, number | string>;
+type Quantities = Record<string, number | string>;
 
 /** Compares each predicted quantity with the measured one; equal numbers (or equal strings) agree. */
 export function compare(measured: Quantities, predicted: Quantities): Verdict {

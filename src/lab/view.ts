@@ -14,8 +14,6 @@ export interface View {
   width: number;
 }
 
-export const PLAIN_VIEW: View = { lang: "en", color: false, width: 100 };
-
 const SGR = { green: 32, red: 31, yellow: 33, cyan: 36, dim: 2, bold: 1 } as const;
 export type Tone = keyof typeof SGR;
 
