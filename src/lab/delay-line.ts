@@ -12,9 +12,13 @@ import { loadSyscalls, sys } from "../libc/syscalls.js";
 import { pollUntil, startClock } from "./clock.js";
 import { requireRoot } from "./result.js";
 
+// In 198.18.0.0/15, which RFC 2544 sets aside for benchmarks: no real network uses it.
 const CLIENT_ADDRESS = "198.18.0.1";
+
+/** The server namespace's address on the line, where experiments bind their listeners. */
 export const SERVER_ADDRESS = "198.18.0.2";
 
+/** What the forwarder reads of a TCP packet: its direction, flags, payload length and ports. */
 export interface Packet {
   from: "client" | "server";
   syn: boolean;
@@ -26,6 +30,7 @@ export interface Packet {
   dstPort: number;
 }
 
+/** A packet as the line logged it: when it left, how long it was held, and when it was delivered. */
 export interface LoggedPacket extends Packet {
   /** ms since the delay line was made, when the packet left its sender. */
   t: number;
@@ -97,6 +102,7 @@ function removeNamespace(name: string): void {
   spawnSync("ip", ["netns", "del", name]);
 }
 
+/** Two namespaces joined by TUN devices, and the forwarder between them that delays and logs every packet. */
 export class DelayLine {
   readonly log: LoggedPacket[] = [];
   /** ms since the delay line was made, to a tenth: the time of every logged packet. */

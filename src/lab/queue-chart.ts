@@ -7,6 +7,7 @@ import { columns, paint, say, type Tone, type View } from "./view.js";
 const BLOCKS = " ▁▂▃▄▅▆▇█";
 const LABEL = 22;
 
+/** One row of the chart: a quantity, its colour and its value in each sample. */
 export interface Row {
   label: string;
   tone: Tone;

@@ -13,6 +13,7 @@ import {
 } from "../kernel/sock-diag.js";
 import type { Socket } from "../socket/socket.js";
 
+/** The queues and the clients by state at one moment of a run. */
 export interface QueueSample {
   /** ms on the experiment's clock. */
   t: number;

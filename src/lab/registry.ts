@@ -31,6 +31,7 @@ export type ExperimentName = Registered["name"];
 /** The result experiment `N` returns, as its own definition types it. */
 export type ResultOf<N extends ExperimentName> = Awaited<ReturnType<Extract<Registered, { name: N }>["run"]>>;
 
+/** The experiments' names, in the help's order. */
 export function experimentNames(): string[] {
   return EXPERIMENTS.map((e) => e.name);
 }

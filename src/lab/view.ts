@@ -1,11 +1,13 @@
 // How lab and sim output reads: the language, whether to colour, the width to fit, and the small text tools
 // every experiment's rendering shares (wrapping, folding repeated lines, plurals). Pure: the CLI decides the view.
 
+/** The languages the lab and the model speak. */
 export type Lang = "en" | "zh";
 
 /** A sentence in each language the tools speak. */
 export type Text = { en: string; zh: string };
 
+/** How output is to read: decided by the CLI (terminalView), used by every render. */
 export interface View {
   lang: Lang;
   /** ANSI colour (a terminal, and NO_COLOR unset). */
@@ -15,6 +17,7 @@ export interface View {
 }
 
 const SGR = { green: 32, red: 31, yellow: 33, cyan: 36, dim: 2, bold: 1 } as const;
+/** The colours a view may paint in. */
 export type Tone = keyof typeof SGR;
 
 /** `text` in a colour when the view has colour; unchanged otherwise. */

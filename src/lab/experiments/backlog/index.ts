@@ -6,6 +6,7 @@ import { defineExperiment } from "../../experiment.js";
 import { backlogModel, backlogPrediction, DRAIN_AT_MS } from "./model.js";
 import { backlogOptions } from "./options.js";
 
+/** `lab backlog` and `sim backlog`, as the registry lists it. */
 export const backlogExperiment = defineExperiment({
   name: "backlog",
   summary: {

@@ -8,4 +8,5 @@ export const backlogOptions = {
   clients: { default: 10, min: 1, max: 2000, help: { en: "clients connecting at once", zh: "同时连接的客户端数" } },
 } satisfies OptionTable;
 
+/** The option values a `lab backlog` run and its model receive, every one a number. */
 export type BacklogOptions = OptionValues<typeof backlogOptions>;

@@ -15,6 +15,7 @@ export type BacklogPrediction = {
   waitedAfterDrainMs: number[];
 };
 
+/** What `lab backlog` returns, and `lab backlog --json` prints. */
 export interface BacklogResult extends ExperimentResult<"backlog"> {
   backlog: number;
   somaxconn: number;

@@ -6,6 +6,7 @@ import { defineExperiment } from "../../experiment.js";
 import { earlyCloseModel, earlyClosePrediction } from "./model.js";
 import { earlyCloseOptions } from "./options.js";
 
+/** `lab early-close` and `sim early-close`, as the registry lists it. */
 export const earlyCloseExperiment = defineExperiment({
   name: "early-close",
   summary: {

@@ -12,4 +12,5 @@ export const earlyCloseOptions = {
   },
 } satisfies OptionTable;
 
+/** The option values a `lab early-close` run and its model receive, every one a number. */
 export type EarlyCloseOptions = OptionValues<typeof earlyCloseOptions>;

@@ -12,6 +12,7 @@ export type EarlyCloseFacts = {
   acceptReturnsIt: string;
 };
 
+/** What `lab early-close` returns, and `lab early-close --json` prints. */
 export interface EarlyCloseResult extends ExperimentResult<"early-close"> {
   holdMs: number;
   measured: EarlyCloseFacts & { received: string; thenEof: string };

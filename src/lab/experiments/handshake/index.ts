@@ -5,6 +5,7 @@
 import { defineExperiment } from "../../experiment.js";
 import { handshakeModel, handshakePrediction } from "./model.js";
 
+/** `lab handshake` and `sim handshake`, as the registry lists it. */
 export const handshakeExperiment = defineExperiment({
   name: "handshake",
   summary: {

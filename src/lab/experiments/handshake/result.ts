@@ -21,6 +21,7 @@ export interface HandshakeStep {
   sockets: Record<string, string>;
 }
 
+/** What `lab handshake` returns, and `lab handshake --json` prints. */
 export interface HandshakeResult extends ExperimentResult<"handshake"> {
   steps: HandshakeStep[];
   /** What each field of a socket's repr means, for the listening, client and accepted sockets. */

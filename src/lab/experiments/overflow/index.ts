@@ -12,6 +12,7 @@ import { defineExperiment } from "../../experiment.js";
 import { overflowModel, overflowPrediction } from "./model.js";
 import { overflowOptions } from "./options.js";
 
+/** `lab overflow` and `sim overflow`, as the registry lists it. */
 export const overflowExperiment = defineExperiment({
   name: "overflow",
   summary: {

@@ -14,4 +14,5 @@ export const overflowOptions = {
   delay: { default: 50, min: 5, max: 200, help: { en: "one-way delay of the line, ms", zh: "线路单程延迟, 毫秒" } },
 } satisfies OptionTable;
 
+/** The option values a `lab overflow` run and its model receive, every one a number. */
 export type OverflowOptions = OptionValues<typeof overflowOptions>;

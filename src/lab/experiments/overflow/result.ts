@@ -27,6 +27,7 @@ export interface OverflowCase {
   verdict: Verdict;
 }
 
+/** What `lab overflow` returns, and `lab overflow --json` prints. */
 export interface OverflowResult extends ExperimentResult<"overflow"> {
   backlog: number;
   burst: number;

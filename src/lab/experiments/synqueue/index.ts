@@ -11,6 +11,7 @@ import { defineExperiment } from "../../experiment.js";
 import { synQueueModel, synQueuePrediction } from "./model.js";
 import { synQueueOptions } from "./options.js";
 
+/** `lab synqueue` and `sim synqueue`, as the registry lists it. */
 export const synQueueExperiment = defineExperiment({
   name: "synqueue",
   summary: {

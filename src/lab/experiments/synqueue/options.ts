@@ -14,4 +14,5 @@ export const synQueueOptions = {
   },
 } satisfies OptionTable;
 
+/** The option values a `lab synqueue` run and its model receive, every one a number. */
 export type SynQueueOptions = OptionValues<typeof synQueueOptions>;

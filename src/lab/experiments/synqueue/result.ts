@@ -26,6 +26,7 @@ export interface SynQueueCase {
   verdict: Verdict;
 }
 
+/** What `lab synqueue` returns, and `lab synqueue --json` prints. */
 export interface SynQueueResult extends ExperimentResult<"synqueue"> {
   backlog: number;
   clients: number;
