@@ -45,6 +45,18 @@ function stateOf(local: number, remote: number): string | undefined {
   return querySockets(LIVE_STATES).find((e) => e.localPort === local && e.remotePort === remote)?.state;
 }
 
+/** The connection's state once it shows `awaited`, or what it shows after `limitMs`: "gone" once it is gone. */
+async function stateOnce(local: number, remote: number, awaited: string, limitMs: number): Promise<string> {
+  return (
+    (await pollUntil(
+      () => stateOf(local, remote),
+      (st) => st === awaited,
+      limitMs,
+      10,
+    )) ?? "gone"
+  );
+}
+
 /** Provoke: connect, send, close, all before the server calls accept(). Returns the two ports. */
 async function provoke(s: Stage): Promise<{ port: number; cport: number }> {
   const port = listenOn(s.server, "127.0.0.1", 5);
@@ -61,21 +73,9 @@ async function provoke(s: Stage): Promise<{ port: number; cport: number }> {
 
 /** Observe: both sides' states once the close has arrived, then the queue after the hold. */
 async function observe(s: Stage, port: number, cport: number, holdMs: number, hooks: RunHooks) {
-  const serverState =
-    (await pollUntil(
-      () => stateOf(port, cport),
-      (st) => st === "CLOSE-WAIT",
-      2000,
-      10,
-    )) ?? "gone";
+  const serverState = await stateOnce(port, cport, "CLOSE-WAIT", 2000);
   // The server's kernel acknowledges the FIN (at once, or after its delayed-ACK timer): FIN-WAIT-1 → FIN-WAIT-2.
-  const clientState =
-    (await pollUntil(
-      () => stateOf(cport, port),
-      (st) => st === "FIN-WAIT-2",
-      1000,
-      10,
-    )) ?? "gone";
+  const clientState = await stateOnce(cport, port, "FIN-WAIT-2", 1000);
   s.timeline.add("kernel", {
     en: `server side ${serverState}, client side ${clientState}; accept() not called`,
     zh: `服务端 ${serverState}, 客户端 ${clientState}; 未调用 accept()`,
