@@ -4,16 +4,14 @@
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { AnyExperiment, GivenOptions, OptionValues, RunHooks } from "../lab/experiment.js";
-import { localModelEnvironment } from "../lab/model-environment.js";
-import { modelSeries } from "../lab/model-series.js";
-import { runInPrivateNetns } from "../lab/private-namespace.js";
 import { EXPERIMENTS, findExperiment, resultJson, simulateExperiment } from "../lab/registry.js";
-import { queueChartSvg } from "../lab/svg.js";
-import { fit, type Text, type View } from "../lab/view.js";
+import type { Text, View } from "../lab/view.js";
 import { parseLang, UsageError } from "./messages.js";
 import { joinNegativeValues, parseCount } from "./options.js";
-import { renderSimulation, simulationRecord } from "./sim-view.js";
 import { terminalView } from "./terminal.js";
+
+// What only a run or a simulation needs loads when one starts, as the experiments' runs and views do
+// (src/lab/experiment.ts): main.ts imports this file on every start, for the help.
 
 function experimentLine(e: AnyExperiment, view: View): string {
   const opts = e.options.map((o) => `--${o.name} ${o.default}`).join(" ");
@@ -97,7 +95,7 @@ export async function lab(argv: string[]): Promise<number> {
   // With --netns the experiment runs in a private network namespace, so no other traffic moves its counters; its
   // result comes back as JSON and is shown the same way.
   const result = parsed.flags.netns
-    ? await runInPrivateNetns(parsed.experiment.name, parsed.options)
+    ? await (await import("../lab/private-namespace.js")).runInPrivateNetns(parsed.experiment.name, parsed.options)
     : await parsed.experiment.run(parsed.options, parsed.flags.json ? {} : progressHook(view));
   if (parsed.flags.svg !== undefined) writeFileSync(parsed.flags.svg, await parsed.experiment.svg(result));
   console.log(parsed.flags.json ? resultJson(result) : (await parsed.experiment.render(result, view)).join("\n"));
@@ -116,15 +114,14 @@ export async function sim(argv: string[]): Promise<number> {
   const command = parseOrHelp(argv);
   if (typeof command === "number") return command;
   const { parsed, view } = command;
+  const { localModelEnvironment } = await import("../lab/model-environment.js");
+  const { renderSimulation, simulationRecord, simulationSvg } = await import("./sim-view.js");
   const report = simulateExperiment(parsed.experiment.name, parsed.options, localModelEnvironment());
-  if (parsed.flags.svg !== undefined) {
-    const panels = report.cases.map((c) => ({ title: c.label, samples: modelSeries(c.result) }));
-    writeFileSync(parsed.flags.svg, queueChartSvg(`sim ${report.experiment} (the model)`, panels));
-  }
+  if (parsed.flags.svg !== undefined) writeFileSync(parsed.flags.svg, simulationSvg(report));
   console.log(
     parsed.flags.json
       ? resultJson(simulationRecord(report, parsed.flags.timeline))
-      : fit(view, renderSimulation(report, view, parsed.flags.timeline)).join("\n"),
+      : renderSimulation(report, view, parsed.flags.timeline).join("\n"),
   );
   return 0;
 }
