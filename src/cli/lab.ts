@@ -3,20 +3,17 @@
 
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import type { Experiment, OptionValues, RunHooks, Text } from "../lab/experiment.js";
-import { localModelEnvironment } from "../lab/model-environment.js";
-import { modelSeries } from "../lab/model-series.js";
-import { queueChartSvg } from "../lab/svg.js";
-import type { ExperimentResult } from "../lab/experiment.js";
-import { runInPrivateNetns, type ExperimentName } from "../lab/private-namespace.js";
+import type { AnyExperiment, GivenOptions, OptionValues, RunHooks } from "../lab/experiment.js";
 import { EXPERIMENTS, findExperiment, resultJson, simulateExperiment } from "../lab/registry.js";
-import { fit, type View } from "../lab/view.js";
+import type { Text, View } from "../lab/view.js";
 import { parseLang, UsageError } from "./messages.js";
 import { joinNegativeValues, parseCount } from "./options.js";
-import { renderSimulation } from "./sim-view.js";
 import { terminalView } from "./terminal.js";
 
-function experimentLine(e: Experiment, view: View): string {
+// What only a run or a simulation needs loads when one starts, as the experiments' runs and views do
+// (src/lab/experiment.ts): main.ts imports this file on every start, for the help.
+
+function experimentLine(e: AnyExperiment, view: View): string {
   const opts = e.options.map((o) => `--${o.name} ${o.default}`).join(" ");
   return `  ${e.name.padEnd(12)} ${e.needsRoot ? "(root) " : ""}${e.summary[view.lang]}${opts ? `\n  ${"".padEnd(12)} ${opts}` : ""}`;
 }
@@ -36,7 +33,7 @@ export function labHelp(view: View = { lang: "en", color: false, width: 100 }): 
 }
 
 interface Parsed {
-  experiment: Experiment;
+  experiment: AnyExperiment;
   options: OptionValues;
   flags: { json: boolean; netns: boolean; timeline: boolean; svg?: string; lang?: string };
 }
@@ -62,13 +59,23 @@ function parse(argv: string[]): Parsed | null {
     },
   });
   if (values.help) return null;
-  const options: OptionValues = {};
+  const texts = new Map(Object.entries(values));
+  const given: GivenOptions = {};
   for (const spec of experiment.options) {
-    const text = (values as Record<string, unknown>)[spec.name] as string | undefined;
-    options[spec.name] = text === undefined ? spec.default : parseCount(text, `--${spec.name}`, spec.min, spec.max);
+    const text = texts.get(spec.name);
+    if (typeof text === "string") given[spec.name] = parseCount(text, `--${spec.name}`, spec.min, spec.max);
   }
-  const flags = values as Parsed["flags"];
-  return { experiment, options, flags };
+  const flags: Parsed["flags"] = values;
+  return { experiment, options: experiment.withDefaults(given), flags };
+}
+
+/** The parsed command and the view to show it in; or, after printing the help, the exit code. */
+function parseOrHelp(argv: string[]): { parsed: Parsed; view: View } | number {
+  const parsed = parse(argv);
+  const view = terminalView(parseLang(optionText(argv, "--lang")));
+  if (parsed !== null) return { parsed, view };
+  console.log(labHelp(view));
+  return argv.length === 0 ? 2 : 0;
 }
 
 /** Tells the person what a long wait is for, on stderr, so stdout stays the result. */
@@ -80,23 +87,18 @@ function progressHook(view: View): RunHooks {
   };
 }
 
+/** `socketkit lab <experiment>`: runs it here (or with --netns in a namespace of its own); exits 1 on disagreement. */
 export async function lab(argv: string[]): Promise<number> {
-  const parsed = parse(argv);
-  const view = terminalView(parseLang(optionText(argv, "--lang")));
-  if (parsed === null) {
-    console.log(labHelp(view));
-    return argv.length === 0 ? 2 : 0;
-  }
+  const command = parseOrHelp(argv);
+  if (typeof command === "number") return command;
+  const { parsed, view } = command;
   // With --netns the experiment runs in a private network namespace, so no other traffic moves its counters; its
   // result comes back as JSON and is shown the same way.
   const result = parsed.flags.netns
-    ? ((await runInPrivateNetns(
-        parsed.experiment.name as ExperimentName,
-        parsed.options,
-      )) as unknown as ExperimentResult)
+    ? await (await import("../lab/private-namespace.js")).runInPrivateNetns(parsed.experiment.name, parsed.options)
     : await parsed.experiment.run(parsed.options, parsed.flags.json ? {} : progressHook(view));
-  if (parsed.flags.svg !== undefined) writeFileSync(parsed.flags.svg, parsed.experiment.svg(result));
-  console.log(parsed.flags.json ? resultJson(result) : parsed.experiment.render(result, view).join("\n"));
+  if (parsed.flags.svg !== undefined) writeFileSync(parsed.flags.svg, await parsed.experiment.svg(result));
+  console.log(parsed.flags.json ? resultJson(result) : (await parsed.experiment.render(result, view)).join("\n"));
   return result.verdict.agree ? 0 : 1;
 }
 
@@ -107,34 +109,19 @@ function optionText(argv: string[], option: string): string | undefined {
   return argv[i]!.includes("=") ? argv[i]!.slice(option.length + 1) : argv[i + 1];
 }
 
+/** `socketkit sim <experiment>`: runs the experiment's model alone, with the lab's options and defaults. */
 export async function sim(argv: string[]): Promise<number> {
-  const parsed = parse(argv);
-  const view = terminalView(parseLang(optionText(argv, "--lang")));
-  if (parsed === null) {
-    console.log(labHelp(view));
-    return argv.length === 0 ? 2 : 0;
-  }
+  const command = parseOrHelp(argv);
+  if (typeof command === "number") return command;
+  const { parsed, view } = command;
+  const { localModelEnvironment } = await import("../lab/model-environment.js");
+  const { renderSimulation, simulationRecord, simulationSvg } = await import("./sim-view.js");
   const report = simulateExperiment(parsed.experiment.name, parsed.options, localModelEnvironment());
-  if (parsed.flags.svg !== undefined) {
-    const panels = report.cases.map((c) => ({ title: c.label, samples: modelSeries(c.result) }));
-    writeFileSync(parsed.flags.svg, queueChartSvg(`sim ${report.experiment} (the model)`, panels));
-  }
-  if (parsed.flags.json) {
-    console.log(
-      resultJson({
-        ...report,
-        cases: report.cases.map((c) => ({
-          label: c.label,
-          predicted: c.predicted,
-          observation: c.result.observation,
-          counters: c.result.counters,
-          series: modelSeries(c.result),
-          ...(parsed.flags.timeline ? { connections: c.result.connections } : {}),
-        })),
-      }),
-    );
-  } else {
-    console.log(fit(view, renderSimulation(report, view, parsed.flags.timeline)).join("\n"));
-  }
+  if (parsed.flags.svg !== undefined) writeFileSync(parsed.flags.svg, simulationSvg(report));
+  console.log(
+    parsed.flags.json
+      ? resultJson(simulationRecord(report, parsed.flags.timeline))
+      : renderSimulation(report, view, parsed.flags.timeline).join("\n"),
+  );
   return 0;
 }

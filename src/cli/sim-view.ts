@@ -1,10 +1,11 @@
 // How `socketkit sim <experiment>` reads: each model run's label, what it predicts in the lab's own fields, the
-// observation and counters, and with --timeline every connection's states.
+// observation and counters, and with --timeline every connection's states: in the terminal, or one record for --json.
 
 import { modelSeries } from "../lab/model-series.js";
 import { queueChart } from "../lab/queue-chart.js";
 import type { simulateExperiment } from "../lab/registry.js";
-import { foldRepeats, paint, say, type View } from "../lab/view.js";
+import { queueChartSvg } from "../lab/svg.js";
+import { fit, foldRepeats, paint, say, type View } from "../lab/view.js";
 
 type Report = ReturnType<typeof simulateExperiment>;
 type Case = Report["cases"][number];
@@ -76,6 +77,31 @@ function caseLines(view: View, c: Case, withTimeline: boolean): string[] {
   ];
 }
 
+/** The report as the terminal shows it, every line fitted to the view. */
 export function renderSimulation(report: Report, view: View, withTimeline: boolean): string[] {
-  return report.cases.flatMap((c) => caseLines(view, c, withTimeline));
+  return fit(
+    view,
+    report.cases.flatMap((c) => caseLines(view, c, withTimeline)),
+  );
+}
+
+/** The model's queues over time as `sim --svg` writes them: a panel per case. */
+export function simulationSvg(report: Report): string {
+  const panels = report.cases.map((c) => ({ title: c.label, samples: modelSeries(c.result) }));
+  return queueChartSvg(`sim ${report.experiment} (the model)`, panels);
+}
+
+/** The report as `sim --json` prints it: each case's prediction, observation, counters and queues over time. */
+export function simulationRecord(report: Report, withTimeline: boolean) {
+  return {
+    ...report,
+    cases: report.cases.map((c) => ({
+      label: c.label,
+      predicted: c.predicted,
+      observation: c.result.observation,
+      counters: c.result.counters,
+      series: modelSeries(c.result),
+      ...(withTimeline ? { connections: c.result.connections } : {}),
+    })),
+  };
 }

@@ -9,11 +9,16 @@ import { E } from "../libc/errno.js";
 import { closeFd, openNamespace, openTun, withNamespace } from "../libc/netns.js";
 import { READABLE, registrationFor, type Registration } from "../libc/poller.js";
 import { loadSyscalls, sys } from "../libc/syscalls.js";
-import { MissingPrivilegeError } from "./result.js";
+import { pollUntil, startClock } from "./clock.js";
+import { requireRoot } from "./result.js";
 
-export const CLIENT_ADDRESS = "198.18.0.1";
+// In 198.18.0.0/15, which RFC 2544 sets aside for benchmarks: no real network uses it.
+const CLIENT_ADDRESS = "198.18.0.1";
+
+/** The server namespace's address on the line, where experiments bind their listeners. */
 export const SERVER_ADDRESS = "198.18.0.2";
 
+/** What the forwarder reads of a TCP packet: its direction, flags, payload length and ports. */
 export interface Packet {
   from: "client" | "server";
   syn: boolean;
@@ -25,6 +30,7 @@ export interface Packet {
   dstPort: number;
 }
 
+/** A packet as the line logged it: when it left, how long it was held, and when it was delivered. */
 export interface LoggedPacket extends Packet {
   /** ms since the delay line was made, when the packet left its sender. */
   t: number;
@@ -37,13 +43,13 @@ export interface LoggedPacket extends Packet {
 }
 
 /** How long to hold a packet, in ms; HOLD keeps it until release() lets it through. */
-export type DelayRule = (p: Packet) => number;
+type DelayRule = (p: Packet) => number;
 
 /** A delay that ends only at release(): an experiment's latch, where a timer would race the scheduler. */
 export const HOLD = Infinity;
 
 /** Parses the IPv4 + TCP headers of a packet read from a TUN device; null for anything else. */
-export function parsePacket(buf: Buffer, from: "client" | "server"): Packet | null {
+function parsePacket(buf: Buffer, from: "client" | "server"): Packet | null {
   if (buf.length < 20 || buf[0]! >> 4 !== 4 || buf[9] !== 6) return null;
   const ihl = (buf[0]! & 0x0f) * 4;
   if (buf.length < ihl + 20) return null;
@@ -62,7 +68,7 @@ export function parsePacket(buf: Buffer, from: "client" | "server"): Packet | nu
   };
 }
 
-export function packetKind(p: Packet): string {
+function packetKind(p: Packet): string {
   if (p.rst) return "RST";
   if (p.syn) return p.ack ? "SYN-ACK" : "SYN";
   if (p.fin) return "FIN";
@@ -96,9 +102,11 @@ function removeNamespace(name: string): void {
   spawnSync("ip", ["netns", "del", name]);
 }
 
+/** Two namespaces joined by TUN devices, and the forwarder between them that delays and logs every packet. */
 export class DelayLine {
   readonly log: LoggedPacket[] = [];
-  private readonly started = performance.now();
+  /** ms since the delay line was made, to a tenth: the time of every logged packet. */
+  readonly now = startClock(1);
   private closed = false;
   /** Packets held until release(), in the order they came. */
   private readonly held: Array<() => void> = [];
@@ -120,11 +128,7 @@ export class DelayLine {
 
   /** Makes the two namespaces, their TUN devices and addresses, and starts forwarding. */
   static create(rule: DelayRule, sysctls: Record<string, number> = {}): DelayLine {
-    if (process.getuid?.() !== 0) {
-      throw new MissingPrivilegeError(
-        "this experiment needs root to create two private network namespaces joined by a delay line",
-      );
-    }
+    requireRoot("two private network namespaces joined by a delay line");
     loadSyscalls();
     if (!exitHookInstalled) {
       exitHookInstalled = true;
@@ -173,10 +177,6 @@ export class DelayLine {
     return withNamespace(this.serverNs, fn);
   }
 
-  now(): number {
-    return Math.round((performance.now() - this.started) * 10) / 10;
-  }
-
   private forward(from: "client" | "server", src: number, dst: number): void {
     const registration = registrationFor(src);
     this.loops.push(registration);
@@ -212,6 +212,11 @@ export class DelayLine {
     return n;
   }
 
+  /** The first SYN the client on `port` sent, as logged; undefined while none has crossed. */
+  synFrom(port: number): LoggedPacket | undefined {
+    return this.log.find((p) => p.from === "client" && p.kind === "SYN" && p.srcPort === port);
+  }
+
   /** Lets every packet held by HOLD through, in the order they came. */
   release(): void {
     for (const deliver of this.held.splice(0)) deliver();
@@ -224,13 +229,14 @@ export class DelayLine {
    * simply resolves later. Gives up after `maxMs`.
    */
   async settled(maxMs = 10_000): Promise<void> {
-    const end = performance.now() + maxMs;
-    while (performance.now() < end) {
-      let read = 0;
-      for (const side of this.sides) while (this.readOne(side.from, side.src, side.dst) > 0) read++;
-      if (read === 0 && this.inFlight === this.held.length) return;
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    await pollUntil(() => this.readWaiting() === 0 && this.inFlight === this.held.length, Boolean, maxMs, 5);
+  }
+
+  /** Forwards every packet waiting on either device now; returns how many there were. */
+  private readWaiting(): number {
+    let read = 0;
+    for (const side of this.sides) while (this.readOne(side.from, side.src, side.dst) > 0) read++;
+    return read;
   }
 
   /** Stops forwarding, closes the devices and removes both namespaces. */

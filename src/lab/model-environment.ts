@@ -3,8 +3,10 @@
 
 import { release } from "node:os";
 import { readListenSysctls, type ListenSysctls } from "../kernel/sysctl.js";
-import { DEFAULT_PARAMS, parseKernelVersion } from "../sim/params.js";
-import type { ModelEnvironment } from "./experiment.js";
+import { DEFAULT_PARAMS, parseKernelVersion, type SimParams } from "../sim/params.js";
+
+/** The kernel settings and version a model run assumes: this machine's, or the model's defaults. */
+export type ModelEnvironment = Partial<SimParams>;
 
 /** `sysctls` as model parameters; a value the kernel did not report (0 where 0 is impossible) takes the default. */
 export function modelSettings(sysctls: ListenSysctls): ModelEnvironment {
@@ -25,5 +27,10 @@ export function modelSettings(sysctls: ListenSysctls): ModelEnvironment {
 
 /** This namespace's sysctls and this kernel's version, as model parameters. */
 export function localModelEnvironment(): ModelEnvironment {
-  return { ...modelSettings(readListenSysctls()), kernel: parseKernelVersion(release()) };
+  return { ...modelSettings(readListenSysctls()), ...localKernel() };
+}
+
+/** This kernel's version alone: for experiments that set their own sysctls in a namespace of their own. */
+export function localKernel(): ModelEnvironment {
+  return { kernel: parseKernelVersion(release()) };
 }

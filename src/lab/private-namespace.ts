@@ -5,48 +5,39 @@ import { spawn, type ChildProcessByStdio } from "node:child_process";
 import { extname } from "node:path";
 import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
-import type { BacklogResult } from "./backlog.js";
-import type { EarlyCloseResult } from "./early-close.js";
-import type { OptionValues } from "./experiment.js";
-import type { HandshakeResult } from "./handshake.js";
-import type { OverflowResult } from "./overflow.js";
-import type { SynQueueResult } from "./synqueue.js";
+import type { GivenOptions } from "./experiment.js";
+import type { ExperimentName, ResultOf } from "./registry.js";
 import { nodeCommand } from "../process/relaunch.js";
-import { MissingPrivilegeError } from "./result.js";
+import { requireRoot, type ExperimentResult } from "./result.js";
 
 // The child is this file's sibling with this file's extension: .js in the published package, or .ts when running
 // from source, where the child needs the loader this process was started with (nodeCommand repeats it).
 const SELF = fileURLToPath(import.meta.url);
 const CHILD = fileURLToPath(new URL(`./netns-child${extname(SELF)}`, import.meta.url));
 
-/** Each experiment's result, by the name the registry and the command line use. */
-interface Results {
-  handshake: HandshakeResult;
-  backlog: BacklogResult;
-  "early-close": EarlyCloseResult;
-  overflow: OverflowResult;
-  synqueue: SynQueueResult;
-}
-export type ExperimentName = keyof Results;
-
-export function canMakeNamespaces(): boolean {
-  return process.getuid?.() === 0;
-}
-
 /**
- * Runs lab experiment `name` with `options` (the command line's names: `hold`, `backlog`, …) in a fresh network namespace (loopback up, the given sysctls set there
- * first) and resolves with its result. The namespace disappears with the child process that ran it.
+ * Runs lab experiment `name` with `options` (the command line's names: `hold`, `backlog`, …) in a fresh network
+ * namespace (loopback up, the given sysctls set there first) and resolves with its result, typed by the
+ * experiment's definition when the name is known to the compiler. The namespace disappears with the child process
+ * that ran it.
+ * @throws MissingPrivilegeError without root; Error when the child fails.
  */
 export async function runInPrivateNetns<N extends ExperimentName>(
   name: N,
-  options: Partial<OptionValues>,
+  options: GivenOptions,
+  sysctls?: Record<string, number>,
+): Promise<ResultOf<N>>;
+export async function runInPrivateNetns(
+  name: string,
+  options: GivenOptions,
+  sysctls?: Record<string, number>,
+): Promise<ExperimentResult>;
+export async function runInPrivateNetns(
+  name: string,
+  options: GivenOptions,
   sysctls: Record<string, number> = {},
-): Promise<Results[N]> {
-  if (!canMakeNamespaces()) {
-    throw new MissingPrivilegeError(
-      "this experiment needs root to create a private network namespace (its sysctls and counters stay inside it)",
-    );
-  }
+): Promise<ExperimentResult> {
+  requireRoot("a private network namespace (its sysctls and counters stay inside it)");
   const setup = [
     "ip link set lo up",
     ...Object.entries(sysctls).map(([k, v]) => `echo ${Number(v)} > /proc/sys/${k.replace(/\./g, "/")}`),
@@ -60,7 +51,8 @@ export async function runInPrivateNetns<N extends ExperimentName>(
   if (run.code !== 0) {
     throw new Error(`lab ${name} in a private network namespace exited with code ${run.code}: ${run.stderr.trim()}`);
   }
-  return JSON.parse(run.stdout) as Results[N];
+  // The child printed what the experiment called `name` returned (resultJson): the type its definition gives.
+  return JSON.parse(run.stdout) as ExperimentResult;
 }
 
 function collect(

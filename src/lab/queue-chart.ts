@@ -7,6 +7,7 @@ import { columns, paint, say, type Tone, type View } from "./view.js";
 const BLOCKS = " ▁▂▃▄▅▆▇█";
 const LABEL = 22;
 
+/** One row of the chart: a quantity, its colour and its value in each sample. */
 export interface Row {
   label: string;
   tone: Tone;
@@ -14,7 +15,7 @@ export interface Row {
 }
 
 /** The quantities worth a row: the two queues always, and each client state that occurred. */
-export function chartRows(view: View, samples: QueueSample[]): Row[] {
+function chartRows(view: View, samples: QueueSample[]): Row[] {
   const states = [...new Set(samples.flatMap((s) => Object.keys(s.clients)))].sort();
   const client = say(view, { en: "clients", zh: "客户端" });
   return [

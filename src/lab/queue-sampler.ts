@@ -4,9 +4,16 @@
 // getsockopt each); only SYN-RECV needs a sock_diag dump, limited to listeners and requests of one family.
 
 import { AF_INET } from "../socket/constants.js";
-import { LISTEN_AND_REQUEST_STATES, listenerQueues, querySockets } from "../kernel/sock-diag.js";
+import {
+  LISTEN_AND_REQUEST_STATES,
+  LIVE_STATES,
+  listenerQueues,
+  querySockets,
+  type ListenerQueues,
+} from "../kernel/sock-diag.js";
 import type { Socket } from "../socket/socket.js";
 
+/** The queues and the clients by state at one moment of a run. */
 export interface QueueSample {
   /** ms on the experiment's clock. */
   t: number;
@@ -17,11 +24,16 @@ export interface QueueSample {
   clients: Record<string, number>;
 }
 
-export interface SampleSource {
+interface SampleSource {
   listener: Socket;
   clients: readonly Socket[];
   /** Counts SYN-RECV requests (a dump in the listener's namespace); omitted where they cannot occur. */
   synRecv?: () => number;
+}
+
+/** The queues of the listener on `port` in the current namespace, from a dump of every live socket; or undefined. */
+export function queuesOf(port: number): ListenerQueues | undefined {
+  return listenerQueues(querySockets(LIVE_STATES), port)[0];
 }
 
 /** SYN-RECV requests of the IPv4 listener on `port` in the current namespace. */
@@ -30,7 +42,7 @@ export function synRecvOf(port: number): number {
 }
 
 /** Takes one sample of `source` now. */
-export function sampleQueues(source: SampleSource, t: number): QueueSample {
+function sampleQueues(source: SampleSource, t: number): QueueSample {
   // For a listener, tcp_info's unacked is the accept queue's length (tcp_get_info()).
   const acceptQueue = source.listener.tcpInfo().unacked;
   const clients: Record<string, number> = {};

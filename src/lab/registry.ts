@@ -2,39 +2,46 @@
 // an experiment's JSON result (a child in a private namespace, a test) all start here.
 
 import { simulate } from "../sim/listen-path.js";
-import { backlogExperiment } from "./backlog.js";
-import { earlyCloseExperiment } from "./early-close.js";
-import {
-  withDefaults,
-  type Experiment,
-  type ExperimentResult,
-  type ModelEnvironment,
-  type OptionValues,
-  type RunHooks,
-} from "./experiment.js";
-import { handshakeExperiment } from "./handshake.js";
-import { overflowExperiment } from "./overflow.js";
-import { synQueueExperiment } from "./synqueue.js";
+import type { AnyExperiment, GivenOptions, RunHooks } from "./experiment.js";
+import { backlogExperiment } from "./experiments/backlog/index.js";
+import { earlyCloseExperiment } from "./experiments/early-close/index.js";
+import { handshakeExperiment } from "./experiments/handshake/index.js";
+import { overflowExperiment } from "./experiments/overflow/index.js";
+import { synQueueExperiment } from "./experiments/synqueue/index.js";
+import type { ModelEnvironment } from "./model-environment.js";
+import type { ExperimentResult } from "./result.js";
 
-/** In the order the help lists them: from the handshake to the queues' limits. */
-export const EXPERIMENTS: readonly Experiment[] = [
+// Each keeps its own option and result types here, for ExperimentName and ResultOf.
+const REGISTERED = [
   handshakeExperiment,
   backlogExperiment,
   earlyCloseExperiment,
   overflowExperiment,
   synQueueExperiment,
-] as unknown as readonly Experiment[];
+] as const satisfies readonly AnyExperiment[];
 
+type Registered = (typeof REGISTERED)[number];
+
+/** Every experiment, in the order the help lists them: from the handshake to the queues' limits. */
+export const EXPERIMENTS: readonly AnyExperiment[] = REGISTERED;
+
+/** The name of an experiment the registry lists: "handshake", "backlog", … */
+export type ExperimentName = Registered["name"];
+
+/** The result experiment `N` returns, as its own definition types it. */
+export type ResultOf<N extends ExperimentName> = Awaited<ReturnType<Extract<Registered, { name: N }>["run"]>>;
+
+/** The experiments' names, in the help's order. */
 export function experimentNames(): string[] {
   return EXPERIMENTS.map((e) => e.name);
 }
 
 /** The experiment called `name`, or undefined. */
-export function findExperiment(name: string): Experiment | undefined {
+export function findExperiment(name: string): AnyExperiment | undefined {
   return EXPERIMENTS.find((e) => e.name === name);
 }
 
-function mustFind(name: string): Experiment {
+function mustFind(name: string): AnyExperiment {
   const e = findExperiment(name);
   if (e === undefined) throw new RangeError(`unknown experiment '${name}' (known: ${experimentNames().join(", ")})`);
   return e;
@@ -42,16 +49,23 @@ function mustFind(name: string): Experiment {
 
 /**
  * Runs the experiment called `name` on this kernel with `options` (defaults for the rest) and resolves with its
- * result. The caller picks the namespace: this runs in the current one.
+ * result, typed by the experiment's definition when the name is known to the compiler. The caller picks the
+ * namespace: this runs in the current one.
  * @throws RangeError for an unknown name; MissingPrivilegeError when it needs root.
  */
+export async function runExperiment<N extends ExperimentName>(
+  name: N,
+  options?: GivenOptions,
+  hooks?: RunHooks,
+): Promise<ResultOf<N>>;
+export async function runExperiment(name: string, options?: GivenOptions, hooks?: RunHooks): Promise<ExperimentResult>;
 export async function runExperiment(
   name: string,
-  options: Partial<OptionValues> = {},
+  options: GivenOptions = {},
   hooks: RunHooks = {},
 ): Promise<ExperimentResult> {
   const e = mustFind(name);
-  return e.run(withDefaults(e, options), hooks);
+  return e.run(e.withDefaults(options), hooks);
 }
 
 /** The result as JSON text (bigint counters as strings), as `lab <name> --json` prints it. */
@@ -60,9 +74,9 @@ export function resultJson(result: unknown): string {
 }
 
 /** What `sim <name>` reports: each model run's label, prediction in the lab's fields, observation and counters. */
-export function simulateExperiment(name: string, options: Partial<OptionValues>, env: ModelEnvironment) {
+export function simulateExperiment(name: string, options: GivenOptions, env: ModelEnvironment) {
   const e = mustFind(name);
-  const o = withDefaults(e, options);
+  const o = e.withDefaults(options);
   const cases = e.model(o, env).map((c) => ({ label: c.label, zh: c.zh, result: simulate(c.params) }));
   const predicted = e.predict(cases.map((c) => c.result));
   return {

@@ -2,7 +2,7 @@
 // packets drawn as arrows between the client and the kernel of the listening side; every line fits the view.
 
 import type { LoggedPacket } from "./delay-line.js";
-import type { TimelineStep } from "./result.js";
+import type { TimelineStep } from "./timeline.js";
 import { columns, foldRepeats, paint, wrap, type View } from "./view.js";
 
 const LANE = 22;
@@ -29,7 +29,7 @@ export function renderSequence(view: View, timeline: TimelineStep[]): string[] {
 }
 
 /** The line that stands for folded lines, in the view's language. */
-export function foldNote(view: View, indent: number): (n: number) => string {
+function foldNote(view: View, indent: number): (n: number) => string {
   return (n) => `${" ".repeat(indent)}… ${view.lang === "zh" ? `另有 ${n} 行与此相似` : `${n} more like these`}`;
 }
 

@@ -3,7 +3,7 @@
 
 import type { LoggedPacket } from "./delay-line.js";
 import type { QueueSample } from "./queue-sampler.js";
-import type { TimelineStep } from "./result.js";
+import type { TimelineStep } from "./timeline.js";
 
 const W = 900;
 const PANEL_H = 210;
@@ -11,7 +11,7 @@ const M = { left: 48, right: 230, top: 34, bottom: 34 };
 const COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#7f7f7f"];
 const FONT = `font-family="Helvetica, Arial, sans-serif"`;
 
-export function escapeXml(text: string): string {
+function escapeXml(text: string): string {
   return text.replace(/[<>&"]/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;" })[c]!);
 }
 

@@ -1,10 +1,13 @@
 // How lab and sim output reads: the language, whether to colour, the width to fit, and the small text tools
 // every experiment's rendering shares (wrapping, folding repeated lines, plurals). Pure: the CLI decides the view.
 
-import type { Text } from "./experiment.js";
-
+/** The languages the lab and the model speak. */
 export type Lang = "en" | "zh";
 
+/** A sentence in each language the tools speak. */
+export type Text = { en: string; zh: string };
+
+/** How output is to read: decided by the CLI (terminalView), used by every render. */
 export interface View {
   lang: Lang;
   /** ANSI colour (a terminal, and NO_COLOR unset). */
@@ -13,9 +16,8 @@ export interface View {
   width: number;
 }
 
-export const PLAIN_VIEW: View = { lang: "en", color: false, width: 100 };
-
 const SGR = { green: 32, red: 31, yellow: 33, cyan: 36, dim: 2, bold: 1 } as const;
+/** The colours a view may paint in. */
 export type Tone = keyof typeof SGR;
 
 /** `text` in a colour when the view has colour; unchanged otherwise. */
@@ -102,20 +104,4 @@ export function foldRepeats(lines: string[], note = (n: number) => `      … ${
     i = j + 1;
   }
   return out;
-}
-
-/** The verdict line(s), in colour: green when the kernel and the model agree, red with the differences. */
-export function verdictLines(view: View, agree: boolean, differences: string[]): string[] {
-  if (agree) {
-    return [
-      "",
-      paint(
-        view,
-        "green",
-        say(view, { en: "Verdict: the kernel did what the model predicts.", zh: "结论: 内核的行为与模型的预测一致。" }),
-      ),
-    ];
-  }
-  const head = say(view, { en: "Verdict: the kernel and the model disagree:", zh: "结论: 内核与模型不一致:" });
-  return ["", paint(view, "red", head), ...differences.map((d) => `  ${d}`)];
 }

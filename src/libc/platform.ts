@@ -1,5 +1,5 @@
-// The one check that keeps the Linux-only kernel backend from loading elsewhere.
-// Everything in src/libc goes through it before touching koffi or libc.
+// The process's platform checks: Linux only, which keeps the kernel backend from loading elsewhere (everything in
+// src/libc goes through assertLinux before touching koffi or libc), and whether the process runs as root.
 
 /** Thrown when socketkit's kernel backend is used on a platform other than Linux. */
 export class UnsupportedPlatformError extends Error {
@@ -12,4 +12,9 @@ export class UnsupportedPlatformError extends Error {
 
 export function assertLinux(platform: string = process.platform): void {
   if (platform !== "linux") throw new UnsupportedPlatformError(platform);
+}
+
+/** True when this process runs as root (uid 0), as private network namespaces and TUN devices need. */
+export function isRoot(): boolean {
+  return process.getuid?.() === 0;
 }

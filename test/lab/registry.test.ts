@@ -1,7 +1,6 @@
 // The experiment registry: one definition per experiment, from which the CLI's help, options, sim and lab come.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { withDefaults } from "../../src/lab/experiment.js";
 import { EXPERIMENTS, findExperiment, runExperiment, simulateExperiment } from "../../src/lab/registry.js";
 import { start } from "../helpers/cli.js";
 
@@ -23,8 +22,8 @@ test("every experiment has a unique name, a summary in both languages and defaul
 test("sim runs each experiment's own model: the same options and defaults as the lab", () => {
   for (const e of EXPERIMENTS) {
     const report = simulateExperiment(e.name, {}, {});
-    assert.deepEqual(report.options, withDefaults(e));
-    assert.equal(report.cases.length, e.model(withDefaults(e), {}).length);
+    assert.deepEqual(report.options, e.withDefaults());
+    assert.equal(report.cases.length, e.model(e.withDefaults(), {}).length);
     for (const c of report.cases)
       assert.ok(c.predicted !== null && Object.keys(c.predicted).length > 0, `${e.name} predicts the lab's fields`);
   }
@@ -37,6 +36,16 @@ test("sim runs each experiment's own model: the same options and defaults as the
     synqueue.cases.map((c) => c.result.params.backlog),
     [2, 2, 2],
   );
+});
+
+test("an experiment's options are its declared ones, in order: given values kept, the rest defaults, others dropped", () => {
+  const synqueue = findExperiment("synqueue")!;
+  assert.deepEqual(
+    synqueue.options.map((o) => o.name),
+    ["backlog", "clients", "max-syn-backlog"],
+  );
+  assert.deepEqual(synqueue.withDefaults({ backlog: 2, nope: 7 }), { backlog: 2, clients: 16, "max-syn-backlog": 8 });
+  assert.deepEqual(simulateExperiment("overflow", { delay: 20 }, {}).options, { backlog: 2, burst: 4, delay: 20 });
 });
 
 test("an unknown experiment is a RangeError naming the known ones", async () => {

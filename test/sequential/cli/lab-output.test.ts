@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { canMakeNamespaces } from "../../../src/lab/private-namespace.js";
+import { isRoot } from "../../../src/libc/platform.js";
 import { columns } from "../../../src/lab/view.js";
 import { start } from "../../helpers/cli.js";
 import { within } from "../../helpers/wait.js";
@@ -24,7 +24,7 @@ test("lab backlog --backlog 0 --clients 50 fits 100 columns, folds 49 alike line
       "50",
       "--svg",
       svg,
-      ...(canMakeNamespaces() ? ["--netns"] : []),
+      ...(isRoot() ? ["--netns"] : []),
     ]);
     assert.equal(await within(30000, "lab backlog", run.exit), 0, run.stderr() + run.stdout());
     const out = run.stdout();

@@ -6,15 +6,13 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { runEarlyClose } from "../../../src/lab/early-close.js";
-import { runHandshake } from "../../../src/lab/handshake.js";
-import { canMakeNamespaces, runInPrivateNetns } from "../../../src/lab/private-namespace.js";
-import { runOverflow } from "../../../src/lab/overflow.js";
-import { runSynQueue } from "../../../src/lab/synqueue.js";
+import { isRoot } from "../../../src/libc/platform.js";
+import { runInPrivateNetns } from "../../../src/lab/private-namespace.js";
+import { runExperiment } from "../../../src/lab/registry.js";
 import { start } from "../../helpers/cli.js";
 import { within } from "../../helpers/wait.js";
 
-const needsRoot = canMakeNamespaces() ? false : "needs root to create a private network namespace (CI runs it as root)";
+const needsRoot = isRoot() ? false : "needs root to create a private network namespace (CI runs it as root)";
 
 test(
   "lab backlog for backlogs 0, 1, 5 and 128: the kernel's counts, and the model agrees",
@@ -55,7 +53,7 @@ test(
 );
 
 test("lab handshake: connect() completes before accept(), the queue goes 0 → 1 → 0", async () => {
-  const r = await runHandshake();
+  const r = await runExperiment("handshake");
   assert.deepEqual(r.measured, {
     connectBeforeAccept: "yes",
     queueBeforeConnect: 0,
@@ -64,7 +62,7 @@ test("lab handshake: connect() completes before accept(), the queue goes 0 → 1
   });
   assert.deepEqual(r.verdict, { agree: true, differences: [] });
   assert.match(r.steps[1]!.sockets.client!, /laddr=\('[\d.]+', \d+\), raddr=\('[\d.]+', \d+\)>$/);
-  if (canMakeNamespaces()) {
+  if (isRoot()) {
     assert.deepEqual(
       r.packets!.slice(0, 3).map((p) => `${p.from} ${p.kind}`),
       ["client SYN", "server SYN-ACK", "client ACK"],
@@ -75,9 +73,9 @@ test("lab handshake: connect() completes before accept(), the queue goes 0 → 1
 
 test("lab early-close: the closed connection waits in the accept queue and is still accepted with its bytes", async () => {
   // As root (CI) it runs in a namespace of its own, like every experiment there; elsewhere on this one.
-  const r = canMakeNamespaces()
+  const r = isRoot()
     ? await runInPrivateNetns("early-close", { hold: 1000 })
-    : await runEarlyClose({ holdMs: 1000 });
+    : await runExperiment("early-close", { hold: 1000 });
   assert.equal(r.measured.serverState, "CLOSE-WAIT");
   assert.equal(r.measured.clientState, "FIN-WAIT-2");
   assert.equal(r.measured.queuedAfterHold, 1);
@@ -100,7 +98,7 @@ test(
   "lab overflow: abort_on_overflow 0 drops the ACK, 1 resets; a SYN at a full queue is dropped silently",
   { skip: needsRoot },
   async () => {
-    const r = await within(30000, "lab overflow", runOverflow());
+    const r = await within(30000, "lab overflow", runExperiment("overflow"));
     const [keep, reset] = r.cases;
     assert.equal(keep!.measured.connected, 6);
     assert.equal(keep!.measured.reset, 0);
@@ -116,7 +114,7 @@ test(
 );
 
 test("lab synqueue: what bounds SYN-RECV with tcp_syncookies 0, 1 and 2", { skip: needsRoot }, async () => {
-  const r = await within(30000, "lab synqueue", runSynQueue());
+  const r = await within(30000, "lab synqueue", runExperiment("synqueue"));
   for (const c of r.cases)
     assert.ok(
       c.series.some((s) => s.synRecv === c.measured.synRecv),

@@ -1,10 +1,12 @@
 // How `socketkit lab backlog` reads: the rule, the sequence of events, the queues over time, the counts beside the
-// model's, and the verdict — at most a view's width, in English or Chinese.
+// model's, and the verdict — at most a view's width, in English or Chinese; and as an SVG of the queues.
 
-import type { BacklogResult } from "./backlog.js";
-import { queueChart } from "./queue-chart.js";
-import { renderSequence } from "./sequence-text.js";
-import { fit, paint, plural, say, verdictLines, type View } from "./view.js";
+import { queueChart } from "../../queue-chart.js";
+import { renderSequence } from "../../sequence-text.js";
+import { queueChartSvg } from "../../svg.js";
+import { paint, plural, say, type View } from "../../view.js";
+import { withVerdict } from "../../verdict.js";
+import type { BacklogResult } from "./result.js";
 
 function rule(view: View, r: BacklogResult): string {
   const n = Math.min(r.backlog, r.somaxconn) + 1;
@@ -24,6 +26,7 @@ function waits(view: View, r: BacklogResult): string {
   });
 }
 
+/** The result as the terminal shows it. */
 export function renderBacklog(r: BacklogResult, view: View): string[] {
   const p = r.predicted;
   const model = paint(
@@ -31,19 +34,29 @@ export function renderBacklog(r: BacklogResult, view: View): string[] {
     "dim",
     `(model: ${p.established}, ${p.synSent}, +${p.listenOverflowsDelta}; ${p.synRetransmissions})`,
   );
-  return fit(view, [
-    rule(view, r),
-    "",
-    ...renderSequence(view, r.timeline),
-    "",
-    ...queueChart(view, r.series),
-    "",
-    `  established ${r.established}   SYN-SENT ${r.synSent}   ListenOverflows +${r.listenOverflowsDelta}   ${model}`,
-    say(view, {
-      en: `  SYN retransmissions per client (tcp_info): ${r.synRetransmissions}`,
-      zh: `  每个客户端的 SYN 重传次数 (tcp_info): ${r.synRetransmissions}`,
-    }),
-    waits(view, r),
-    ...verdictLines(view, r.verdict.agree, r.verdict.differences),
+  return withVerdict(
+    view,
+    [
+      rule(view, r),
+      "",
+      ...renderSequence(view, r.timeline),
+      "",
+      ...queueChart(view, r.series),
+      "",
+      `  established ${r.established}   SYN-SENT ${r.synSent}   ListenOverflows +${r.listenOverflowsDelta}   ${model}`,
+      say(view, {
+        en: `  SYN retransmissions per client (tcp_info): ${r.synRetransmissions}`,
+        zh: `  每个客户端的 SYN 重传次数 (tcp_info): ${r.synRetransmissions}`,
+      }),
+      waits(view, r),
+    ],
+    r.verdict,
+  );
+}
+
+/** The queues and the clients by state over the run, one panel. */
+export function backlogSvg(r: BacklogResult): string {
+  return queueChartSvg(`lab backlog: listen(${r.backlog}), ${r.clients} clients`, [
+    { title: "queue depth and clients by state", samples: r.series },
   ]);
 }

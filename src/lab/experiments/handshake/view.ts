@@ -1,9 +1,11 @@
 // How `socketkit lab handshake` reads: each step with the accept queue's depth and every socket's repr, the packets
-// on the wire (as root), the sequence diagram, what the fields mean, and the verdict.
+// on the wire (as root), the sequence diagram, what the fields mean, and the verdict; and as an SVG sequence diagram.
 
-import type { HandshakeResult } from "./handshake.js";
-import { renderPackets } from "./sequence-text.js";
-import { fit, paint, say, verdictLines, wrap, type View } from "./view.js";
+import { renderPackets } from "../../sequence-text.js";
+import { sequenceSvg } from "../../svg.js";
+import { paint, say, wrap, type View } from "../../view.js";
+import { withVerdict } from "../../verdict.js";
+import type { HandshakeResult } from "./result.js";
 
 // Every row is the same width, so the lanes' bars line up.
 const DIAGRAM = [
@@ -71,29 +73,39 @@ const FIELD_NOTES_ZH: Record<string, string> = {
   laddr: "本地地址 (getsockname): 监听套接字的端口, 或客户端在 connect() 时选定的临时端口",
   raddr: "远端地址 (getpeername): 只有已连接的套接字才有; 监听套接字永远没有",
 };
+
+/** The result as the terminal shows it. */
 export function renderHandshake(r: HandshakeResult, view: View): string[] {
   const intro = say(view, {
     en: "The three-way handshake, on this kernel. Watch the accept queue: the client's connect() returns\nbefore the server calls accept(), because the kernel completes the handshake on its own.",
     zh: "本机内核上的三次握手。注意 accept 队列: 客户端的 connect() 在服务端调用 accept() 之前就返回了,\n因为握手由内核独自完成。",
   });
-  return fit(view, [
-    ...intro.split("\n"),
-    "",
-    ...stepLines(view, r),
-    ...packetLines(view, r),
-    "",
-    ...DIAGRAM,
-    "",
-    ...story(view, r),
-    "",
-    say(view, { en: "What the fields mean:", zh: "各字段的含义:" }),
-    ...Object.entries(r.fields).flatMap(([field, note]) =>
-      wrap(
-        `  ${field.padEnd(7)} ${view.lang === "zh" ? (FIELD_NOTES_ZH[field] ?? note) : note}`,
-        view.width,
-        " ".repeat(10),
+  return withVerdict(
+    view,
+    [
+      ...intro.split("\n"),
+      "",
+      ...stepLines(view, r),
+      ...packetLines(view, r),
+      "",
+      ...DIAGRAM,
+      "",
+      ...story(view, r),
+      "",
+      say(view, { en: "What the fields mean:", zh: "各字段的含义:" }),
+      ...Object.entries(r.fields).flatMap(([field, note]) =>
+        wrap(
+          `  ${field.padEnd(7)} ${view.lang === "zh" ? (FIELD_NOTES_ZH[field] ?? note) : note}`,
+          view.width,
+          " ".repeat(10),
+        ),
       ),
-    ),
-    ...verdictLines(view, r.verdict.agree, r.verdict.differences),
-  ]);
+    ],
+    r.verdict,
+  );
+}
+
+/** The steps and, as root, the packets as an SVG sequence diagram. */
+export function handshakeSvg(r: HandshakeResult): string {
+  return sequenceSvg("lab handshake", r.timeline, r.packets ?? []);
 }

@@ -1,10 +1,12 @@
 // How `socketkit lab overflow` reads: for tcp_abort_on_overflow 0 and 1, what the clients saw, the queues over time,
-// the packets (repeats folded), each count beside the model's, and the verdict.
+// the packets (repeats folded), each count beside the model's, and the verdict; and as an SVG, a panel per case.
 
-import type { OverflowCase, OverflowResult } from "./overflow.js";
-import { queueChart } from "./queue-chart.js";
-import { renderPackets } from "./sequence-text.js";
-import { fit, paint, plural, say, verdictLines, type View } from "./view.js";
+import { queueChart } from "../../queue-chart.js";
+import { renderPackets } from "../../sequence-text.js";
+import { queueChartSvg } from "../../svg.js";
+import { paint, plural, say, type View } from "../../view.js";
+import { withVerdict } from "../../verdict.js";
+import type { OverflowCase, OverflowResult } from "./result.js";
 
 function caseLines(view: View, c: OverflowCase): string[] {
   const m = c.measured;
@@ -36,14 +38,26 @@ function caseLines(view: View, c: OverflowCase): string[] {
   ];
 }
 
+/** The result as the terminal shows it. */
 export function renderOverflow(r: OverflowResult, view: View): string[] {
-  return fit(view, [
-    say(view, {
-      en: `listen(${r.backlog}) already holding ${r.backlog}, then a burst of ${r.burst} over a ${2 * r.oneWayDelayMs} ms round trip`,
-      zh: `listen(${r.backlog}) 队列中已有 ${r.backlog} 个连接, 随后 ${r.burst} 个客户端在 ${2 * r.oneWayDelayMs} ms 往返时间下同时连接`,
-    }),
-    "",
-    ...r.cases.flatMap((c) => caseLines(view, c)),
-    ...verdictLines(view, r.verdict.agree, r.verdict.differences),
-  ]);
+  return withVerdict(
+    view,
+    [
+      say(view, {
+        en: `listen(${r.backlog}) already holding ${r.backlog}, then a burst of ${r.burst} over a ${2 * r.oneWayDelayMs} ms round trip`,
+        zh: `listen(${r.backlog}) 队列中已有 ${r.backlog} 个连接, 随后 ${r.burst} 个客户端在 ${2 * r.oneWayDelayMs} ms 往返时间下同时连接`,
+      }),
+      "",
+      ...r.cases.flatMap((c) => caseLines(view, c)),
+    ],
+    r.verdict,
+  );
+}
+
+/** The queues over each case's run, a panel per tcp_abort_on_overflow setting. */
+export function overflowSvg(r: OverflowResult): string {
+  return queueChartSvg(
+    `lab overflow: listen(${r.backlog}) full, a burst of ${r.burst}`,
+    r.cases.map((c) => ({ title: `tcp_abort_on_overflow=${c.abortOnOverflow}`, samples: c.series })),
+  );
 }

@@ -1,0 +1,33 @@
+// The model's side of `lab early-close`: one client that sends and closes at once, accept() after the hold, and the
+// model's answer in the facts the lab states.
+
+import type { SimResult } from "../../../sim/listen-path.js";
+import type { SimParams } from "../../../sim/params.js";
+import type { ModelEnvironment } from "../../model-environment.js";
+import type { EarlyCloseFacts } from "./result.js";
+
+/** The model's parameters: one client that sends and closes at once, accept() after `holdMs`. */
+export function earlyCloseModel(holdMs: number, env: ModelEnvironment): Partial<SimParams> {
+  return {
+    ...env,
+    backlog: 5,
+    clients: 1,
+    clientsCloseEarly: true,
+    acceptFromMs: holdMs,
+    observeAtMs: holdMs - 1,
+    durationMs: holdMs + 10,
+  };
+}
+
+/** The connection's states just before accept(), and whether accept() returned it. */
+export function earlyClosePrediction(model: SimResult): EarlyCloseFacts {
+  const holdMs = model.params.acceptFromMs ?? 0;
+  const c = model.connections[0]!;
+  const before = [...c.timeline].reverse().find((e) => e.t < holdMs)!;
+  return {
+    serverState: before.server,
+    clientState: before.client,
+    queuedAfterHold: model.observation.acceptQueue,
+    acceptReturnsIt: c.acceptedAt !== null ? "yes" : "no",
+  };
+}
