@@ -1,15 +1,19 @@
 // The socketkit command line: dispatches to one command per file and turns usage mistakes into one-line errors.
+// Each command's module loads when that command runs: `serve` under a low descriptor limit (RLIMIT_NOFILE) must
+// not spend descriptors loading the lab, and a start loads only what it uses.
 
 import { readFileSync } from "node:fs";
-import { client, clientHelp } from "./client.js";
 import { UsageError } from "./messages.js";
 import { MissingPrivilegeError } from "../lab/result.js";
-import { lab, labHelp, sim } from "./lab.js";
-import { experimentNames } from "../lab/registry.js";
-import { serve, serveHelp } from "./serve.js";
-import { watch, watchHelp } from "./watch.js";
 
-function help(): string {
+async function help(): Promise<string> {
+  const [{ serveHelp }, { clientHelp }, { labHelp }, { watchHelp }, { experimentNames }] = await Promise.all([
+    import("./serve.js"),
+    import("./client.js"),
+    import("./lab.js"),
+    import("./watch.js"),
+    import("../lab/registry.js"),
+  ]);
   const names = experimentNames().join(", ");
   return `Usage: socketkit <command> [options]
 
@@ -35,11 +39,11 @@ ${watchHelp}`;
 }
 
 const commands: Record<string, (argv: string[]) => Promise<number>> = {
-  serve,
-  client,
-  lab,
-  sim,
-  watch,
+  serve: async (argv) => (await import("./serve.js")).serve(argv),
+  client: async (argv) => (await import("./client.js")).client(argv),
+  lab: async (argv) => (await import("./lab.js")).lab(argv),
+  sim: async (argv) => (await import("./lab.js")).sim(argv),
+  watch: async (argv) => (await import("./watch.js")).watch(argv),
   bench: async (argv) => (await import("./bench.js")).bench(argv),
 };
 
@@ -51,7 +55,7 @@ function version(): string {
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === "-h" || command === "--help" || command === "help") {
-    console.log(help());
+    console.log(await help());
     return command === undefined ? 2 : 0;
   }
   if (command === "-v" || command === "--version") {
