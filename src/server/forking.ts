@@ -8,12 +8,12 @@ import * as C from "../socket/constants.js";
 import { availableParallelism } from "node:os";
 import { OSError } from "../socket/errors.js";
 import type { Socket } from "../socket/socket.js";
-import { receiveHello, workerLoop, type Hello } from "./forking-worker.js";
+import { receiveHello, workerLoop, type Hello } from "./workers/forking-worker.js";
 import { readSetting, writeSetting } from "./settings.js";
 import { TCPServer, UnixStreamServer } from "./tcp-server.js";
 import { UDPServer, UnixDatagramServer } from "./udp-server.js";
-import { WorkerPool, type Handover } from "./worker-pool.js";
-import { forkingRole } from "./worker-process.js";
+import { WorkerPool, type Handover } from "./workers/worker-pool.js";
+import { forkingRole } from "./workers/worker-process.js";
 
 /** A server class ForkingMixIn can extend: TCPServer or one of its subclasses (the four socket kinds). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeScript requires a mixin's constructor to take ...any[]

@@ -92,7 +92,7 @@ export {
   type ForkingServerClass,
   type TCPServerClass,
 } from "./forking.js";
-export { isWorkerProcess } from "./worker-process.js";
+export { isWorkerProcess } from "./workers/worker-process.js";
 export {
   WorkerGroup,
   isGroupWorker,

@@ -11,7 +11,7 @@ import type { ChildProcess } from "node:child_process";
 import * as C from "../socket/constants.js";
 import { Socket } from "../socket/socket.js";
 import type { Address } from "../socket/address.js";
-import { CONTROL_FD, groupRole, startWorker, watchParent, type ShareMode } from "./worker-process.js";
+import { CONTROL_FD, groupRole, startWorker, watchParent, type ShareMode } from "./workers/worker-process.js";
 
 export type { ShareMode };
 

@@ -3,11 +3,11 @@
 // worker that dies and starts another, and retires workers the pool grew for once they have been idle a while.
 
 import type { ChildProcess } from "node:child_process";
-import * as C from "../socket/constants.js";
-import { socketpair } from "../socket/functions.js";
-import { sendFds } from "../socket/messages.js";
-import type { Socket } from "../socket/socket.js";
-import type { Address } from "../socket/address.js";
+import * as C from "../../socket/constants.js";
+import { socketpair } from "../../socket/functions.js";
+import { sendFds } from "../../socket/messages.js";
+import type { Socket } from "../../socket/socket.js";
+import type { Address } from "../../socket/address.js";
 import { decodeMessage, encodeMessage, MAX_MESSAGE, startWorker } from "./worker-process.js";
 
 /** A request the parent handed to a worker and still answers for. */

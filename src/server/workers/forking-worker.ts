@@ -2,11 +2,11 @@
 // server socket and address), and the loop that takes one request at a time from the control socket, runs it as
 // Python's forked child does (finishRequest, handleError, shutdownRequest) and tells the parent it is done.
 
-import * as C from "../socket/constants.js";
-import { OSError } from "../socket/errors.js";
-import { receiveMessage, recvFds } from "../socket/messages.js";
-import { Socket } from "../socket/socket.js";
-import type { Address } from "../socket/address.js";
+import * as C from "../../socket/constants.js";
+import { OSError } from "../../socket/errors.js";
+import { receiveMessage, recvFds } from "../../socket/messages.js";
+import { Socket } from "../../socket/socket.js";
+import type { Address } from "../../socket/address.js";
 import { CONTROL_FD, decodeMessage, encodeMessage, MAX_MESSAGE } from "./worker-process.js";
 
 export interface Hello {

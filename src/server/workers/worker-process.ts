@@ -4,8 +4,8 @@
 
 import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
-import { thisProgramAgain } from "../process/relaunch.js";
-import { setInheritableFd } from "../socket/inheritable.js";
+import { thisProgramAgain } from "../../process/relaunch.js";
+import { setInheritableFd } from "../../socket/inheritable.js";
 
 /** The worker's end of its control socket: the fd the parent puts at position 3 of the child's stdio. */
 export const CONTROL_FD = 3;
