@@ -10,7 +10,7 @@ import type { Address } from "../socket/address.js";
 import { BlockingIOError, OSError } from "../socket/errors.js";
 import { formatAddress } from "../socket/repr.js";
 import { BaseRequestHandler, runHandler } from "./request-handlers.js";
-import { readSetting, writeSetting } from "./settings.js";
+import { defineSettings } from "./settings.js";
 
 /**
  * A handler class the server instantiates for each request. Its parameters are `any` on purpose: a server accepts
@@ -61,6 +61,10 @@ export function pythonTraceback(error: unknown): string {
 export abstract class BaseServer {
   /** Seconds handleRequest() waits for a request before calling handleTimeout(); null waits forever. */
   static timeout: number | null = null;
+  declare timeout: number | null;
+  static {
+    defineSettings(this, ["timeout"]);
+  }
 
   serverAddress: Address;
   RequestHandlerClass: RequestHandlerClass;
@@ -72,13 +76,6 @@ export abstract class BaseServer {
   constructor(serverAddress: Address, RequestHandlerClass: RequestHandlerClass) {
     this.serverAddress = serverAddress;
     this.RequestHandlerClass = RequestHandlerClass;
-  }
-
-  get timeout(): number | null {
-    return readSetting(this, "timeout");
-  }
-  set timeout(value: number | null) {
-    writeSetting(this, "timeout", value);
   }
 
   // --- for subclasses: the socket side ---------------------------------------------------------------------------

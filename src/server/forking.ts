@@ -9,7 +9,7 @@ import { availableParallelism } from "node:os";
 import { OSError } from "../socket/errors.js";
 import type { Socket } from "../socket/socket.js";
 import { receiveHello, workerLoop, type Hello } from "./workers/forking-worker.js";
-import { readSetting, writeSetting } from "./settings.js";
+import { readSetting, withSettings } from "./settings.js";
 import { TCPServer, UnixStreamServer } from "./tcp-server.js";
 import { UDPServer, UnixDatagramServer } from "./udp-server.js";
 import { WorkerPool, type Handover } from "./workers/worker-pool.js";
@@ -103,31 +103,6 @@ export function ForkingMixIn<T extends TCPServerClass>(Base: T): ForkingServerCl
       }
     }
 
-    get maxChildren(): number {
-      return readSetting(this, "maxChildren");
-    }
-    set maxChildren(value: number) {
-      writeSetting(this, "maxChildren", value);
-    }
-    get poolSize(): number | null {
-      return readSetting(this, "poolSize");
-    }
-    set poolSize(value: number | null) {
-      writeSetting(this, "poolSize", value);
-    }
-    get childIdleTimeout(): number {
-      return readSetting(this, "childIdleTimeout");
-    }
-    set childIdleTimeout(value: number) {
-      writeSetting(this, "childIdleTimeout", value);
-    }
-    get blockOnClose(): boolean {
-      return readSetting(this, "blockOnClose");
-    }
-    set blockOnClose(value: boolean) {
-      writeSetting(this, "blockOnClose", value);
-    }
-
     /** PIDs of the worker processes handling a request now (Python: children not yet collected). */
     get activeChildren(): Set<number> {
       return this.pool?.busyPids() ?? new Set();
@@ -167,7 +142,7 @@ export function ForkingMixIn<T extends TCPServerClass>(Base: T): ForkingServerCl
      */
     async collectChildren({ blocking = false } = {}): Promise<void> {
       if (this.pool === null) return;
-      await this.pool.whenBusyBelow(blocking ? 1 : this.maxChildren);
+      await this.pool.whenBusyBelow(blocking ? 1 : readSetting<number>(this, "maxChildren"));
     }
 
     override async serviceActions(): Promise<void> {
@@ -190,8 +165,9 @@ export function ForkingMixIn<T extends TCPServerClass>(Base: T): ForkingServerCl
       await super.serverClose();
       const pool = this.pool;
       if (pool === null) return;
-      if (this.blockOnClose) await this.collectChildren({ blocking: true });
-      await pool.close(this.blockOnClose);
+      const block = readSetting<boolean>(this, "blockOnClose");
+      if (block) await this.collectChildren({ blocking: true });
+      await pool.close(block);
     }
 
     // --- internals -------------------------------------------------------------------------------------------------
@@ -201,9 +177,9 @@ export function ForkingMixIn<T extends TCPServerClass>(Base: T): ForkingServerCl
       const pool = new WorkerPool(this.serverIndex, {
         serverSocket: () => this.socket,
         limits: () => ({
-          poolSize: this.poolSize ?? availableParallelism(),
-          maxChildren: Math.max(1, this.maxChildren),
-          idleTimeout: this.childIdleTimeout,
+          poolSize: readSetting<number | null>(this, "poolSize") ?? availableParallelism(),
+          maxChildren: Math.max(1, readSetting<number>(this, "maxChildren")),
+          idleTimeout: readSetting<number>(this, "childIdleTimeout"),
         }),
         finished: (h) => this.closeRequest(h.request),
         lost: (h, pid, how) => this.lostRequest(h, pid, how),
@@ -243,7 +219,7 @@ export function ForkingMixIn<T extends TCPServerClass>(Base: T): ForkingServerCl
       };
     }
   }
-  return Forking;
+  return withSettings(Forking, ["maxChildren", "poolSize", "childIdleTimeout", "blockOnClose"]);
 }
 
 /** struct linger { l_onoff = 1, l_linger = 0 }: close(2) then resets the connection instead of sending FIN. */

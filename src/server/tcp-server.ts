@@ -6,7 +6,7 @@ import { OSError } from "../socket/errors.js";
 import { acceptNow, Socket } from "../socket/socket.js";
 import { BaseServer, type RequestHandlerClass } from "./base-server.js";
 import type { ProxyProtocol } from "./proxy-protocol.js";
-import { readSetting, writeSetting } from "./settings.js";
+import { defineSettings } from "./settings.js";
 import { sharedListener } from "./worker-group.js";
 
 /**
@@ -27,6 +27,22 @@ export class TCPServer extends BaseServer {
   static allowReusePort = false;
   /** Read a PROXY protocol header (v1 or v2) from each connection first; null (default) reads none. See proxy-protocol.ts. */
   static proxyProtocol: ProxyProtocol | null = null;
+  declare addressFamily: number;
+  declare socketType: number;
+  declare requestQueueSize: number;
+  declare allowReuseAddress: boolean;
+  declare allowReusePort: boolean;
+  declare proxyProtocol: ProxyProtocol | null;
+  static {
+    defineSettings(this, [
+      "addressFamily",
+      "socketType",
+      "requestQueueSize",
+      "allowReuseAddress",
+      "allowReusePort",
+      "proxyProtocol",
+    ]);
+  }
 
   readonly socket: Socket;
 
@@ -68,44 +84,6 @@ export class TCPServer extends BaseServer {
     this.allowReusePort = true;
     this.serverAddress = [(this.serverAddress as [string, number])[0], shared.reusePort];
     return false;
-  }
-
-  get addressFamily(): number {
-    return readSetting(this, "addressFamily");
-  }
-  set addressFamily(value: number) {
-    writeSetting(this, "addressFamily", value);
-  }
-  get socketType(): number {
-    return readSetting(this, "socketType");
-  }
-  set socketType(value: number) {
-    writeSetting(this, "socketType", value);
-  }
-  get requestQueueSize(): number {
-    return readSetting(this, "requestQueueSize");
-  }
-  set requestQueueSize(value: number) {
-    writeSetting(this, "requestQueueSize", value);
-  }
-  get allowReuseAddress(): boolean {
-    return readSetting(this, "allowReuseAddress");
-  }
-  set allowReuseAddress(value: boolean) {
-    writeSetting(this, "allowReuseAddress", value);
-  }
-  get allowReusePort(): boolean {
-    return readSetting(this, "allowReusePort");
-  }
-  set allowReusePort(value: boolean) {
-    writeSetting(this, "allowReusePort", value);
-  }
-
-  get proxyProtocol(): ProxyProtocol | null {
-    return readSetting(this, "proxyProtocol");
-  }
-  set proxyProtocol(value: ProxyProtocol | null) {
-    writeSetting(this, "proxyProtocol", value);
   }
 
   /** With a proxyProtocol setting, the header comes first: verifyRequest and the handler see the original client. */

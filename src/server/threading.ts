@@ -3,7 +3,7 @@
 
 import type { Address } from "../socket/address.js";
 import type { BaseServer } from "./base-server.js";
-import { readSetting, writeSetting } from "./settings.js";
+import { readSetting, withSettings } from "./settings.js";
 import { TCPServer, UnixStreamServer } from "./tcp-server.js";
 import { UDPServer, UnixDatagramServer } from "./udp-server.js";
 
@@ -44,19 +44,6 @@ export function ThreadingMixIn<T extends ServerClass>(Base: T): ThreadingServerC
     /** Requests still running, awaited by serverClose() when blockOnClose. */
     readonly threads = new Set<Promise<void>>();
 
-    get daemonThreads(): boolean {
-      return readSetting(this, "daemonThreads");
-    }
-    set daemonThreads(value: boolean) {
-      writeSetting(this, "daemonThreads", value);
-    }
-    get blockOnClose(): boolean {
-      return readSetting(this, "blockOnClose");
-    }
-    set blockOnClose(value: boolean) {
-      writeSetting(this, "blockOnClose", value);
-    }
-
     /** Requests taken but not started yet, oldest first. */
     private readonly starting: Array<() => void> = [];
 
@@ -65,7 +52,7 @@ export function ThreadingMixIn<T extends ServerClass>(Base: T): ThreadingServerC
     }
 
     override async processRequest(request: unknown, clientAddress: Address): Promise<void> {
-      if (this.daemonThreads || !this.blockOnClose) {
+      if (readSetting<boolean>(this, "daemonThreads") || !readSetting<boolean>(this, "blockOnClose")) {
         this.startSoon(() => void this.processRequestThread(request, clientAddress));
         return;
       }
@@ -114,10 +101,10 @@ export function ThreadingMixIn<T extends ServerClass>(Base: T): ThreadingServerC
 
     override async serverClose(): Promise<void> {
       await super.serverClose();
-      if (this.blockOnClose) await Promise.allSettled([...this.threads]);
+      if (readSetting<boolean>(this, "blockOnClose")) await Promise.allSettled([...this.threads]);
     }
   }
-  return Threading;
+  return withSettings(Threading, ["daemonThreads", "blockOnClose"]);
 }
 
 /**
