@@ -17,7 +17,6 @@ import { OSError } from "../socket/errors.js";
 import { formatAddress } from "../socket/repr.js";
 import type { Socket } from "../socket/socket.js";
 import type { ProxyProtocol } from "../server/proxy-protocol.js";
-import { adoptListener } from "../server/socket-activation.js";
 import { capMessage, escapeControls, incompleteUtf8Tail, LogSink } from "./log-sink.js";
 import {
   deploymentHelp,
@@ -82,7 +81,7 @@ export class EchoServer extends ThreadingTCPServer {
     super([options.host, options.port], EchoHandler, false);
     this.requestQueueSize = options.backlog;
     this.proxyProtocol = options.proxyProtocol ?? null;
-    if (listener) adoptListener(this, listener);
+    if (listener) this.useSocket(listener);
     else this.bindAndActivate();
   }
 

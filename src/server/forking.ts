@@ -96,10 +96,8 @@ export function ForkingMixIn<T extends TCPServerClass>(Base: T): ForkingServerCl
       this.serverIndex = index;
       this.worker = worker;
       if (worker !== null && worker !== "inert") {
-        this.socket.close();
-        (this as { socket: Socket }).socket = worker.serverSocket;
+        this.useSocket(worker.serverSocket);
         worker.serverSocket.setblocking(false);
-        this.serverAddress = worker.serverAddress;
       }
     }
 

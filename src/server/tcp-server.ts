@@ -12,7 +12,7 @@ import { sharedListener } from "./worker-group.js";
 /**
  * A server on a stream socket. The constructor binds and listens at once (a port in use throws from it, and
  * `serverAddress` then holds the bound address); with `bindAndActivate = false` call serverBind() and
- * serverActivate() yourself.
+ * serverActivate() yourself, or useSocket() to serve on a listening socket made elsewhere.
  *
  * Settings are class statics, overridden as `class MyServer extends TCPServer { static requestQueueSize = 50 }`,
  * so that they are in place for the constructor's bind and listen. An instance field declared in a subclass would
@@ -44,12 +44,17 @@ export class TCPServer extends BaseServer {
     ]);
   }
 
-  readonly socket: Socket;
+  private current: Socket;
 
   constructor(serverAddress: AddressInput, RequestHandlerClass: RequestHandlerClass, bindAndActivate = true) {
     super(serverAddress as Address, RequestHandlerClass);
-    this.socket = new Socket(this.addressFamily, this.socketType);
+    this.current = new Socket(this.addressFamily, this.socketType);
     if (bindAndActivate) this.bindAndActivate();
+  }
+
+  /** The socket the server serves on: the one its constructor made, or the one given to useSocket(). */
+  get socket(): Socket {
+    return this.current;
   }
 
   /**
@@ -76,9 +81,7 @@ export class TCPServer extends BaseServer {
     const shared = sharedListener();
     if (shared === null) return false;
     if ("socket" in shared) {
-      this.socket.close();
-      (this as { socket: Socket }).socket = shared.socket;
-      this.serverAddress = shared.socket.getsockname();
+      this.useSocket(shared.socket);
       return true;
     }
     this.allowReusePort = true;
@@ -99,6 +102,25 @@ export class TCPServer extends BaseServer {
         this.shutdownRequest(request);
       },
     });
+  }
+
+  /**
+   * Serves on `socket`, made elsewhere (by systemd, a predecessor, a worker group, ForkingMixIn's parent), instead
+   * of the socket the server had, which is closed: Python's `server.socket = sock`, checked. Construct the server
+   * with `bindAndActivate = false`, then call this. `serverAddress` and `addressFamily` follow the socket, and
+   * the server owns it from now on (serverClose() closes it).
+   * @throws TypeError when `socket` is not of the server's socket type, or (a stream server) does not listen, or
+   * (a datagram server) is not bound.
+   * @example
+   * const server = new ThreadingTCPServer(["localhost", 0], Handler, false);
+   * server.useSocket(listenerFromSystemd);
+   */
+  useSocket(socket: Socket): void {
+    checkServerSocket(socket, this.socketType);
+    if (socket !== this.current) this.current.close();
+    this.current = socket;
+    this.addressFamily = socket.family;
+    this.serverAddress = socket.getsockname();
   }
 
   /** Binds to serverAddress (with SO_REUSEADDR / SO_REUSEPORT when allowed) and records the real address. */
@@ -154,4 +176,18 @@ export class TCPServer extends BaseServer {
 /** A TCPServer on an AF_UNIX stream socket; serverAddress is a path. */
 export class UnixStreamServer extends TCPServer {
   static override addressFamily: number = C.AF_UNIX;
+}
+
+/** useSocket()'s check: a socket of the server's type that listens (a stream server) or is bound (a datagram one). */
+function checkServerSocket(socket: Socket, socketType: number): void {
+  const stream = socketType === C.SOCK_STREAM;
+  const ready = stream ? socket.getsockopt(C.SOL_SOCKET, C.SO_ACCEPTCONN) === 1 : isBound(socket.getsockname());
+  if (socket.type !== socketType || !ready) {
+    throw new TypeError(`${String(socket)} is not a ${stream ? "listening" : "bound"} socket of type ${socketType}`);
+  }
+}
+
+/** True for a socket name that is not the unbound one (port 0, or an AF_UNIX socket without a name). */
+function isBound(name: Address): boolean {
+  return Array.isArray(name) ? name[1] !== 0 : name.length > 0;
 }
