@@ -7,6 +7,7 @@ import {
   BaseRequestHandler,
   ConnectionSet,
   isGroupWorker,
+  joinWorkerGroup,
   runWorkerGroup,
   stopGracefully,
   ThreadingTCPServer,
@@ -82,7 +83,7 @@ export class EchoServer extends ThreadingTCPServer {
     this.requestQueueSize = options.backlog;
     this.proxyProtocol = options.proxyProtocol ?? null;
     if (listener) this.useSocket(listener);
-    else this.bindAndActivate();
+    else if (!joinWorkerGroup(this)) this.bindAndActivate();
   }
 
   /** Stops with a grace period (see stopGracefully), logging the connections it had to close. */

@@ -13,7 +13,7 @@ import { readSetting, withSettings } from "./settings.js";
 import { TCPServer, UnixStreamServer } from "./tcp-server.js";
 import { UDPServer, UnixDatagramServer } from "./udp-server.js";
 import { WorkerPool, type Handover } from "./workers/worker-pool.js";
-import { forkingRole } from "./workers/worker-process.js";
+import { forkingRole } from "./workers/role.js";
 
 /** A server class ForkingMixIn can extend: TCPServer or one of its subclasses (the four socket kinds). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeScript requires a mixin's constructor to take ...any[]

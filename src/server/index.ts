@@ -92,10 +92,11 @@ export {
   type ForkingServerClass,
   type TCPServerClass,
 } from "./forking.js";
-export { isWorkerProcess } from "./workers/worker-process.js";
+export { isWorkerProcess } from "./workers/role.js";
 export {
   WorkerGroup,
   isGroupWorker,
+  joinWorkerGroup,
   runWorkerGroup,
   workerTag,
   type ShareMode,

@@ -7,7 +7,6 @@ import { acceptNow, Socket } from "../socket/socket.js";
 import { BaseServer, type RequestHandlerClass } from "./base-server.js";
 import type { ProxyProtocol } from "./proxy-protocol.js";
 import { defineSettings } from "./settings.js";
-import { sharedListener } from "./worker-group.js";
 
 /**
  * A server on a stream socket. The constructor binds and listens at once (a port in use throws from it, and
@@ -59,10 +58,9 @@ export class TCPServer extends BaseServer {
 
   /**
    * serverBind() then serverActivate(); if either fails, serverClose() (an override too) runs before the error
-   * propagates. In a WorkerGroup worker the first server takes the group's listener instead (see worker-group.ts).
+   * propagates.
    */
   bindAndActivate(): void {
-    if (this.joinGroup()) return;
     try {
       this.serverBind();
       this.serverActivate();
@@ -74,19 +72,6 @@ export class TCPServer extends BaseServer {
       this.socket.close();
       throw err;
     }
-  }
-
-  /** Adopts a WorkerGroup's shared listener, or prepares to bind beside it with SO_REUSEPORT; false outside a group. */
-  private joinGroup(): boolean {
-    const shared = sharedListener();
-    if (shared === null) return false;
-    if ("socket" in shared) {
-      this.useSocket(shared.socket);
-      return true;
-    }
-    this.allowReusePort = true;
-    this.serverAddress = [(this.serverAddress as [string, number])[0], shared.reusePort];
-    return false;
   }
 
   /** With a proxyProtocol setting, the header comes first: verifyRequest and the handler see the original client. */
