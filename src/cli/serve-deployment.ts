@@ -23,7 +23,7 @@ export const deploymentOptions = {
   handover: { type: "string" },
 } as const;
 
-/** The PROXY protocol setting for --proxy-protocol, or null. @throws UsageError naming --proxy-trust. */
+/** The PROXY protocol policy for --proxy-protocol, or null. @throws UsageError naming --proxy-trust. */
 export function proxyProtocolOption(
   enabled: boolean | undefined,
   trust: string,

@@ -8,6 +8,7 @@ import {
   ConnectionSet,
   isGroupWorker,
   joinWorkerGroup,
+  ProxyProtocolMixIn,
   runWorkerGroup,
   stopGracefully,
   ThreadingTCPServer,
@@ -81,7 +82,6 @@ export class EchoServer extends ThreadingTCPServer {
   ) {
     super([options.host, options.port], EchoHandler, false);
     this.requestQueueSize = options.backlog;
-    this.proxyProtocol = options.proxyProtocol ?? null;
     if (listener) this.useSocket(listener);
     else if (!joinWorkerGroup(this)) this.bindAndActivate();
   }
@@ -102,6 +102,10 @@ export class EchoServer extends ThreadingTCPServer {
 export class EchoServer6 extends EchoServer {
   static override addressFamily: number = AF_INET6;
 }
+
+/** The echo servers behind a balancer (--proxy-protocol): each connection starts with a PROXY header. */
+class ProxiedEchoServer extends ProxyProtocolMixIn(EchoServer) {}
+class ProxiedEchoServer6 extends ProxyProtocolMixIn(EchoServer6) {}
 
 /**
  * Answers each message with the reply prefix and the message. The loop's own frame stays small, and the
@@ -202,10 +206,18 @@ function settings(argv: string[], log: (line: string) => void): ServeSettings | 
   };
 }
 
+/** The echo server for `options`: IPv6 or IPv4, behind a balancer or not; on `listener` if one is given. */
+function echoServer(options: EchoServerOptions, listener?: Socket): EchoServer {
+  const v6 = options.host.includes(":");
+  if (!options.proxyProtocol) return new (v6 ? EchoServer6 : EchoServer)(options, listener);
+  const server = new (v6 ? ProxiedEchoServer6 : ProxiedEchoServer)(options, listener);
+  server.proxyProtocol = options.proxyProtocol;
+  return server;
+}
+
 function listen(options: EchoServerOptions, listener?: Socket): EchoServer {
-  const Server = options.host.includes(":") ? EchoServer6 : EchoServer;
   try {
-    return new Server(options, listener);
+    return echoServer(options, listener);
   } catch (err) {
     if (err instanceof OSError || err instanceof RangeError || err instanceof TypeError) {
       throw new UsageError(options.say.cannotServe(`${options.host}:${options.port}`, err.message), { cause: err });

@@ -241,8 +241,9 @@ export abstract class BaseServer {
   }
 
   /**
-   * verifyRequest() then processRequest() for one taken request. A hook for what must happen between accept and
-   * verification (TCPServer reads a PROXY protocol header here when its proxyProtocol setting asks for one).
+   * verifyRequest() then processRequest() for one taken request: the one seam between taking a request and
+   * verifying it, which a mix-in replaces for what must happen first (ProxyProtocolMixIn reads the PROXY
+   * protocol header here, so verifyRequest sees the original client).
    */
   protected async admitRequest(request: unknown, clientAddress: Address): Promise<void> {
     // As Python: what verifyRequest() throws escapes to the caller of handleRequest()/serveForever().

@@ -16,7 +16,6 @@ import * as C from "../socket/constants.js";
 import { OSError } from "../socket/errors.js";
 import { recvFds, sendFds } from "../socket/messages.js";
 import { Socket } from "../socket/socket.js";
-import { pendingHeaders } from "./proxy-protocol.js";
 
 /** Seconds each side waits for the other's next message before giving up on a hand-over. */
 const STEP_TIMEOUT = 10;
@@ -156,9 +155,12 @@ async function serveOne(conn: Socket, listener: Socket, log: (line: string) => v
   }
 }
 
-/** The parts of a server drain() looks at: ThreadingMixIn's running requests. */
+/** The parts of a server drainRequests() looks at; a server with neither has nothing to drain. */
 export interface Drainable {
+  /** ThreadingMixIn's running requests. */
   threads?: ReadonlySet<Promise<void>>;
+  /** ProxyProtocolMixIn's connections whose header is still being read. */
+  pendingHeaders?: ReadonlySet<Promise<void>>;
 }
 
 /**
@@ -168,7 +170,7 @@ export interface Drainable {
 export async function drainRequests(server: Drainable & object, ms: number): Promise<boolean> {
   const deadline = performance.now() + ms;
   for (;;) {
-    const running = [...(server.threads ?? []), ...pendingHeaders(server)];
+    const running = [...(server.threads ?? []), ...(server.pendingHeaders ?? [])];
     if (running.length === 0) return true;
     const left = deadline - performance.now();
     if (left <= 0) return false;

@@ -74,6 +74,7 @@ export {
   type ProxyHeader,
   type ProxyProtocolOptions,
 } from "./proxy-protocol.js";
+export { ProxyProtocolMixIn, type ProxyProtocolServer, type ProxyProtocolServerClass } from "./proxy-protocol-mixin.js";
 export {
   BaseRequestHandler,
   DatagramRequestHandler,

@@ -5,7 +5,6 @@ import * as C from "../socket/constants.js";
 import { OSError } from "../socket/errors.js";
 import { acceptNow, Socket } from "../socket/socket.js";
 import { BaseServer, type RequestHandlerClass } from "./base-server.js";
-import type { ProxyProtocol } from "./proxy-protocol.js";
 import { defineSettings } from "./settings.js";
 
 /**
@@ -24,23 +23,13 @@ export class TCPServer extends BaseServer {
   static requestQueueSize = 5;
   static allowReuseAddress = false;
   static allowReusePort = false;
-  /** Read a PROXY protocol header (v1 or v2) from each connection first; null (default) reads none. See proxy-protocol.ts. */
-  static proxyProtocol: ProxyProtocol | null = null;
   declare addressFamily: number;
   declare socketType: number;
   declare requestQueueSize: number;
   declare allowReuseAddress: boolean;
   declare allowReusePort: boolean;
-  declare proxyProtocol: ProxyProtocol | null;
   static {
-    defineSettings(this, [
-      "addressFamily",
-      "socketType",
-      "requestQueueSize",
-      "allowReuseAddress",
-      "allowReusePort",
-      "proxyProtocol",
-    ]);
+    defineSettings(this, ["addressFamily", "socketType", "requestQueueSize", "allowReuseAddress", "allowReusePort"]);
   }
 
   private current: Socket;
@@ -72,21 +61,6 @@ export class TCPServer extends BaseServer {
       this.socket.close();
       throw err;
     }
-  }
-
-  /** With a proxyProtocol setting, the header comes first: verifyRequest and the handler see the original client. */
-  protected override admitRequest(request: unknown, clientAddress: Address): Promise<void> {
-    const proxy = this.proxyProtocol;
-    if (proxy === null) return super.admitRequest(request, clientAddress);
-    return proxy.admitConnection(this, request as Socket, clientAddress, {
-      inline: this.requestsRunInline,
-      admit: (address) => super.admitRequest(request, address),
-      refuse: () => this.shutdownRequest(request),
-      fail: (err) => {
-        this.reportError(request, clientAddress, err);
-        this.shutdownRequest(request);
-      },
-    });
   }
 
   /**
