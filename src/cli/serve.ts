@@ -3,17 +3,10 @@
 
 import { parseArgs } from "node:util";
 import { availableParallelism } from "node:os";
-import {
-  BaseRequestHandler,
-  ConnectionSet,
-  isGroupWorker,
-  joinWorkerGroup,
-  ProxyProtocolMixIn,
-  runWorkerGroup,
-  stopGracefully,
-  ThreadingTCPServer,
-  workerTag,
-} from "../server/index.js";
+import { ConnectionSet, stopGracefully } from "../server/graceful-stop.js";
+import { ProxyProtocolMixIn } from "../server/proxy-protocol-mixin.js";
+import { isGroupWorker, joinWorkerGroup, runWorkerGroup, workerTag } from "../server/worker-group.js";
+import { BaseRequestHandler, ThreadingTCPServer } from "../server/index.js";
 import { AF_INET, AF_INET6 } from "../socket/constants.js";
 import { OSError } from "../socket/errors.js";
 import { formatAddress } from "../socket/repr.js";

@@ -242,8 +242,8 @@ export abstract class BaseServer {
 
   /**
    * verifyRequest() then processRequest() for one taken request: the one seam between taking a request and
-   * verifying it, which a mix-in replaces for what must happen first (ProxyProtocolMixIn reads the PROXY
-   * protocol header here, so verifyRequest sees the original client).
+   * verifying it, which a mix-in replaces for what must happen first (ProxyProtocolMixIn in socketkit/deploy
+   * reads the PROXY protocol header here, so verifyRequest sees the original client).
    */
   protected async admitRequest(request: unknown, clientAddress: Address): Promise<void> {
     // As Python: what verifyRequest() throws escapes to the caller of handleRequest()/serveForever().

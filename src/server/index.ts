@@ -27,23 +27,19 @@
 // and buys isolation and every core. Without a mixin a server handles one request at a time, as Python's plain
 // servers do.
 //
-// WorkerGroup is the other shape of process-based serving, for `socketkit serve --workers N`: N full servers
-// in N processes, all accepting from one inherited listening socket, supervised by a primary.
-//
 // A handler class says what to do with each request: subclass BaseRequestHandler (request, clientAddress,
 // server) and override handle(), or use StreamRequestHandler (rfile/wfile over a connection) or
 // DatagramRequestHandler (packet in, wfile out). Settings are class statics with Python's defaults
 // (requestQueueSize = 5, allowReuseAddress = false, timeout = null, maxPacketSize = 8192, …).
 //
-// Deployment (docs/deployment.md): the proxyProtocol setting reads a PROXY protocol header before verifyRequest;
-// listenFds() and adoptListener() serve on a socket from systemd; requestListener()/offerListener() hand a
-// listening socket to a successor process.
+// A server serves on the socket its constructor made, or on one made elsewhere: useSocket(listener) is the one
+// seam for that (Python assigns server.socket). Deployment — worker groups, hand-over, systemd activation,
+// graceful stop, the PROXY protocol — is a layer above this one: socketkit/deploy (docs/deployment.md).
 
 // Node's types for this entry point's published declarations (why: see src/index.ts).
 /// <reference types="node" preserve="true" />
 
 export { BaseServer, type RequestHandlerClass } from "./base-server.js";
-export { ConnectionSet, stopGracefully } from "./graceful-stop.js";
 export { TCPServer, UnixStreamServer } from "./tcp-server.js";
 export { UDPServer, UnixDatagramServer } from "./udp-server.js";
 export {
@@ -56,25 +52,6 @@ export {
   type ThreadingServer,
   type ThreadingServerClass,
 } from "./threading.js";
-export { adoptListener, listenFds, LISTEN_FDS_START, type ActivatedSocket } from "./socket-activation.js";
-export {
-  drainRequests,
-  offerListener,
-  requestListener,
-  type Drainable,
-  type OfferOptions,
-  type ReceivedListener,
-} from "./handover.js";
-export {
-  ProxyProtocol,
-  ProxyHeaderError,
-  buildProxyHeader,
-  readProxyHeader,
-  type Admission,
-  type ProxyHeader,
-  type ProxyProtocolOptions,
-} from "./proxy-protocol.js";
-export { ProxyProtocolMixIn, type ProxyProtocolServer, type ProxyProtocolServerClass } from "./proxy-protocol-mixin.js";
 export {
   BaseRequestHandler,
   DatagramRequestHandler,
@@ -94,12 +71,3 @@ export {
   type TCPServerClass,
 } from "./forking.js";
 export { isWorkerProcess } from "./workers/role.js";
-export {
-  WorkerGroup,
-  isGroupWorker,
-  joinWorkerGroup,
-  runWorkerGroup,
-  workerTag,
-  type ShareMode,
-  type WorkerGroupOptions,
-} from "./worker-group.js";

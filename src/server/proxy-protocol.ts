@@ -14,8 +14,6 @@ import { formatAddress } from "../socket/repr.js";
 import type { Socket } from "../socket/socket.js";
 import { headerLength, parseProxyHeader, ProxyHeaderError, V1_MAX_LENGTH, type ProxyHeader } from "./proxy-header.js";
 
-export { buildProxyHeader, ProxyHeaderError, type ProxyHeader } from "./proxy-header.js";
-
 export interface ProxyProtocolOptions {
   /** Balancers allowed to send a header: addresses or CIDR blocks ("127.0.0.1", "10.0.0.0/8", "::1"). Required. */
   trusted: readonly string[];
