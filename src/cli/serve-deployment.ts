@@ -4,9 +4,9 @@
 
 import { spawn } from "node:child_process";
 import { thisProgramAgain } from "../process/relaunch.js";
-import { drainRequests, offerListener, requestListener } from "../server/handover.js";
-import { ProxyProtocol } from "../server/proxy-protocol.js";
-import { listenFds } from "../server/socket-activation.js";
+import { drainRequests, offerListener, requestListener } from "../deploy/handover.js";
+import { ProxyProtocol } from "../deploy/proxy-protocol.js";
+import { listenFds } from "../deploy/socket-activation.js";
 import type { TCPServer } from "../server/tcp-server.js";
 import type { Socket } from "../socket/socket.js";
 import { UsageError } from "./messages.js";

@@ -3,15 +3,15 @@
 
 import { parseArgs } from "node:util";
 import { availableParallelism } from "node:os";
-import { ConnectionSet, stopGracefully } from "../server/graceful-stop.js";
-import { ProxyProtocolMixIn } from "../server/proxy-protocol-mixin.js";
-import { isGroupWorker, joinWorkerGroup, runWorkerGroup, workerTag } from "../server/worker-group.js";
+import { ConnectionSet, stopGracefully } from "../deploy/graceful-stop.js";
+import { ProxyProtocolMixIn } from "../deploy/proxy-protocol-mixin.js";
+import { isGroupWorker, joinWorkerGroup, runWorkerGroup, workerTag } from "../deploy/worker-group.js";
 import { BaseRequestHandler, ThreadingTCPServer } from "../server/index.js";
 import { AF_INET, AF_INET6 } from "../socket/constants.js";
 import { OSError } from "../socket/errors.js";
 import { formatAddress } from "../socket/repr.js";
 import type { Socket } from "../socket/socket.js";
-import type { ProxyProtocol } from "../server/proxy-protocol.js";
+import type { ProxyProtocol } from "../deploy/proxy-protocol.js";
 import { capMessage, escapeControls, incompleteUtf8Tail, LogSink } from "./log-sink.js";
 import {
   deploymentHelp,

@@ -14,17 +14,13 @@
 // Node's types for this entry point's published declarations (why: see src/index.ts).
 /// <reference types="node" preserve="true" />
 
-export { drainRequests, type Drainable } from "../server/handover.js";
-export { ConnectionSet, stopGracefully } from "../server/graceful-stop.js";
-export { offerListener, requestListener, type OfferOptions, type ReceivedListener } from "../server/handover.js";
-export { buildProxyHeader, ProxyHeaderError, type ProxyHeader } from "../server/proxy-header.js";
-export { ProxyProtocol, readProxyHeader, type Admission, type ProxyProtocolOptions } from "../server/proxy-protocol.js";
-export {
-  ProxyProtocolMixIn,
-  type ProxyProtocolServer,
-  type ProxyProtocolServerClass,
-} from "../server/proxy-protocol-mixin.js";
-export { adoptListener, listenFds, LISTEN_FDS_START, type ActivatedSocket } from "../server/socket-activation.js";
+export { drainRequests, type Drainable } from "./handover.js";
+export { ConnectionSet, stopGracefully } from "./graceful-stop.js";
+export { offerListener, requestListener, type OfferOptions, type ReceivedListener } from "./handover.js";
+export { buildProxyHeader, ProxyHeaderError, type ProxyHeader } from "./proxy-header.js";
+export { ProxyProtocol, readProxyHeader, type Admission, type ProxyProtocolOptions } from "./proxy-protocol.js";
+export { ProxyProtocolMixIn, type ProxyProtocolServer, type ProxyProtocolServerClass } from "./proxy-protocol-mixin.js";
+export { adoptListener, listenFds, LISTEN_FDS_START, type ActivatedSocket } from "./socket-activation.js";
 export {
   WorkerGroup,
   isGroupWorker,
@@ -33,4 +29,4 @@ export {
   workerTag,
   type ShareMode,
   type WorkerGroupOptions,
-} from "../server/worker-group.js";
+} from "./worker-group.js";

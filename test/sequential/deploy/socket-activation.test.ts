@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { BaseRequestHandler, SO_ACCEPTCONN, SOL_SOCKET, Socket, ThreadingTCPServer } from "../../../src/index.js";
-import { listenFds } from "../../../src/server/socket-activation.js";
+import { listenFds } from "../../../src/deploy/socket-activation.js";
 import { ROOT } from "../../helpers/cli.js";
 import { waitFor, within } from "../../helpers/wait.js";
 

@@ -1,7 +1,7 @@
 // systemd's socket activation (sd_listen_fds(3): LISTEN_FDS, LISTEN_PID, LISTEN_FDNAMES, descriptors from 3 on):
 // the sockets the service manager passed, for a server's useSocket() to serve on instead of binding its own.
 
-import type { TCPServer } from "./tcp-server.js";
+import type { TCPServer } from "../server/tcp-server.js";
 import { Socket } from "../socket/socket.js";
 
 /** The first descriptor systemd passes (SD_LISTEN_FDS_START). */

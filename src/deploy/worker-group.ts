@@ -8,9 +8,9 @@
 // so all accept from one queue. bench/workers.ts measures both; docs/architecture.md says why "reuseport" won.
 
 import type { ChildProcess } from "node:child_process";
-import type { TCPServer } from "./tcp-server.js";
-import { groupRole, type ShareMode } from "./workers/role.js";
-import { CONTROL_FD, startWorker, watchParent } from "./workers/worker-process.js";
+import type { TCPServer } from "../server/tcp-server.js";
+import { groupRole, type ShareMode } from "../server/workers/role.js";
+import { CONTROL_FD, startWorker, watchParent } from "../server/workers/worker-process.js";
 import * as C from "../socket/constants.js";
 import { Socket } from "../socket/socket.js";
 import type { Address } from "../socket/address.js";

@@ -2,8 +2,8 @@
 // verifyRequest() and the handler see the connection, so that both get the original client's address. As
 // CPython's mix-ins do, it replaces one seam: admitRequest(), between taking a connection and verifying it.
 
-import type { TCPServerClass } from "./index.js";
-import { readSetting, withSettings } from "./settings.js";
+import type { TCPServerClass } from "../server/index.js";
+import { readSetting, withSettings } from "../server/settings.js";
 import type { Address } from "../socket/address.js";
 import type { Socket } from "../socket/socket.js";
 import { ProxyProtocol } from "./proxy-protocol.js";
