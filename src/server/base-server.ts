@@ -195,9 +195,12 @@ export abstract class BaseServer {
     }
   }
 
-  /** True when serveForever() awaits each request before taking the next; ThreadingMixIn says false. */
+  /** True when serveForever() awaits each request before taking the next; the mix-ins' classes say false. */
+  protected static requestsRunInline = true;
+
+  /** The class's requestsRunInline. */
   protected get requestsRunInline(): boolean {
-    return true;
+    return (this.constructor as typeof BaseServer).requestsRunInline;
   }
 
   shutdownRequest(request: unknown): void {
@@ -257,6 +260,25 @@ export abstract class BaseServer {
       this.reportError(request, clientAddress, err);
       this.shutdownRequest(request);
     }
+  }
+
+  /**
+   * A request run to its end on its own, as Python's process_request_thread and its forked child do:
+   * finishRequest(), what it throws to handleError(), then shutdownRequest() in any case. ThreadingMixIn runs
+   * each request this way as a task, ForkingMixIn in a worker process.
+   */
+  protected completeRequest(request: unknown, clientAddress: Address): Promise<void> {
+    // A promise chain rather than an async function: a running request holds one frame less.
+    return this.finishRequest(request, clientAddress).then(
+      () => this.shutdownRequest(request),
+      (err: unknown) => {
+        try {
+          this.reportError(request, clientAddress, err);
+        } finally {
+          this.shutdownRequest(request);
+        }
+      },
+    );
   }
 
   /** handleError(), guarded: an override that throws must not stop the server. */

@@ -79,6 +79,7 @@ export function ForkingMixIn<T extends TCPServerClass>(Base: T): ForkingServerCl
     static poolSize: number | null = null;
     static childIdleTimeout = 5;
     static blockOnClose = true;
+    protected static requestsRunInline = false;
 
     /** In a worker of this server: the parent's hello. "inert": a worker of another server. null: the parent. */
     private readonly worker: Hello | "inert" | null;
@@ -114,10 +115,6 @@ export function ForkingMixIn<T extends TCPServerClass>(Base: T): ForkingServerCl
     /** In a worker process no forking server binds: it serves on its parent's socket, or not at all. */
     override bindAndActivate(): void {
       if (forkingRole() === null) super.bindAndActivate();
-    }
-
-    protected override get requestsRunInline(): boolean {
-      return false;
     }
 
     override async serveForever(pollInterval = 0.5): Promise<void> {
@@ -205,15 +202,7 @@ export function ForkingMixIn<T extends TCPServerClass>(Base: T): ForkingServerCl
       return {
         socket: this.socket,
         socketType: this.socketType,
-        runRequest: async (request: unknown, clientAddress: Address) => {
-          try {
-            await this.finishRequest(request, clientAddress);
-          } catch (err) {
-            this.reportError(request, clientAddress, err);
-          } finally {
-            this.shutdownRequest(request);
-          }
-        },
+        runRequest: (request: unknown, clientAddress: Address) => this.completeRequest(request, clientAddress),
       };
     }
   }
