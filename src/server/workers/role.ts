@@ -2,7 +2,7 @@
 // when a server asks, not when socketkit is imported — and then removed, so that a program a worker's handler
 // starts in turn is an ordinary process again.
 
-/** Names the role: `forking:<server index>` or `group:<worker number>[:reuseport:<port>]`. */
+/** Names the role: `forking:<the server's forkingKey>` or `group:<worker number>[:reuseport:<port>]`. */
 export const ROLE_VARIABLE = "SOCKETKIT_WORKER";
 
 let role: string | undefined;
@@ -18,10 +18,10 @@ function theRole(): string | undefined {
   return role;
 }
 
-/** The index of the ForkingMixIn server this process is a worker of, or null in an ordinary process. */
-export function forkingRole(): number | null {
+/** The forkingKey of the ForkingMixIn server this process is a worker of, or null in an ordinary process. */
+export function forkingRole(): string | null {
   const value = theRole();
-  return value?.startsWith("forking:") ? Number(value.slice("forking:".length)) : null;
+  return value?.startsWith("forking:") ? value.slice("forking:".length) : null;
 }
 
 /** How the workers of a WorkerGroup share the port. */
