@@ -154,28 +154,3 @@ async function serveOne(conn: Socket, listener: Socket, log: (line: string) => v
     conn.close();
   }
 }
-
-/** The parts of a server drainRequests() looks at; a server with neither has nothing to drain. */
-export interface Drainable {
-  /** ThreadingMixIn's running requests. */
-  threads?: ReadonlySet<Promise<void>>;
-  /** ProxyProtocolMixIn's connections whose header is still being read. */
-  pendingHeaders?: ReadonlySet<Promise<void>>;
-}
-
-/**
- * Waits until `server` has no request running and no PROXY header being read — its clients finished on their
- * own — or `ms` passed. Resolves true when drained. Call it after the server stopped accepting.
- */
-export async function drainRequests(server: Drainable & object, ms: number): Promise<boolean> {
-  const deadline = performance.now() + ms;
-  for (;;) {
-    const running = [...(server.threads ?? []), ...(server.pendingHeaders ?? [])];
-    if (running.length === 0) return true;
-    const left = deadline - performance.now();
-    if (left <= 0) return false;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.allSettled(running), new Promise((r) => (timer = setTimeout(r, left)))]);
-    clearTimeout(timer);
-  }
-}
