@@ -2,6 +2,8 @@
 // — ThreadingMixIn's running requests, and ProxyProtocolMixIn's connections still sending their header — or a
 // bound passed.
 
+import { deadlineFor, hasPassed, msLeft } from "../socket/timeout.js";
+
 /** The parts of a server drainRequests() looks at; a server with neither has nothing to drain. */
 export interface Drainable {
   /** ThreadingMixIn's running requests. */
@@ -15,14 +17,14 @@ export interface Drainable {
  * own — or `ms` passed. Resolves true when drained. Call it after the server stopped accepting.
  */
 export async function drainRequests(server: Drainable & object, ms: number): Promise<boolean> {
-  const deadline = performance.now() + ms;
+  const deadline = deadlineFor(ms / 1000);
   for (;;) {
     const running = [...(server.threads ?? []), ...(server.pendingHeaders ?? [])];
     if (running.length === 0) return true;
-    const left = deadline - performance.now();
-    if (left <= 0) return false;
+    if (hasPassed(deadline)) return false;
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.allSettled(running), new Promise((r) => (timer = setTimeout(r, left)))]);
+    const bound = new Promise((r) => (timer = setTimeout(r, msLeft(deadline))));
+    await Promise.race([Promise.allSettled(running), bound]);
     clearTimeout(timer);
   }
 }

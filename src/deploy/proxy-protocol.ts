@@ -12,6 +12,7 @@ import { MSG_PEEK } from "../socket/constants.js";
 import { ConnectionResetError, OSError, TimeoutError } from "../socket/errors.js";
 import { formatAddress } from "../socket/repr.js";
 import type { Socket } from "../socket/socket.js";
+import { deadlineFor, secondsLeft } from "../socket/timeout.js";
 import { headerLength, parseProxyHeader, ProxyHeaderError, V1_MAX_LENGTH, type ProxyHeader } from "./proxy-header.js";
 
 export interface ProxyProtocolOptions {
@@ -139,13 +140,13 @@ export async function readProxyHeader(
   timeoutSeconds: number,
   maxLength: number,
 ): Promise<ProxyHeader | null> {
-  const deadline = performance.now() + timeoutSeconds * 1000;
+  const deadline = deadlineFor(timeoutSeconds);
   const saved = sock.gettimeout();
   let got = Buffer.alloc(0);
   try {
     for (;;) {
-      const left = (deadline - performance.now()) / 1000;
-      if (left <= 0)
+      const left = secondsLeft(deadline);
+      if (left === 0)
         throw new ProxyHeaderError(
           "TIMEOUT",
           `no complete PROXY header within ${timeoutSeconds} s (${got.length} bytes)`,

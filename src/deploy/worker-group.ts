@@ -14,6 +14,7 @@ import { CONTROL_FD, startWorker, watchParent } from "../server/workers/worker-p
 import * as C from "../socket/constants.js";
 import { Socket } from "../socket/socket.js";
 import type { Address } from "../socket/address.js";
+import { deadlineFor, hasPassed, type Deadline } from "../socket/timeout.js";
 
 export type { ShareMode };
 
@@ -77,7 +78,8 @@ export interface WorkerGroupOptions {
 interface Member {
   number: number;
   child: ChildProcess;
-  startedAt: number;
+  /** Until when a death counts as dying while starting up (RESTART_PAUSE_MS after the start). */
+  startingUntil: Deadline;
 }
 
 /** A worker that dies sooner than this after starting is restarted after the same pause, so a crash cannot spin. */
@@ -149,7 +151,7 @@ export class WorkerGroup {
     const child = startWorker(roleValue, share === "reuseport" ? this.holder!.fileno() : this.listener.fileno(), true);
     // The primary waits for its workers: they keep it running.
     child.ref();
-    const member = { number: n, child, startedAt: performance.now() };
+    const member = { number: n, child, startingUntil: deadlineFor(RESTART_PAUSE_MS / 1000) };
     this.members.set(n, member);
     child.once("exit", (code, signal) => this.exited(member, code, signal));
     // A process that could not be started at all reports an error and no exit: it is retried like a crash.
@@ -164,7 +166,7 @@ export class WorkerGroup {
       return this.settle();
     }
     const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code}`;
-    const quick = performance.now() - m.startedAt < RESTART_PAUSE_MS;
+    const quick = !hasPassed(m.startingUntil);
     this.options.log(`[worker ${m.number}] pid ${m.child.pid} ${how}; starting another${quick ? " in 1 s" : ""}`);
     const restart = () => {
       if (!this.stopping) this.spawn(m.number);

@@ -7,8 +7,9 @@
 
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Address } from "../socket/address.js";
-import { BlockingIOError, OSError } from "../socket/errors.js";
+import { BlockingIOError, E, OSError } from "../socket/errors.js";
 import { formatAddress } from "../socket/repr.js";
+import { deadlineFor, hasPassed, secondsLeft } from "../socket/timeout.js";
 import { BaseRequestHandler, runHandler } from "./request-handlers.js";
 import { defineSettings } from "./settings.js";
 
@@ -27,8 +28,8 @@ export type RequestHandlerClass = new (
 /** How many queued requests one wake-up of serveForever takes before it checks for shutdown again. */
 const BURST = 256;
 
-/** accept() errors that mean "no descriptors or memory right now": EMFILE, ENFILE, ENOBUFS, ENOMEM. */
-const OUT_OF_RESOURCES = new Set([24, 23, 105, 12]);
+/** accept() errors that mean "no descriptors or memory right now". */
+const OUT_OF_RESOURCES = new Set<number>([E.EMFILE, E.ENFILE, E.ENOBUFS, E.ENOMEM]);
 const RESOURCE_BACKOFF_MS = 50;
 
 /** Which server's handler is running, so that shutdown() called from inside one never waits on itself. */
@@ -142,21 +143,23 @@ export abstract class BaseServer {
   async handleRequest(): Promise<void> {
     const own = this.socketTimeout();
     const timeout = own === null ? this.timeout : this.timeout === null ? own : Math.min(own, this.timeout);
-    const deadline = timeout === null ? null : performance.now() + timeout * 1000;
+    const deadline = deadlineFor(timeout);
     for (;;) {
-      const left = deadline === null ? null : Math.max(0, deadline - performance.now()) / 1000;
-      if (await this.waitForRequest(left)) {
+      if (await this.waitForRequest(secondsLeft(deadline))) {
         await this.handleRequestNoblock();
         return;
       }
-      if (deadline !== null && performance.now() >= deadline) {
+      if (hasPassed(deadline)) {
         await this.handleTimeout();
         return;
       }
     }
   }
 
-  /** Stops serving: closes the server's socket. */
+  /**
+   * Cleans up the server; here, as in Python's BaseServer, there is nothing to clean up. TCPServer and UDPServer
+   * close their socket, the mix-ins also wait for or stop their requests; an override calls this one too.
+   */
   async serverClose(): Promise<void> {}
 
   /** As Python's `with server:`, leaving calls serverClose() only (shut the loop down first if it runs). */
