@@ -62,7 +62,6 @@ export function joinWorkerGroup(server: TCPServer): boolean {
   // Made sure of, not assumed from how the worker was started: a handler's child process holding the listener
   // would keep the port open after the server is gone.
   listener.setInheritable(false);
-  listener.setblocking(false);
   server.useSocket(listener);
   return true;
 }
