@@ -17,7 +17,7 @@ export { WorkerExitError } from "./workers/worker-pool.js";
 export type TCPServerClass = abstract new (...args: any[]) => TCPServer;
 
 /** A mix-in constructor's parameters, which TypeScript requires to be `...any[]`. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeScript requires a mixin's constructor to take ...any[]
 type MixinArguments = any[];
 
 /** What ForkingMixIn adds to a server's instances. */
@@ -37,7 +37,8 @@ export interface ForkingServer {
 
 /** What ForkingMixIn adds to a server class: the instances' members and its settings as statics. */
 export type ForkingServerClass<T extends TCPServerClass> = T &
-  (abstract new (...args: MixinArguments) => ForkingServer) & {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeScript requires a mixin's constructor to take ...any[]
+  (abstract new (...args: any[]) => ForkingServer) & {
     maxChildren: number;
     poolSize: number | null;
     childIdleTimeout: number;
