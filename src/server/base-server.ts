@@ -10,6 +10,7 @@ import type { Address } from "../socket/address.js";
 import { BlockingIOError, E, OSError } from "../socket/errors.js";
 import { formatAddress } from "../socket/repr.js";
 import { deadlineFor, hasPassed, secondsLeft } from "../socket/timeout.js";
+import { Latch } from "./latch.js";
 import { BaseRequestHandler, runHandler } from "./request-handlers.js";
 import { defineSettings } from "./settings.js";
 
@@ -34,22 +35,6 @@ const RESOURCE_BACKOFF_MS = 50;
 
 /** Which server's handler is running, so that shutdown() called from inside one never waits on itself. */
 const handlerOf = new AsyncLocalStorage<BaseServer>();
-
-/** A one-way latch, as Python's threading.Event: wait() resolves once set() was called. */
-class Latch {
-  isSet = false;
-  private release!: () => void;
-  private readonly done = new Promise<void>((resolve) => (this.release = resolve));
-
-  set(): void {
-    this.isSet = true;
-    this.release();
-  }
-
-  wait(): Promise<void> {
-    return this.done;
-  }
-}
 
 /** An error as Python prints it: "Traceback (most recent call last):", the frames oldest first, the error last. */
 export function pythonTraceback(error: unknown): string {
