@@ -3,29 +3,19 @@
 
 import { parseArgs } from "node:util";
 import { availableParallelism } from "node:os";
-import {
-  BaseRequestHandler,
-  ConnectionSet,
-  isGroupWorker,
-  runWorkerGroup,
-  stopGracefully,
-  ThreadingTCPServer,
-  workerTag,
-} from "../server/index.js";
+import { ConnectionSet, stopGracefully } from "../deploy/graceful-stop.js";
+import { activateServer, type ListenerOrigin } from "../deploy/listener-origin.js";
+import type { ProxyProtocol } from "../deploy/proxy-protocol.js";
+import { ProxyProtocolMixIn } from "../deploy/proxy-protocol-mixin.js";
+import { offerHandover } from "../deploy/seamless-restart.js";
+import { isGroupWorker, runWorkerGroup, workerTag } from "../deploy/worker-group.js";
+import { BaseRequestHandler, ThreadingTCPServer } from "../server/index.js";
 import { AF_INET, AF_INET6 } from "../socket/constants.js";
 import { OSError } from "../socket/errors.js";
 import { formatAddress } from "../socket/repr.js";
 import type { Socket } from "../socket/socket.js";
-import type { ProxyProtocol } from "../server/proxy-protocol.js";
-import { adoptListener } from "../server/socket-activation.js";
 import { capMessage, escapeControls, incompleteUtf8Tail, LogSink } from "./log-sink.js";
-import {
-  deploymentHelp,
-  deploymentOptions,
-  inheritListener,
-  offerHandover,
-  proxyProtocolOption,
-} from "./serve-deployment.js";
+import { deploymentHelp, deploymentOptions, proxyProtocolOption } from "./serve-deployment.js";
 import { messages, parseLang, UsageError, type Lang, type Messages } from "./messages.js";
 import { INT_MAX, joinNegativeValues, parseCount, parsePort, parseSeconds } from "./options.js";
 
@@ -69,21 +59,18 @@ export interface EchoServerOptions {
   proxyProtocol?: ProxyProtocol | null;
 }
 
-/** The echo server: a ThreadingTCPServer that knows its connections, so that it can stop gracefully. */
+/**
+ * The echo server: a ThreadingTCPServer that knows its connections, so that it can stop gracefully. It is
+ * constructed unbound: activateServer() puts it on its listener (its own bind, a group's, systemd's, a
+ * predecessor's).
+ */
 export class EchoServer extends ThreadingTCPServer {
   static override allowReuseAddress = true;
   readonly connections = new ConnectionSet();
 
-  /** With `listener` (from systemd or a predecessor), serves on it instead of binding. */
-  constructor(
-    readonly options: EchoServerOptions,
-    listener?: Socket,
-  ) {
+  constructor(readonly options: EchoServerOptions) {
     super([options.host, options.port], EchoHandler, false);
     this.requestQueueSize = options.backlog;
-    this.proxyProtocol = options.proxyProtocol ?? null;
-    if (listener) adoptListener(this, listener);
-    else this.bindAndActivate();
   }
 
   /** Stops with a grace period (see stopGracefully), logging the connections it had to close. */
@@ -102,6 +89,10 @@ export class EchoServer extends ThreadingTCPServer {
 export class EchoServer6 extends EchoServer {
   static override addressFamily: number = AF_INET6;
 }
+
+/** The echo servers behind a balancer (--proxy-protocol): each connection starts with a PROXY header. */
+class ProxiedEchoServer extends ProxyProtocolMixIn(EchoServer) {}
+class ProxiedEchoServer6 extends ProxyProtocolMixIn(EchoServer6) {}
 
 /**
  * Answers each message with the reply prefix and the message. The loop's own frame stays small, and the
@@ -192,6 +183,8 @@ function settings(argv: string[], log: (line: string) => void): ServeSettings | 
     values.workers === "auto" ? availableParallelism() : parseCount(values.workers!, "--workers", 1, 1024);
   if (values.share !== "inherit" && values.share !== "reuseport")
     throw new UsageError(`--share must be inherit or reuseport, got ${values.share}`);
+  // A group restarts worker by worker already; one hand-over path cannot be offered by N processes at once.
+  if (workers > 1 && values.handover !== undefined) throw new UsageError("--handover works with one process only");
   options.proxyProtocol = proxyProtocolOption(values["proxy-protocol"], values["proxy-trust"]!, log);
   return {
     options,
@@ -202,10 +195,20 @@ function settings(argv: string[], log: (line: string) => void): ServeSettings | 
   };
 }
 
-function listen(options: EchoServerOptions, listener?: Socket): EchoServer {
-  const Server = options.host.includes(":") ? EchoServer6 : EchoServer;
+/** The echo server for `options`: IPv6 or IPv4, behind a balancer or not; not bound yet. */
+function echoServer(options: EchoServerOptions): EchoServer {
+  const v6 = options.host.includes(":");
+  if (!options.proxyProtocol) return new (v6 ? EchoServer6 : EchoServer)(options);
+  const server = new (v6 ? ProxiedEchoServer6 : ProxiedEchoServer)(options);
+  server.proxyProtocol = options.proxyProtocol;
+  return server;
+}
+
+/** The server on its listener, and where that came from; a failure is the usage error that names the address. */
+async function listen(options: EchoServerOptions, handover?: string): Promise<[EchoServer, ListenerOrigin]> {
   try {
-    return new Server(options, listener);
+    const server = echoServer(options);
+    return [server, await activateServer(server, handover)];
   } catch (err) {
     if (err instanceof OSError || err instanceof RangeError || err instanceof TypeError) {
       throw new UsageError(options.say.cannotServe(`${options.host}:${options.port}`, err.message), { cause: err });
@@ -257,10 +260,9 @@ export async function serve(argv: string[]): Promise<number> {
     console.log(serveHelp);
     return 0;
   }
-  const inherited = await inheritListener(s.handover);
-  const server = listen(s.options, inherited?.listener);
+  const [server, origin] = await listen(s.options, s.handover);
   s.options.log(s.options.say.serving(where(server), server.appliedBacklog(), s.options.backlog));
-  if (inherited) s.options.log(`listening socket from ${inherited.from} (pid ${process.pid})`);
+  if (origin.from !== null) s.options.log(`listening socket from ${origin.from} (pid ${process.pid})`);
   if (s.workers > 1 && !isGroupWorker()) {
     const say = s.options.say;
     const code = await runWorkerGroup(server.socket, {
@@ -275,10 +277,11 @@ export async function serve(argv: string[]): Promise<number> {
   }
   let withdraw = () => {};
   const stopped = stopOnSignalOrBrokenOutput(server, sink, s.graceMs, (stop) => {
-    if (s.handover !== undefined) withdraw = offerHandover(server, s.handover, s.graceMs, s.options.log, stop);
+    if (s.handover === undefined) return;
+    withdraw = offerHandover(server, s.handover, { graceMs: s.graceMs, log: s.options.log, onDrained: stop });
   });
   const serving = server.serveForever();
-  await inherited?.confirm();
+  await origin.confirm();
   await serving;
   withdraw();
   const code = await stopped;

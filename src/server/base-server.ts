@@ -7,10 +7,12 @@
 
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Address } from "../socket/address.js";
-import { BlockingIOError, OSError } from "../socket/errors.js";
+import { BlockingIOError, E, OSError } from "../socket/errors.js";
 import { formatAddress } from "../socket/repr.js";
+import { deadlineFor, hasPassed, secondsLeft } from "../socket/timeout.js";
+import { Latch } from "./latch.js";
 import { BaseRequestHandler, runHandler } from "./request-handlers.js";
-import { readSetting, writeSetting } from "./settings.js";
+import { defineSettings } from "./settings.js";
 
 /**
  * A handler class the server instantiates for each request. Its parameters are `any` on purpose: a server accepts
@@ -27,28 +29,12 @@ export type RequestHandlerClass = new (
 /** How many queued requests one wake-up of serveForever takes before it checks for shutdown again. */
 const BURST = 256;
 
-/** accept() errors that mean "no descriptors or memory right now": EMFILE, ENFILE, ENOBUFS, ENOMEM. */
-const OUT_OF_RESOURCES = new Set([24, 23, 105, 12]);
+/** accept() errors that mean "no descriptors or memory right now". */
+const OUT_OF_RESOURCES = new Set<number>([E.EMFILE, E.ENFILE, E.ENOBUFS, E.ENOMEM]);
 const RESOURCE_BACKOFF_MS = 50;
 
 /** Which server's handler is running, so that shutdown() called from inside one never waits on itself. */
 const handlerOf = new AsyncLocalStorage<BaseServer>();
-
-/** A one-way latch, as Python's threading.Event: wait() resolves once set() was called. */
-class Latch {
-  isSet = false;
-  private release!: () => void;
-  private readonly done = new Promise<void>((resolve) => (this.release = resolve));
-
-  set(): void {
-    this.isSet = true;
-    this.release();
-  }
-
-  wait(): Promise<void> {
-    return this.done;
-  }
-}
 
 /** An error as Python prints it: "Traceback (most recent call last):", the frames oldest first, the error last. */
 export function pythonTraceback(error: unknown): string {
@@ -61,6 +47,10 @@ export function pythonTraceback(error: unknown): string {
 export abstract class BaseServer {
   /** Seconds handleRequest() waits for a request before calling handleTimeout(); null waits forever. */
   static timeout: number | null = null;
+  declare timeout: number | null;
+  static {
+    defineSettings(this, ["timeout"]);
+  }
 
   serverAddress: Address;
   RequestHandlerClass: RequestHandlerClass;
@@ -72,13 +62,6 @@ export abstract class BaseServer {
   constructor(serverAddress: Address, RequestHandlerClass: RequestHandlerClass) {
     this.serverAddress = serverAddress;
     this.RequestHandlerClass = RequestHandlerClass;
-  }
-
-  get timeout(): number | null {
-    return readSetting(this, "timeout");
-  }
-  set timeout(value: number | null) {
-    writeSetting(this, "timeout", value);
   }
 
   // --- for subclasses: the socket side ---------------------------------------------------------------------------
@@ -145,21 +128,23 @@ export abstract class BaseServer {
   async handleRequest(): Promise<void> {
     const own = this.socketTimeout();
     const timeout = own === null ? this.timeout : this.timeout === null ? own : Math.min(own, this.timeout);
-    const deadline = timeout === null ? null : performance.now() + timeout * 1000;
+    const deadline = deadlineFor(timeout);
     for (;;) {
-      const left = deadline === null ? null : Math.max(0, deadline - performance.now()) / 1000;
-      if (await this.waitForRequest(left)) {
+      if (await this.waitForRequest(secondsLeft(deadline))) {
         await this.handleRequestNoblock();
         return;
       }
-      if (deadline !== null && performance.now() >= deadline) {
+      if (hasPassed(deadline)) {
         await this.handleTimeout();
         return;
       }
     }
   }
 
-  /** Stops serving: closes the server's socket. */
+  /**
+   * Cleans up the server; here, as in Python's BaseServer, there is nothing to clean up. TCPServer and UDPServer
+   * close their socket, the mix-ins also wait for or stop their requests; an override calls this one too.
+   */
   async serverClose(): Promise<void> {}
 
   /** As Python's `with server:`, leaving calls serverClose() only (shut the loop down first if it runs). */
@@ -198,9 +183,12 @@ export abstract class BaseServer {
     }
   }
 
-  /** True when serveForever() awaits each request before taking the next; ThreadingMixIn says false. */
+  /** True when serveForever() awaits each request before taking the next; the mix-ins' classes say false. */
+  protected static requestsRunInline = true;
+
+  /** The class's requestsRunInline. */
   protected get requestsRunInline(): boolean {
-    return true;
+    return (this.constructor as typeof BaseServer).requestsRunInline;
   }
 
   shutdownRequest(request: unknown): void {
@@ -244,8 +232,9 @@ export abstract class BaseServer {
   }
 
   /**
-   * verifyRequest() then processRequest() for one taken request. A hook for what must happen between accept and
-   * verification (TCPServer reads a PROXY protocol header here when its proxyProtocol setting asks for one).
+   * verifyRequest() then processRequest() for one taken request: the one seam between taking a request and
+   * verifying it, which a mix-in replaces for what must happen first (ProxyProtocolMixIn in socketkit/deploy
+   * reads the PROXY protocol header here, so verifyRequest sees the original client).
    */
   protected async admitRequest(request: unknown, clientAddress: Address): Promise<void> {
     // As Python: what verifyRequest() throws escapes to the caller of handleRequest()/serveForever().
@@ -259,6 +248,25 @@ export abstract class BaseServer {
       this.reportError(request, clientAddress, err);
       this.shutdownRequest(request);
     }
+  }
+
+  /**
+   * A request run to its end on its own, as Python's process_request_thread and its forked child do:
+   * finishRequest(), what it throws to handleError(), then shutdownRequest() in any case. ThreadingMixIn runs
+   * each request this way as a task, ForkingMixIn in a worker process.
+   */
+  protected completeRequest(request: unknown, clientAddress: Address): Promise<void> {
+    // A promise chain rather than an async function: a running request holds one frame less.
+    return this.finishRequest(request, clientAddress).then(
+      () => this.shutdownRequest(request),
+      (err: unknown) => {
+        try {
+          this.reportError(request, clientAddress, err);
+        } finally {
+          this.shutdownRequest(request);
+        }
+      },
+    );
   }
 
   /** handleError(), guarded: an override that throws must not stop the server. */

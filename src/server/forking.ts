@@ -2,36 +2,23 @@
 // harms no other request and not the server. Node cannot fork(); the processes are a pool of workers running
 // the same program (the main module runs again, as in node:cluster), and the parent hands each accepted
 // connection to an idle worker over a Unix socket with SCM_RIGHTS, or a datagram with its client's address.
+// The machinery is in workers/; the class body here only forwards to it.
 
 import type { Address } from "../socket/address.js";
-import * as C from "../socket/constants.js";
-import { availableParallelism } from "node:os";
-import { OSError } from "../socket/errors.js";
-import type { Socket } from "../socket/socket.js";
-import { receiveHello, workerLoop, type Hello } from "./forking-worker.js";
-import { readSetting, writeSetting } from "./settings.js";
+import { withSettings } from "./settings.js";
 import { TCPServer, UnixStreamServer } from "./tcp-server.js";
 import { UDPServer, UnixDatagramServer } from "./udp-server.js";
-import { WorkerPool, type Handover } from "./worker-pool.js";
-import { forkingRole } from "./worker-process.js";
+import { ForkingRole } from "./workers/forking-role.js";
+
+export { WorkerExitError } from "./workers/worker-pool.js";
 
 /** A server class ForkingMixIn can extend: TCPServer or one of its subclasses (the four socket kinds). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeScript requires a mixin's constructor to take ...any[]
 export type TCPServerClass = abstract new (...args: any[]) => TCPServer;
 
-/** Forking servers constructed in this process so far: a worker knows its server by this index. */
-let constructed = 0;
-
-/** The error handleError() receives when a worker dies before finishing a request. */
-export class WorkerExitError extends Error {
-  constructor(
-    readonly pid: number,
-    how: string,
-  ) {
-    super(`worker process ${pid} ${how} before finishing the request`);
-    this.name = "WorkerExitError";
-  }
-}
+/** A mix-in constructor's parameters, which TypeScript requires to be `...any[]`. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeScript requires a mixin's constructor to take ...any[]
+type MixinArguments = any[];
 
 /** What ForkingMixIn adds to a server's instances. */
 export interface ForkingServer {
@@ -39,7 +26,9 @@ export interface ForkingServer {
   poolSize: number | null;
   childIdleTimeout: number;
   blockOnClose: boolean;
-  /** PIDs of the workers handling a request now, as Python's active_children. */
+  /** The name by which the server's workers find it; null (default) derives one (see ForkingMixIn). */
+  forkingKey: string | null;
+  /** PIDs of the workers handling a request now, as Python's active_children: a live set. */
   readonly activeChildren: Set<number>;
   /** PIDs of every running worker. */
   readonly workerPids: number[];
@@ -54,6 +43,7 @@ export type ForkingServerClass<T extends TCPServerClass> = T &
     poolSize: number | null;
     childIdleTimeout: number;
     blockOnClose: boolean;
+    forkingKey: string | null;
   };
 
 /**
@@ -67,9 +57,14 @@ export type ForkingServerClass<T extends TCPServerClass> = T &
  * starts another worker. `poolSize` workers (default: the number of cores) start with serveForever() and stay;
  * workers the pool grew beyond that exit after `childIdleTimeout` seconds without work.
  *
- * In a worker, the same constructor call (the same program, the same order of construction) makes a server that
- * takes its socket from the parent instead of binding, and whose serveForever() serves handed-over requests
- * until the parent closes, then ends the process. Other forking servers the program constructs there are inert.
+ * A worker runs the same program, so it constructs the same servers; none of them binds there (bindAndActivate()
+ * does nothing, the constructor's included). The one whose `forkingKey` is the key its parent started the worker
+ * with takes the parent's socket when its serveForever() (or handleRequest()) is called, serves handed-over
+ * requests until the parent closes, then ends the process; the others' serveForever() returns at once. By
+ * default the key is the server's class name, the address it was constructed with and its handler's class name,
+ * as `EchoServer(["127.0.0.1",0], EchoHandler)`: set `forkingKey` (a static, or on the instance before
+ * serveForever()) when one program runs two forking servers of the same class, address and handler. Two
+ * serving at once with one key is refused (an Error from serveForever()).
  */
 // The return type is spelled out because a declaration file cannot describe the class expression itself: it has
 // private and protected members (TS4094), and the published .d.ts needs a type it can name.
@@ -79,178 +74,47 @@ export function ForkingMixIn<T extends TCPServerClass>(Base: T): ForkingServerCl
     static poolSize: number | null = null;
     static childIdleTimeout = 5;
     static blockOnClose = true;
+    static forkingKey: string | null = null;
+    protected static requestsRunInline = false;
+    private readonly forking: ForkingRole;
 
-    /** In a worker of this server: the parent's hello. "inert": a worker of another server. null: the parent. */
-    private readonly worker: Hello | "inert" | null;
-    private readonly serverIndex: number;
-    private pool: WorkerPool | null = null;
-
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeScript requires a mixin's constructor to take ...any[]
-    constructor(...args: any[]) {
-      const index = constructed++;
-      const role = forkingRole();
-      const worker = role === null ? null : role === index ? receiveHello() : "inert";
-      // A worker never binds: it serves on the parent's socket, or (inert) not at all.
-      if (worker !== null) args[2] = false;
+    constructor(...args: MixinArguments) {
       super(...args);
-      this.serverIndex = index;
-      this.worker = worker;
-      if (worker !== null && worker !== "inert") {
-        this.socket.close();
-        (this as { socket: Socket }).socket = worker.serverSocket;
-        worker.serverSocket.setblocking(false);
-        this.serverAddress = worker.serverAddress;
-      }
+      this.forking = new ForkingRole(this, args[0], {
+        complete: (request, address) => this.completeRequest(request, address),
+        report: (request, address, error) => this.reportError(request, address, error),
+      });
     }
-
-    get maxChildren(): number {
-      return readSetting(this, "maxChildren");
-    }
-    set maxChildren(value: number) {
-      writeSetting(this, "maxChildren", value);
-    }
-    get poolSize(): number | null {
-      return readSetting(this, "poolSize");
-    }
-    set poolSize(value: number | null) {
-      writeSetting(this, "poolSize", value);
-    }
-    get childIdleTimeout(): number {
-      return readSetting(this, "childIdleTimeout");
-    }
-    set childIdleTimeout(value: number) {
-      writeSetting(this, "childIdleTimeout", value);
-    }
-    get blockOnClose(): boolean {
-      return readSetting(this, "blockOnClose");
-    }
-    set blockOnClose(value: boolean) {
-      writeSetting(this, "blockOnClose", value);
-    }
-
-    /** PIDs of the worker processes handling a request now (Python: children not yet collected). */
     get activeChildren(): Set<number> {
-      return this.pool?.busyPids() ?? new Set();
+      return this.forking.activeChildren();
     }
-
-    /** PIDs of every worker process alive, busy or idle. */
     get workerPids(): number[] {
-      return this.pool?.pids() ?? [];
+      return this.forking.workerPids();
     }
-
-    /** In a worker process no forking server binds: it serves on its parent's socket, or not at all. */
     override bindAndActivate(): void {
-      if (forkingRole() === null) super.bindAndActivate();
+      if (!ForkingRole.inWorker()) super.bindAndActivate();
     }
-
-    protected override get requestsRunInline(): boolean {
-      return false;
+    override serveForever(pollInterval = 0.5): Promise<void> {
+      return this.forking.serve(() => super.serveForever(pollInterval));
     }
-
-    override async serveForever(pollInterval = 0.5): Promise<void> {
-      if (this.worker === "inert") return;
-      if (this.worker !== null) return workerLoop(this.workerSide(), this.worker.channel);
-      this.startPool();
-      return super.serveForever(pollInterval);
+    override handleRequest(): Promise<void> {
+      return this.forking.serve(() => super.handleRequest());
     }
-
-    override async handleRequest(): Promise<void> {
-      if (this.worker === "inert") return;
-      if (this.worker !== null) return workerLoop(this.workerSide(), this.worker.channel);
-      this.startPool();
-      return super.handleRequest();
+    collectChildren({ blocking = false } = {}): Promise<void> {
+      return this.forking.collect(blocking);
     }
-
-    /**
-     * Waits while maxChildren requests are in progress; with `blocking`, until none is. Workers report their
-     * own ends, so there is nothing to reap: this is Python's collect_children() as a wait.
-     */
-    async collectChildren({ blocking = false } = {}): Promise<void> {
-      if (this.pool === null) return;
-      await this.pool.whenBusyBelow(blocking ? 1 : this.maxChildren);
+    override serviceActions(): Promise<void> {
+      return this.collectChildren();
     }
-
-    override async serviceActions(): Promise<void> {
-      await this.collectChildren();
+    override processRequest(request: unknown, clientAddress: Address): Promise<void> {
+      return this.forking.handOver(request, clientAddress);
     }
-
-    /** Hands the request to a worker; the parent keeps its copy of a connection until the worker is done. */
-    override async processRequest(request: unknown, clientAddress: Address): Promise<void> {
-      const pool = this.startPool();
-      if (this.socketType === C.SOCK_STREAM) {
-        await pool.handOver({ request, clientAddress }, (request as Socket).fileno());
-      } else {
-        const [packet] = request as [Buffer, Socket];
-        await pool.handOver({ request, clientAddress }, null, packet);
-      }
-    }
-
-    /** Closes the server socket, waits for requests in progress when blockOnClose, and stops the workers. */
     override async serverClose(): Promise<void> {
       await super.serverClose();
-      const pool = this.pool;
-      if (pool === null) return;
-      if (this.blockOnClose) await this.collectChildren({ blocking: true });
-      await pool.close(this.blockOnClose);
-    }
-
-    // --- internals -------------------------------------------------------------------------------------------------
-
-    private startPool(): WorkerPool {
-      if (this.pool !== null) return this.pool;
-      const pool = new WorkerPool(this.serverIndex, {
-        serverSocket: () => this.socket,
-        limits: () => ({
-          poolSize: this.poolSize ?? availableParallelism(),
-          maxChildren: Math.max(1, this.maxChildren),
-          idleTimeout: this.childIdleTimeout,
-        }),
-        finished: (h) => this.closeRequest(h.request),
-        lost: (h, pid, how) => this.lostRequest(h, pid, how),
-      });
-      this.pool = pool;
-      pool.fill();
-      return pool;
-    }
-
-    /** A worker died holding a request: its client is reset (SO_LINGER 0, then close) and the error reported. */
-    private lostRequest(h: Handover, pid: number, how: string): void {
-      if (this.socketType === C.SOCK_STREAM) {
-        const conn = h.request as Socket;
-        try {
-          conn.setsockopt(C.SOL_SOCKET, C.SO_LINGER, lingerZero());
-        } catch (err) {
-          if (!(err instanceof OSError)) throw err;
-        }
-      }
-      this.closeRequest(h.request);
-      this.reportError(h.request, h.clientAddress, new WorkerExitError(pid, how));
-    }
-
-    private workerSide() {
-      return {
-        socket: this.socket,
-        socketType: this.socketType,
-        runRequest: async (request: unknown, clientAddress: Address) => {
-          try {
-            await this.finishRequest(request, clientAddress);
-          } catch (err) {
-            this.reportError(request, clientAddress, err);
-          } finally {
-            this.shutdownRequest(request);
-          }
-        },
-      };
+      await this.forking.close();
     }
   }
-  return Forking;
-}
-
-/** struct linger { l_onoff = 1, l_linger = 0 }: close(2) then resets the connection instead of sending FIN. */
-function lingerZero(): Buffer {
-  const linger = Buffer.alloc(8);
-  linger.writeInt32LE(1, 0);
-  return linger;
+  return withSettings(Forking, ["maxChildren", "poolSize", "childIdleTimeout", "blockOnClose", "forkingKey"]);
 }
 
 /** A TCP server that handles each connection in a worker process. */

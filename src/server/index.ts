@@ -24,26 +24,25 @@
 // Forking*Server classes handle each request in another process instead: a pool of workers running the same
 // program (the main module runs again there, as in node:cluster), each handed one request at a time over a Unix
 // socket, the connection itself passed with SCM_RIGHTS. That costs a process start per worker (not per request)
-// and buys isolation and every core. Without a mixin a server handles one request at a time, as Python's plain
+// and buys isolation and every core; each forking server is known to its workers by its forkingKey, and the
+// machinery lives in workers/. Without a mixin a server handles one request at a time, as Python's plain
 // servers do.
-//
-// WorkerGroup is the other shape of process-based serving, for `socketkit serve --workers N`: N full servers
-// in N processes, all accepting from one inherited listening socket, supervised by a primary.
 //
 // A handler class says what to do with each request: subclass BaseRequestHandler (request, clientAddress,
 // server) and override handle(), or use StreamRequestHandler (rfile/wfile over a connection) or
 // DatagramRequestHandler (packet in, wfile out). Settings are class statics with Python's defaults
-// (requestQueueSize = 5, allowReuseAddress = false, timeout = null, maxPacketSize = 8192, …).
+// (requestQueueSize = 5, allowReuseAddress = false, timeout = null, maxPacketSize = 8192, …), installed by one
+// mechanism (settings.ts) so that an instance's own value, set before serving, overrides the class's.
 //
-// Deployment (docs/deployment.md): the proxyProtocol setting reads a PROXY protocol header before verifyRequest;
-// listenFds() and adoptListener() serve on a socket from systemd; requestListener()/offerListener() hand a
-// listening socket to a successor process.
+// A server serves on the socket its constructor made, or on one made elsewhere: useSocket(listener) is the one
+// seam for that (Python assigns server.socket); admitRequest() is the one between taking a request and
+// verifying it. Deployment — worker groups, hand-over, systemd activation, graceful stop, the PROXY protocol —
+// is a layer above this one, built on those two seams: socketkit/deploy (docs/deployment.md).
 
 // Node's types for this entry point's published declarations (why: see src/index.ts).
 /// <reference types="node" preserve="true" />
 
 export { BaseServer, type RequestHandlerClass } from "./base-server.js";
-export { ConnectionSet, stopGracefully } from "./graceful-stop.js";
 export { TCPServer, UnixStreamServer } from "./tcp-server.js";
 export { UDPServer, UnixDatagramServer } from "./udp-server.js";
 export {
@@ -56,24 +55,6 @@ export {
   type ThreadingServer,
   type ThreadingServerClass,
 } from "./threading.js";
-export { adoptListener, listenFds, LISTEN_FDS_START, type ActivatedSocket } from "./socket-activation.js";
-export {
-  drainRequests,
-  offerListener,
-  requestListener,
-  type Drainable,
-  type OfferOptions,
-  type ReceivedListener,
-} from "./handover.js";
-export {
-  ProxyProtocol,
-  ProxyHeaderError,
-  buildProxyHeader,
-  readProxyHeader,
-  type Admission,
-  type ProxyHeader,
-  type ProxyProtocolOptions,
-} from "./proxy-protocol.js";
 export {
   BaseRequestHandler,
   DatagramRequestHandler,
@@ -92,12 +73,4 @@ export {
   type ForkingServerClass,
   type TCPServerClass,
 } from "./forking.js";
-export { isWorkerProcess } from "./worker-process.js";
-export {
-  WorkerGroup,
-  isGroupWorker,
-  runWorkerGroup,
-  workerTag,
-  type ShareMode,
-  type WorkerGroupOptions,
-} from "./worker-group.js";
+export { isWorkerProcess } from "./workers/role.js";

@@ -5,14 +5,12 @@ import * as C from "../socket/constants.js";
 import { OSError } from "../socket/errors.js";
 import { acceptNow, Socket } from "../socket/socket.js";
 import { BaseServer, type RequestHandlerClass } from "./base-server.js";
-import type { ProxyProtocol } from "./proxy-protocol.js";
-import { readSetting, writeSetting } from "./settings.js";
-import { sharedListener } from "./worker-group.js";
+import { defineSettings } from "./settings.js";
 
 /**
  * A server on a stream socket. The constructor binds and listens at once (a port in use throws from it, and
  * `serverAddress` then holds the bound address); with `bindAndActivate = false` call serverBind() and
- * serverActivate() yourself.
+ * serverActivate() yourself, or useSocket() to serve on a listening socket made elsewhere.
  *
  * Settings are class statics, overridden as `class MyServer extends TCPServer { static requestQueueSize = 50 }`,
  * so that they are in place for the constructor's bind and listen. An instance field declared in a subclass would
@@ -25,23 +23,33 @@ export class TCPServer extends BaseServer {
   static requestQueueSize = 5;
   static allowReuseAddress = false;
   static allowReusePort = false;
-  /** Read a PROXY protocol header (v1 or v2) from each connection first; null (default) reads none. See proxy-protocol.ts. */
-  static proxyProtocol: ProxyProtocol | null = null;
+  declare addressFamily: number;
+  declare socketType: number;
+  declare requestQueueSize: number;
+  declare allowReuseAddress: boolean;
+  declare allowReusePort: boolean;
+  static {
+    defineSettings(this, ["addressFamily", "socketType", "requestQueueSize", "allowReuseAddress", "allowReusePort"]);
+  }
 
-  readonly socket: Socket;
+  private current: Socket;
 
   constructor(serverAddress: AddressInput, RequestHandlerClass: RequestHandlerClass, bindAndActivate = true) {
     super(serverAddress as Address, RequestHandlerClass);
-    this.socket = new Socket(this.addressFamily, this.socketType);
+    this.current = new Socket(this.addressFamily, this.socketType);
     if (bindAndActivate) this.bindAndActivate();
+  }
+
+  /** The socket the server serves on: the one its constructor made, or the one given to useSocket(). */
+  get socket(): Socket {
+    return this.current;
   }
 
   /**
    * serverBind() then serverActivate(); if either fails, serverClose() (an override too) runs before the error
-   * propagates. In a WorkerGroup worker the first server takes the group's listener instead (see worker-group.ts).
+   * propagates.
    */
   bindAndActivate(): void {
-    if (this.joinGroup()) return;
     try {
       this.serverBind();
       this.serverActivate();
@@ -55,72 +63,23 @@ export class TCPServer extends BaseServer {
     }
   }
 
-  /** Adopts a WorkerGroup's shared listener, or prepares to bind beside it with SO_REUSEPORT; false outside a group. */
-  private joinGroup(): boolean {
-    const shared = sharedListener();
-    if (shared === null) return false;
-    if ("socket" in shared) {
-      this.socket.close();
-      (this as { socket: Socket }).socket = shared.socket;
-      this.serverAddress = shared.socket.getsockname();
-      return true;
-    }
-    this.allowReusePort = true;
-    this.serverAddress = [(this.serverAddress as [string, number])[0], shared.reusePort];
-    return false;
-  }
-
-  get addressFamily(): number {
-    return readSetting(this, "addressFamily");
-  }
-  set addressFamily(value: number) {
-    writeSetting(this, "addressFamily", value);
-  }
-  get socketType(): number {
-    return readSetting(this, "socketType");
-  }
-  set socketType(value: number) {
-    writeSetting(this, "socketType", value);
-  }
-  get requestQueueSize(): number {
-    return readSetting(this, "requestQueueSize");
-  }
-  set requestQueueSize(value: number) {
-    writeSetting(this, "requestQueueSize", value);
-  }
-  get allowReuseAddress(): boolean {
-    return readSetting(this, "allowReuseAddress");
-  }
-  set allowReuseAddress(value: boolean) {
-    writeSetting(this, "allowReuseAddress", value);
-  }
-  get allowReusePort(): boolean {
-    return readSetting(this, "allowReusePort");
-  }
-  set allowReusePort(value: boolean) {
-    writeSetting(this, "allowReusePort", value);
-  }
-
-  get proxyProtocol(): ProxyProtocol | null {
-    return readSetting(this, "proxyProtocol");
-  }
-  set proxyProtocol(value: ProxyProtocol | null) {
-    writeSetting(this, "proxyProtocol", value);
-  }
-
-  /** With a proxyProtocol setting, the header comes first: verifyRequest and the handler see the original client. */
-  protected override admitRequest(request: unknown, clientAddress: Address): Promise<void> {
-    const proxy = this.proxyProtocol;
-    if (proxy === null) return super.admitRequest(request, clientAddress);
-    return proxy.admitConnection(this, request as Socket, clientAddress, {
-      inline: this.requestsRunInline,
-      admit: (address) => super.admitRequest(request, address),
-      refuse: () => this.shutdownRequest(request),
-      fail: (err) => {
-        this.reportError(request, clientAddress, err);
-        this.shutdownRequest(request);
-      },
-    });
+  /**
+   * Serves on `socket`, made elsewhere (by systemd, a predecessor, a worker group, ForkingMixIn's parent), instead
+   * of the socket the server had, which is closed: Python's `server.socket = sock`, checked. Construct the server
+   * with `bindAndActivate = false`, then call this. `serverAddress` and `addressFamily` follow the socket, and
+   * the server owns it from now on (serverClose() closes it).
+   * @throws TypeError when `socket` is not of the server's socket type, or (a stream server) does not listen, or
+   * (a datagram server) is not bound.
+   * @example
+   * const server = new ThreadingTCPServer(["localhost", 0], Handler, false);
+   * server.useSocket(listenerFromSystemd);
+   */
+  useSocket(socket: Socket): void {
+    checkServerSocket(socket, this.socketType);
+    if (socket !== this.current) this.current.close();
+    this.current = socket;
+    this.addressFamily = socket.family;
+    this.serverAddress = socket.getsockname();
   }
 
   /** Binds to serverAddress (with SO_REUSEADDR / SO_REUSEPORT when allowed) and records the real address. */
@@ -176,4 +135,18 @@ export class TCPServer extends BaseServer {
 /** A TCPServer on an AF_UNIX stream socket; serverAddress is a path. */
 export class UnixStreamServer extends TCPServer {
   static override addressFamily: number = C.AF_UNIX;
+}
+
+/** useSocket()'s check: a socket of the server's type that listens (a stream server) or is bound (a datagram one). */
+function checkServerSocket(socket: Socket, socketType: number): void {
+  const stream = socketType === C.SOCK_STREAM;
+  const ready = stream ? socket.getsockopt(C.SOL_SOCKET, C.SO_ACCEPTCONN) === 1 : isBound(socket.getsockname());
+  if (socket.type !== socketType || !ready) {
+    throw new TypeError(`${String(socket)} is not a ${stream ? "listening" : "bound"} socket of type ${socketType}`);
+  }
+}
+
+/** True for a socket name that is not the unbound one (port 0, or an AF_UNIX socket without a name). */
+function isBound(name: Address): boolean {
+  return Array.isArray(name) ? name[1] !== 0 : name.length > 0;
 }

@@ -3,7 +3,8 @@
 
 import type { Address } from "../socket/address.js";
 import type { BaseServer } from "./base-server.js";
-import { readSetting, writeSetting } from "./settings.js";
+import { RequestTasks } from "./request-tasks.js";
+import { readSetting, withSettings } from "./settings.js";
 import { TCPServer, UnixStreamServer } from "./tcp-server.js";
 import { UDPServer, UnixDatagramServer } from "./udp-server.js";
 
@@ -28,9 +29,6 @@ export type ThreadingServerClass<T extends ServerClass> = T &
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeScript requires a mixin's constructor to take ...any[]
   (abstract new (...args: any[]) => ThreadingServer) & { daemonThreads: boolean; blockOnClose: boolean };
 
-/** How many requests start per turn of the event loop when many arrive at once. */
-const START_BATCH = 16;
-
 /**
  * Mixes per-request tasks into a server class: processRequest() starts the request and returns at once.
  * With `blockOnClose` (default), serverClose() waits for running requests unless `daemonThreads` is set.
@@ -41,83 +39,27 @@ export function ThreadingMixIn<T extends ServerClass>(Base: T): ThreadingServerC
   abstract class Threading extends Base {
     static daemonThreads = false;
     static blockOnClose = true;
+    protected static requestsRunInline = false;
+    private readonly tasks = new RequestTasks();
     /** Requests still running, awaited by serverClose() when blockOnClose. */
-    readonly threads = new Set<Promise<void>>();
-
-    get daemonThreads(): boolean {
-      return readSetting(this, "daemonThreads");
-    }
-    set daemonThreads(value: boolean) {
-      writeSetting(this, "daemonThreads", value);
-    }
-    get blockOnClose(): boolean {
-      return readSetting(this, "blockOnClose");
-    }
-    set blockOnClose(value: boolean) {
-      writeSetting(this, "blockOnClose", value);
-    }
-
-    /** Requests taken but not started yet, oldest first. */
-    private readonly starting: Array<() => void> = [];
-
-    protected override get requestsRunInline(): boolean {
-      return false;
-    }
+    readonly threads = this.tasks.running;
 
     override async processRequest(request: unknown, clientAddress: Address): Promise<void> {
-      if (this.daemonThreads || !this.blockOnClose) {
-        this.startSoon(() => void this.processRequestThread(request, clientAddress));
-        return;
-      }
-      // Tracked from the moment it is taken, not from when it starts: serverClose() and a hand-over's drain must
-      // wait for a request still in the start queue too.
-      let finished!: () => void;
-      const task = new Promise<void>((resolve) => (finished = resolve));
-      this.threads.add(task);
-      this.startSoon(() => {
-        const done = () => {
-          this.threads.delete(task);
-          finished();
-        };
-        this.processRequestThread(request, clientAddress).then(done, done);
-      });
-    }
-
-    /**
-     * Starts requests a few per turn of the event loop, never inside serveForever's own turn: under a burst the
-     * loop first takes every connection the kernel has queued, and gets a turn again between batches of starts,
-     * so the accept queue drains as fast as it fills.
-     */
-    private startSoon(start: () => void): void {
-      this.starting.push(start);
-      if (this.starting.length > 1) return;
-      const batch = () => {
-        for (const run of this.starting.splice(0, START_BATCH)) run();
-        if (this.starting.length > 0) setImmediate(batch);
-      };
-      setImmediate(batch);
+      const track = readSetting<boolean>(this, "blockOnClose") && !readSetting<boolean>(this, "daemonThreads");
+      this.tasks.start(() => this.processRequestThread(request, clientAddress), track);
     }
 
     /** One request's task: finishRequest, errors to handleError, then shutdownRequest, as Python's thread does. */
     processRequestThread(request: unknown, clientAddress: Address): Promise<void> {
-      return this.finishRequest(request, clientAddress).then(
-        () => this.shutdownRequest(request),
-        (err: unknown) => {
-          try {
-            this.reportError(request, clientAddress, err);
-          } finally {
-            this.shutdownRequest(request);
-          }
-        },
-      );
+      return this.completeRequest(request, clientAddress);
     }
 
     override async serverClose(): Promise<void> {
       await super.serverClose();
-      if (this.blockOnClose) await Promise.allSettled([...this.threads]);
+      if (readSetting<boolean>(this, "blockOnClose")) await Promise.allSettled([...this.threads]);
     }
   }
-  return Threading;
+  return withSettings(Threading, ["daemonThreads", "blockOnClose"]);
 }
 
 /**

@@ -2,20 +2,18 @@
 
 import type { Address } from "../socket/address.js";
 import * as C from "../socket/constants.js";
-import { readSetting, writeSetting } from "./settings.js";
-import { TCPServer } from "./tcp-server.js";
 import { recvfromNow } from "../socket/socket.js";
+import { defineSettings } from "./settings.js";
+import { TCPServer } from "./tcp-server.js";
 
+/** A server on a datagram socket: each datagram is a request, and handlers answer on the server's socket. */
 export class UDPServer extends TCPServer {
   static override socketType: number = C.SOCK_DGRAM;
   /** The largest datagram read; longer ones are cut, as recvfrom() cuts them. */
   static maxPacketSize = 8192;
-
-  get maxPacketSize(): number {
-    return readSetting(this, "maxPacketSize");
-  }
-  set maxPacketSize(value: number) {
-    writeSetting(this, "maxPacketSize", value);
+  declare maxPacketSize: number;
+  static {
+    defineSettings(this, ["maxPacketSize"]);
   }
 
   /**

@@ -45,6 +45,8 @@ test("every socketkit name docs/python.md gives exists", () => {
     socketkit.UDPServer,
     socketkit.ThreadingTCPServer,
     socketkit.ThreadingTCPServer.prototype,
+    socketkit.ForkingTCPServer,
+    socketkit.ForkingTCPServer.prototype,
     socketkit.StreamRequestHandler,
     socketkit.BaseSelector.prototype,
     socketkit.select.Poll.prototype,

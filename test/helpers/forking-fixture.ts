@@ -4,6 +4,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { createInterface } from "node:readline";
 import type { Address } from "../../src/index.js";
+import { deadlineFor, hasPassed } from "../../src/socket/timeout.js";
 import { ROOT } from "./cli.js";
 import { descendantsOf, killAll } from "./processes.js";
 
@@ -35,11 +36,11 @@ export class ForkingFixture {
 
   /** Resolves with the first line starting with `prefix` (what follows it), failing after `ms`. */
   async line(prefix: string, ms = 20_000): Promise<string> {
-    const deadline = Date.now() + ms;
+    const deadline = deadlineFor(ms / 1000);
     for (;;) {
       const found = this.lines.findIndex((l) => l.startsWith(prefix));
       if (found >= 0) return this.lines.splice(found, 1)[0]!.slice(prefix.length);
-      if (Date.now() > deadline) throw new Error(`the fixture printed no '${prefix}' line; stderr: ${this.stderr}`);
+      if (hasPassed(deadline)) throw new Error(`the fixture printed no '${prefix}' line; stderr: ${this.stderr}`);
       await new Promise<void>((resolve) => {
         this.waiters.push(resolve);
         setTimeout(resolve, 100);

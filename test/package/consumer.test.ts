@@ -178,9 +178,9 @@ test("a plain node ES module imports socketkit and echoes through Socket and Thr
   assert.deepEqual(JSON.parse(await ok("node", ["esm.mjs"], app, 20000)), { viaSocket: "ping", viaServer: "pong" });
 });
 
-test("a CommonJS file require()s socketkit and its entry points, one copy of each class, and echoes the same", async () => {
+test("a CommonJS file require()s socketkit and its three entry points, one copy of each class, and echoes the same", async () => {
   const program = `const sk = require("socketkit");
-const same = require("socketkit/socket").Socket === sk.Socket && require("socketkit/server").ThreadingTCPServer === sk.ThreadingTCPServer;
+const same = require("socketkit/socket").Socket === sk.Socket && require("socketkit/server").ThreadingTCPServer === sk.ThreadingTCPServer && require("socketkit/deploy").ProxyProtocolMixIn === sk.ProxyProtocolMixIn;
 ${ECHO}
 echo(sk).then((r) => console.log(JSON.stringify({ ...r, same })));
 `;
@@ -195,6 +195,7 @@ echo(sk).then((r) => console.log(JSON.stringify({ ...r, same })));
 const TS_APP = `import { BaseRequestHandler, Socket, ThreadingTCPServer, createConnection, type Address } from "socketkit";
 import { ConnectionRefusedError, OSError } from "socketkit/socket";
 import { TCPServer } from "socketkit/server";
+import { ProxyProtocol, ProxyProtocolMixIn } from "socketkit/deploy";
 
 class Echo extends BaseRequestHandler {
   override async handle(): Promise<void> {
@@ -204,6 +205,10 @@ class Echo extends BaseRequestHandler {
 
 class Queued extends TCPServer {
   static override requestQueueSize = 50;
+}
+
+class Proxied extends ProxyProtocolMixIn(ThreadingTCPServer) {
+  static override proxyProtocol = new ProxyProtocol({ trusted: ["10.0.0.0/8"] });
 }
 
 const server = new ThreadingTCPServer(["127.0.0.1", 0], Echo);
@@ -229,7 +234,7 @@ try {
 } catch (err) {
   if (err instanceof ConnectionRefusedError && err instanceof OSError) refused = err.code;
 }
-console.log(JSON.stringify({ echoed, refused, backlog: Queued.requestQueueSize }));
+console.log(JSON.stringify({ echoed, refused, backlog: Queued.requestQueueSize, trusted: Proxied.proxyProtocol.trusted }));
 `;
 
 const STRICT = {
@@ -266,7 +271,7 @@ for (const resolution of ["node16", "bundler"] as const) {
     writeFileSync(join(app, "app.ts"), TS_APP);
     await compile(resolution, ["app.ts"]);
     const out = JSON.parse(await ok("node", [`out-${resolution}/app.js`], app, 20000));
-    assert.deepEqual(out, { echoed: "typed", refused: "ECONNREFUSED", backlog: 50 });
+    assert.deepEqual(out, { echoed: "typed", refused: "ECONNREFUSED", backlog: 50, trusted: ["10.0.0.0/8"] });
   });
 }
 
@@ -280,7 +285,7 @@ test("a CommonJS TypeScript file compiles under module nodenext to require() cal
   await compile("nodenext", ["commonjs.cts"]);
   assert.match(readFileSync(join(app, "out-nodenext/commonjs.cjs"), "utf8"), /require\("socketkit"\)/);
   const out = JSON.parse(await ok("node", ["out-nodenext/commonjs.cjs"], app, 20000));
-  assert.deepEqual(out, { echoed: "typed", refused: "ECONNREFUSED", backlog: 50 });
+  assert.deepEqual(out, { echoed: "typed", refused: "ECONNREFUSED", backlog: 50, trusted: ["10.0.0.0/8"] });
 });
 
 test("the README's TypeScript samples compile under the same strict settings and run to completion", async () => {

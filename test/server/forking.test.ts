@@ -295,3 +295,38 @@ test("a forking server closed without serving starts no worker; a failed constru
   assert.equal(openFdCount(), before);
   await taken.serverClose();
 });
+
+test("workers find their server by its forkingKey, not by construction order: a server constructed first only there stays inert", async () => {
+  await withFixture(["tcp", "stream", "--pool", "1", "--decoy"], async (f) => {
+    const address = await f.ready();
+    const c = await connect(address);
+    try {
+      const [pid, text] = parseReply(await exchange(c, "which\n"));
+      f.seen.add(pid);
+      assert.equal(text, "which\n", "the fixture's own handler answered, not the decoy constructed before it");
+      assert.ok((await f.workers()).includes(pid), "a worker of the pool answered");
+    } finally {
+      c.close();
+    }
+    assert.deepEqual(await f.close(), { active: 0, workers: 0, fd: -1 });
+  });
+});
+
+test("two forking servers with one key cannot serve at once in one process: the second's serveForever() says why", async () => {
+  await withFixture(["tcp", "stream", "--pool", "1", "--twin"], async (f) => {
+    const refusal = await f.line("twin ");
+    assert.match(
+      refusal,
+      /already has the key Server\(\["127\.0\.0\.1",0\], StreamEcho\): give each its own forkingKey/,
+    );
+    const address = await f.ready();
+    const c = await connect(address);
+    try {
+      assert.equal(parseReply(await exchange(c, "first\n"))[1], "first\n", "the first server serves on");
+    } finally {
+      c.close();
+    }
+    await f.workers();
+    assert.deepEqual(await f.close(), { active: 0, workers: 0, fd: -1 });
+  });
+});

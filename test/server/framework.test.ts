@@ -15,6 +15,7 @@ import {
   type Address,
 } from "../../src/index.js";
 import { runHandler } from "../../src/server/request-handlers.js";
+import { E } from "../../src/socket/errors.js";
 import { stillPending, waitFor, within } from "../helpers/wait.js";
 
 class EchoHandler extends BaseRequestHandler {
@@ -44,7 +45,7 @@ test("the constructor binds and listens; serverAddress is the real address; a po
   assert.ok(port > 0);
   assert.throws(
     () => new TCPServer(["127.0.0.1", port], EchoHandler),
-    (e: unknown) => e instanceof OSError && e.errno === 98,
+    (e: unknown) => e instanceof OSError && e.errno === E.EADDRINUSE,
   );
   const serving = server.serveForever(0.05);
   assert.equal(await roundTrip(server.serverAddress, "ping"), "ping");
@@ -119,20 +120,33 @@ test("shutdown() from outside and from a handler; serveForever may run again", a
   }
 });
 
-test("handleRequest() honours timeout and calls handleTimeout()", async () => {
+test("handleRequest() waits for a request with its timeout, then calls handleTimeout()", async () => {
   let timeouts = 0;
+  const waits: Array<[number | null, boolean]> = [];
   class Timed extends TCPServer {
     static override timeout = 0.1;
     override handleTimeout(): void {
       timeouts++;
     }
+    /** Records each wait: the timeout it was given and whether a request came. */
+    protected override async waitForRequest(timeout: number | null, signal?: AbortSignal): Promise<boolean> {
+      const ready = await super.waitForRequest(timeout, signal);
+      waits.push([timeout, ready]);
+      return ready;
+    }
   }
   const server = new Timed(["127.0.0.1", 0], EchoHandler);
   try {
-    const started = performance.now();
-    await server.handleRequest();
+    await within(5000, "handleRequest() to time out", server.handleRequest());
     assert.equal(timeouts, 1);
-    assert.ok(performance.now() - started >= 90);
+    const [first] = waits;
+    assert.ok(first![0]! > 0 && first![0]! <= 0.1, `the first wait was bounded by the timeout (${first![0]} s)`);
+    assert.deepEqual(
+      waits.map(([, ready]) => ready),
+      waits.map(() => false),
+      "no request came: each wait ran out",
+    );
+    waits.length = 0;
     const reply = roundTrip(server.serverAddress, "one request");
     await server.handleRequest();
     assert.equal(await reply, "one request");
@@ -334,15 +348,15 @@ test("out of descriptors, serveForever backs off instead of spinning, and serves
   let attempts = 0;
   const restore = replaceSyscall("accept4", () => {
     attempts++;
-    return -24; // EMFILE
+    return -E.EMFILE;
   });
   try {
     const c = await createConnection(server.serverAddress as [string, number]);
-    const started = performance.now();
     await waitFor("a few failed accepts", () => (attempts >= 3 ? true : undefined));
-    await new Promise((r) => setTimeout(r, 300));
-    const perSecond = attempts / ((performance.now() - started) / 1000);
-    assert.ok(perSecond < 40, `accept4 tried ${Math.round(perSecond)} times a second`);
+    // A loop that spun would try again on every turn of the event loop; one that backs off waits for its timer.
+    const before = attempts;
+    for (let turn = 0; turn < 200; turn++) await new Promise((r) => setImmediate(r));
+    assert.ok(attempts - before <= 10, `accept4 was tried ${attempts - before} times in 200 turns of the event loop`);
     restore();
     await c.sendall(Buffer.from("after"));
     assert.equal((await within(3000, "the echo", c.recv(10))).toString(), "after");

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { BaseRequestHandler, SO_ACCEPTCONN, SOL_SOCKET, Socket, ThreadingTCPServer } from "../../../src/index.js";
-import { adoptListener, listenFds } from "../../../src/server/socket-activation.js";
+import { listenFds } from "../../../src/deploy/socket-activation.js";
 import { ROOT } from "../../helpers/cli.js";
 import { waitFor, within } from "../../helpers/wait.js";
 
@@ -55,7 +55,7 @@ test("listenFds() ignores variables meant for another process, removes them, and
   });
 });
 
-test("adoptListener() puts a server on a listening socket and refuses one that does not listen", async () => {
+test("useSocket() puts a server on a socket passed at start-up and refuses one that does not listen", async () => {
   class Echo extends BaseRequestHandler {
     override async handle(): Promise<void> {
       await this.request.sendall(await this.request.recv(100));
@@ -65,11 +65,11 @@ test("adoptListener() puts a server on a listening socket and refuses one that d
   listener.bind(["127.0.0.1", 0]);
   listener.listen(8);
   const server = new ThreadingTCPServer(["127.0.0.1", 1], Echo, false);
-  assert.throws(() => adoptListener(server, new Socket()), {
+  assert.throws(() => server.useSocket(new Socket()), {
     name: "TypeError",
     message: /is not a listening socket of type 1/,
   });
-  adoptListener(server, listener);
+  server.useSocket(listener);
   assert.deepEqual(server.serverAddress, listener.getsockname());
   const loop = server.serveForever(0.05);
   try {

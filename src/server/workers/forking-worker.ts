@@ -1,12 +1,12 @@
-// The worker's side of ForkingMixIn: the hello that makes a freshly constructed server a worker (the parent's
+// The worker's side of ForkingMixIn: the hello that makes the server with the worker's key a worker (the parent's
 // server socket and address), and the loop that takes one request at a time from the control socket, runs it as
 // Python's forked child does (finishRequest, handleError, shutdownRequest) and tells the parent it is done.
 
-import * as C from "../socket/constants.js";
-import { OSError } from "../socket/errors.js";
-import { receiveMessage, recvFds } from "../socket/messages.js";
-import { Socket } from "../socket/socket.js";
-import type { Address } from "../socket/address.js";
+import * as C from "../../socket/constants.js";
+import { OSError } from "../../socket/errors.js";
+import { receiveMessage, recvFds } from "../../socket/messages.js";
+import { Socket } from "../../socket/socket.js";
+import type { Address } from "../../socket/address.js";
 import { CONTROL_FD, decodeMessage, encodeMessage, MAX_MESSAGE } from "./worker-process.js";
 
 export interface Hello {
@@ -17,7 +17,7 @@ export interface Hello {
 
 /**
  * Reads the hello the parent queued before starting this process: one synchronous, non-blocking recvmsg, so a
- * worker's server is complete when its constructor returns.
+ * worker's server has its socket before its serveForever() first awaits anything.
  * @throws OSError when there is no hello (the process was not started by a ForkingMixIn server).
  */
 export function receiveHello(): Hello {

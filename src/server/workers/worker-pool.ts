@@ -3,11 +3,11 @@
 // worker that dies and starts another, and retires workers the pool grew for once they have been idle a while.
 
 import type { ChildProcess } from "node:child_process";
-import * as C from "../socket/constants.js";
-import { socketpair } from "../socket/functions.js";
-import { sendFds } from "../socket/messages.js";
-import type { Socket } from "../socket/socket.js";
-import type { Address } from "../socket/address.js";
+import * as C from "../../socket/constants.js";
+import { socketpair } from "../../socket/functions.js";
+import { sendFds } from "../../socket/messages.js";
+import type { Socket } from "../../socket/socket.js";
+import type { Address } from "../../socket/address.js";
 import { decodeMessage, encodeMessage, MAX_MESSAGE, startWorker } from "./worker-process.js";
 
 /** A request the parent handed to a worker and still answers for. */
@@ -25,7 +25,18 @@ export interface PoolOwner {
   /** The worker finished the request: the parent lets go of its copy. */
   finished(handover: Handover): void;
   /** The worker died before finishing it. */
-  lost(handover: Handover, pid: number, how: string): void;
+  lost(handover: Handover, error: WorkerExitError): void;
+}
+
+/** The error handleError() receives when a worker dies before finishing a request. */
+export class WorkerExitError extends Error {
+  constructor(
+    readonly pid: number,
+    how: string,
+  ) {
+    super(`worker process ${pid} ${how} before finishing the request`);
+    this.name = "WorkerExitError";
+  }
 }
 
 interface Worker {
@@ -55,18 +66,14 @@ export class WorkerPool {
   private nextId = 1;
   private closed = false;
   private starting = 0;
+  /** PIDs of the workers handling a request now: a live set, as Python's active_children. */
+  readonly busy = new Set<number>();
 
+  /** `key` names the server to its workers (ForkingMixIn's forkingKey). */
   constructor(
-    private readonly serverIndex: number,
+    private readonly key: string,
     private readonly owner: PoolOwner,
   ) {}
-
-  /** PIDs of the workers handling a request now. */
-  busyPids(): Set<number> {
-    const pids = new Set<number>();
-    for (const w of this.workers) if (w.current !== null) pids.add(w.pid);
-    return pids;
-  }
 
   /** PIDs of every worker process alive. */
   pids(): number[] {
@@ -88,7 +95,7 @@ export class WorkerPool {
       const w = await this.acquire();
       const id = this.nextId++;
       const message = encodeMessage({ t: "request", id, address: handover.clientAddress }, payload);
-      w.current = { ...handover, id };
+      this.assign(w, { ...handover, id });
       try {
         if (fd === null) await w.channel.send(message);
         else await sendFds(w.channel, [message], [fd]);
@@ -96,14 +103,14 @@ export class WorkerPool {
       } catch {
         // The worker died between being chosen and being sent the request: its exit is handled on its own;
         // the request goes to another.
-        w.current = null;
+        this.assign(w, null);
       }
     }
   }
 
   /** Resolves once fewer than `below` requests are in progress. */
   async whenBusyBelow(below: number): Promise<void> {
-    while (this.busyPids().size >= below && this.workers.size > 0) {
+    while (this.busy.size >= below && this.workers.size > 0) {
       await new Promise<void>((resolve) => this.changed.add(resolve));
     }
   }
@@ -153,7 +160,7 @@ export class WorkerPool {
       const server = this.owner.serverSocket();
       const hello = encodeMessage({ t: "hello", address: server.getsockname() });
       void sendFds(mine, [hello], [server.fileno()]);
-      const child = startWorker(`forking:${this.serverIndex}`, theirs.fileno());
+      const child = startWorker(`forking:${this.key}`, theirs.fileno());
       const w: Worker = {
         process: child,
         pid: child.pid ?? -1,
@@ -196,7 +203,7 @@ export class WorkerPool {
           this.release(w);
         } else if (header.t === "done" && w.current !== null && w.current.id === header.id) {
           const done = w.current;
-          w.current = null;
+          this.assign(w, null);
           this.owner.finished(done);
           this.release(w);
         }
@@ -233,9 +240,11 @@ export class WorkerPool {
     this.retire(w);
     if (!w.ready) this.starting--;
     // After close(), a busy worker's request was the worker's alone; its end is no news.
-    if (w.current !== null && !this.closed)
-      this.owner.lost(w.current, w.pid, signal !== null ? `was killed by ${signal}` : `exited with code ${code}`);
-    w.current = null;
+    if (w.current !== null && !this.closed) {
+      const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code}`;
+      this.owner.lost(w.current, new WorkerExitError(w.pid, how));
+    }
+    this.assign(w, null);
     this.notify();
     if (this.closed) return;
     // A dead worker is replaced: at once if it had served, after a pause if it died starting up.
@@ -245,6 +254,13 @@ export class WorkerPool {
     };
     if (w.ready) refill();
     else setTimeout(refill, RESTART_DELAY_MS).unref();
+  }
+
+  /** Gives a worker its request (or none), keeping `busy` in step. */
+  private assign(w: Worker, handover: (Handover & { id: number }) | null): void {
+    w.current = handover;
+    if (handover === null) this.busy.delete(w.pid);
+    else this.busy.add(w.pid);
   }
 
   private notify(): void {

@@ -9,7 +9,7 @@ import {
   parseProxyHeader,
   ProxyHeaderError,
   V2_SIGNATURE,
-} from "../../src/server/proxy-header.js";
+} from "../../src/deploy/proxy-header.js";
 
 const MAX = 1024;
 

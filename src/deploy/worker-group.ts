@@ -1,56 +1,69 @@
 // WorkerGroup: N processes serving one port, for `socketkit serve --workers N`. The primary binds and listens
-// once; each worker runs the same program again (as node:cluster does) and its first server joins the group
-// instead of binding on its own, then accepts on its own. The primary only supervises: a worker that dies is
-// restarted, and a SIGINT or SIGTERM becomes one graceful stop of every worker.
+// once; each worker runs the same program again (as node:cluster does), puts its server on the group's port
+// with joinWorkerGroup() instead of binding on its own, then accepts on its own. The primary only supervises: a
+// worker that dies is restarted, and a SIGINT or SIGTERM becomes one graceful stop of every worker.
 //
 // Sharing mode "reuseport" (the default) gives each worker its own socket on the port (SO_REUSEPORT), the kernel
 // spreading connections by a hash of their addresses; "inherit" passes the one listening socket to every worker,
 // so all accept from one queue. bench/workers.ts measures both; docs/architecture.md says why "reuseport" won.
 
 import type { ChildProcess } from "node:child_process";
+import type { TCPServer } from "../server/tcp-server.js";
+import { groupRole, type ShareMode } from "../server/workers/role.js";
+import { CONTROL_FD, startWorker, watchParent } from "../server/workers/worker-process.js";
 import * as C from "../socket/constants.js";
 import { Socket } from "../socket/socket.js";
 import type { Address } from "../socket/address.js";
-import { CONTROL_FD, groupRole, startWorker, watchParent, type ShareMode } from "./worker-process.js";
+import { deadlineFor, hasPassed, type Deadline } from "../socket/timeout.js";
 
 export type { ShareMode };
-
-/** How this process came to be a group worker: its number, and the mode and port it shares. */
-const role = groupRole();
 
 /**
  * The tag a group worker puts before its log lines ("[worker 2] "), or "" outside a group.
  * @example log(`${workerTag()}Client connected`)
  */
 export function workerTag(): string {
+  const role = groupRole();
   return role === null ? "" : `[worker ${role.number}] `;
 }
 
-/** True in the primary and outside a group: the process that binds and supervises. */
+/** True in a WorkerGroup's worker; false in the primary and outside a group. */
 export function isGroupWorker(): boolean {
-  return role !== null;
+  return groupRole() !== null;
 }
 
-let listenerTaken = false;
-
-// A worker whose primary is gone (even killed with SIGKILL) stops as on SIGTERM: it must not serve on alone.
-if (role !== null) watchParent(() => process.kill(process.pid, "SIGTERM"));
+let joined = false;
 
 /**
- * What a server's bindAndActivate() does in a group worker, once: adopt the primary's listening socket
- * ("inherit"), or bind to the primary's port with SO_REUSEPORT ("reuseport"). Null outside a group or after
- * the first server.
+ * Puts `server` (constructed with `bindAndActivate = false`) on this group worker's share of the port, and
+ * returns true: it adopts the primary's listening socket (`share: "inherit"`) or binds beside its siblings with
+ * SO_REUSEPORT on the primary's port (`"reuseport"`, the default). From then on the worker stops as on SIGTERM
+ * when its primary is gone, a SIGKILL included. Outside a group it does nothing and returns false, so that the
+ * caller binds as usual. A program's servers join only by calling this: constructing one never does.
+ * @throws Error when a server of this worker already joined: a worker serves the group's port once.
+ * @example
+ * const server = new ThreadingTCPServer(["localhost", 8000], Handler, false);
+ * if (!joinWorkerGroup(server)) server.bindAndActivate();
  */
-export function sharedListener(): { socket: Socket } | { reusePort: number } | null {
-  if (role === null || listenerTaken) return null;
-  listenerTaken = true;
-  if (role.share === "reuseport") return { reusePort: role.port };
-  const socket = new Socket(undefined, undefined, undefined, CONTROL_FD);
+export function joinWorkerGroup(server: TCPServer): boolean {
+  const role = groupRole();
+  if (role === null) return false;
+  if (joined) throw new Error("a server of this worker already joined its group");
+  joined = true;
+  // A worker whose primary is gone must not serve on alone.
+  watchParent(() => process.kill(process.pid, "SIGTERM"));
+  if (role.share === "reuseport") {
+    server.allowReusePort = true;
+    server.serverAddress = [(server.serverAddress as [string, number])[0], role.port];
+    server.bindAndActivate();
+    return true;
+  }
+  const listener = new Socket(undefined, undefined, undefined, CONTROL_FD);
   // Made sure of, not assumed from how the worker was started: a handler's child process holding the listener
   // would keep the port open after the server is gone.
-  socket.setInheritable(false);
-  socket.setblocking(false);
-  return { socket };
+  listener.setInheritable(false);
+  server.useSocket(listener);
+  return true;
 }
 
 export interface WorkerGroupOptions {
@@ -64,7 +77,8 @@ export interface WorkerGroupOptions {
 interface Member {
   number: number;
   child: ChildProcess;
-  startedAt: number;
+  /** Until when a death counts as dying while starting up (RESTART_PAUSE_MS after the start). */
+  startingUntil: Deadline;
 }
 
 /** A worker that dies sooner than this after starting is restarted after the same pause, so a crash cannot spin. */
@@ -136,7 +150,7 @@ export class WorkerGroup {
     const child = startWorker(roleValue, share === "reuseport" ? this.holder!.fileno() : this.listener.fileno(), true);
     // The primary waits for its workers: they keep it running.
     child.ref();
-    const member = { number: n, child, startedAt: performance.now() };
+    const member = { number: n, child, startingUntil: deadlineFor(RESTART_PAUSE_MS / 1000) };
     this.members.set(n, member);
     child.once("exit", (code, signal) => this.exited(member, code, signal));
     // A process that could not be started at all reports an error and no exit: it is retried like a crash.
@@ -151,7 +165,7 @@ export class WorkerGroup {
       return this.settle();
     }
     const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code}`;
-    const quick = performance.now() - m.startedAt < RESTART_PAUSE_MS;
+    const quick = !hasPassed(m.startingUntil);
     this.options.log(`[worker ${m.number}] pid ${m.child.pid} ${how}; starting another${quick ? " in 1 s" : ""}`);
     const restart = () => {
       if (!this.stopping) this.spawn(m.number);

@@ -16,7 +16,6 @@ import * as C from "../socket/constants.js";
 import { OSError } from "../socket/errors.js";
 import { recvFds, sendFds } from "../socket/messages.js";
 import { Socket } from "../socket/socket.js";
-import { pendingHeaders } from "./proxy-protocol.js";
 
 /** Seconds each side waits for the other's next message before giving up on a hand-over. */
 const STEP_TIMEOUT = 10;
@@ -153,27 +152,5 @@ async function serveOne(conn: Socket, listener: Socket, log: (line: string) => v
     return null;
   } finally {
     conn.close();
-  }
-}
-
-/** The parts of a server drain() looks at: ThreadingMixIn's running requests. */
-export interface Drainable {
-  threads?: ReadonlySet<Promise<void>>;
-}
-
-/**
- * Waits until `server` has no request running and no PROXY header being read — its clients finished on their
- * own — or `ms` passed. Resolves true when drained. Call it after the server stopped accepting.
- */
-export async function drainRequests(server: Drainable & object, ms: number): Promise<boolean> {
-  const deadline = performance.now() + ms;
-  for (;;) {
-    const running = [...(server.threads ?? []), ...pendingHeaders(server)];
-    if (running.length === 0) return true;
-    const left = deadline - performance.now();
-    if (left <= 0) return false;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.allSettled(running), new Promise((r) => (timer = setTimeout(r, left)))]);
-    clearTimeout(timer);
   }
 }

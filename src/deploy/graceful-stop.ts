@@ -5,7 +5,7 @@
 import { OSError } from "../socket/errors.js";
 import { SHUT_RDWR } from "../socket/constants.js";
 import type { Socket } from "../socket/socket.js";
-import type { BaseServer } from "./base-server.js";
+import type { BaseServer } from "../server/base-server.js";
 
 /**
  * The connections of a server, and which of them are idle (waiting for the client's next request). A handler

@@ -1,10 +1,8 @@
-// Taking a listening socket someone else made: systemd's socket activation (sd_listen_fds(3): LISTEN_FDS,
-// LISTEN_PID, LISTEN_FDNAMES, descriptors from 3 on) and adoptListener(), which puts any listening socket — from
-// systemd, from a predecessor (handover.ts) — under a TCPServer instead of the socket the constructor would bind.
+// systemd's socket activation (sd_listen_fds(3): LISTEN_FDS, LISTEN_PID, LISTEN_FDNAMES, descriptors from 3 on):
+// the sockets the service manager passed, for a server's useSocket() to serve on instead of binding its own.
 
-import * as C from "../socket/constants.js";
+import type { TCPServer } from "../server/tcp-server.js";
 import { Socket } from "../socket/socket.js";
-import type { TCPServer } from "./tcp-server.js";
 
 /** The first descriptor systemd passes (SD_LISTEN_FDS_START). */
 export const LISTEN_FDS_START = 3;
@@ -24,7 +22,7 @@ export interface ActivatedSocket {
  * @example
  * const [activated] = listenFds();
  * const server = new ThreadingTCPServer(["localhost", 0], Handler, false);
- * if (activated) adoptListener(server, activated.socket); else server.bindAndActivate();
+ * if (activated) server.useSocket(activated.socket); else server.bindAndActivate();
  */
 export function listenFds(unsetEnvironment = true, env: NodeJS.ProcessEnv = process.env): ActivatedSocket[] {
   const pid = env.LISTEN_PID;
@@ -49,16 +47,11 @@ export function listenFds(unsetEnvironment = true, env: NodeJS.ProcessEnv = proc
 
 /**
  * Serves `server` on `listener`, a socket that is already bound and listening, instead of the socket its
- * constructor made (which is closed): construct the server with `bindAndActivate = false`, then call this.
- * `serverAddress` and the address family follow the listener.
+ * constructor made (which is closed).
+ * @deprecated since 0.2: call `server.useSocket(listener)`, the one seam for a socket made elsewhere; this
+ * function will be removed in the next release.
  * @throws TypeError when `listener` is not a listening socket of the server's type.
  */
 export function adoptListener(server: TCPServer, listener: Socket): void {
-  if (listener.type !== server.socketType || listener.getsockopt(C.SOL_SOCKET, C.SO_ACCEPTCONN) !== 1) {
-    throw new TypeError(`${String(listener)} is not a listening socket of type ${server.socketType}`);
-  }
-  server.socket.close();
-  (server as { socket: Socket }).socket = listener;
-  server.addressFamily = listener.family;
-  server.serverAddress = listener.getsockname();
+  server.useSocket(listener);
 }

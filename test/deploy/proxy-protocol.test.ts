@@ -1,6 +1,6 @@
-// The PROXY protocol in the server: the original client reaches verifyRequest and the handler, the connection's
-// own bytes stay for the handler, and each bad header (malformed, truncated, oversized, slow, untrusted) closes
-// only its connection with one log line while the server goes on.
+// The PROXY protocol in a server (ProxyProtocolMixIn): the original client reaches verifyRequest and the handler,
+// the connection's own bytes stay for the handler, and each bad header (malformed, truncated, oversized, slow,
+// untrusted) closes only its connection with one log line while the server goes on.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
@@ -8,6 +8,7 @@ import {
   buildProxyHeader,
   createConnection,
   ProxyProtocol,
+  ProxyProtocolMixIn,
   TCPServer,
   ThreadingTCPServer,
   type Address,
@@ -27,7 +28,7 @@ class TellHandler extends BaseRequestHandler {
 function makeServer(Base: typeof TCPServer, options: Partial<ConstructorParameters<typeof ProxyProtocol>[0]> = {}) {
   const lines: string[] = [];
   const verified: Address[] = [];
-  class Server extends Base {
+  class Server extends ProxyProtocolMixIn(Base) {
     static override proxyProtocol = new ProxyProtocol({
       trusted: ["127.0.0.0/8"],
       timeout: 10,

@@ -1,54 +1,21 @@
 // Worker processes for the process-based servers: how one is started (the main module again, as node:cluster
-// does), how it knows what it is (one environment variable, read once and removed), and the framing of the
-// messages on its control socket (an AF_UNIX SOCK_SEQPACKET pair, at fd 3 in the worker).
+// does, with its role in the environment: role.ts), the lifeline to its parent, and the framing of the messages
+// on its control socket (an AF_UNIX SOCK_SEQPACKET pair, at fd 3 in the worker).
 
 import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
-import { thisProgramAgain } from "../process/relaunch.js";
-import { setInheritableFd } from "../socket/inheritable.js";
+import { thisProgramAgain } from "../../process/relaunch.js";
+import { setInheritableFd } from "../../socket/inheritable.js";
+import { ROLE_VARIABLE } from "./role.js";
 
 /** The worker's end of its control socket: the fd the parent puts at position 3 of the child's stdio. */
 export const CONTROL_FD = 3;
 
-/** Names the role a process was started in: `forking:<server index>` or `group:<worker number>`. */
-const ROLE_VARIABLE = "SOCKETKIT_WORKER";
-
-/**
- * This process's role, read once and removed from the environment, so that a program a worker starts in turn
- * (a child process of a handler) is an ordinary process again.
- */
-const role: string | undefined = process.env[ROLE_VARIABLE];
-delete process.env[ROLE_VARIABLE];
-
-/** The index of the ForkingMixIn server this process is a worker of, or null in an ordinary process. */
-export function forkingRole(): number | null {
-  return role?.startsWith("forking:") ? Number(role.slice("forking:".length)) : null;
-}
-
-export type ShareMode = "inherit" | "reuseport";
-
-/**
- * Which WorkerGroup worker this process is (1…N), how it shares the listener, and (for "reuseport") the port;
- * null outside a group. The role reads `group:<n>` or `group:<n>:reuseport:<port>`.
- */
-export function groupRole(): { number: number; share: ShareMode; port: number } | null {
-  if (!role?.startsWith("group:")) return null;
-  const [, n, share, port] = role.split(":");
-  return { number: Number(n), share: share === "reuseport" ? "reuseport" : "inherit", port: Number(port ?? 0) };
-}
-
-/**
- * True in a process started by a ForkingMixIn server or a WorkerGroup to serve requests. The main module runs
- * again there, as in a node:cluster worker; guard start-up work that must happen once with it.
- */
-export function isWorkerProcess(): boolean {
-  return role !== undefined;
-}
-
 /**
  * Starts the main module again as a worker with `roleValue`, `channelFd` at its fd 3, stdout and stderr shared
- * with this process and stdin closed; with `lifeline`, a pipe at its fd 4 that this process holds open for life. The worker is in its own process group, so a Ctrl-C at the terminal
- * reaches only the parent, which stops its workers itself.
+ * with this process and stdin closed; with `lifeline`, a pipe at its fd 4 that this process holds open for life.
+ * The worker is in its own process group, so a Ctrl-C at the terminal reaches only the parent, which stops its
+ * workers itself.
  * @throws Error when this process has no main module to run again (a REPL, `node -e`).
  */
 export function startWorker(roleValue: string, channelFd: number, lifeline = false): ChildProcess {

@@ -1,7 +1,7 @@
-// The PROXY protocol in the server framework: a policy (which balancers are trusted, how long and how large a
-// header may be) that a TCPServer applies to each accepted connection before verifyRequest() and the handler
-// see it. Setting `static proxyProtocol = new ProxyProtocol({ trusted: ["127.0.0.1"] })` on a server class turns
-// it on; clientAddress then holds the original client's address.
+// The PROXY protocol's policy (which balancers are trusted, how long and how large a header may be) and the
+// reading of one header off a connection, exactly up to its end. ProxyProtocolMixIn (proxy-protocol-mixin.ts)
+// applies the policy to each accepted connection before verifyRequest() and the handler see it; clientAddress
+// then holds the original client's address.
 //
 // A connection goes through:  peer trusted? → header read within the deadline → verifyRequest(original client)
 // → processRequest. Any refusal closes that connection only, logs one line, and the handler never runs.
@@ -12,9 +12,8 @@ import { MSG_PEEK } from "../socket/constants.js";
 import { ConnectionResetError, OSError, TimeoutError } from "../socket/errors.js";
 import { formatAddress } from "../socket/repr.js";
 import type { Socket } from "../socket/socket.js";
+import { deadlineFor, secondsLeft } from "../socket/timeout.js";
 import { headerLength, parseProxyHeader, ProxyHeaderError, V1_MAX_LENGTH, type ProxyHeader } from "./proxy-header.js";
-
-export { buildProxyHeader, ProxyHeaderError, type ProxyHeader } from "./proxy-header.js";
 
 export interface ProxyProtocolOptions {
   /** Balancers allowed to send a header: addresses or CIDR blocks ("127.0.0.1", "10.0.0.0/8", "::1"). Required. */
@@ -31,6 +30,8 @@ export interface ProxyProtocolOptions {
 export interface Admission {
   /** True when the server awaits each request before the next (no ThreadingMixIn): the header is read inline. */
   inline: boolean;
+  /** Where a header read as its own task is kept until it is done: a server that drains waits for these. */
+  pending: Set<Promise<void>>;
   /** verifyRequest → processRequest with the original client's address. */
   admit(clientAddress: Address): Promise<void>;
   /** Closes the connection without a handler. */
@@ -39,20 +40,12 @@ export interface Admission {
   fail(error: unknown): void;
 }
 
-/** Connections whose header is being read, per server: a server that drains waits for these too. */
-const pending = new WeakMap<object, Set<Promise<void>>>();
-
-/** Connections of `server` still reading their PROXY header. */
-export function pendingHeaders(server: object): ReadonlySet<Promise<void>> {
-  return pending.get(server) ?? new Set();
-}
-
 /**
- * The PROXY protocol (versions 1 and 2) as a server setting.
+ * The PROXY protocol (versions 1 and 2) as a policy: the value of ProxyProtocolMixIn's `proxyProtocol` setting.
  * @throws TypeError or RangeError naming the option, from the constructor.
  * @example
- * class Backend extends ThreadingTCPServer {
- *   static override proxyProtocol = new ProxyProtocol({ trusted: ["127.0.0.1"] });
+ * class Backend extends ProxyProtocolMixIn(ThreadingTCPServer) {
+ *   static override proxyProtocol = new ProxyProtocol({ trusted: ["10.0.0.0/8"] });
  * }
  */
 export class ProxyProtocol {
@@ -100,18 +93,16 @@ export class ProxyProtocol {
    * Admits one accepted connection: checks the peer, reads the header (inline, or as its own task beside the
    * accept loop), then calls `admission.admit` with the original client's address. Never throws for a bad header.
    */
-  async admitConnection(server: object, request: Socket, peer: Address, admission: Admission): Promise<void> {
+  async admitConnection(request: Socket, peer: Address, admission: Admission): Promise<void> {
     if (!this.isTrusted(peer)) {
       this.log(`PROXY protocol: refused ${formatAddress(peer)}: not a trusted balancer`);
       admission.refuse();
       return;
     }
     if (admission.inline) return this.readThenAdmit(request, peer, admission);
-    let set = pending.get(server);
-    if (set === undefined) pending.set(server, (set = new Set()));
     const task = this.readThenAdmit(request, peer, admission).catch((err) => admission.fail(err));
-    set.add(task);
-    void task.finally(() => set.delete(task));
+    admission.pending.add(task);
+    void task.finally(() => admission.pending.delete(task));
   }
 
   private async readThenAdmit(request: Socket, peer: Address, admission: Admission): Promise<void> {
@@ -149,13 +140,13 @@ export async function readProxyHeader(
   timeoutSeconds: number,
   maxLength: number,
 ): Promise<ProxyHeader | null> {
-  const deadline = performance.now() + timeoutSeconds * 1000;
+  const deadline = deadlineFor(timeoutSeconds);
   const saved = sock.gettimeout();
   let got = Buffer.alloc(0);
   try {
     for (;;) {
-      const left = (deadline - performance.now()) / 1000;
-      if (left <= 0)
+      const left = secondsLeft(deadline);
+      if (left === 0)
         throw new ProxyHeaderError(
           "TIMEOUT",
           `no complete PROXY header within ${timeoutSeconds} s (${got.length} bytes)`,
