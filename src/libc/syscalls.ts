@@ -151,6 +151,8 @@ const cast = <T>(fn: Fn): T => fn as unknown as T;
 
 type LibuvCalls = Extract<keyof Syscalls, `uv${string}`>;
 
+// The binding table: one declaration per C prototype, read as a table rather than as a function.
+// eslint-disable-next-line max-lines-per-function
 function bindLibc(): Omit<Syscalls, LibuvCalls> {
   const c = libc();
   const k = koffi();
