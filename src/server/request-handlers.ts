@@ -131,6 +131,6 @@ export class DatagramRequestHandler<A extends Address = InetAddress, S = unknown
 
   override async finish(): Promise<void> {
     // As in Python, the reply is sent even when empty: the client learns its datagram was handled.
-    await this.socket.sendto(this.wfile.getvalue(), this.clientAddress as never);
+    await this.socket.sendto(this.wfile.getvalue(), this.clientAddress);
   }
 }

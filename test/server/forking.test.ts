@@ -291,7 +291,7 @@ test("a forking server closed without serving starts no worker; a failed constru
   const taken = new ForkingTCPServer(["127.0.0.1", 0], BaseRequestHandler);
   const before = openFdCount();
   for (let i = 0; i < 100; i++)
-    assert.throws(() => new ForkingTCPServer(taken.serverAddress as [string, number], BaseRequestHandler), OSError);
+    assert.throws(() => new ForkingTCPServer(taken.serverAddress, BaseRequestHandler), OSError);
   assert.equal(openFdCount(), before);
   await taken.serverClose();
 });

@@ -257,10 +257,10 @@ test("the default handleError prints Python's framed block with the client addre
   const serving = server.serveForever(0.05);
   const written: string[] = [];
   const write = process.stderr.write;
-  process.stderr.write = ((chunk: string) => {
+  process.stderr.write = (chunk: string) => {
     written.push(String(chunk));
     return true;
-  }) as typeof process.stderr.write;
+  };
   try {
     const c = await createConnection(server.serverAddress as [string, number]);
     const [, cport] = c.getsockname() as [string, number];
