@@ -95,8 +95,9 @@ export class TCPServer extends BaseServer {
     this.socket.listen(this.requestQueueSize);
   }
 
-  override async serverClose(): Promise<void> {
+  override serverClose(): Promise<void> {
     this.socket.close();
+    return Promise.resolve();
   }
 
   fileno(): number {
