@@ -272,7 +272,7 @@ function bindLibc(): Omit<Syscalls, LibuvCalls> {
     poll: checked(cast(c.func("int poll(void *, unsigned long, int)"))),
     getFdFlags: checked((fd: number) => fcntl(fd, F_GETFD, "int", 0)),
     setFdFlags: checked((fd: number, flags: number) => fcntl(fd, F_SETFD, "int", flags)),
-    decode: (pointer: unknown, offset: number, type: string, length?: number) =>
+    decode: (pointer: unknown, offset: number, type: string, length?: number): unknown =>
       length === undefined ? k.decode(pointer, offset, type) : k.decode(pointer, offset, type, length),
     malloc: cast(c.func("uintptr_t malloc(size_t)")),
     free: cast(c.func("void free(uintptr_t)")),
