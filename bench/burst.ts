@@ -27,7 +27,7 @@ async function start(cmd: string[], pattern: RegExp): Promise<{ child: ChildProc
   const port = await new Promise<number>((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`${cmd.join(" ")} exited with ${code}`)));
     child.stdout.on("data", (d: Buffer) => {
-      out += d;
+      out += d.toString();
       const m = pattern.exec(out);
       if (m) resolve(Number(m[1]));
     });
