@@ -26,8 +26,8 @@ async function start(cmd: string[], pattern: RegExp): Promise<{ child: ChildProc
   let out = "";
   const port = await new Promise<number>((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`${cmd.join(" ")} exited with ${code}`)));
-    child.stdout!.on("data", (d: Buffer) => {
-      out += d;
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
       const m = pattern.exec(out);
       if (m) resolve(Number(m[1]));
     });

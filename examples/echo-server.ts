@@ -15,7 +15,7 @@ class ServiceHandler extends BaseRequestHandler {
     console.log(`client ${ip}:${port} disconnected`);
   }
 
-  override async finish() {
+  override finish() {
     this.request.close();
   }
 }

@@ -106,7 +106,7 @@ export async function startServer(name: string, argv: string[], opts: StartOptio
     child.once("exit", (code, signal) =>
       reject(new Error(`${name} exited with ${code ?? signal} before printing its port`)),
     );
-    child.stdout!.on("data", (d: Buffer) => {
+    child.stdout.on("data", (d: Buffer) => {
       if (found) return; // the rest of stdout is drained unread
       out += d.toString();
       const m = opts.portPattern.exec(out);

@@ -104,14 +104,14 @@ export async function bench(argv: string[]): Promise<number> {
   if (positionals.length === 0) throw new UsageError("give a target: PORT or HOST:PORT (try --help)");
   const targets = positionals.map(parseTarget);
   const spec: Omit<LoadSpec, "target"> = {
-    mode: choice<Mode>(values.mode!, "--mode", ["pingpong", "connect"]),
-    connections: parseCount(values.connections!, "--connections", 1),
-    duration: parseSeconds(values.duration!, "--duration"),
-    size: parseCount(values.size!, "--size", 1),
-    reply: choice<ReplyRule>(values.reply!, "--reply", ["echo", "line"]),
+    mode: choice<Mode>(values.mode, "--mode", ["pingpong", "connect"]),
+    connections: parseCount(values.connections, "--connections", 1),
+    duration: parseSeconds(values.duration, "--duration"),
+    size: parseCount(values.size, "--size", 1),
+    reply: choice<ReplyRule>(values.reply, "--reply", ["echo", "line"]),
   };
   const rounds = parseCount(values.rounds ?? (targets.length > 1 ? "5" : "1"), "--rounds", 1);
-  const warmup = parseSeconds(values.warmup!, "--warmup");
+  const warmup = parseSeconds(values.warmup, "--warmup");
   const show = progressLine(process.stderr.isTTY === true && !values.json);
   try {
     for (const target of targets) if (warmup > 0) await runLoad({ ...spec, target, duration: warmup });

@@ -92,10 +92,10 @@ export async function client(argv: string[]): Promise<number> {
   }
   const say = messages[parseLang(values.lang)];
   const where = `${values.host}:${values.port}`;
-  const port = parsePort(values.port!, "--port");
+  const port = parsePort(values.port, "--port");
   let sock: Socket;
   try {
-    sock = await createConnection([values.host!, port]);
+    sock = await createConnection([values.host, port]);
   } catch (err) {
     if (err instanceof OSError) throw new UsageError(say.cannotConnect(where, err.message), { cause: err });
     throw err;

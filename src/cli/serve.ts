@@ -172,23 +172,22 @@ function settings(argv: string[], log: (line: string) => void): ServeSettings | 
   const lang: Lang = parseLang(values.lang);
   const prefix = values["reply-prefix"] ?? (values.lang === "en" ? ENGLISH_REPLY_PREFIX : DEFAULT_REPLY_PREFIX);
   const options: EchoServerOptions = {
-    host: values.host!,
-    port: parsePort(values.port!, "--port"),
-    backlog: parseCount(values.backlog!, "--backlog", 0, INT_MAX),
+    host: values.host,
+    port: parsePort(values.port, "--port"),
+    backlog: parseCount(values.backlog, "--backlog", 0, INT_MAX),
     replyPrefix: Buffer.from(prefix, "utf8"),
     say: messages[lang],
     log,
   };
-  const workers =
-    values.workers === "auto" ? availableParallelism() : parseCount(values.workers!, "--workers", 1, 1024);
+  const workers = values.workers === "auto" ? availableParallelism() : parseCount(values.workers, "--workers", 1, 1024);
   if (values.share !== "inherit" && values.share !== "reuseport")
     throw new UsageError(`--share must be inherit or reuseport, got ${values.share}`);
   // A group restarts worker by worker already; one hand-over path cannot be offered by N processes at once.
   if (workers > 1 && values.handover !== undefined) throw new UsageError("--handover works with one process only");
-  options.proxyProtocol = proxyProtocolOption(values["proxy-protocol"], values["proxy-trust"]!, log);
+  options.proxyProtocol = proxyProtocolOption(values["proxy-protocol"], values["proxy-trust"], log);
   return {
     options,
-    graceMs: parseSeconds(values.grace!, "--grace", 0, 3600) * 1000,
+    graceMs: parseSeconds(values.grace, "--grace", 0, 3600) * 1000,
     workers,
     share: values.share,
     handover: values.handover,

@@ -118,9 +118,9 @@ function settings(argv: string[]): WatchSettings | null {
   const count = values.once ? 1 : values.count === undefined ? Infinity : parseCount(values.count, "--count", 1);
   return {
     port: parsePort(positionals[0]!, "port"),
-    intervalMs: parseSeconds(values.interval!, "--interval", 0.05, 3600) * 1000,
+    intervalMs: parseSeconds(values.interval, "--interval", 0.05, 3600) * 1000,
     count,
-    json: values.json!,
+    json: values.json,
     lang: values.lang,
   };
 }

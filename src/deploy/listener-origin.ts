@@ -35,7 +35,7 @@ export async function activateServer(server: TCPServer, handover?: string): Prom
     const received = handover === undefined ? null : await requestListener(handover);
     if (received !== null) {
       server.useSocket(received.listener);
-      return { from: `pid ${received.predecessorPid}`, confirm: received.confirm };
+      return { from: `pid ${received.predecessorPid}`, confirm: () => received.confirm() };
     }
     const [activated, ...others] = listenFds();
     for (const { socket } of others) socket.close();

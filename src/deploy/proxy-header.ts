@@ -202,6 +202,6 @@ function packIp(ip: string, into: Buffer, at: number): void {
   const [head, tail = ""] = ip.includes("::") ? ip.split("::") : [ip, null];
   const h = head ? head.split(":") : [];
   const t = tail === null ? [] : tail ? tail.split(":") : [];
-  const groups = tail === null ? h : [...h, ...Array(8 - h.length - t.length).fill("0"), ...t];
+  const groups = tail === null ? h : [...h, ...Array<string>(8 - h.length - t.length).fill("0"), ...t];
   groups.forEach((g, i) => into.writeUInt16BE(parseInt(g, 16), at + 2 * i));
 }

@@ -8,6 +8,7 @@
 
 import { BlockList, isIPv4, isIPv6 } from "node:net";
 import type { Address } from "../socket/address.js";
+import { isArray } from "../socket/arguments.js";
 import { MSG_PEEK } from "../socket/constants.js";
 import { ConnectionResetError, OSError, TimeoutError } from "../socket/errors.js";
 import { formatAddress } from "../socket/repr.js";
@@ -56,7 +57,7 @@ export class ProxyProtocol {
   private readonly log: (line: string) => void;
 
   constructor(options: ProxyProtocolOptions) {
-    if (!Array.isArray(options?.trusted)) throw new TypeError("trusted must be an array of addresses or CIDR blocks");
+    if (!isArray(options?.trusted)) throw new TypeError("trusted must be an array of addresses or CIDR blocks");
     this.trusted = [...options.trusted];
     for (const entry of this.trusted) this.addTrusted(entry);
     this.timeout = options.timeout ?? 3;

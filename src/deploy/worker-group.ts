@@ -13,7 +13,6 @@ import { groupRole, type ShareMode } from "../server/workers/role.js";
 import { CONTROL_FD, startWorker, watchParent } from "../server/workers/worker-process.js";
 import * as C from "../socket/constants.js";
 import { Socket } from "../socket/socket.js";
-import type { Address } from "../socket/address.js";
 import { deadlineFor, hasPassed, type Deadline } from "../socket/timeout.js";
 
 export type { ShareMode };
@@ -138,7 +137,7 @@ export class WorkerGroup {
     this.holder = new Socket(this.listener.family, C.SOCK_STREAM);
     this.holder.setsockopt(C.SOL_SOCKET, C.SO_REUSEADDR, 1);
     this.holder.setsockopt(C.SOL_SOCKET, C.SO_REUSEPORT, 1);
-    this.holder.bind(address as Address);
+    this.holder.bind(address);
   }
 
   private spawn(n: number): void {

@@ -2,10 +2,11 @@
 // experiment by name through the registry, with the command line's option names and values as JSON, and prints
 // the result as JSON on stdout.
 
+import type { GivenOptions } from "./experiment.js";
 import { resultJson, runExperiment } from "./registry.js";
 
 async function main([name = "", options = "{}"]: string[]): Promise<void> {
-  const result = await runExperiment(name, JSON.parse(options));
+  const result = await runExperiment(name, JSON.parse(options) as GivenOptions);
   process.stdout.write(resultJson(result));
 }
 

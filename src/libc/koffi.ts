@@ -30,7 +30,7 @@ export function libc(): Library {
 
 /** The node executable itself: its exported libuv functions drive the same event loop as the rest of Node. */
 export function nodeBinary(): Library {
-  if (nodeLibrary === null) nodeLibrary = koffi().load(null as unknown as string);
+  if (nodeLibrary === null) nodeLibrary = koffi().load(null);
   return nodeLibrary;
 }
 

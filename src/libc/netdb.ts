@@ -19,8 +19,11 @@ const LARGEST_BUFFER = 1 << 20;
 const POINTER = 8;
 
 /** Runs one reentrant call on the worker pool, growing its scratch buffer while libc answers ERANGE. */
-async function withGrowingBuffer(fn: { async: unknown }, args: (buf: Buffer) => unknown[]): Promise<number> {
-  const call = promisify(fn.async as (...a: unknown[]) => void) as (...a: unknown[]) => Promise<number>;
+async function withGrowingBuffer(
+  fn: { async: (...a: never[]) => void },
+  args: (buf: Buffer) => unknown[],
+): Promise<number> {
+  const call = promisify(fn.async) as (...a: unknown[]) => Promise<number>;
   for (let size = FIRST_BUFFER; ; size *= 2) {
     const r = await call(...args(Buffer.alloc(size)));
     if (r !== E.ERANGE || size >= LARGEST_BUFFER) return r;
@@ -103,7 +106,7 @@ export async function nameInfo(sockaddr: Buffer, flags: number): Promise<[string
   const sys = loadSyscalls();
   const host = Buffer.alloc(1025);
   const serv = Buffer.alloc(32);
-  const call = promisify(sys.getnameinfo.async as (...a: unknown[]) => void) as (...a: unknown[]) => Promise<number>;
+  const call = promisify(sys.getnameinfo.async) as (...a: unknown[]) => Promise<number>;
   const code = await call(sockaddr, sockaddr.length, host, host.length, serv, serv.length, flags);
   if (code !== 0) throw new GaiError(code, sys.gaiStrerror(code));
   const text = (b: Buffer) => b.subarray(0, b.indexOf(0)).toString("utf8");

@@ -44,6 +44,7 @@ function hintsStruct(h: AddrInfoHints) {
 }
 
 function collect(b: Syscalls, code: number, out: unknown[], errnoAfter: number): AddrInfoEntry[] {
+  // eslint-disable-next-line @typescript-eslint/only-throw-error -- internal: every caller maps it with gaiError()
   if (code !== 0) throw new ResolverFailure(code, b.gaiStrerror(code), code === EAI_SYSTEM ? errnoAfter : 0);
   const k = koffi();
   const entries: AddrInfoEntry[] = [];

@@ -23,43 +23,44 @@ const PROTOENT = "socketkit_protoent";
 /** A native pointer as a plain number (user-space addresses fit in 53 bits). */
 export type Address = number;
 
+/** Every libc and libuv function, as a function-typed property: entries are free functions, not methods. */
 export interface Syscalls {
-  socket(domain: number, type: number, protocol: number): number;
-  socketpair(domain: number, type: number, protocol: number, fds: Buffer): number;
-  bind(fd: number, addr: Buffer, addrlen: number): number;
-  listen(fd: number, backlog: number): number;
-  accept4(fd: number, addr: Buffer, addrlen: Buffer, flags: number): number;
-  connect(fd: number, addr: Buffer, addrlen: number): number;
-  getsockname(fd: number, addr: Buffer, addrlen: Buffer): number;
-  getpeername(fd: number, addr: Buffer, addrlen: Buffer): number;
-  setsockopt(fd: number, level: number, name: number, value: Buffer, len: number): number;
-  getsockopt(fd: number, level: number, name: number, value: Buffer, len: Buffer): number;
-  shutdown(fd: number, how: number): number;
-  close(fd: number): number;
-  dup(fd: number): number;
+  socket: (domain: number, type: number, protocol: number) => number;
+  socketpair: (domain: number, type: number, protocol: number, fds: Buffer) => number;
+  bind: (fd: number, addr: Buffer, addrlen: number) => number;
+  listen: (fd: number, backlog: number) => number;
+  accept4: (fd: number, addr: Buffer, addrlen: Buffer, flags: number) => number;
+  connect: (fd: number, addr: Buffer, addrlen: number) => number;
+  getsockname: (fd: number, addr: Buffer, addrlen: Buffer) => number;
+  getpeername: (fd: number, addr: Buffer, addrlen: Buffer) => number;
+  setsockopt: (fd: number, level: number, name: number, value: Buffer, len: number) => number;
+  getsockopt: (fd: number, level: number, name: number, value: Buffer, len: Buffer) => number;
+  shutdown: (fd: number, how: number) => number;
+  close: (fd: number) => number;
+  dup: (fd: number) => number;
   /** The fd's file status flags (F_GETFL). */
-  getFlags(fd: number): number;
+  getFlags: (fd: number) => number;
   /** Sets or clears O_NONBLOCK on the open file description. */
-  setNonblocking(fd: number, on: boolean): number;
-  recv(fd: number, buf: Uint8Array, len: number, flags: number): number;
-  recvfrom(fd: number, buf: Uint8Array, len: number, flags: number, addr: Buffer, addrlen: Buffer): number;
-  send(fd: number, buf: Uint8Array, len: number, flags: number): number;
-  sendto(fd: number, buf: Uint8Array, len: number, flags: number, addr: Buffer, addrlen: number): number;
-  sendmsg(fd: number, msg: MessageHeader, flags: number): number;
+  setNonblocking: (fd: number, on: boolean) => number;
+  recv: (fd: number, buf: Uint8Array, len: number, flags: number) => number;
+  recvfrom: (fd: number, buf: Uint8Array, len: number, flags: number, addr: Buffer, addrlen: Buffer) => number;
+  send: (fd: number, buf: Uint8Array, len: number, flags: number) => number;
+  sendto: (fd: number, buf: Uint8Array, len: number, flags: number, addr: Buffer, addrlen: number) => number;
+  sendmsg: (fd: number, msg: MessageHeader, flags: number) => number;
   /** recvmsg(2); koffi writes msg_namelen, msg_controllen and msg_flags back into `msg`. */
-  recvmsg(fd: number, msg: MessageHeader, flags: number): number;
+  recvmsg: (fd: number, msg: MessageHeader, flags: number) => number;
   /** sendfile(2) from `offset` (advanced in place, as an 8-byte off_t). */
-  sendfile(outFd: number, inFd: number, offset: Buffer, count: number): number;
-  lseek(fd: number, offset: number, whence: number): number;
-  fstatMode(fd: number): number;
-  read(fd: number, buf: Uint8Array, len: number): number;
-  write(fd: number, buf: Uint8Array, len: number): number;
-  pread(fd: number, buf: Uint8Array, len: number, offset: number): number;
-  open(path: string, flags: number): number;
-  setns(fd: number, nstype: number): number;
+  sendfile: (outFd: number, inFd: number, offset: Buffer, count: number) => number;
+  lseek: (fd: number, offset: number, whence: number) => number;
+  fstatMode: (fd: number) => number;
+  read: (fd: number, buf: Uint8Array, len: number) => number;
+  write: (fd: number, buf: Uint8Array, len: number) => number;
+  pread: (fd: number, buf: Uint8Array, len: number, offset: number) => number;
+  open: (path: string, flags: number) => number;
+  setns: (fd: number, nstype: number) => number;
   /** ioctl with a pointer argument. */
-  ioctl(fd: number, request: number, arg: Buffer): number;
-  strerror(code: number): string;
+  ioctl: (fd: number, request: number, arg: Buffer) => number;
+  strerror: (code: number) => string;
   /** getaddrinfo(3) with an out-pointer array; `.async` runs it on koffi's worker pool. */
   getaddrinfo: ((host: string | null, service: string | null, hints: object, out: unknown[]) => number) & {
     async: (
@@ -70,8 +71,8 @@ export interface Syscalls {
       done: (err: unknown, code: number) => void,
     ) => void;
   };
-  freeaddrinfo(res: unknown): void;
-  gaiStrerror(code: number): string;
+  freeaddrinfo: (res: unknown) => void;
+  gaiStrerror: (code: number) => string;
   // The rest of the resolver (src/libc/netdb.ts): reentrant forms, each with `.async` for koffi's worker pool.
   gethostbyname2R: AsyncCapable<
     (name: string, af: number, ret: object, buf: Buffer, buflen: number, result: unknown[], herrno: number[]) => number
@@ -98,33 +99,33 @@ export interface Syscalls {
     (port: number, proto: string | null, ret: object, buf: Buffer, buflen: number, result: unknown[]) => number
   >;
   getprotobynameR: AsyncCapable<(name: string, ret: object, buf: Buffer, buflen: number, result: unknown[]) => number>;
-  hstrerror(code: number): string;
-  ifNametoindex(name: string): number;
-  ifIndextoname(index: number, buf: Buffer): number;
-  ifNameindex(): unknown;
-  ifFreenameindex(list: unknown): void;
-  inetAton(text: string, out: Buffer): number;
-  inetPton(af: number, text: string, out: Buffer): number;
-  inetNtop(af: number, src: Uint8Array, dst: Buffer, size: number): number;
+  hstrerror: (code: number) => string;
+  ifNametoindex: (name: string) => number;
+  ifIndextoname: (index: number, buf: Buffer) => number;
+  ifNameindex: () => unknown;
+  ifFreenameindex: (list: unknown) => void;
+  inetAton: (text: string, out: Buffer) => number;
+  inetPton: (af: number, text: string, out: Buffer) => number;
+  inetNtop: (af: number, src: Uint8Array, dst: Buffer, size: number) => number;
   /** poll(2) over packed struct pollfd entries. */
-  poll(fds: Buffer, nfds: number, timeout: number): number;
+  poll: (fds: Buffer, nfds: number, timeout: number) => number;
   /** The fd's descriptor flags (F_GETFD: FD_CLOEXEC). */
-  getFdFlags(fd: number): number;
-  setFdFlags(fd: number, flags: number): number;
+  getFdFlags: (fd: number) => number;
+  setFdFlags: (fd: number, flags: number) => number;
   /** Decodes a C string, a pointer or bytes at a native pointer (koffi.decode). */
-  decode(pointer: unknown, offset: number, type: string, length?: number): unknown;
-  malloc(size: number): Address;
-  free(ptr: Address): void;
+  decode: (pointer: unknown, offset: number, type: string, length?: number) => unknown;
+  malloc: (size: number) => Address;
+  free: (ptr: Address) => void;
   // libuv, from the node binary: the loop Node itself runs.
-  uvDefaultLoop(): Address;
-  uvHandleSize(type: number): number;
-  uvPollInitSocket(loop: Address, handle: Address, fd: number): number;
-  uvPollStart(handle: Address, events: number, callback: unknown): number;
-  uvPollStop(handle: Address): number;
-  uvClose(handle: Address, callback: unknown): void;
-  uvRef(handle: Address): void;
-  uvUnref(handle: Address): void;
-  uvStrerror(code: number): string;
+  uvDefaultLoop: () => Address;
+  uvHandleSize: (type: number) => number;
+  uvPollInitSocket: (loop: Address, handle: Address, fd: number) => number;
+  uvPollStart: (handle: Address, events: number, callback: unknown) => number;
+  uvPollStop: (handle: Address) => number;
+  uvClose: (handle: Address, callback: unknown) => void;
+  uvRef: (handle: Address) => void;
+  uvUnref: (handle: Address) => void;
+  uvStrerror: (code: number) => string;
 }
 
 /** The live table every layer calls through; filled by `loadSyscalls()`. */
@@ -271,7 +272,7 @@ function bindLibc(): Omit<Syscalls, LibuvCalls> {
     poll: checked(cast(c.func("int poll(void *, unsigned long, int)"))),
     getFdFlags: checked((fd: number) => fcntl(fd, F_GETFD, "int", 0)),
     setFdFlags: checked((fd: number, flags: number) => fcntl(fd, F_SETFD, "int", flags)),
-    decode: (pointer: unknown, offset: number, type: string, length?: number) =>
+    decode: (pointer: unknown, offset: number, type: string, length?: number): unknown =>
       length === undefined ? k.decode(pointer, offset, type) : k.decode(pointer, offset, type, length),
     malloc: cast(c.func("uintptr_t malloc(size_t)")),
     free: cast(c.func("void free(uintptr_t)")),

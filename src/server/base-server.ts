@@ -11,7 +11,7 @@ import { BlockingIOError, E, OSError } from "../socket/errors.js";
 import { formatAddress } from "../socket/repr.js";
 import { deadlineFor, hasPassed, secondsLeft } from "../socket/timeout.js";
 import { Latch } from "./latch.js";
-import { BaseRequestHandler, runHandler } from "./request-handlers.js";
+import { BaseRequestHandler, runHandler, type RunnableHandler } from "./request-handlers.js";
 import { defineSettings } from "./settings.js";
 
 /**
@@ -174,7 +174,8 @@ export abstract class BaseServer {
   finishRequest(request: unknown, clientAddress: Address): Promise<void> {
     // A promise chain rather than an async function: one less suspended frame held by every idle connection.
     try {
-      const handler = new this.RequestHandlerClass(request, clientAddress, this);
+      // RequestHandlerClass is typed with `any` on purpose; what it builds is a handler like any other.
+      const handler = new this.RequestHandlerClass(request, clientAddress, this) as RunnableHandler;
       // Only a server that awaits its requests inline can deadlock on a handler's shutdown(); only there is the
       // handler's context worth tracking (AsyncLocalStorage puts a hook on every promise in the process).
       return this.requestsRunInline ? handlerOf.run(this, () => runHandler(handler)) : runHandler(handler);

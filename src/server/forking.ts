@@ -79,6 +79,7 @@ export function ForkingMixIn<T extends TCPServerClass>(Base: T): ForkingServerCl
     private readonly forking: ForkingRole;
 
     constructor(...args: MixinArguments) {
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-argument -- a mix-in hands its ...any[] on unchanged
       super(...args);
       this.forking = new ForkingRole(this, args[0], {
         complete: (request, address) => this.completeRequest(request, address),

@@ -34,12 +34,15 @@ export class BaseRequestHandler<R = Socket, A extends Address = InetAddress, S =
   finish(): void | Promise<void> {}
 }
 
+/** A handler as the server runs it, whatever request, address and server types its class was written for. */
+export type RunnableHandler = BaseRequestHandler<unknown, Address, unknown>;
+
 /**
  * Runs a handler's lifecycle, as Python's BaseRequestHandler.__init__ does: finish() runs even when handle()
  * throws (and what finish() throws replaces it), not when setup() does. A promise chain rather than an async
  * function: a suspended async frame costs about 450 bytes, and every idle connection would hold one here.
  */
-export function runHandler(handler: BaseRequestHandler<unknown, Address, unknown>): Promise<void> {
+export function runHandler(handler: RunnableHandler): Promise<void> {
   try {
     const setup = handler.setup();
     // A synchronous setup() goes straight on; anything else (a promise, any thenable) is waited for, as await would.
@@ -51,7 +54,7 @@ export function runHandler(handler: BaseRequestHandler<unknown, Address, unknown
   }
 }
 
-function handleThenFinish(handler: BaseRequestHandler<unknown, Address, unknown>): Promise<void> {
+function handleThenFinish(handler: RunnableHandler): Promise<void> {
   let handled: Promise<void>;
   try {
     handled = Promise.resolve(handler.handle());
@@ -131,6 +134,6 @@ export class DatagramRequestHandler<A extends Address = InetAddress, S = unknown
 
   override async finish(): Promise<void> {
     // As in Python, the reply is sent even when empty: the client learns its datagram was handled.
-    await this.socket.sendto(this.wfile.getvalue(), this.clientAddress as never);
+    await this.socket.sendto(this.wfile.getvalue(), this.clientAddress);
   }
 }

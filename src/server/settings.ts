@@ -15,7 +15,7 @@ export function readSetting<T>(instance: object, name: string): T {
 /** Gives `instance` its own value of `name`, which from then on hides the class's static. */
 export function writeSetting(instance: object, name: string, value: unknown): void {
   let values = own.get(instance);
-  if (values === undefined) own.set(instance, (values = new Map()));
+  if (values === undefined) own.set(instance, (values = new Map<string, unknown>()));
   values.set(name, value);
 }
 
@@ -43,7 +43,7 @@ export function defineSettings<C extends abstract new (...args: any[]) => object
     Object.defineProperty(Class.prototype, name, {
       configurable: true,
       get(this: object) {
-        return readSetting(this, name);
+        return readSetting<unknown>(this, name);
       },
       set(this: object, value: unknown) {
         writeSetting(this, name, value);

@@ -87,7 +87,7 @@ export class TCPServer extends BaseServer {
     const inet = this.addressFamily === C.AF_INET || this.addressFamily === C.AF_INET6;
     if (this.allowReuseAddress && inet) this.socket.setsockopt(C.SOL_SOCKET, C.SO_REUSEADDR, 1);
     if (this.allowReusePort && inet) this.socket.setsockopt(C.SOL_SOCKET, C.SO_REUSEPORT, 1);
-    this.socket.bind(this.serverAddress as AddressInput);
+    this.socket.bind(this.serverAddress);
     this.serverAddress = this.socket.getsockname();
   }
 
@@ -95,8 +95,9 @@ export class TCPServer extends BaseServer {
     this.socket.listen(this.requestQueueSize);
   }
 
-  override async serverClose(): Promise<void> {
+  override serverClose(): Promise<void> {
     this.socket.close();
+    return Promise.resolve();
   }
 
   fileno(): number {

@@ -44,9 +44,10 @@ export function ThreadingMixIn<T extends ServerClass>(Base: T): ThreadingServerC
     /** Requests still running, awaited by serverClose() when blockOnClose. */
     readonly threads = this.tasks.running;
 
-    override async processRequest(request: unknown, clientAddress: Address): Promise<void> {
+    override processRequest(request: unknown, clientAddress: Address): Promise<void> {
       const track = readSetting<boolean>(this, "blockOnClose") && !readSetting<boolean>(this, "daemonThreads");
       this.tasks.start(() => this.processRequestThread(request, clientAddress), track);
+      return Promise.resolve();
     }
 
     /** One request's task: finishRequest, errors to handleError, then shutdownRequest, as Python's thread does. */

@@ -79,7 +79,7 @@ export function simParams(overrides: Partial<SimParams> = {}): SimParams {
     "tcpSynackRetries",
   ];
   for (const k of nonNegative) {
-    const v = p[k];
+    const v: unknown = p[k]; // what the caller gave, whatever its type claims
     if (typeof v !== "number" || !Number.isFinite(v) || v < 0)
       throw new RangeError(`${k} must be a number ≥ 0, got ${String(v)}`);
   }

@@ -10,6 +10,11 @@ export function checkInt(value: unknown, argument: string, min: number, max: num
   return value;
 }
 
+/** Array.isArray for a checked argument: TypeScript's own guard turns a `readonly T[]` into `any[]`. */
+export function isArray(value: unknown): value is readonly unknown[] {
+  return Array.isArray(value);
+}
+
 /** Bytes to send: a Buffer or any Uint8Array. */
 export function checkBytes(data: unknown, argument: string): Uint8Array {
   if (data instanceof Uint8Array) return data;

@@ -102,7 +102,7 @@ export async function createConnection(
       sock = new Socket(family, type, proto);
       if (limit !== undefined) sock.settimeout(limit);
       if (sourceAddress) sock.bind(sourceAddress);
-      await sock.connect(sockaddr as AddressInput);
+      await sock.connect(sockaddr);
       return sock;
     } catch (err) {
       errors.push(err);

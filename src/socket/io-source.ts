@@ -176,7 +176,7 @@ export class IoSource {
         }
         r = attempt(this.openFd(syscall));
       }
-      return r as T;
+      return r;
     };
     try {
       return Promise.resolve(retry(true, first));
@@ -191,7 +191,7 @@ export class IoSource {
     while (r === -E.EINTR) r = attempt(this.openFd(syscall));
     if (r === -E.EAGAIN) return null;
     if (failed(r)) throw errorFromResult(r, syscall);
-    return r as T;
+    return r;
   }
 
   // --- accept and connect ----------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import {
 import { SOCKADDR_STORAGE_SIZE } from "../libc/sockaddr.js";
 import { sys } from "../libc/syscalls.js";
 import { fromSockaddr, type Address, type AddressInput } from "./address.js";
-import { checkBytes, checkInt } from "./arguments.js";
+import { checkBytes, checkInt, isArray } from "./arguments.js";
 import { E, OSError } from "./errors.js";
 import { recvmsgNow } from "./now.js";
 import type { Socket } from "./socket.js";
@@ -28,12 +28,12 @@ export type ReceivedMessage<D> = [data: D, ancdata: AncillaryItem[], msgFlags: n
 const FD_SIZE = 4;
 
 function vectors(buffers: readonly Uint8Array[], argument: string): IoVector[] {
-  if (!Array.isArray(buffers)) throw new TypeError(`${argument} must be an array of bytes-like objects`);
+  if (!isArray(buffers)) throw new TypeError(`${argument} must be an array of bytes-like objects`);
   return buffers.map((b, i) => ({ iov_base: checkBytes(b, `${argument}[${i}]`), iov_len: b.length }));
 }
 
 function checkAncillary(items: readonly AncillaryItem[]): AncillaryItem[] {
-  if (!Array.isArray(items)) throw new TypeError("ancdata must be an array of [level, type, data] items");
+  if (!isArray(items)) throw new TypeError("ancdata must be an array of [level, type, data] items");
   return items.map((item, i) => {
     if (!Array.isArray(item) || item.length !== 3) throw new TypeError(`ancdata[${i}] must be [level, type, data]`);
     const [level, type, data] = item;

@@ -28,16 +28,20 @@ export class KeyError extends Error {
   }
 }
 
+/** A file object as its messages print it (String()): one that failed the checks may be anything at run time. */
+const describe = (fileobj: unknown): string => String(fileobj);
+
 /** The fd of a file object, as Python's selectors._fileobj_to_fd. */
 export function fileobjToFd(fileobj: FileObject): number {
   let fd: unknown = fileobj;
   if (typeof fileobj !== "number") {
     if (fileobj === null || typeof fileobj !== "object" || typeof fileobj.fileno !== "function") {
-      throw new RangeError(`Invalid file object: ${String(fileobj)}`);
+      throw new RangeError(`Invalid file object: ${describe(fileobj)}`);
     }
     fd = fileobj.fileno();
   }
-  if (typeof fd !== "number" || !Number.isInteger(fd)) throw new RangeError(`Invalid file object: ${String(fileobj)}`);
+  if (typeof fd !== "number" || !Number.isInteger(fd))
+    throw new RangeError(`Invalid file object: ${describe(fileobj)}`);
   if (fd < 0) throw new RangeError(`Invalid file descriptor: ${fd}`);
   return fd;
 }
@@ -156,8 +160,6 @@ function checkTimeoutValue(timeout: unknown): number {
   if (!Number.isFinite(timeout)) throw new RangeError("timeout is too large");
   return timeout;
 }
-
-const describe = (fileobj: FileObject): string => String(fileobj);
 
 /** Python's selectors.EpollSelector. */
 export class EpollSelector<T = unknown> extends BaseSelector<T> {}

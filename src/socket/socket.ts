@@ -416,7 +416,7 @@ export class Socket {
   }
 
   /** The Socket for a connection `listener` accepted: as in Python, with the default timeout, never the listener's. */
-  private static accepted(listener: IoSource, fd: number): Socket {
+  private static accepted(this: void, listener: IoSource, fd: number): Socket {
     return Socket.adopt(new IoSource(fd, listener.family, listener.type, listener.proto, getdefaulttimeout()));
   }
 

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import net from "node:net";
 import { test } from "node:test";
-import { compare } from "../../src/bench/compare.js";
+import { compare, type Comparison } from "../../src/bench/compare.js";
 import { runLoad } from "../../src/bench/run.js";
 import { start } from "../helpers/cli.js";
 
@@ -128,9 +128,9 @@ test("the command prints JSON; no server and bad options are one-line errors", a
   try {
     const ok = start(["bench", "--json", "--warmup", "0", "-d", "0.2", "-c", "2", String(echo.port)]);
     assert.equal(await ok.exit, 0, ok.stderr());
-    const json = JSON.parse(ok.stdout());
-    assert.equal(json.targets[0].target, `127.0.0.1:${echo.port}`);
-    assert.equal(json.targets[0].rounds.length, 1);
+    const json = JSON.parse(ok.stdout()) as Comparison;
+    assert.equal(json.targets[0]!.target, `127.0.0.1:${echo.port}`);
+    assert.equal(json.targets[0]!.rounds.length, 1);
   } finally {
     echo.close();
   }

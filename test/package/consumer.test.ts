@@ -15,6 +15,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import type { ResultOf as LabResult } from "../../src/lab/registry.js";
 import { ROOT } from "../helpers/cli.js";
 
 const isRoot = process.getuid?.() === 0;
@@ -270,7 +271,7 @@ for (const resolution of ["node16", "bundler"] as const) {
   test(`a strict TypeScript consumer compiles with zero errors under moduleResolution ${resolution} and its output runs`, async () => {
     writeFileSync(join(app, "app.ts"), TS_APP);
     await compile(resolution, ["app.ts"]);
-    const out = JSON.parse(await ok("node", [`out-${resolution}/app.js`], app, 20000));
+    const out: unknown = JSON.parse(await ok("node", [`out-${resolution}/app.js`], app, 20000));
     assert.deepEqual(out, { echoed: "typed", refused: "ECONNREFUSED", backlog: 50, trusted: ["10.0.0.0/8"] });
   });
 }
@@ -284,7 +285,7 @@ test("a CommonJS TypeScript file compiles under module nodenext to require() cal
   );
   await compile("nodenext", ["commonjs.cts"]);
   assert.match(readFileSync(join(app, "out-nodenext/commonjs.cjs"), "utf8"), /require\("socketkit"\)/);
-  const out = JSON.parse(await ok("node", ["out-nodenext/commonjs.cjs"], app, 20000));
+  const out: unknown = JSON.parse(await ok("node", ["out-nodenext/commonjs.cjs"], app, 20000));
   assert.deepEqual(out, { echoed: "typed", refused: "ECONNREFUSED", backlog: 50, trusted: ["10.0.0.0/8"] });
 });
 
@@ -307,7 +308,9 @@ test("the README's TypeScript samples compile under the same strict settings and
 
 test("npx socketkit runs the compiled command: --help, and lab handshake --json", async () => {
   assert.match(await ok("npx", ["socketkit", "--help"], app, 30000), /^Usage: socketkit <command>/);
-  const r = JSON.parse(await ok("npx", ["socketkit", "lab", "handshake", "--json"], app, 30000));
+  const r = JSON.parse(
+    await ok("npx", ["socketkit", "lab", "handshake", "--json"], app, 30000),
+  ) as LabResult<"handshake">;
   assert.equal(r.experiment, "handshake");
   assert.deepEqual(r.verdict, { agree: true, differences: [] });
 });
@@ -319,7 +322,7 @@ test(
     assert.ok(!existsSync(join(app, "node_modules/tsx")), "the consumer has no tsx");
     const r = JSON.parse(
       await ok("npx", ["socketkit", "lab", "early-close", "--netns", "--hold", "200", "--json"], app, 30000),
-    );
+    ) as LabResult<"early-close">;
     assert.equal(r.measured.queuedAfterHold, 1);
     assert.deepEqual(r.verdict, { agree: true, differences: [] });
   },

@@ -256,11 +256,12 @@ test("the default handleError prints Python's framed block with the client addre
   const server = new ThreadingTCPServer(["127.0.0.1", 0], Fails);
   const serving = server.serveForever(0.05);
   const written: string[] = [];
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- saved only to be put back on process.stderr
   const write = process.stderr.write;
-  process.stderr.write = ((chunk: string) => {
+  process.stderr.write = (chunk: string) => {
     written.push(String(chunk));
     return true;
-  }) as typeof process.stderr.write;
+  };
   try {
     const c = await createConnection(server.serverAddress as [string, number]);
     const [, cport] = c.getsockname() as [string, number];

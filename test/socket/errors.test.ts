@@ -210,12 +210,12 @@ test("wrong arguments are TypeError or RangeError naming the argument", async ()
       name: "RangeError",
       message: /port must be 0-65535, got 70000/,
     });
-    assert.throws(() => s.bind(["127.0.0.1", "80" as never]), {
+    assert.throws(() => s.bind(["127.0.0.1", "80"] as never), {
       name: "TypeError",
       message: /port must be an integer/,
     });
-    assert.throws(() => s.bind([5 as never, 80]), { name: "TypeError", message: /host must be a string/ });
-    assert.throws(() => s.bind("/tmp/x" as never), {
+    assert.throws(() => s.bind([5, 80]), { name: "TypeError", message: /host must be a string/ });
+    assert.throws(() => s.bind("/tmp/x"), {
       name: "TypeError",
       message: /address: AF_INET address must be a tuple/,
     });

@@ -13,12 +13,12 @@ import { receiveHello, workerLoop } from "./forking-worker.js";
 import { forkingRole } from "./role.js";
 import { WorkerPool, type Handover, type WorkerExitError } from "./worker-pool.js";
 
-/** The two steps of its server that ForkingRole runs but may not call itself (they are protected). */
+/** The two steps of its server that ForkingRole runs but may not call itself (they are protected): closures over it. */
 export interface ForkingSteps {
   /** completeRequest(): a handed-over request run to its end, in a worker. */
-  complete(request: unknown, clientAddress: Address): Promise<void>;
+  complete: (request: unknown, clientAddress: Address) => Promise<void>;
   /** reportError(): a request lost with its worker, in the parent. */
-  report(request: unknown, clientAddress: Address, error: unknown): void;
+  report: (request: unknown, clientAddress: Address, error: unknown) => void;
 }
 
 /** Keys of the forking servers whose workers run now, in this process: two at once would take each other's. */

@@ -2,6 +2,7 @@
 // Sequential (test/sequential): samples are taken on an interval while the test adds clients between them.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import type { WatchSample } from "../../../src/cli/watch.js";
 import { Socket } from "../../../src/index.js";
 import { start } from "../../helpers/cli.js";
 import { waitFor, within } from "../../helpers/wait.js";
@@ -19,7 +20,7 @@ test("watch --json shows the accept queue rising to its limit and ListenOverflow
         .stdout()
         .split("\n")
         .filter(Boolean)
-        .map((l) => JSON.parse(l));
+        .map((l) => JSON.parse(l) as WatchSample);
     for (let i = 0; i < 5; i++) {
       // One more client per sample: three fit (backlog 2, plus one), the rest are dropped at the SYN.
       await waitFor(`sample ${i + 1}`, () => (samples().length > i ? true : undefined), 10000);
@@ -30,17 +31,20 @@ test("watch --json shows the accept queue rising to its limit and ListenOverflow
     assert.equal(await within(15000, "watch to finish", run.exit), 0, run.stderr());
     const s = samples();
     const depths = s.map((x) => x.acceptQueue);
-    assert.equal(s[0].acceptQueueMax, 2);
+    const first = s[0]!;
+    const last = s.at(-1)!;
+    assert.equal(first.acceptQueueMax, 2);
     assert.equal(depths[0], 0);
-    assert.equal(Math.max(...depths), 3, `depths ${depths}`);
-    for (let i = 1; i < depths.length; i++) assert.ok(depths[i] >= depths[i - 1], `depth never falls: ${depths}`);
-    assert.ok(s.at(-1).counters.ListenOverflows > s[0].counters.ListenOverflows, "the overflow counter moved");
+    assert.equal(Math.max(...depths), 3, `depths ${depths.join(",")}`);
+    for (let i = 1; i < depths.length; i++)
+      assert.ok(depths[i]! >= depths[i - 1]!, `depth never falls: ${depths.join(",")}`);
+    assert.ok(last.counters.ListenOverflows! > first.counters.ListenOverflows!, "the overflow counter moved");
     assert.ok(
       s.some((x) => (x.ratePerSecond.ListenOverflows ?? 0) > 0),
       "and its rate per second shows it",
     );
     assert.ok(
-      s.at(-1).owners.some((o: { pid: number }) => o.pid === process.pid),
+      last.owners.some((o) => o.pid === process.pid),
       "the owner is this process",
     );
   } finally {

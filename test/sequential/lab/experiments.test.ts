@@ -8,10 +8,13 @@ import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { isRoot } from "../../../src/libc/platform.js";
 import { runInPrivateNetns } from "../../../src/lab/private-namespace.js";
-import { runExperiment } from "../../../src/lab/registry.js";
+import type { simulationRecord } from "../../../src/cli/sim-view.js";
+import { runExperiment, type ResultOf } from "../../../src/lab/registry.js";
 import { start } from "../../helpers/cli.js";
 import { within } from "../../helpers/wait.js";
 
+/** What `socketkit sim … --json` prints. */
+type SimRecord = ReturnType<typeof simulationRecord>;
 const needsRoot = isRoot() ? false : "needs root to create a private network namespace (CI runs it as root)";
 
 test(
@@ -138,7 +141,7 @@ test(
   async () => {
     const json = start(["lab", "handshake", "--netns", "--json"]);
     assert.equal(await within(15000, "lab handshake --netns --json", json.exit), 0, json.stderr());
-    const r = JSON.parse(json.stdout());
+    const r = JSON.parse(json.stdout()) as ResultOf<"handshake">;
     assert.deepEqual(r.verdict, { agree: true, differences: [] });
     assert.equal(r.measured.queueAfterConnect, 1);
     const text = start(["lab", "early-close", "--netns", "--hold", "300"]);
@@ -161,20 +164,20 @@ test(
 test("socketkit sim backlog takes the lab's options and predicts the lab's fields", async () => {
   const run = start(["sim", "backlog", "--backlog", "5", "--clients", "10", "--json"]);
   assert.equal(await run.exit, 0, run.stderr());
-  const r = JSON.parse(run.stdout());
+  const r = JSON.parse(run.stdout()) as SimRecord;
   assert.deepEqual(r.options, { backlog: 5, clients: 10 });
-  const p = r.cases[0].predicted;
+  const p = r.cases[0]!.predicted!;
   assert.deepEqual([p.established, p.synSent, p.listenOverflowsDelta, p.synRetransmissions], [6, 4, 4, "0 ×6, 1 ×4"]);
 });
 
 test("sim synqueue runs the lab's schedule: 16 SYNs, and --backlog is honoured (they once drifted apart)", async () => {
   const run = start(["sim", "synqueue", "--backlog", "4", "--json"]);
   assert.equal(await run.exit, 0, run.stderr());
-  const r = JSON.parse(run.stdout());
+  const r = JSON.parse(run.stdout()) as SimRecord;
   assert.equal(r.options.clients, 16);
   const [, cookies] = r.cases;
-  assert.equal(cookies.predicted.synRecv, 5, "min(4, somaxconn) + 1 requests");
-  assert.equal(cookies.predicted.cookiesSent, 11);
+  assert.equal(cookies!.predicted!.synRecv, 5, "min(4, somaxconn) + 1 requests");
+  assert.equal(cookies!.predicted!.cookiesSent, 11);
 });
 
 test("socketkit sim runs every experiment's model from the lab's options", async () => {

@@ -125,7 +125,7 @@ async function drain(s: Stage, waiting: number[], hooks: RunHooks): Promise<Drai
       },
       1000,
     );
-  await settledWithin(Promise.all(waiting.map((i) => s.connects[i])), WAIT_MS);
+  await settledWithin(Promise.all(waiting.map((i) => s.connects[i]!)), WAIT_MS);
   const waited = waiting
     .map((i) => s.connectedAt[i] ?? null)
     .map((t) => (t === null ? null : Math.round(t - drainedAt)));
