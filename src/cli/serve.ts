@@ -15,6 +15,7 @@ import { OSError } from "../socket/errors.js";
 import { formatAddress } from "../socket/repr.js";
 import type { Socket } from "../socket/socket.js";
 import { capMessage, escapeControls, incompleteUtf8Tail, LogSink } from "./log-sink.js";
+import { bannerLine } from "./serve-banner.js";
 import { deploymentHelp, deploymentOptions, proxyProtocolOption } from "./serve-deployment.js";
 import { messages, parseLang, UsageError, type Lang, type Messages } from "./messages.js";
 import { INT_MAX, joinNegativeValues, parseCount, parsePort, parseSeconds } from "./options.js";
@@ -145,6 +146,7 @@ class EchoHandler extends BaseRequestHandler<Socket, [string, number], EchoServe
 }
 
 interface ServeSettings {
+  lang: Lang;
   options: EchoServerOptions;
   graceMs: number;
   workers: number;
@@ -186,6 +188,7 @@ function settings(argv: string[], log: (line: string) => void): ServeSettings | 
   if (workers > 1 && values.handover !== undefined) throw new UsageError("--handover works with one process only");
   options.proxyProtocol = proxyProtocolOption(values["proxy-protocol"], values["proxy-trust"], log);
   return {
+    lang,
     options,
     graceMs: parseSeconds(values.grace, "--grace", 0, 3600) * 1000,
     workers,
@@ -260,8 +263,8 @@ export async function serve(argv: string[]): Promise<number> {
     return 0;
   }
   const [server, origin] = await listen(s.options, s.handover);
-  s.options.log(s.options.say.serving(where(server), server.appliedBacklog(), s.options.backlog));
-  if (origin.from !== null) s.options.log(`listening socket from ${origin.from} (pid ${process.pid})`);
+  const facts = { where: where(server), origin, backlog: server.appliedBacklog(), asked: s.options.backlog };
+  s.options.log(bannerLine(s.lang, facts));
   if (s.workers > 1 && !isGroupWorker()) {
     const say = s.options.say;
     const code = await runWorkerGroup(server.socket, {
