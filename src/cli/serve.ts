@@ -4,6 +4,7 @@
 import { parseArgs } from "node:util";
 import { availableParallelism } from "node:os";
 import { ConnectionSet, stopGracefully } from "../deploy/graceful-stop.js";
+import { HandoverRefusedError } from "../deploy/handover-trust.js";
 import { activateServer, type ListenerOrigin } from "../deploy/listener-origin.js";
 import type { ProxyProtocol } from "../deploy/proxy-protocol.js";
 import { ProxyProtocolMixIn } from "../deploy/proxy-protocol-mixin.js";
@@ -212,8 +213,10 @@ async function listen(options: EchoServerOptions, handover?: string): Promise<[E
     const server = echoServer(options);
     return [server, await activateServer(server, handover)];
   } catch (err) {
-    if (err instanceof OSError || err instanceof RangeError || err instanceof TypeError) {
-      throw new UsageError(options.say.cannotServe(`${options.host}:${options.port}`, err.message), { cause: err });
+    const refused = err instanceof HandoverRefusedError;
+    if (refused || err instanceof OSError || err instanceof RangeError || err instanceof TypeError) {
+      const why = refused ? `hand-over refused: ${err.message}` : err.message;
+      throw new UsageError(options.say.cannotServe(`${options.host}:${options.port}`, why), { cause: err });
     }
     throw err;
   }
