@@ -18,8 +18,6 @@ export class UsageError extends Error {}
 
 export const messages = {
   zh: {
-    serving: (where: string, applied: number, asked: number) =>
-      `服务器已启动, 监听 ${where} (backlog ${applied}${applied === asked ? "" : `, 请求的是 ${asked}, 内核上限为 somaxconn`}), 按 Ctrl-C 停止`,
     connected: (who: string) => `客户端 ${who} 已连接`,
     message: (who: string, text: string) => `收到 ${who} 的消息: ${text}`,
     disconnected: (who: string) => `客户端 ${who} 已断开`,
@@ -33,8 +31,6 @@ export const messages = {
     cannotServe: (where: string, why: string) => `无法在 ${where} 启动服务器: ${why}`,
   },
   en: {
-    serving: (where: string, applied: number, asked: number) =>
-      `Serving on ${where} (backlog ${applied}${applied === asked ? "" : `; asked for ${asked}, the kernel caps it at somaxconn`}); press Ctrl-C to stop`,
     connected: (who: string) => `Client ${who} connected`,
     message: (who: string, text: string) => `Message from ${who}: ${text}`,
     disconnected: (who: string) => `Client ${who} disconnected`,

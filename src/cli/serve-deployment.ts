@@ -8,7 +8,9 @@ import { UsageError } from "./messages.js";
 export const deploymentHelp = `  --proxy-protocol  expect a PROXY protocol header (v1 or v2) on each connection, as HAProxy's send-proxy(-v2) sends
   --proxy-trust     balancers allowed to send one: addresses or CIDR blocks, comma-separated (default 127.0.0.1,::1)
   --handover PATH   seamless restart: take the listener from the server offering it on the Unix socket PATH (if any),
-                    and offer ours there; SIGUSR2 starts a successor with the same arguments, which takes it over
+                    and offer ours there; SIGUSR2 starts a successor with the same arguments, which takes it over.
+                    Only this user (or root) can give or take it: PATH is mode 0600, and its directory (and those
+                    above) must not be writable by others
 A socket passed by systemd (LISTEN_FDS/LISTEN_PID, socket activation) is used instead of --host/--port.`;
 
 export const deploymentOptions = {

@@ -4,6 +4,7 @@
 import { parseArgs } from "node:util";
 import { availableParallelism } from "node:os";
 import { ConnectionSet, stopGracefully } from "../deploy/graceful-stop.js";
+import { HandoverRefusedError } from "../deploy/handover-trust.js";
 import { activateServer, type ListenerOrigin } from "../deploy/listener-origin.js";
 import type { ProxyProtocol } from "../deploy/proxy-protocol.js";
 import { ProxyProtocolMixIn } from "../deploy/proxy-protocol-mixin.js";
@@ -15,7 +16,16 @@ import { OSError } from "../socket/errors.js";
 import { formatAddress } from "../socket/repr.js";
 import type { Socket } from "../socket/socket.js";
 import { capMessage, escapeControls, incompleteUtf8Tail, LogSink } from "./log-sink.js";
+import { bannerLine } from "./serve-banner.js";
 import { deploymentHelp, deploymentOptions, proxyProtocolOption } from "./serve-deployment.js";
+import {
+  DEFAULT_IDLE_TIMEOUT_S,
+  limitsHelp,
+  limitsLine,
+  limitsOption,
+  limitsOptions,
+  type ServeLimits,
+} from "./serve-limits.js";
 import { messages, parseLang, UsageError, type Lang, type Messages } from "./messages.js";
 import { INT_MAX, joinNegativeValues, parseCount, parsePort, parseSeconds } from "./options.js";
 
@@ -33,7 +43,7 @@ const FLUSH_MS = 2000;
  */
 export const DEFAULT_BACKLOG = 511;
 
-export const serveHelp = `Usage: socketkit serve [--host localhost] [--port 12345] [--backlog ${DEFAULT_BACKLOG}] [--lang zh|en] [--reply-prefix TEXT] [--grace ${STOP_GRACE_S}] [--workers N|auto] [--share reuseport|inherit]
+export const serveHelp = `Usage: socketkit serve [--host localhost] [--port 12345] [--backlog ${DEFAULT_BACKLOG}] [--lang zh|en] [--reply-prefix TEXT] [--grace ${STOP_GRACE_S}] [--workers N|auto] [--share reuseport|inherit] [--idle-timeout ${DEFAULT_IDLE_TIMEOUT_S}] [--max-connections N]
 
 Runs the classic echo server: each message is answered with the reply prefix followed by the message, byte for byte.
   --host          address to listen on (default localhost; :: listens on IPv6 and IPv4, ::1 on IPv6 loopback)
@@ -44,6 +54,7 @@ Runs the classic echo server: each message is answered with the reply prefix fol
   --grace         seconds a stop waits for clients to finish their exchange before closing them (default ${STOP_GRACE_S})
   --workers       serve from N processes sharing the port (auto: one per core); log lines name the worker
   --share         how the workers share the port: reuseport (a socket each, SO_REUSEPORT; the default) or inherit (one socket)
+${limitsHelp}
 ${deploymentHelp}
 Logged messages show control characters as escapes (one line per message) and at most 512 bytes each; when
 stdout is not read, lines are dropped and counted rather than held. Ctrl-C or SIGTERM stops accepting, lets
@@ -57,6 +68,8 @@ export interface EchoServerOptions {
   say: Messages;
   log: (line: string) => void;
   proxyProtocol?: ProxyProtocol | null;
+  /** The idle timeout and connection cap (0: none); the framework's settings enforce them. */
+  limits?: ServeLimits;
 }
 
 /**
@@ -71,6 +84,13 @@ export class EchoServer extends ThreadingTCPServer {
   constructor(readonly options: EchoServerOptions) {
     super([options.host, options.port], EchoHandler, false);
     this.requestQueueSize = options.backlog;
+    this.idleTimeout = options.limits?.idleTimeout ?? null;
+    this.maxConnections = options.limits?.maxConnections ?? null;
+  }
+
+  /** The framework's own lines (idle timeout, connection cap, open-file limit) go to serve's log. */
+  override logMessage(line: string): void {
+    this.options.log(line);
   }
 
   /** Stops with a grace period (see stopGracefully), logging the connections it had to close. */
@@ -145,7 +165,9 @@ class EchoHandler extends BaseRequestHandler<Socket, [string, number], EchoServe
 }
 
 interface ServeSettings {
+  lang: Lang;
   options: EchoServerOptions;
+  limits: ServeLimits;
   graceMs: number;
   workers: number;
   share: "reuseport" | "inherit";
@@ -164,12 +186,14 @@ function settings(argv: string[], log: (line: string) => void): ServeSettings | 
       grace: { type: "string", default: String(STOP_GRACE_S) },
       workers: { type: "string", default: "1" },
       share: { type: "string", default: "reuseport" },
+      ...limitsOptions,
       ...deploymentOptions,
       help: { type: "boolean", short: "h" },
     },
   });
   if (values.help) return null;
   const lang: Lang = parseLang(values.lang);
+  const limits = limitsOption(values["idle-timeout"], values["max-connections"]);
   const prefix = values["reply-prefix"] ?? (values.lang === "en" ? ENGLISH_REPLY_PREFIX : DEFAULT_REPLY_PREFIX);
   const options: EchoServerOptions = {
     host: values.host,
@@ -178,6 +202,7 @@ function settings(argv: string[], log: (line: string) => void): ServeSettings | 
     replyPrefix: Buffer.from(prefix, "utf8"),
     say: messages[lang],
     log,
+    limits,
   };
   const workers = values.workers === "auto" ? availableParallelism() : parseCount(values.workers, "--workers", 1, 1024);
   if (values.share !== "inherit" && values.share !== "reuseport")
@@ -186,7 +211,9 @@ function settings(argv: string[], log: (line: string) => void): ServeSettings | 
   if (workers > 1 && values.handover !== undefined) throw new UsageError("--handover works with one process only");
   options.proxyProtocol = proxyProtocolOption(values["proxy-protocol"], values["proxy-trust"], log);
   return {
+    lang,
     options,
+    limits,
     graceMs: parseSeconds(values.grace, "--grace", 0, 3600) * 1000,
     workers,
     share: values.share,
@@ -209,8 +236,10 @@ async function listen(options: EchoServerOptions, handover?: string): Promise<[E
     const server = echoServer(options);
     return [server, await activateServer(server, handover)];
   } catch (err) {
-    if (err instanceof OSError || err instanceof RangeError || err instanceof TypeError) {
-      throw new UsageError(options.say.cannotServe(`${options.host}:${options.port}`, err.message), { cause: err });
+    const refused = err instanceof HandoverRefusedError;
+    if (refused || err instanceof OSError || err instanceof RangeError || err instanceof TypeError) {
+      const why = refused ? `hand-over refused: ${err.message}` : err.message;
+      throw new UsageError(options.say.cannotServe(`${options.host}:${options.port}`, why), { cause: err });
     }
     throw err;
   }
@@ -260,8 +289,8 @@ export async function serve(argv: string[]): Promise<number> {
     return 0;
   }
   const [server, origin] = await listen(s.options, s.handover);
-  s.options.log(s.options.say.serving(where(server), server.appliedBacklog(), s.options.backlog));
-  if (origin.from !== null) s.options.log(`listening socket from ${origin.from} (pid ${process.pid})`);
+  const facts = { where: where(server), origin, backlog: server.appliedBacklog(), asked: s.options.backlog };
+  s.options.log(bannerLine(s.lang, facts));
   if (s.workers > 1 && !isGroupWorker()) {
     const say = s.options.say;
     const code = await runWorkerGroup(server.socket, {
@@ -274,6 +303,7 @@ export async function serve(argv: string[]): Promise<number> {
     await sink.flush(FLUSH_MS);
     process.exit(code);
   }
+  s.options.log(limitsLine(s.lang, s.limits));
   let withdraw = () => {};
   const stopped = stopOnSignalOrBrokenOutput(server, sink, s.graceMs, (stop) => {
     if (s.handover === undefined) return;

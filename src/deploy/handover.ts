@@ -4,32 +4,52 @@
 // refused and no queued connection is reset (closing the last descriptor of a listener resets its queue, which
 // is what stopping one of several SO_REUSEPORT listeners does; see docs/deployment.md).
 //
-//   successor                                   predecessor (offerListener on PATH)
-//   connect(PATH), send "LISTENER? <pid>\n"  →
+//   successor (requestListener)                 predecessor (offerListener on PATH, handover-offer.ts)
+//   check PATH and its directories, connect  →  check the peer (SO_PEERCRED), else log and close
+//   check the peer (SO_PEERCRED)
+//   send "LISTENER? <pid>\n"                 →  within ASK_TIMEOUT, else log and close
 //                                            ←  sendFds('{"pid":…}\n', [listener])   (keeps accepting meanwhile)
-//   adopt the listener, start serving,
-//   send "SERVING\n"                         →  stop accepting, close its copy, drain its connections, exit
-//   bind its own PATH (atomic rename), ready for the next restart
+//   check the listener (listening TCP, the address it was told), adopt it, start serving,
+//   send "SERVING\n"                         →  within CONFIRM_TIMEOUT: stop accepting, close its copy, drain, exit
+//   bind its own PATH (mode 0600, atomic rename), ready for the next restart
+//
+// What each check trusts is in handover-trust.ts; a refusal is one sentence (HandoverRefusedError).
 
-import { renameSync, statSync, unlinkSync } from "node:fs";
+import { OSError, timedOut } from "../socket/errors.js";
 import * as C from "../socket/constants.js";
-import { OSError } from "../socket/errors.js";
-import { recvFds, sendFds } from "../socket/messages.js";
+import { close as closeFd } from "../socket/functions.js";
+import { recvFds } from "../socket/messages.js";
 import { Socket } from "../socket/socket.js";
+import { hasPassed, secondsLeft, type Deadline } from "../socket/timeout.js";
+import {
+  checkHandoverDirectory,
+  checkHandoverSocket,
+  checkOfferedListener,
+  checkPeer,
+  HandoverRefusedError,
+  type ExpectedListener,
+} from "./handover-trust.js";
 
-/** Seconds each side waits for the other's next message before giving up on a hand-over. */
-const STEP_TIMEOUT = 10;
+/** Seconds a successor waits for each step of its predecessor (which serves one hand-over at a time). */
+const SUCCESSOR_TIMEOUT = 15;
 
 /** A listening socket received from a predecessor; confirm() once serving on it, so that it stops accepting. */
 export interface ReceivedListener {
   listener: Socket;
+  /** The predecessor's pid, as the kernel recorded it (SO_PEERCRED), not as it said. */
   predecessorPid: number;
   confirm(): Promise<void>;
 }
 
-async function readLine(sock: Socket, max = 256): Promise<string> {
+/**
+ * One line (up to and with "\n", at most `max` bytes) from `sock`, all of it before `deadline`.
+ * @throws TimeoutError when the deadline passes first; OSError from recv.
+ */
+export async function readLine(sock: Socket, deadline: Deadline, max = 256): Promise<string> {
   let text = "";
   while (!text.includes("\n") && text.length < max) {
+    if (hasPassed(deadline)) throw timedOut("recv");
+    sock.settimeout(secondsLeft(deadline));
     const got = await sock.recv(max - text.length);
     if (got.length === 0) break;
     text += got.toString("utf8");
@@ -39,12 +59,17 @@ async function readLine(sock: Socket, max = 256): Promise<string> {
 
 /**
  * Asks the server offering on `path` for its listening socket. Resolves null when nobody offers there (no
- * socket file, or a stale one nobody listens on), so that the caller binds its own.
- * @throws OSError for other failures of the exchange; Error when the predecessor's answer carries no socket.
+ * socket file, or a stale one nobody listens on), so that the caller binds its own. Before connecting it checks
+ * the path (handover-trust.ts), then that the process offering is this server's user or root, and what it sends
+ * must be a listening TCP socket matching `expected` (the address the caller would bind; any, if omitted).
+ * @throws HandoverRefusedError when a check fails (anything received is closed); OSError for other failures of
+ * the exchange; Error when the predecessor's answer carries no socket.
  */
-export async function requestListener(path: string): Promise<ReceivedListener | null> {
+export async function requestListener(path: string, expected: ExpectedListener = {}): Promise<ReceivedListener | null> {
+  checkHandoverDirectory(path);
+  if (!checkHandoverSocket(path)) return null;
   const control = new Socket(C.AF_UNIX, C.SOCK_STREAM);
-  control.settimeout(STEP_TIMEOUT);
+  control.settimeout(SUCCESSOR_TIMEOUT);
   try {
     await control.connect(path);
   } catch (err) {
@@ -53,104 +78,38 @@ export async function requestListener(path: string): Promise<ReceivedListener | 
     throw err;
   }
   try {
+    const peer = checkPeer(control, `the server offering on ${path}`);
     await control.sendall(Buffer.from(`LISTENER? ${process.pid}\n`));
-    const [data, fds] = await recvFds(control, 256, 1);
-    if (fds.length !== 1)
-      throw new Error(`the server on ${path} answered without a listening socket: ${JSON.stringify(data.toString())}`);
-    const { pid } = JSON.parse(data.toString("utf8")) as { pid: number };
-    const listener = new Socket(undefined, undefined, undefined, fds[0]);
-    return {
-      listener,
-      predecessorPid: pid,
-      async confirm() {
-        try {
-          await control.sendall(Buffer.from("SERVING\n"));
-        } finally {
-          control.close();
-        }
-      },
-    };
+    const from = `the server on ${path} (pid ${peer.pid})`;
+    const listener = await receiveListener(control, from);
+    await checkOfferedListener(listener, expected, from).catch((err: unknown) => {
+      listener.close();
+      throw err;
+    });
+    return { listener, predecessorPid: peer.pid, confirm: () => confirm(control) };
   } catch (err) {
     control.close();
     throw err;
   }
 }
 
-/** What offerListener() reports; `log` gets one line per event. */
-export interface OfferOptions {
-  log: (line: string) => void;
-  /** Called once, after the successor confirmed it serves on the listener. */
-  onHandedOver: (successorPid: number) => void;
-}
-
-/**
- * Offers `listener` to a successor on the Unix socket `path` (made atomically: bound under a temporary name,
- * then renamed over `path`, so a successor never finds it missing). Hands it over at most once.
- * @returns a function that stops offering; it removes `path` only while the name is still this offer's.
- */
-export function offerListener(path: string, listener: Socket, options: OfferOptions): () => void {
-  const control = new Socket(C.AF_UNIX, C.SOCK_STREAM);
-  const temporary = `${path}.${process.pid}.tmp`;
+/** The one descriptor the predecessor's answer carries, as a Socket (anything else received is closed). */
+async function receiveListener(control: Socket, from: string): Promise<Socket> {
+  const [data, fds] = await recvFds(control, 256, 1);
+  if (fds.length !== 1) throw new Error(`${from} answered without a listening socket: ${JSON.stringify(String(data))}`);
   try {
-    unlinkSync(temporary);
-  } catch {
-    // Not there: the usual case.
-  }
-  control.bind(temporary);
-  control.listen(4);
-  const inode = statSync(temporary).ino;
-  renameSync(temporary, path);
-  let done = false;
-  const stop = () => {
-    if (done) return;
-    done = true;
-    control.close();
-    try {
-      if (statSync(path).ino === inode) unlinkSync(path);
-    } catch {
-      // Already gone.
-    }
-  };
-  void (async () => {
-    while (!done) {
-      let conn: Socket;
-      try {
-        [conn] = await control.accept();
-      } catch {
-        return; // closed by stop()
-      }
-      const successor = await serveOne(conn, listener, options.log);
-      if (successor !== null && !done) {
-        // The name now belongs to the successor (it renamed its own socket over it): only close ours.
-        done = true;
-        control.close();
-        options.onHandedOver(successor);
-      }
-    }
-  })();
-  return stop;
-}
-
-/** One successor's request: the listener out, the confirmation in. Resolves the successor's pid, or null. */
-async function serveOne(conn: Socket, listener: Socket, log: (line: string) => void): Promise<number | null> {
-  conn.settimeout(STEP_TIMEOUT);
-  try {
-    const request = /^LISTENER\? (\d+)\n$/.exec(await readLine(conn));
-    if (request === null) {
-      log("hand-over: ignored a request that did not ask for the listener");
-      return null;
-    }
-    await sendFds(conn, [Buffer.from(`${JSON.stringify({ pid: process.pid })}\n`)], [listener.fileno()]);
-    if ((await readLine(conn)) !== "SERVING\n") {
-      log(`hand-over: pid ${request[1]} took the listener but did not confirm; still serving`);
-      return null;
-    }
-    return Number(request[1]);
+    return new Socket(undefined, undefined, undefined, fds[0]);
   } catch (err) {
-    if (!(err instanceof OSError)) throw err;
-    log(`hand-over: failed (${err.message}); still serving`);
-    return null;
+    closeFd(fds[0]!);
+    if (err instanceof OSError) throw new HandoverRefusedError(`${from} offered a descriptor that is not a socket`);
+    throw err;
+  }
+}
+
+async function confirm(control: Socket): Promise<void> {
+  try {
+    await control.sendall(Buffer.from("SERVING\n"));
   } finally {
-    conn.close();
+    control.close();
   }
 }

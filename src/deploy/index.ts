@@ -5,7 +5,8 @@
 //   where the listener comes from   activateServer(): a WorkerGroup's, a predecessor's (requestListener), one
 //                                   from systemd (listenFds), or the server's own bind
 //   many processes on one port      WorkerGroup, runWorkerGroup, joinWorkerGroup (`socketkit serve --workers N`)
-//   restarting without a refusal    offerListener/requestListener, offerHandover (SIGUSR2), drainRequests
+//   restarting without a refusal    offerListener/requestListener, offerHandover (SIGUSR2), drainRequests; only
+//                                   between processes of one user, on a path only it can write (handover-trust.ts)
 //   stopping                        ConnectionSet and stopGracefully: a grace period, then the rest closed
 //   behind a balancer               ProxyProtocolMixIn(Server) with a ProxyProtocol policy; the header parser
 //
@@ -16,8 +17,10 @@
 
 export { drainRequests, type Drainable } from "./drain.js";
 export { ConnectionSet, stopGracefully } from "./graceful-stop.js";
-export { offerListener, requestListener, type OfferOptions, type ReceivedListener } from "./handover.js";
-export { activateServer, type ListenerOrigin } from "./listener-origin.js";
+export { requestListener, type ReceivedListener } from "./handover.js";
+export { offerListener, type OfferOptions } from "./handover-offer.js";
+export { HandoverRefusedError, type ExpectedListener } from "./handover-trust.js";
+export { activateServer, type ListenerOrigin, type ListenerSource } from "./listener-origin.js";
 export { buildProxyHeader, ProxyHeaderError, type ProxyHeader } from "./proxy-header.js";
 export { ProxyProtocol, readProxyHeader, type Admission, type ProxyProtocolOptions } from "./proxy-protocol.js";
 export { ProxyProtocolMixIn, type ProxyProtocolServer, type ProxyProtocolServerClass } from "./proxy-protocol-mixin.js";

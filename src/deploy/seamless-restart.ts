@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { thisProgramAgain } from "../process/relaunch.js";
 import type { TCPServer } from "../server/tcp-server.js";
 import { drainRequests, type Drainable } from "./drain.js";
-import { offerListener } from "./handover.js";
+import { offerListener } from "./handover-offer.js";
 
 /** What offerHandover() needs besides the server and the path. */
 export interface HandoverOptions {

@@ -28,6 +28,8 @@ export const SO_SNDBUF = 7;
 export const SO_RCVBUF = 8;
 export const SO_KEEPALIVE = 9;
 export const SO_LINGER = 13;
+/** The credentials (pid, uid, gid) of a Unix socket's peer, as struct ucred: three C ints. */
+export const SO_PEERCRED = 17;
 export const SO_REUSEPORT = 15;
 export const SO_ACCEPTCONN = 30;
 export const SO_PROTOCOL = 38;

@@ -38,6 +38,10 @@
 // seam for that (Python assigns server.socket); admitRequest() is the one between taking a request and
 // verifying it. Deployment — worker groups, hand-over, systemd activation, graceful stop, the PROXY protocol —
 // is a layer above this one, built on those two seams: socketkit/deploy (docs/deployment.md).
+//
+// Beyond Python, stream servers have connection limits (connection-limits.ts): idleTimeout and maxConnections, off
+// by default, and a rate-limited line when accept() meets the open-file limit; each event is a logMessage() line,
+// a count in connectionStats and a message on a diagnostics channel (connectionChannels).
 
 // Node's types for this entry point's published declarations (why: see src/index.ts).
 /// <reference types="node" preserve="true" />
@@ -74,3 +78,10 @@ export {
   type TCPServerClass,
 } from "./forking.js";
 export { isWorkerProcess } from "./workers/role.js";
+export type { ConnectionStats } from "./connection-limits.js";
+export {
+  connectionChannels,
+  type IdleCloseMessage,
+  type OutOfFilesMessage,
+  type RefuseMessage,
+} from "./server-channels.js";

@@ -3,8 +3,9 @@
 import type { Address, AddressInput } from "../socket/address.js";
 import * as C from "../socket/constants.js";
 import { OSError } from "../socket/errors.js";
-import { acceptNow, Socket } from "../socket/socket.js";
+import { Socket } from "../socket/socket.js";
 import { BaseServer, type RequestHandlerClass } from "./base-server.js";
+import { ConnectionLimits, type ConnectionStats } from "./connection-limits.js";
 import { defineSettings } from "./settings.js";
 
 /**
@@ -31,8 +32,25 @@ export class TCPServer extends BaseServer {
   static {
     defineSettings(this, ["addressFamily", "socketType", "requestQueueSize", "allowReuseAddress", "allowReusePort"]);
   }
+  // socketkit's connection limits (connection-limits.ts); Python has none of them, so each is off by default.
+  /**
+   * Seconds a connection may go without a byte either way, as the kernel's tcp_info counts it (and at most since
+   * accept), before the server shuts it down with one logMessage() line; null or 0: never. TCP connections only.
+   */
+  static idleTimeout: number | null = null;
+  /** The most connections open at once: the next one is reset at accept with one logMessage() line; null or 0: no cap. */
+  static maxConnections: number | null = null;
+  /** Seconds between two "too many open files" lines while accept() keeps meeting EMFILE or ENFILE. */
+  static outOfFilesLogInterval = 5;
+  declare idleTimeout: number | null;
+  declare maxConnections: number | null;
+  declare outOfFilesLogInterval: number;
+  static {
+    defineSettings(this, ["idleTimeout", "maxConnections", "outOfFilesLogInterval"]);
+  }
 
   private current: Socket;
+  private readonly limits = new ConnectionLimits(this);
 
   constructor(serverAddress: AddressInput, RequestHandlerClass: RequestHandlerClass, bindAndActivate = true) {
     super(serverAddress as Address, RequestHandlerClass);
@@ -104,9 +122,22 @@ export class TCPServer extends BaseServer {
     return this.socket.fileno();
   }
 
-  /** accept(), never waiting: the loop calls it after readiness, and another process may have taken the connection. */
+  /**
+   * accept(), never waiting: the loop calls it after readiness, and another process may have taken the connection.
+   * A connection beyond maxConnections is refused here (resolving null); the others are counted until closeRequest().
+   */
   override getRequest(): Promise<[unknown, Address] | null> {
-    return this.socket[acceptNow]();
+    return this.limits.accept(this.socket);
+  }
+
+  /** What the connection limits did so far, and the connections open now (socketkit). */
+  get connectionStats(): ConnectionStats {
+    return this.limits.stats();
+  }
+
+  /** Where the server's own lines go (idle timeout, connection cap, open-file limit): standard error (socketkit). */
+  logMessage(line: string): void {
+    process.stderr.write(`${line}\n`);
   }
 
   protected override socketTimeout(): number | null {
@@ -129,6 +160,7 @@ export class TCPServer extends BaseServer {
   }
 
   override closeRequest(request: unknown): void {
+    this.limits.release(request);
     (request as Socket).close();
   }
 }

@@ -89,13 +89,15 @@ test("a client's CR, LF, ESC, OSC and NUL bytes are logged as escapes, one line 
   }
 });
 
-test("the banner shows the backlog the kernel applied, and the one asked for when they differ", async () => {
+test("the banner shows the backlog the kernel applied, where the socket came from, and the one asked for when they differ", async () => {
   const somaxconn = Number(readFileSync("/proc/sys/net/core/somaxconn", "utf8"));
   const server = await startServer(["--backlog", "99999"]);
   try {
     assert.match(
       server.stdout(),
-      new RegExp(`\\(backlog ${somaxconn}; asked for 99999, the kernel caps it at somaxconn\\)`),
+      new RegExp(
+        `\\(backlog ${somaxconn}, bound here; asked for 99999, the kernel caps it at net\\.core\\.somaxconn = ${somaxconn}\\)`,
+      ),
     );
   } finally {
     server.child.kill();

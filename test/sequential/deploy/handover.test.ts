@@ -70,6 +70,8 @@ test("a successor started with the same --handover takes the listener; under loa
       "B:",
       "--lang",
       "en",
+      "--backlog",
+      "7",
     ]);
     assert.equal(await within(20000, "the first server's exit", a.exit), 0);
     const to = performance.now();
@@ -80,7 +82,10 @@ test("a successor started with the same --handover takes the listener; under loa
     assert.deepEqual(Object.keys(counts).sort(), ['answered "A:"', 'answered "B:"']);
     assert.match(
       b.stdout(),
-      new RegExp(`Serving on 127\\.0\\.0\\.1:${a.port} .*\\nlistening socket from pid ${a.child.pid} `),
+      // The backlog the kernel reports for the predecessor's listener (its default 511), not the successor's --backlog.
+      new RegExp(
+        `Serving on 127\\.0\\.0\\.1:${a.port} \\(backlog 511, handed over by pid ${a.child.pid} to pid ${b.child.pid}; --backlog 7 applies only to a socket bound here\\)`,
+      ),
     );
     assert.match(a.stdout(), new RegExp(`hand-over: pid ${b.child.pid} serves the listener now; draining`));
     b.child.kill("SIGTERM");
@@ -110,7 +115,7 @@ test("SIGUSR2 starts a successor with the same arguments, which takes over witho
     report(t, l, counts, from, to);
     assert.deepEqual(counts, { 'answered "R:"': l.outcomes.length });
     // The successor writes to the same output (it inherited it), and now owns the hand-over path.
-    assert.match(a.stdout(), new RegExp(`listening socket from pid ${a.child.pid} \\(pid ${pid}\\)`));
+    assert.match(a.stdout(), new RegExp(`\\(backlog 511, handed over by pid ${a.child.pid} to pid ${pid}\\)`));
     process.kill(Number(pid), "SIGTERM");
     await waitFor(
       "the successor's exit",
