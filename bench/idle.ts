@@ -78,7 +78,20 @@ const ALL_SERVERS = [
   {
     key: "socketkit",
     name: "socketkit serve",
-    argv: [SOCKETKIT_BIN, "serve", "--host", "127.0.0.1", "--port", "0", "--lang", "en", "--reply-prefix", ""],
+    argv: [
+      SOCKETKIT_BIN,
+      "serve",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--lang",
+      "en",
+      "--reply-prefix",
+      "",
+      "--max-connections",
+      "0",
+    ],
     portPattern: /127\.0\.0\.1:(\d+) \(backlog/,
   },
   {
