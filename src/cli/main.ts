@@ -22,7 +22,7 @@ Commands:
   client   talk to an echo server interactively, or from a script (npm run client)
   lab      run an experiment on this kernel: ${names}
   sim      run the listen-path model of an experiment: ${names}
-  watch    watch a listener's queues and the kernel's overflow counters
+  watch    every TCP listener's queues at a glance (or one port's), and the kernel's overflow counters
   bench    drive TCP servers with ping-pong or new connections: throughput, latency percentiles, ratios
 
 Options:
