@@ -14,6 +14,7 @@ async function help(): Promise<string> {
     import("./watch.js"),
     import("../lab/registry.js"),
   ]);
+  const { exporterHelp } = await import("./exporter.js");
   const names = experimentNames().join(", ");
   return `Usage: socketkit <command> [options]
 
@@ -24,6 +25,7 @@ Commands:
   sim      run the listen-path model of an experiment: ${names}
   watch    every TCP listener's queues at a glance (or one port's), and the kernel's overflow counters
   bench    drive TCP servers with ping-pong or new connections: throughput, latency percentiles, ratios
+  exporter serve those listener figures and counters to Prometheus (/metrics)
 
 Options:
   -h, --help     show help (also after a command: socketkit serve --help)
@@ -35,7 +37,9 @@ ${clientHelp}
 
 ${labHelp()}
 
-${watchHelp}`;
+${watchHelp}
+
+${exporterHelp}`;
 }
 
 const commands: Record<string, (argv: string[]) => Promise<number>> = {
@@ -45,6 +49,7 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
   sim: async (argv) => (await import("./lab.js")).sim(argv),
   watch: async (argv) => (await import("./watch.js")).watch(argv),
   bench: async (argv) => (await import("./bench.js")).bench(argv),
+  exporter: async (argv) => (await import("./exporter.js")).exporter(argv),
 };
 
 function version(): string {
