@@ -40,12 +40,25 @@ export function orderFor<T>(items: readonly T[], round: number): T[] {
   return [...items.slice(k), ...items.slice(0, k)];
 }
 
+/** What compare() reports as it goes: a run starting, its progress about once a second, its result. */
+export type RunEvent = { round: number; target: Target } & (
+  { kind: "start" } | { kind: "progress"; progress: Progress } | { kind: "done"; result: LoadResult }
+);
+
+/**
+ * Seconds a comparison is planned to take: each target warmed up once, then `rounds` runs of `duration` each.
+ * Opening connections comes on top.
+ */
+export function plannedSeconds(targets: number, rounds: number, duration: number, warmup: number): number {
+  return targets * (warmup + rounds * duration);
+}
+
 /** Runs `rounds` rounds over `targets`, each target once per round, and compares the medians. */
 export async function compare(
   targets: Target[],
   spec: Omit<LoadSpec, "target">,
   rounds: number,
-  onRun?: (round: number, target: Target, progress: Progress | null) => void,
+  onRun?: (event: RunEvent) => void,
 ): Promise<Comparison> {
   const results: LoadResult[][] = targets.map(() => []);
   for (let round = 0; round < rounds; round++) {
@@ -54,8 +67,12 @@ export async function compare(
       round,
     )) {
       const target = targets[i]!;
-      onRun?.(round, target, null);
-      results[i]!.push(await runLoad({ ...spec, target }, (p) => onRun?.(round, target, p)));
+      onRun?.({ round, target, kind: "start" });
+      const result = await runLoad({ ...spec, target }, (progress) =>
+        onRun?.({ round, target, kind: "progress", progress }),
+      );
+      onRun?.({ round, target, kind: "done", result });
+      results[i]!.push(result);
     }
   }
   const summaries = results.map((rs) => ({

@@ -14,6 +14,7 @@ async function help(): Promise<string> {
     import("./watch.js"),
     import("../lab/registry.js"),
   ]);
+  const { exporterHelp } = await import("./exporter.js");
   const names = experimentNames().join(", ");
   return `Usage: socketkit <command> [options]
 
@@ -22,8 +23,9 @@ Commands:
   client   talk to an echo server interactively, or from a script (npm run client)
   lab      run an experiment on this kernel: ${names}
   sim      run the listen-path model of an experiment: ${names}
-  watch    watch a listener's queues and the kernel's overflow counters
+  watch    every TCP listener's queues at a glance (or one port's), and the kernel's overflow counters
   bench    drive TCP servers with ping-pong or new connections: throughput, latency percentiles, ratios
+  exporter serve those listener figures and counters to Prometheus (/metrics)
 
 Options:
   -h, --help     show help (also after a command: socketkit serve --help)
@@ -35,7 +37,9 @@ ${clientHelp}
 
 ${labHelp()}
 
-${watchHelp}`;
+${watchHelp}
+
+${exporterHelp}`;
 }
 
 const commands: Record<string, (argv: string[]) => Promise<number>> = {
@@ -45,6 +49,7 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
   sim: async (argv) => (await import("./lab.js")).sim(argv),
   watch: async (argv) => (await import("./watch.js")).watch(argv),
   bench: async (argv) => (await import("./bench.js")).bench(argv),
+  exporter: async (argv) => (await import("./exporter.js")).exporter(argv),
 };
 
 function version(): string {

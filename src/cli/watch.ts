@@ -1,102 +1,45 @@
-// `socketkit watch <port>`: a live view of one listener — its queues and owners, and the network namespace's
-// overflow and drop counters with their rates. On a terminal the view redraws in place; piped, one line a sample.
+// `socketkit watch [PORT]`: every TCP listener of the namespace at a glance, or one port's listeners in detail,
+// refreshed on an interval. This file parses the options and runs the loop; watch/ builds and draws the views.
 
 import { parseArgs } from "node:util";
-import { counterRates, snapshotListener, totalQueues, type ListenerSnapshot } from "../kernel/listener-snapshot.js";
-import type { Counters } from "../kernel/counters.js";
-import type { SocketOwner } from "../kernel/owners.js";
-import { paint, say, type View } from "../lab/view.js";
+import { snapshotListeners, type ListenersSnapshot } from "../kernel/listener-snapshot.js";
+import type { View } from "../lab/view.js";
 import { parseLang, UsageError } from "./messages.js";
 import { joinNegativeValues, parseCount, parsePort, parseSeconds } from "./options.js";
-import { terminalView } from "./terminal.js";
+import { wantsColor } from "./terminal.js";
+import { describeCrossing, parseFailOn, type FailOn } from "./watch/fail-on.js";
+import { QueueHistory } from "./watch/history.js";
+import { listLines, renderList } from "./watch/list-view.js";
+import { portLine, renderPort } from "./watch/port-view.js";
+import { listSample, portSample, type ListSample, type PortSample } from "./watch/sample.js";
+import { Screen } from "./watch/screen.js";
 
-export const watchHelp = `Usage: socketkit watch <port> [--interval 1] [--once] [--count N] [--json] [--lang zh|en]
+export type { ListSample, PortSample } from "./watch/sample.js";
+/** What `watch PORT --json` prints per refresh (the name it had when watch showed only one port). */
+export type WatchSample = PortSample;
 
-Shows the listener on <port>: its accept queue (depth/maximum), half-open SYN-RECV requests, established
-connections and their owning processes; then the kernel's overflow and drop counters with their rate per second,
-which count every listener of this network namespace, not only <port>. On a terminal the view redraws in place.
-  --once      one sample, then exit        --count N   N samples, then exit
-  --json      one JSON object per sample   --interval  seconds between samples (default 1)`;
+/** `socketkit watch --help`. */
+export const watchHelp = `Usage: socketkit watch [PORT] [--interval 1] [--once] [--count N] [--json] [--fail-on C] [--lang zh|en]
 
-export interface WatchSample {
-  time: string;
-  port: number;
-  listening: boolean;
-  /** This port's listeners, added up. */
-  acceptQueue: number;
-  acceptQueueMax: number;
-  synRecv: number;
-  established: number;
-  owners: SocketOwner[];
-  /** Namespace-wide: every listener of this network namespace moves these. */
-  counters: Counters;
-  ratePerSecond: Counters;
-  countersScope: "network namespace";
-}
-
-export function toSample(s: ListenerSnapshot, previous: ListenerSnapshot | null): WatchSample {
-  return {
-    time: s.time,
-    port: s.port,
-    listening: s.listeners.length > 0,
-    ...totalQueues(s.listeners),
-    owners: s.owners,
-    counters: s.namespaceCounters,
-    ratePerSecond: counterRates(previous, s),
-    countersScope: "network namespace",
-  };
-}
-
-function counterText(s: WatchSample): string {
-  return Object.entries(s.counters)
-    .map(([k, v]) => `${k} ${v}${s.ratePerSecond[k] ? ` (+${s.ratePerSecond[k]}/s)` : ""}`)
-    .join("  ");
-}
-
-/** The full view, for a terminal. */
-export function renderBlock(view: View, s: WatchSample): string[] {
-  if (!s.listening)
-    return [
-      say(view, { en: `${s.time}  nothing listens on port ${s.port}`, zh: `${s.time}  端口 ${s.port} 上没有监听` }),
-    ];
-  const bar = "#".repeat(Math.min(40, Math.round((40 * s.acceptQueue) / Math.max(1, s.acceptQueueMax + 1))));
-  const owners =
-    s.owners.map((o) => `${o.command}[${o.pid}]`).join(", ") || say(view, { en: "not visible", zh: "不可见" });
-  return [
-    paint(
-      view,
-      "bold",
-      say(view, { en: `${s.time}  listener on port ${s.port}`, zh: `${s.time}  端口 ${s.port} 上的监听 socket` }),
-    ),
-    `  accept queue ${s.acceptQueue}/${s.acceptQueueMax} (+1 allowed)  [${paint(view, "cyan", bar.padEnd(40))}]`,
-    `  SYN-RECV ${s.synRecv}   established ${s.established}   owners: ${owners}`,
-    paint(
-      view,
-      "bold",
-      say(view, {
-        en: "network namespace (every listener, not only this port):",
-        zh: "整个网络命名空间 (所有监听 socket, 不只此端口):",
-      }),
-    ),
-    `  ${counterText(s)}`,
-  ];
-}
-
-/** One line a sample, for a pipe or a log file. */
-export function renderLine(s: WatchSample): string {
-  if (!s.listening) return `${s.time} port=${s.port} listening=no`;
-  const rates = Object.entries(s.ratePerSecond)
-    .filter(([, v]) => v !== 0)
-    .map(([k, v]) => ` ns.${k}/s=${v}`)
-    .join("");
-  return `${s.time} port=${s.port} acceptQueue=${s.acceptQueue}/${s.acceptQueueMax} synRecv=${s.synRecv} established=${s.established} ns.ListenOverflows=${s.counters.ListenOverflows ?? 0} ns.ListenDrops=${s.counters.ListenDrops ?? 0}${rates}`;
-}
+Without PORT: every TCP listener of this network namespace (IPv4 and IPv6), one line each, most pressed first —
+its accept queue and backlog (ss -ltn's Recv-Q and Send-Q; the kernel holds backlog + 1), a history of the queue,
+SYN-RECV requests, established connections, drops per second and the processes holding the listening socket.
+With PORT: that port's listeners in detail, each SO_REUSEPORT socket apart. Both end with the kernel's overflow
+and drop counters (TcpExt), which count every listener of the network namespace. On a terminal the view redraws
+in place until Ctrl-C; piped, it prints key=value lines.
+  --once        one look, then exit               --count N   N looks, then exit
+  --interval S  seconds between looks (default 1)  --json      one JSON object per look
+  --fail-on C   exit 1 once a listening socket meets C: 'acceptQueue>=backlog', 'synRecv>100',
+                'acceptQueue>=0.8*backlog'; fields acceptQueue, backlog, synRecv, established, drops;
+                operators >= > <= < == !=; repeat it for several (any one fails)
+  --lang zh|en  the view's language (default: from LANG)`;
 
 interface WatchSettings {
-  port: number;
-  intervalMs: number;
+  port: number | undefined;
+  interval: number;
   count: number;
   json: boolean;
+  failOn: FailOn[];
   lang: string | undefined;
 }
 
@@ -109,63 +52,99 @@ function settings(argv: string[]): WatchSettings | null {
       once: { type: "boolean", default: false },
       count: { type: "string" },
       json: { type: "boolean", default: false },
+      "fail-on": { type: "string", multiple: true, default: [] },
       lang: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
   if (values.help) return null;
-  if (positionals.length !== 1) throw new UsageError("watch takes one port, e.g. socketkit watch 12345");
+  if (positionals.length > 1) throw new UsageError("watch takes at most one port, e.g. socketkit watch 12345");
   const count = values.once ? 1 : values.count === undefined ? Infinity : parseCount(values.count, "--count", 1);
   return {
-    port: parsePort(positionals[0]!, "port"),
-    intervalMs: parseSeconds(values.interval, "--interval", 0.05, 3600) * 1000,
+    port: positionals[0] === undefined ? undefined : parsePort(positionals[0], "port"),
+    interval: parseSeconds(values.interval, "--interval", 0.05, 3600),
     count,
     json: values.json,
+    failOn: values["fail-on"].map(parseFailOn),
     lang: values.lang,
   };
 }
 
-/** Writes each sample: JSON, a block redrawn in place on a terminal, or a plain line. */
-function printer(view: View, json: boolean, mode: "redraw" | "lines" | "block"): (s: WatchSample) => void {
-  let drawn = 0;
-  return (s) => {
-    if (json) return void process.stdout.write(`${JSON.stringify(s)}\n`);
-    if (mode === "lines") return void process.stdout.write(`${renderLine(s)}\n`);
-    if (mode === "block") return void process.stdout.write(`${renderBlock(view, s).join("\n")}\n`);
-    const lines = renderBlock(view, s);
-    // Back to the first line of the previous block, clear to the end of the screen, draw again.
-    process.stdout.write(`${drawn > 0 ? `\x1b[${drawn}F\x1b[J` : ""}${lines.join("\n")}\n`);
-    drawn = lines.length;
+type Sample = ListSample | PortSample;
+
+/** Where the samples go: JSON lines, key=value lines, one printed frame, or a screen redrawn in place. */
+interface Output {
+  show(sample: Sample): void;
+  close(): void;
+}
+
+function output(s: WatchSettings, view: View, history: QueueHistory): Output {
+  const frame = (sample: Sample, width: number, height: number | null) =>
+    "port" in sample
+      ? renderPort(view, sample, history, { width, interval: s.interval })
+      : renderList(view, sample, history, { width, height, interval: s.interval });
+  const write = (lines: string[]) => void process.stdout.write(`${lines.join("\n")}\n`);
+  if (s.json) return { show: (x) => write([JSON.stringify(x)]), close: () => undefined };
+  if (s.count === 1) return { show: (x) => write(frame(x, view.width, null)), close: () => undefined };
+  if (!process.stdout.isTTY)
+    return { show: (x) => write("port" in x ? [portLine(x)] : listLines(x)), close: () => undefined };
+  const screen = new Screen();
+  let last: Sample | null = null;
+  const draw = () => last && screen.draw(frame(last, screen.width, screen.height));
+  screen.onResize(draw);
+  return { show: (x) => ((last = x), draw()), close: () => screen.leave() };
+}
+
+/** Resolves a sleep early, and says so, once SIGINT, SIGTERM or SIGHUP arrives. */
+function stopSignals() {
+  let stopped = false;
+  let wake: () => void = () => undefined;
+  const onSignal = () => ((stopped = true), wake());
+  const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+  for (const sig of signals) process.on(sig, onSignal);
+  return {
+    get stopped() {
+      return stopped;
+    },
+    sleep: (ms: number) =>
+      new Promise<void>((r) => {
+        const timer = setTimeout(r, ms);
+        wake = () => (clearTimeout(timer), r());
+      }),
+    dispose: () => signals.forEach((sig) => process.off(sig, onSignal)),
   };
 }
 
+/**
+ * Runs `socketkit watch` with `argv` (the words after `watch`) until its count, a signal or a `--fail-on` crossing.
+ * @returns the exit code: 0, or 1 when a `--fail-on` condition was met.
+ * @throws UsageError for a mistake on the command line.
+ */
 export async function watch(argv: string[]): Promise<number> {
   const s = settings(argv);
-  if (s === null) {
-    console.log(watchHelp);
-    return 0;
+  if (s === null) return (console.log(watchHelp), 0);
+  const lang = parseLang(s.lang);
+  const width = process.stdout.isTTY ? process.stdout.columns || 80 : 100;
+  const view: View = { lang, color: wantsColor(), width };
+  const history = new QueueHistory();
+  const out = output(s, view, history);
+  const stop = stopSignals();
+  let previous: ListenersSnapshot | null = null;
+  let last: Sample | null = null;
+  try {
+    for (let i = 0; i < s.count && !stop.stopped && !last?.crossed.length; i++) {
+      if (i > 0) await stop.sleep(s.interval * 1000);
+      if (stop.stopped) break;
+      const snap = snapshotListeners({ ports: s.port === undefined ? [] : [s.port] });
+      history.record(snap.listeners);
+      last = s.port === undefined ? listSample(snap, previous, s.failOn) : portSample(s.port, snap, previous, s.failOn);
+      out.show(last);
+      previous = snap;
+    }
+  } finally {
+    out.close();
+    stop.dispose();
   }
-  const view = terminalView(parseLang(s.lang));
-  // One sample reads best as the whole block; a stream of them redraws on a terminal and is one line each piped.
-  const mode = s.count === 1 ? "block" : process.stdout.isTTY ? "redraw" : "lines";
-  const print = printer(view, s.json, mode);
-  let stop = false;
-  let wake: () => void = () => undefined;
-  const onSignal = () => ((stop = true), wake());
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-  let previous: ListenerSnapshot | null = null;
-  for (let i = 0; i < s.count && !stop; i++) {
-    const snap = snapshotListener(s.port);
-    print(toSample(snap, previous));
-    previous = snap;
-    if (i + 1 < s.count)
-      await new Promise<void>((r) => {
-        const timer = setTimeout(r, s.intervalMs);
-        wake = () => (clearTimeout(timer), r());
-      });
-  }
-  process.off("SIGINT", onSignal);
-  process.off("SIGTERM", onSignal);
-  return 0;
+  for (const c of last?.crossed ?? []) console.error(`socketkit watch: ${describeCrossing(c, lang)}`);
+  return last?.crossed.length ? 1 : 0;
 }

@@ -1,4 +1,4 @@
-// Which process owns a socket: /proc/<pid>/fd links read "socket:[inode]". Only processes /proc lets us see
+// Which processes hold a socket: /proc/<pid>/fd links read "socket:[inode]". Only processes /proc lets us see
 // (our own user's, or all as root) can be named; the rest stay unknown.
 
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
@@ -14,31 +14,41 @@ export function socketInode(linkTarget: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
-/** Owners of the given socket inodes (all sockets when `wanted` is undefined), as far as /proc shows them. */
-export function socketOwners(wanted?: Set<number>, procRoot = "/proc"): Map<number, SocketOwner> {
-  const owners = new Map<number, SocketOwner>();
+/**
+ * The processes holding each of the given socket inodes (every socket when `wanted` is undefined), as far as /proc
+ * shows them: a listener inherited by workers, or passed in SCM_RIGHTS, has several.
+ */
+export function socketOwners(wanted?: ReadonlySet<number>, procRoot = "/proc"): Map<number, SocketOwner[]> {
+  const owners = new Map<number, SocketOwner[]>();
   for (const entry of readdirSync(procRoot)) {
     if (!/^\d+$/.test(entry)) continue;
-    let fds: string[];
-    try {
-      fds = readdirSync(`${procRoot}/${entry}/fd`);
-    } catch {
-      continue; // not ours to look at, or gone
-    }
-    let command: string | null = null;
-    for (const fd of fds) {
-      let inode: number | null;
-      try {
-        inode = socketInode(readlinkSync(`${procRoot}/${entry}/fd/${fd}`));
-      } catch {
-        continue;
-      }
-      if (inode === null || (wanted && !wanted.has(inode)) || owners.has(inode)) continue;
-      command ??= readComm(`${procRoot}/${entry}/comm`);
-      owners.set(inode, { pid: Number(entry), command });
-    }
+    const inodes = socketInodesOf(`${procRoot}/${entry}`, wanted);
+    if (inodes.size === 0) continue;
+    const owner = { pid: Number(entry), command: readComm(`${procRoot}/${entry}/comm`) };
+    for (const inode of inodes) owners.set(inode, [...(owners.get(inode) ?? []), owner]);
   }
   return owners;
+}
+
+/** The socket inodes (among `wanted`) in one process's descriptor table; none when /proc hides it or it is gone. */
+function socketInodesOf(processDir: string, wanted?: ReadonlySet<number>): Set<number> {
+  const inodes = new Set<number>();
+  let fds: string[];
+  try {
+    fds = readdirSync(`${processDir}/fd`);
+  } catch {
+    return inodes; // not ours to look at, or gone
+  }
+  for (const fd of fds) {
+    let inode: number | null = null;
+    try {
+      inode = socketInode(readlinkSync(`${processDir}/fd/${fd}`));
+    } catch {
+      // closed while we read
+    }
+    if (inode !== null && (wanted === undefined || wanted.has(inode))) inodes.add(inode);
+  }
+  return inodes;
 }
 
 function readComm(path: string): string {

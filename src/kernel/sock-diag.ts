@@ -1,11 +1,13 @@
 // Per-socket TCP state from the kernel's socket-diagnostics netlink interface (NETLINK_SOCK_DIAG, what `ss` uses):
 // for a listener, its accept queue's length and maximum; for every socket, its state — so the SYN-RECV requests
-// of a listener can be counted. Message building and parsing are pure; query() does the one netlink exchange.
+// of a listener can be counted, and its drops (sk_drops, from the memory-info attribute). Message building and
+// parsing are pure; querySockets() does the one netlink exchange.
 
 import { checkResult } from "../libc/errors.js";
 import { AF_INET, AF_INET6, AF_NETLINK, SOCK_CLOEXEC, SOCK_DGRAM } from "../libc/constants.js";
 import { formatIPv4, formatIPv6 } from "../libc/inet.js";
 import { loadSyscalls, sys } from "../libc/syscalls.js";
+import { groupListeners } from "./listeners.js";
 import { TCP_STATES } from "./proc-net-tcp.js";
 
 const NETLINK_SOCK_DIAG = 4;
@@ -17,6 +19,9 @@ const NLMSG_DONE = 3;
 const IPPROTO_TCP = 6;
 const NLMSG_HDRLEN = 16;
 const INET_DIAG_MSG_LEN = 72;
+/** The memory-info attribute (INET_DIAG_SKMEMINFO): u32 counters, of which SK_MEMINFO_DROPS is the ninth. */
+const INET_DIAG_SKMEMINFO = 7;
+const SK_MEMINFO_DROPS = 8;
 /** Every TCP state (bit n = state n), including NEW_SYN_RECV request sockets. */
 export const ALL_STATES = 0xffff;
 /**
@@ -43,9 +48,15 @@ export interface DiagSocket {
   wqueue: number;
   uid: number;
   inode: number;
+  /**
+   * Packets the socket dropped (sk_drops). For a listener that is every SYN or final ACK tcp_listendrop() threw
+   * away — the accept queue full, or the SYN queue — so it is that listener's own share of TcpExt.ListenDrops.
+   * Null for request and TIME-WAIT sockets, which carry no memory info.
+   */
+  drops: number | null;
 }
 
-/** The netlink request for a dump of every TCP socket of `family`. */
+/** The netlink request for a dump of every TCP socket of `family` in `states`, with each full socket's memory info. */
 export function buildDumpRequest(family: number, seq = 1, states = ALL_STATES): Buffer {
   const buf = Buffer.alloc(NLMSG_HDRLEN + 56);
   buf.writeUInt32LE(buf.length, 0);
@@ -54,6 +65,7 @@ export function buildDumpRequest(family: number, seq = 1, states = ALL_STATES): 
   buf.writeUInt32LE(seq, 8);
   buf.writeUInt8(family, 16); // inet_diag_req_v2: family, protocol, ext, pad, states, then an all-zero sockid
   buf.writeUInt8(IPPROTO_TCP, 17);
+  buf.writeUInt8(1 << (INET_DIAG_SKMEMINFO - 1), 18); // idiag_ext: a bit per attribute, numbered from 1
   buf.writeUInt32LE(states, 20);
   return buf;
 }
@@ -108,7 +120,20 @@ function parseDiagMsg(m: Buffer): DiagSocket | null {
     wqueue: m.readUInt32LE(60),
     uid: m.readUInt32LE(64),
     inode: m.readUInt32LE(68),
+    drops: dropsAttribute(m.subarray(INET_DIAG_MSG_LEN)),
   };
+}
+
+/** SK_MEMINFO_DROPS from the attributes after an inet_diag_msg (rtattr: u16 length, u16 type, aligned to 4). */
+function dropsAttribute(attrs: Buffer): number | null {
+  for (let off = 0; off + 4 <= attrs.length;) {
+    const len = attrs.readUInt16LE(off);
+    if (len < 4 || off + len > attrs.length) break;
+    if (attrs.readUInt16LE(off + 2) === INET_DIAG_SKMEMINFO && len >= 4 + 4 * (SK_MEMINFO_DROPS + 1))
+      return attrs.readUInt32LE(off + 4 + 4 * SK_MEMINFO_DROPS);
+    off += (len + 3) & ~3;
+  }
+  return null;
 }
 
 /** The TCP sockets of this network namespace in `states` (a bit per state), as sock_diag reports them (no privilege needed). */
@@ -155,19 +180,22 @@ export interface ListenerQueues {
   inode: number;
 }
 
-/** Queue figures for each listener on `port` (all listeners when port is undefined). */
+/**
+ * Queue figures for each listening socket on `port` (all when port is undefined); the SYN-RECV and established
+ * counts are its listener's (its address and port: the sockets SO_REUSEPORT puts there share them).
+ */
 export function listenerQueues(sockets: DiagSocket[], port?: number): ListenerQueues[] {
-  const listeners = sockets.filter((s) => s.state === "LISTEN" && (port === undefined || s.localPort === port));
-  return listeners.map((l) => {
-    const mine = sockets.filter((s) => s.localPort === l.localPort && s.state !== "LISTEN");
-    return {
-      port: l.localPort,
-      localAddress: l.localAddress,
-      acceptQueue: l.rqueue,
-      acceptQueueMax: l.wqueue,
-      synRecv: mine.filter((s) => s.state === "SYN-RECV").length,
-      established: mine.filter((s) => s.state === "ESTAB" || s.state === "CLOSE-WAIT").length,
-      inode: l.inode,
-    };
-  });
+  return groupListeners(sockets)
+    .filter((l) => port === undefined || l.port === port)
+    .flatMap((l) =>
+      l.sockets.map((s) => ({
+        port: l.port,
+        localAddress: l.address,
+        acceptQueue: s.acceptQueue,
+        acceptQueueMax: s.backlog,
+        synRecv: l.synRecv,
+        established: l.established,
+        inode: s.inode,
+      })),
+    );
 }
