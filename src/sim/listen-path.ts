@@ -5,7 +5,7 @@
 
 import { EventQueue } from "./event-queue.js";
 import { kernelAtLeast, simParams, type SimParams } from "./params.js";
-import { synackRtoMs, synRtoMs } from "./timers.js";
+import { synackRtoMs, synGivesUp, synRtoMs } from "./timers.js";
 
 export type ClientState = "SYN-SENT" | "ESTAB" | "FIN-WAIT-2" | "REFUSED" | "RESET" | "TIMED-OUT";
 export type ServerState = "none" | "SYN-RECV" | "ESTAB" | "CLOSE-WAIT" | "accepted";
@@ -164,7 +164,8 @@ class ListenPathModel {
 
   private synTimer(c: SimConnection, retry: number): void {
     if (c.client !== "SYN-SENT") return;
-    if (retry > this.p.tcpSynRetries) {
+    const elapsed = this.q.now - (c.timeline[0]?.t ?? 0);
+    if (synGivesUp(retry - 1, elapsed, this.p.tcpSynRetries, this.p.tcpSynLinearTimeouts)) {
       c.client = "TIMED-OUT";
       this.note(c, "connect() fails: ETIMEDOUT");
       return;
