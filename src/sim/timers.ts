@@ -34,7 +34,8 @@ export function modelTimeoutMs(boundary: number): number {
  * exponential schedule's time for tcp_syn_retries (so a small tcp_syn_retries ends sooner than the count allows).
  */
 export function synGivesUp(retransmitted: number, elapsedMs: number, synRetries: number, linear: number): boolean {
-  return retransmitted >= synRetries + linear || elapsedMs >= modelTimeoutMs(synRetries);
+  // The kernel counts whole jiffies; a timer that fires exactly at the bound has reached it (no rounding error).
+  return retransmitted >= synRetries + linear || elapsedMs >= modelTimeoutMs(synRetries) - 1e-6;
 }
 
 /** Times (ms after the first SYN) of every SYN the client sends, the first included, and when it gives up. */

@@ -139,3 +139,18 @@ test("invariants hold for any settings (property test)", () => {
     { numRuns: 150, seed: 20261126 },
   );
 });
+
+test("ListenOverflows as a time series: a count each round, and a client whose clock is fractional still gives up in time", () => {
+  // Connected at 0.06 ms, the client's timers fire at 1000.06, 2000.06, …: tcp_syn_retries 2 ends it at 7 s all the
+  // same, after five retransmissions, each of which the full queue counted.
+  const r = simulate({ backlog: 0, clients: 2, connectAtMs: [0, 0.06], tcpSynRetries: 2, durationMs: 20_000 });
+  const waiting = r.connections[1]!;
+  assert.equal(waiting.client, "TIMED-OUT");
+  assert.equal(waiting.synsSent, 6);
+  assert.ok(Math.abs(waiting.timeline.at(-1)!.t - 7000.06) < 1e-6, "ETIMEDOUT at 7 s after its connect()");
+  assert.equal(r.listenOverflowsAt.length, r.counters.ListenOverflows);
+  assert.deepEqual(
+    r.listenOverflowsAt.map((t) => Math.round(t / 1000)),
+    [0, 1, 2, 3, 4, 5],
+  );
+});
