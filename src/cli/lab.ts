@@ -133,11 +133,24 @@ function progressHook(view: View): RunHooks["progress"] {
 export async function lab(argv: string[]): Promise<number> {
   const command = parseOrHelp(argv);
   if (typeof command === "number") return command;
-  const { parsed, view } = command;
+  const { MissingPrivilegeError } = await import("../lab/result.js");
+  try {
+    return await runLab(command.parsed, command.view);
+  } catch (err) {
+    // main.ts prints the English sentence; a Chinese view gets its own, the same one line and exit code.
+    if (!(err instanceof MissingPrivilegeError) || command.view.lang !== "zh") throw err;
+    console.error(`socketkit lab：${err.zh}`);
+    return err.exitCode;
+  }
+}
+
+/** Runs the parsed experiment and prints its result: its story, its JSON, its picture, its capture file. */
+async function runLab(parsed: Parsed, view: View): Promise<number> {
   const { flags, experiment } = parsed;
   const { PcapSink } = await import("../lab/pcap.js");
+  const { requireRoot } = await import("../lab/result.js");
   const sink = flags.pcap === undefined ? null : new PcapSink(flags.pcap);
-  if (sink) (await import("../lab/result.js")).requireRoot("the delay line whose packets --pcap writes");
+  if (sink) requireRoot("the delay line whose packets --pcap writes");
   const hooks: RunHooks = {
     ...(flags.json ? {} : { progress: progressHook(view) }),
     ...(sink ? { capture: sink.add } : {}),

@@ -80,6 +80,9 @@ export interface ExperimentResult<
 /** Thrown when an experiment needs root (to make a network namespace) and does not have it; exit code 3. */
 export class MissingPrivilegeError extends Error {
   readonly exitCode = 3;
+  /** The same sentence in Chinese, for --lang zh. */
+  readonly zh =
+    "这个实验需要 root 权限：它要创建私有网络命名空间（在其中设置 sysctl、转发数据包），主机的设置不会被改动";
 }
 
 /**

@@ -281,19 +281,29 @@ test("lab X --json and sim X --json share their shape; the lab's predicted is th
   }
 });
 
+/** How to run the command without root: as it is, or, as root, through setpriv as nobody (if it is there). */
+const unprivileged = !isRoot()
+  ? [process.execPath, "bin/socketkit.js"]
+  : spawnSync("setpriv", ["--version"]).status === 0
+    ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, "bin/socketkit.js"]
+    : null;
+
 test(
-  "without root, --netns and --pcap say what is missing in one line and exit 3",
-  { skip: !needsRoot && "running as root" },
+  "without root, --netns, --pcap and a sysctl option say what is missing in one line, in English or Chinese, exit 3",
+  { skip: unprivileged === null && "as root this needs setpriv (util-linux) to drop it" },
   async () => {
     for (const args of [
       ["lab", "backlog", "--netns"],
       ["lab", "backlog", "--pcap", "/tmp/never.pcap"],
       ["lab", "backlog", "--somaxconn", "7"],
     ]) {
-      const run = start(args);
-      assert.equal(await run.exit, 3, args.join(" "));
-      assert.match(run.stderr(), /^socketkit lab: this experiment needs root to create /);
+      const run = start(args, unprivileged!);
+      assert.equal(await run.exit, 3, args.join(" ") + run.stderr());
+      assert.match(run.stderr(), /^socketkit lab: this experiment needs root to create [^\n]+\n$/);
     }
+    const zh = start(["lab", "overflow", "--lang", "zh"], unprivileged!);
+    assert.equal(await zh.exit, 3);
+    assert.match(zh.stderr(), /^socketkit lab：这个实验需要 root 权限：[^\n]+\n$/);
   },
 );
 
