@@ -20,8 +20,9 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /**
- * Reads `probe` every `everyMs` until `done` accepts what it read or `limitMs` have passed, and resolves with the
- * last reading either way: the caller judges a reading that never became the awaited one.
+ * Reads `probe` every `everyMs` (0: at the next turn of the event loop) until `done` accepts what it read or
+ * `limitMs` have passed, and resolves with the last reading either way: the caller judges a reading that never
+ * became the awaited one.
  */
 export async function pollUntil<T>(
   probe: () => T,
@@ -33,7 +34,7 @@ export async function pollUntil<T>(
   for (;;) {
     const reading = probe();
     if (done(reading) || hasPassed(deadline)) return reading;
-    await sleep(everyMs);
+    await (everyMs > 0 ? sleep(everyMs) : new Promise<void>((resolve) => setImmediate(resolve)));
   }
 }
 

@@ -4,16 +4,25 @@
 
 import type { SimResult } from "../sim/listen-path.js";
 import type { SimParams } from "../sim/params.js";
+import type { Frame } from "./capture.js";
+import type { Value } from "./claims.js";
 import type { ModelEnvironment } from "./model-environment.js";
 import type { ExperimentResult } from "./result.js";
 import type { Text, View } from "./view.js";
 
-/** How one numeric option is declared: `--name N`, checked against [min, max] by the command line before the run. */
+/**
+ * How one numeric option is declared: `--name N`, checked against [min, max] by the command line before the run. A
+ * default of null means "unset": the namespace's own setting, or every case (`--abort-on-overflow`).
+ */
 export interface OptionDeclaration {
   help: Text;
-  default: number;
+  default: number | null;
   min: number;
   max: number;
+  /** "seconds" takes fractions (`--drain-at 0.5`); counts are whole numbers. */
+  unit?: "count" | "seconds";
+  /** The sysctl this option sets inside the experiment's own namespaces; setting it needs root. */
+  sysctl?: string;
 }
 
 /** An experiment's options as its folder declares them: by the command line's names, in the order help lists them. */
@@ -24,32 +33,37 @@ export interface OptionSpec extends OptionDeclaration {
   name: string;
 }
 
-/** The values of the options table `T` declares, every one a number: what an experiment's model and run receive. */
-export type OptionValues<T extends OptionTable = OptionTable> = { [K in keyof T]: number };
+/**
+ * The values of the options table `T` declares: a number, or null for an unset option whose default is null —
+ * what an experiment's model and run receive.
+ */
+export type OptionValues<T extends OptionTable = OptionTable> = {
+  [K in keyof T]: T[K]["default"] extends number ? number : number | null;
+};
 
 /** Options as a caller gives them (the command line, a test, a namespace child's JSON): any of them, by name. */
-export type GivenOptions = Partial<Record<string, number>>;
+export type GivenOptions = Partial<Record<string, number | null>>;
 
 /** One model run behind an experiment (overflow and synqueue vary a sysctl, so they have several). */
 export interface ModelCase {
+  /** What this case sets that the others do not, by the sysctl's name: `{ tcp_syncookies: 1 }`; `{}` for one case. */
+  setting: Record<string, number>;
   label: string;
   /** The label in Chinese, for --lang zh. */
   zh: string;
   params: Partial<SimParams>;
 }
 
-/** When a run really connected, observed and began to drain, ms on its clock: the schedule its model replays. */
-export interface MeasuredSchedule {
-  connectAtMs: number[];
-  observeAtMs: number;
-  drainAtMs: number;
+/** Callbacks an experiment uses to tell the person watching what it does, and to hand over what it captured. */
+export interface RunHooks {
+  /** Called before a wait longer than about a second, and during it as the run moves on. */
+  progress?: (what: Text, ms: number) => void;
+  /** Called with the packets of each delay line the run made, once its capture is complete (`--pcap`). */
+  capture?: (frames: readonly Frame[]) => void;
 }
 
-/** Callbacks an experiment uses to tell the person watching what it waits for. */
-export interface RunHooks {
-  /** Called before a wait longer than about a second, with what is being waited for. */
-  progress?: (what: Text, ms: number) => void;
-}
+/** What the model predicts for one case, in the fields the lab's claims measure. */
+export type Prediction = Record<string, Value>;
 
 /** What an experiment does with its typed options and its result: the parts its definition and its use share. */
 interface ExperimentParts<T extends OptionTable, R extends ExperimentResult> {
@@ -60,8 +74,8 @@ interface ExperimentParts<T extends OptionTable, R extends ExperimentResult> {
   needsRoot: boolean;
   /** The model runs that predict this experiment from the same options: what `socketkit sim <name>` runs. */
   model(o: OptionValues<T>, env: ModelEnvironment): ModelCase[];
-  /** The model's runs in the fields the lab measures, one object per case: what `sim <name>` reports. */
-  predict(runs: SimResult[]): Array<Record<string, unknown>>;
+  /** One model run in the fields the lab measures: what `sim <name>` predicts, and each lab case's `predicted`. */
+  predict(run: SimResult): Prediction;
   // The run and the views load when first used (index.ts imports run.ts and view.ts dynamically): every
   // `socketkit` start loads the registry for its help, and at `ulimit -n 64` (test/fixtures/parity/fd-limit.ts)
   // Node's loader must open the whole static module graph within that many descriptors.
@@ -86,6 +100,18 @@ export interface Experiment<
   options: readonly OptionSpec[];
   /** Every declared option: the given value, or its default. */
   withDefaults(given?: GivenOptions): OptionValues<T>;
+  /** The sysctls the options given set in the experiment's namespaces, by dotted name: `{}` when none is set. */
+  namespaceSettings(o: OptionValues<T>): Record<string, number>;
+}
+
+/** The sysctls options set (those `table` declares with `sysctl`, given a value), by dotted name. */
+export function sysctlsOf(table: OptionTable, o: Partial<Record<string, number | null>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, spec] of Object.entries(table)) {
+    const value = o[name];
+    if (spec.sysctl !== undefined && value !== null && value !== undefined) out[spec.sysctl] = value;
+  }
+  return out;
 }
 
 /**
@@ -110,5 +136,6 @@ export function defineExperiment<T extends OptionTable, R extends ExperimentResu
     // The keys are exactly the table's, each given a number: OptionValues<T> by construction.
     withDefaults: (given = {}) =>
       Object.fromEntries(options.map((o) => [o.name, given[o.name] ?? o.default])) as OptionValues<T>,
+    namespaceSettings: (o) => sysctlsOf(definition.options, o),
   };
 }

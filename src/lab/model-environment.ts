@@ -2,7 +2,7 @@
 // the kernel's version, with the model's own defaults where the kernel has no such file.
 
 import { release } from "node:os";
-import { readListenSysctls, type ListenSysctls } from "../kernel/sysctl.js";
+import { readListenSysctls, SYSCTL_PATHS, type ListenSysctls } from "../kernel/sysctl.js";
 import { DEFAULT_PARAMS, parseKernelVersion, type SimParams } from "../sim/params.js";
 
 /** The kernel settings and version a model run assumes: this machine's, or the model's defaults. */
@@ -33,4 +33,31 @@ export function localModelEnvironment(): ModelEnvironment {
 /** This kernel's version alone: for experiments that set their own sysctls in a namespace of their own. */
 export function localKernel(): ModelEnvironment {
   return { kernel: parseKernelVersion(release()) };
+}
+
+/**
+ * `env` with the sysctls an experiment's options set (dotted names, as `namespaceSettings` gives them): what the
+ * model assumes when the lab would set them in its own namespaces.
+ */
+export function envWith(env: ModelEnvironment, sysctls: Record<string, number>): ModelEnvironment {
+  const current = { ...readListenSysctlsOf(env) };
+  for (const [key, path] of Object.entries(SYSCTL_PATHS) as Array<[keyof ListenSysctls, string]>) {
+    const value = sysctls[path.replace(/\//g, ".")];
+    if (value !== undefined) current[key] = value;
+  }
+  return { ...env, ...modelSettings(current) };
+}
+
+/** The listen sysctls a model environment stands for (the model's defaults where it says nothing). */
+function readListenSysctlsOf(env: ModelEnvironment): ListenSysctls {
+  const p = { ...DEFAULT_PARAMS, ...env };
+  return {
+    somaxconn: p.somaxconn,
+    tcpMaxSynBacklog: p.tcpMaxSynBacklog,
+    tcpSyncookies: p.tcpSyncookies,
+    tcpAbortOnOverflow: p.tcpAbortOnOverflow,
+    tcpSynRetries: p.tcpSynRetries,
+    tcpSynLinearTimeouts: p.tcpSynLinearTimeouts,
+    tcpSynackRetries: p.tcpSynackRetries,
+  };
 }

@@ -1,12 +1,15 @@
 // The program runInPrivateNetns (private-namespace.ts) starts inside a fresh network namespace: it runs one lab
 // experiment by name through the registry, with the command line's option names and values as JSON, and prints
-// the result as JSON on stdout.
+// the result as JSON on stdout; given a third argument, it writes the run's packets there as a pcap file.
 
 import type { GivenOptions } from "./experiment.js";
+import { PcapSink } from "./pcap.js";
 import { resultJson, runExperiment } from "./registry.js";
 
-async function main([name = "", options = "{}"]: string[]): Promise<void> {
-  const result = await runExperiment(name, JSON.parse(options) as GivenOptions);
+async function main([name = "", options = "{}", pcap]: string[]): Promise<void> {
+  const sink = pcap === undefined ? null : new PcapSink(pcap);
+  const result = await runExperiment(name, JSON.parse(options) as GivenOptions, sink ? { capture: sink.add } : {});
+  sink?.write();
   process.stdout.write(resultJson(result));
 }
 

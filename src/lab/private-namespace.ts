@@ -18,24 +18,27 @@ const CHILD = fileURLToPath(new URL(`./netns-child${extname(SELF)}`, import.meta
 /**
  * Runs lab experiment `name` with `options` (the command line's names: `hold`, `backlog`, …) in a fresh network
  * namespace (loopback up, the given sysctls set there first) and resolves with its result, typed by the
- * experiment's definition when the name is known to the compiler. The namespace disappears with the child process
- * that ran it.
+ * experiment's definition when the name is known to the compiler; `pcap` names the capture file the child writes.
+ * The namespace disappears with the child process that ran it.
  * @throws MissingPrivilegeError without root; Error when the child fails.
  */
 export async function runInPrivateNetns<N extends ExperimentName>(
   name: N,
   options: GivenOptions,
   sysctls?: Record<string, number>,
+  pcap?: string,
 ): Promise<ResultOf<N>>;
 export async function runInPrivateNetns(
   name: string,
   options: GivenOptions,
   sysctls?: Record<string, number>,
+  pcap?: string,
 ): Promise<ExperimentResult>;
 export async function runInPrivateNetns(
   name: string,
   options: GivenOptions,
   sysctls: Record<string, number> = {},
+  pcap?: string,
 ): Promise<ExperimentResult> {
   requireRoot("a private network namespace (its sysctls and counters stay inside it)");
   const setup = [
@@ -43,7 +46,7 @@ export async function runInPrivateNetns(
     ...Object.entries(sysctls).map(([k, v]) => `echo ${Number(v)} > /proc/sys/${k.replace(/\./g, "/")}`),
   ];
   const script = `${setup.join(" && ")} && exec "$@"`;
-  const child = nodeCommand(CHILD, [name, JSON.stringify(options ?? {})]);
+  const child = nodeCommand(CHILD, [name, JSON.stringify(options ?? {}), ...(pcap === undefined ? [] : [pcap])]);
   const command = [child.command, ...child.args];
   const run = await collect(
     spawn("unshare", ["--net", "--", "sh", "-c", script, "sh", ...command], { stdio: ["ignore", "pipe", "pipe"] }),

@@ -1,15 +1,15 @@
 // Every experiment the lab knows, by name: the command line's help and dispatch, `sim`, and any runner that wants
 // an experiment's JSON result (a child in a private namespace, a test) all start here.
 
-import { simulate } from "../sim/listen-path.js";
 import type { AnyExperiment, GivenOptions, RunHooks } from "./experiment.js";
 import { backlogExperiment } from "./experiments/backlog/index.js";
 import { earlyCloseExperiment } from "./experiments/early-close/index.js";
 import { handshakeExperiment } from "./experiments/handshake/index.js";
 import { overflowExperiment } from "./experiments/overflow/index.js";
 import { synQueueExperiment } from "./experiments/synqueue/index.js";
-import type { ModelEnvironment } from "./model-environment.js";
-import type { ExperimentResult } from "./result.js";
+import { predictCases } from "./model-cases.js";
+import { envWith, type ModelEnvironment } from "./model-environment.js";
+import type { ExperimentResult, SimRecord } from "./result.js";
 
 // Each keeps its own option and result types here, for ExperimentName and ResultOf.
 const REGISTERED = [
@@ -73,16 +73,19 @@ export function resultJson(result: unknown): string {
   return JSON.stringify(result, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2);
 }
 
-/** What `sim <name>` reports: each model run's label, prediction in the lab's fields, observation and counters. */
-export function simulateExperiment(name: string, options: GivenOptions, env: ModelEnvironment) {
+/**
+ * What `sim <name> --json` prints: the experiment's model runs for `options` (defaults for the rest) on `env`, in the
+ * shape `lab <name> --json` prints, without what only a run measures. `timeline` adds every connection's story.
+ */
+export function simulateExperiment(
+  name: string,
+  options: GivenOptions,
+  env: ModelEnvironment,
+  timeline = false,
+): SimRecord {
   const e = mustFind(name);
   const o = e.withDefaults(options);
-  const cases = e.model(o, env).map((c) => ({ label: c.label, zh: c.zh, result: simulate(c.params) }));
-  const predicted = e.predict(cases.map((c) => c.result));
-  return {
-    experiment: e.name,
-    model: true as const,
-    options: o,
-    cases: cases.map((c, i) => ({ ...c, predicted: predicted[i] ?? null })),
-  };
+  const settings = envWith(env, e.namespaceSettings(o));
+  const cases = predictCases(e.model(o, settings), (run) => e.predict(run), timeline);
+  return { experiment: e.name, source: "sim", options: o, settings, cases };
 }

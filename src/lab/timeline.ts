@@ -11,6 +11,8 @@ export interface TimelineStep {
   what: string;
   /** The same in Chinese, for --lang zh. */
   zh?: string;
+  /** The listener's accept queue as read at this step, where the run read it. */
+  acceptQueue?: number;
 }
 
 /** The steps of one run in the order they happened, each stamped by the run's clock. */
@@ -19,8 +21,8 @@ export class Timeline {
 
   constructor(private readonly now: () => number) {}
 
-  /** Records that `who` did `text`, now or at `t` on the run's clock. */
-  add(who: TimelineStep["who"], text: Text, t = this.now()): void {
-    this.steps.push({ t, who, what: text.en, zh: text.zh });
+  /** Records that `who` did `text`, now or at `t` on the run's clock, with the accept queue if it was read. */
+  add(who: TimelineStep["who"], text: Text, t = this.now(), acceptQueue?: number): void {
+    this.steps.push({ t, who, what: text.en, zh: text.zh, ...(acceptQueue === undefined ? {} : { acceptQueue }) });
   }
 }

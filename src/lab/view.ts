@@ -1,6 +1,8 @@
 // How lab and sim output reads: the language, whether to colour, the width to fit, and the small text tools
 // every experiment's rendering shares (wrapping, folding repeated lines, plurals). Pure: the CLI decides the view.
 
+import { breakLines } from "./line-break.js";
+
 /** The languages the lab and the model speak. */
 export type Lang = "en" | "zh";
 
@@ -55,32 +57,11 @@ export function columns(text: string): number {
 }
 
 /**
- * Breaks `text` into lines of at most `width` columns at spaces (or anywhere, for a word too long to fit),
- * continuing lines with `indent`.
+ * Breaks `text` into lines of at most `width` columns — at spaces, between Chinese characters, never stranding a
+ * number from its word (line-break.ts) — continuing lines with `indent`.
  */
 export function wrap(text: string, width: number, indent = ""): string[] {
-  const lines: string[] = [];
-  let line = "";
-  for (const word of text.split(/(?<= )/)) {
-    if (line !== "" && columns(line + word.trimEnd()) > width) {
-      lines.push(line.trimEnd());
-      line = indent;
-    }
-    line += word;
-    while (columns(line) > width) {
-      const cut = cutAt(line, width);
-      lines.push(line.slice(0, cut));
-      line = indent + line.slice(cut);
-    }
-  }
-  if (line.trim() !== "") lines.push(line.trimEnd());
-  return lines;
-}
-
-function cutAt(line: string, width: number): number {
-  let cut = 0;
-  while (cut < line.length && columns(line.slice(0, cut + 1)) <= width) cut++;
-  return Math.max(1, cut);
+  return breakLines(text, width, indent);
 }
 
 /** Every line wrapped to the view's width. */

@@ -5,7 +5,7 @@
 
 import { EventQueue } from "./event-queue.js";
 import { kernelAtLeast, simParams, type SimParams } from "./params.js";
-import { synackRtoMs, synRtoMs } from "./timers.js";
+import { synackRtoMs, synGivesUp, synRtoMs } from "./timers.js";
 
 export type ClientState = "SYN-SENT" | "ESTAB" | "FIN-WAIT-2" | "REFUSED" | "RESET" | "TIMED-OUT";
 export type ServerState = "none" | "SYN-RECV" | "ESTAB" | "CLOSE-WAIT" | "accepted";
@@ -54,6 +54,8 @@ export interface SimResult {
   counters: SimCounters;
   maxAcceptQueue: number;
   maxSynQueue: number;
+  /** When ListenOverflows counted, ms: the counter as a time series. */
+  listenOverflowsAt: number[];
 }
 
 interface RequestSock {
@@ -80,6 +82,7 @@ class ListenPathModel {
   maxAcceptQueue = 0;
   maxSynQueue = 0;
   observation: SimObservation | null = null;
+  readonly listenOverflowsAt: number[] = [];
 
   constructor(readonly p: SimParams) {
     // __sys_listen(): the backlog is capped at somaxconn; inet_csk_listen_start() stores it as sk_max_ack_backlog.
@@ -134,6 +137,7 @@ class ListenPathModel {
       counters: { ...this.counters },
       maxAcceptQueue: this.maxAcceptQueue,
       maxSynQueue: this.maxSynQueue,
+      listenOverflowsAt: this.listenOverflowsAt,
     };
   }
 
@@ -164,7 +168,8 @@ class ListenPathModel {
 
   private synTimer(c: SimConnection, retry: number): void {
     if (c.client !== "SYN-SENT") return;
-    if (retry > this.p.tcpSynRetries) {
+    const elapsed = this.q.now - (c.timeline[0]?.t ?? 0);
+    if (synGivesUp(retry - 1, elapsed, this.p.tcpSynRetries, this.p.tcpSynLinearTimeouts)) {
       c.client = "TIMED-OUT";
       this.note(c, "connect() fails: ETIMEDOUT");
       return;
@@ -197,6 +202,12 @@ class ListenPathModel {
 
   // --- the listener: tcp_conn_request(), tcp_check_req(), tcp_v4_syn_recv_sock(), reqsk_timer_handler() ---------
 
+  /** LINUX_MIB_LISTENOVERFLOWS, counted where the accept queue refused (tcp_conn_request, tcp_v4_syn_recv_sock). */
+  private overflow(): void {
+    this.counters.ListenOverflows++;
+    this.listenOverflowsAt.push(this.q.now);
+  }
+
   private drop(c: SimConnection, why: string): void {
     this.counters.ListenDrops++; // tcp_listendrop()
     this.note(c, why);
@@ -220,7 +231,7 @@ class ListenPathModel {
     }
     // tcp_conn_request(): a SYN that finds the accept queue full is dropped silently, cookies or not.
     if (this.acceptQueueFull()) {
-      this.counters.ListenOverflows++;
+      this.overflow();
       return this.drop(c, "SYN dropped: accept queue full (ListenOverflows)");
     }
     // Without syncookies the last quarter of tcp_max_syn_backlog is kept for peers already proven.
@@ -258,7 +269,7 @@ class ListenPathModel {
     if (cookie) this.counters.SyncookiesRecv++; // cookie_v4_check()
     // tcp_v4_syn_recv_sock(): the child cannot be made while the accept queue is full.
     if (this.acceptQueueFull()) {
-      this.counters.ListenOverflows++;
+      this.overflow();
       if (cookie) {
         // tcp_v4_cookie_check() finds no child and the ACK is discarded: no RST even with tcp_abort_on_overflow,
         // and no SYN-ACK will come again. The client believes it is connected; the server has no trace of it.

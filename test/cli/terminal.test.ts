@@ -39,16 +39,17 @@ test("sim output fits 100 columns even for 2,000 clients, and speaks Chinese wit
   assert.match(run.stdout(), /more like these/, "2,000 alike timelines are folded");
   const zh = start(["sim", "synqueue", "--lang", "zh"]);
   assert.equal(await zh.exit, 0);
-  assert.match(zh.stdout(), /^模型: tcp_syncookies=0/m);
-  assert.match(zh.stdout(), /队列深度随时间的变化 \(模型\)/);
+  assert.match(zh.stdout(), /^模型：tcp_syncookies=0/m);
+  assert.match(zh.stdout(), /队列深度随时间的变化（模型）/);
 });
 
 test("lab handshake --lang zh explains the socket's fields in Chinese, and --json keeps the English notes", async () => {
   const zh = start(["lab", "handshake", "--lang", "zh"]);
   assert.equal(await zh.exit, 0, zh.stderr());
-  assert.match(zh.stdout(), /^各字段的含义:$/m);
+  assert.match(zh.stdout(), /^各字段的含义：$/m);
   assert.match(zh.stdout(), /^ {2}fd {6}文件描述符/m);
   const json = start(["lab", "handshake", "--json"]);
   assert.equal(await json.exit, 0, json.stderr());
-  assert.match((JSON.parse(json.stdout()) as { fields: { fd: string } }).fields.fd, /^the file descriptor/);
+  const r = JSON.parse(json.stdout()) as { cases: Array<{ evidence: { fields: { fd: string } } }> };
+  assert.match(r.cases[0]!.evidence.fields.fd, /^the file descriptor/);
 });

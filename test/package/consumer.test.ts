@@ -323,7 +323,7 @@ test(
     const r = JSON.parse(
       await ok("npx", ["socketkit", "lab", "early-close", "--netns", "--hold", "200", "--json"], app, 30000),
     ) as LabResult<"early-close">;
-    assert.equal(r.measured.queuedAfterHold, 1);
+    assert.equal(r.cases[0]!.measured.queuedAfterHold, 1);
     assert.deepEqual(r.verdict, { agree: true, differences: [] });
   },
 );

@@ -24,8 +24,15 @@ test("listen(N) admits min(N, somaxconn) + 1 connections with no accept(); the r
 });
 
 test("SYN retransmissions keep a 1 s RTO for tcp_syn_linear_timeouts tries, then double; the client gives up", () => {
-  assert.deepEqual(synSchedule(6, 4), { sends: [0, 1000, 2000, 3000, 4000, 5000, 7000], giveUpAt: 11000 });
-  assert.deepEqual(synSchedule(6, 0), { sends: [0, 1000, 3000, 7000, 15000, 31000, 63000], giveUpAt: 127000 });
+  // tcp_syn_retries + tcp_syn_linear_timeouts retransmissions: 10 with the defaults, ETIMEDOUT at 131 s.
+  const seconds = (s: { sends: number[]; giveUpAt: number }) => [s.sends.map((t) => t / 1000), s.giveUpAt / 1000];
+  assert.deepEqual(seconds(synSchedule(6, 4)), [[0, 1, 2, 3, 4, 5, 7, 11, 19, 35, 67], 131]);
+  assert.deepEqual(seconds(synSchedule(6, 0)), [[0, 1, 3, 7, 15, 31, 63], 127], "before 6.5: tcp_syn_retries alone");
+  // A small tcp_syn_retries ends at the exponential schedule's time first (tcp_model_timeout): 3 s, 7 s, 19 s,
+  // as measured in a private namespace (docs/en/listen-backlog.md).
+  assert.deepEqual(seconds(synSchedule(1, 4)), [[0, 1, 2], 3]);
+  assert.deepEqual(seconds(synSchedule(2, 4)), [[0, 1, 2, 3, 4, 5], 7]);
+  assert.deepEqual(seconds(synSchedule(3, 4)), [[0, 1, 2, 3, 4, 5, 7, 11], 19]);
   // A SYN that is never answered gives up after the full schedule (about two minutes without linear timeouts).
   const r = simulate({ backlog: 0, clients: 2, tcpSynLinearTimeouts: 0, durationMs: 200_000 });
   const loser = r.connections.find((c) => c.client === "TIMED-OUT")!;
@@ -130,5 +137,20 @@ test("invariants hold for any settings (property test)", () => {
       assert.deepEqual(simulate({ ...s, durationMs: 20_000 }).counters, r.counters);
     }),
     { numRuns: 150, seed: 20261126 },
+  );
+});
+
+test("ListenOverflows as a time series: a count each round, and a client whose clock is fractional still gives up in time", () => {
+  // Connected at 0.06 ms, the client's timers fire at 1000.06, 2000.06, …: tcp_syn_retries 2 ends it at 7 s all the
+  // same, after five retransmissions, each of which the full queue counted.
+  const r = simulate({ backlog: 0, clients: 2, connectAtMs: [0, 0.06], tcpSynRetries: 2, durationMs: 20_000 });
+  const waiting = r.connections[1]!;
+  assert.equal(waiting.client, "TIMED-OUT");
+  assert.equal(waiting.synsSent, 6);
+  assert.ok(Math.abs(waiting.timeline.at(-1)!.t - 7000.06) < 1e-6, "ETIMEDOUT at 7 s after its connect()");
+  assert.equal(r.listenOverflowsAt.length, r.counters.ListenOverflows);
+  assert.deepEqual(
+    r.listenOverflowsAt.map((t) => Math.round(t / 1000)),
+    [0, 1, 2, 3, 4, 5],
   );
 });

@@ -1,200 +1,260 @@
-// `lab backlog` on the kernel: listen(backlog) with no accept(), every client's connect() at once, the counts
-// before any accept(), then the drain, each waiting client's way in, and the model's replay of the same schedule.
+// `lab backlog` on the kernel: listen(backlog) with no accept(), the clients connecting one after the other, the
+// counts at --drain-at, then the drain and each waiting client's way in — over a zero-delay line between two private
+// namespaces as root (every packet logged, --somaxconn and --syn-retries set there), on loopback otherwise.
 
-import { counterDeltas, readCounters, type Counters } from "../../../kernel/counters.js";
-import { readListenSysctls, type ListenSysctls } from "../../../kernel/sysctl.js";
+import { LIVE_STATES, listenerQueues, querySockets } from "../../../kernel/sock-diag.js";
+import { OSError } from "../../../socket/errors.js";
 import { Socket } from "../../../socket/socket.js";
-import { simulate } from "../../../sim/listen-path.js";
 import { withCleanup, type Cleanup } from "../../cleanup.js";
-import { settledWithin, sleep, startClock } from "../../clock.js";
-import type { RunHooks } from "../../experiment.js";
-import { localModelEnvironment, modelSettings } from "../../model-environment.js";
+import { pollUntil, settledWithin } from "../../clock.js";
+import { sysctlsOf, type RunHooks } from "../../experiment.js";
+import { allMarkers, type Marker } from "../../markers.js";
+import { predictCases } from "../../model-cases.js";
+import type { ModelEnvironment } from "../../model-environment.js";
+import { Place } from "../../place.js";
+import { waitShowingProgress } from "../../progress.js";
 import { QueueSampler } from "../../queue-sampler.js";
-import { listenOn } from "../../sockets.js";
+import { listenOn, portOf } from "../../sockets.js";
 import { Timeline } from "../../timeline.js";
-import { compare } from "../../verdict.js";
-import { backlogModel, backlogPrediction, DRAIN_AT_MS, retransmissionHistogram, WAIT_MS } from "./model.js";
-import type { BacklogOptions } from "./options.js";
-import type { BacklogPrediction, BacklogResult } from "./result.js";
+import { backlogClaims, type BacklogRecords } from "./claims.js";
+import { backlogCases, backlogPrediction, roundMidpoints, waitUntilMs } from "./model.js";
+import { backlogOptions, type BacklogOptions } from "./options.js";
+import type { BacklogResult } from "./result.js";
 
 /** The listener and its clients, from listen() to the drain, and what the run recorded on the way. */
 interface Stage {
-  sysctls: ListenSysctls;
+  place: Place;
+  settings: ModelEnvironment;
   server: Socket;
   port: number;
   clients: Socket[];
-  /** Connections accept() returned, closed with the rest. */
-  accepted: Socket[];
-  now: () => number;
   timeline: Timeline;
   sampler: QueueSampler;
-  before: Counters;
-  /** When each client called connect(), and when its connect() completed (null: not yet). */
+  /** ListenOverflows when the case began. */
+  before: number;
+  markers: Marker[];
   calledAt: number[];
   connectedAt: Array<number | null>;
+  failures: string[];
+  failedAt: Array<number | undefined>;
+  /** Each client's port, once its connect() has bound it. */
+  ports: number[];
   connects: Array<Promise<void>>;
+  cleanup: Cleanup;
 }
 
-/** The counts before any accept(), and which clients were still in SYN-SENT. */
-interface Observation {
-  at: number;
-  established: number;
-  synSent: number;
-  acceptQueue: number;
-  listenOverflowsDelta: number;
-  waiting: number[];
-}
-
-/** After the drain: when it began, and for each waiting client how long after that it got in (null: never). */
-interface Drain {
-  drainedAt: number;
-  waited: Array<number | null>;
-}
-
-/** Set up: this namespace's sysctls, the clients, and the listener — listen(backlog), no accept(). */
+/** Set up: the place with the sysctls asked for, the listener — listen(backlog), no accept() — and the clients. */
 function setUp(o: BacklogOptions, cleanup: Cleanup): Stage {
-  const sysctls = readListenSysctls();
-  const server = cleanup.add(new Socket());
-  const clients = Array.from({ length: o.clients }, () => cleanup.add(new Socket()));
-  const accepted: Socket[] = [];
-  cleanup.defer(() => accepted.forEach((c) => c.close()));
-  const now = startClock(1);
-  const port = listenOn(server, "127.0.0.1", o.backlog);
-  const sampler = new QueueSampler({ listener: server, clients }, now).start();
+  const sysctls = sysctlsOf(backlogOptions, o);
+  const place = Place.open(cleanup, { sysctls: { server: sysctls, client: sysctls } });
+  const server = cleanup.add(place.inServer(() => new Socket()));
+  const port = listenOn(server, place.host, o.backlog);
+  const clients = Array.from({ length: o.clients }, () => cleanup.add(place.inClient(() => new Socket())));
+  const before = place.tcpExt("ListenOverflows");
+  const source = { listener: server, clients, listenOverflows: () => place.tcpExt("ListenOverflows") - before };
+  const sampler = new QueueSampler(source, place.now).start(20);
   cleanup.defer(() => sampler.stop());
-  const timeline = new Timeline(now);
-  const stage = { sysctls, server, port, clients, accepted, now, timeline, sampler, before: readCounters() };
-  return { ...stage, calledAt: [], connectedAt: clients.map(() => null), connects: [] };
+  place.probeQueue(() => server.tcpInfo().unacked);
+  place.onDelivered(() => sampler.markAfterPacket());
+  const none = clients.map(() => null);
+  const timeline = new Timeline(place.now);
+  const failures = clients.map(() => "");
+  const recorded = { markers: [], calledAt: [], connectedAt: none, failures, failedAt: [], ports: [], connects: [] };
+  return { place, settings: place.settings(), server, port, clients, timeline, sampler, before, ...recorded, cleanup };
 }
 
-/** Provoke: every client calls connect() at once, none of them accepted. */
-function provoke(s: Stage, o: BacklogOptions): void {
+/** Client `i` calls connect(); its promise records when it returned, or how it failed (the run may be over). */
+function connect(s: Stage, i: number): void {
+  const c = s.clients[i]!;
+  s.calledAt.push(s.place.now());
+  const returned = () => {
+    s.connectedAt[i] = s.place.now();
+    s.markers.push({ t: s.place.now(), kind: "connect() returns", port: s.ports[i] });
+  };
+  const failed = (err: unknown) => {
+    s.failures[i] = err instanceof OSError ? (err.code ?? String(err.errno)) : String(err);
+    s.failedAt[i] = s.place.now();
+    s.markers.push({ t: s.place.now(), kind: "connect() fails", port: s.ports[i] });
+  };
+  s.connects.push(c.connect([s.place.host, s.port]).then(returned, failed));
+}
+
+/** Provoke: the clients connect one after the other, each one's SYN decided before the next; none is accepted. */
+async function provoke(s: Stage, o: BacklogOptions): Promise<void> {
+  const where = `${s.place.host}:${s.port}`;
   s.timeline.add(
     "server",
     {
-      en: `listen(${o.backlog}) on 127.0.0.1:${s.port}; accept() not called`,
-      zh: `在 127.0.0.1:${s.port} 上 listen(${o.backlog}); 不调用 accept()`,
+      en: `listen(${o.backlog}) on ${where}; accept() not called`,
+      zh: `在 ${where} 上 listen(${o.backlog})；不调用 accept()`,
     },
+    s.place.now(),
     0,
   );
-  for (const [i, c] of s.clients.entries()) {
-    s.calledAt.push(s.now());
-    const record = () => void (s.connectedAt[i] = s.now());
-    s.connects.push(c.connect(["127.0.0.1", s.port]).then(record, () => undefined));
+  for (let i = 0; i < s.clients.length; i++) {
+    connect(s, i);
+    // Its SYN has left once its state is no longer UNCONN; the line has carried it and any answer once settled.
+    await pollUntil(
+      () => s.clients[i]!.tcpInfo().state,
+      (st) => st !== "UNCONN",
+      1000,
+      0,
+    );
+    s.ports[i] = portOf(s.clients[i]!);
+    await s.place.settled();
   }
-  s.timeline.add("client", { en: `${o.clients} clients call connect()`, zh: `${o.clients} 个客户端调用 connect()` });
+  s.timeline.add("client", {
+    en: `${o.clients} clients called connect()`,
+    zh: `${o.clients} 个客户端调用了 connect()`,
+  });
 }
 
-/** Observe, before any accept(): completed connects, clients in SYN-SENT, the queue and the overflow counter. */
-function observe(s: Stage): Observation {
+/** What the run shows while it waits for the drain: who waits, and the counter so far. */
+function waitingNote(s: Stage, drainAtS: number) {
+  const waiting = s.clients.filter((c) => c.tcpInfo().state === "SYN-SENT").length;
+  const overflows = s.place.tcpExt("ListenOverflows") - s.before;
+  return {
+    en: `${waiting} clients in SYN-SENT, ListenOverflows +${overflows}; accept() starts at ${drainAtS} s`,
+    zh: `${waiting} 个客户端在 SYN-SENT，ListenOverflows +${overflows}；${drainAtS} 秒时开始 accept()`,
+  };
+}
+
+/** Observe, before any accept(): every client's state, the queue two ways, the listener's connections, the counter. */
+function observe(s: Stage) {
   s.sampler.mark();
-  const at = s.now();
-  // The kernel's view, from each socket's tcp_info: a connect() the kernel completed counts even if its promise
-  // has not been told yet on a busy machine.
+  const observedAt = s.place.now();
   const states = s.clients.map((c) => c.tcpInfo().state);
-  const established = states.filter((st) => st === "ESTAB").length;
-  const waiting = states.flatMap((st, i) => (st === "SYN-SENT" ? [i] : []));
-  const synSent = waiting.length;
-  const acceptQueue = s.server.tcpInfo().unacked;
-  const listenOverflowsDelta = counterDeltas(s.before, readCounters())["TcpExt.ListenOverflows"] ?? 0;
+  const queues = s.place.inServer(() => listenerQueues(querySockets(LIVE_STATES), s.port)[0]);
+  const queueTcpInfo = s.server.tcpInfo().unacked;
+  const overflowsCounted = s.place.tcpExt("ListenOverflows") - s.before;
+  const count = (state: string) => states.filter((st) => st === state).length;
+  const [estab, waiting] = [count("ESTAB"), count("SYN-SENT")];
+  const gone = states.length - estab - waiting;
   s.timeline.add(
     "kernel",
     {
-      en: `${established} connects completed, ${synSent} clients in SYN-SENT, accept queue ${acceptQueue}, ListenOverflows +${listenOverflowsDelta}`,
-      zh: `${established} 个连接完成, ${synSent} 个客户端在 SYN-SENT, accept 队列 ${acceptQueue}, ListenOverflows +${listenOverflowsDelta}`,
+      en: `${estab} connects completed, ${waiting} clients in SYN-SENT${gone ? `, ${gone} gave up` : ""}, accept queue ${queueTcpInfo}, ListenOverflows +${overflowsCounted}`,
+      zh: `${estab} 个连接完成，${waiting} 个客户端在 SYN-SENT${gone ? `，${gone} 个已放弃` : ""}，accept 队列 ${queueTcpInfo}，ListenOverflows +${overflowsCounted}`,
     },
-    at,
+    observedAt,
   );
-  return { at, established, synSent, acceptQueue, listenOverflowsDelta, waiting };
+  s.markers.push({ t: observedAt, kind: "counts" });
+  const sockDiag = { queueSockDiag: queues?.acceptQueue ?? -1, establishedSockDiag: queues?.established ?? -1 };
+  return { observedAt, states, queueTcpInfo, overflowsCounted, ...sockDiag };
 }
 
-/** Drain the queue in an accept() loop until the waiting clients are in, or the wait ends. */
-async function drain(s: Stage, waiting: number[], hooks: RunHooks): Promise<Drain> {
-  const drainedAt = s.now();
-  s.timeline.add("server", { en: "accept() called in a loop: the queue drains", zh: "循环调用 accept(): 队列被清空" });
+/**
+ * How long after `now` the run waits for the waiting clients at most: until the latest of their next SYN (or
+ * giving up), each on its own schedule from its own connect(), and a margin.
+ */
+function joinBound(s: Stage, states: string[], now: number): number {
+  const ends = states.flatMap((st, i) =>
+    st === "SYN-SENT" ? [s.calledAt[i]! + waitUntilMs(s.settings, now - s.calledAt[i]!)] : [],
+  );
+  return Math.max(0, ...ends.map((end) => end - now));
+}
+
+/** Drain: accept() in a loop from now on; wait until every waiting client got in or gave up, within the bound. */
+async function drain(s: Stage, states: string[], hooks: RunHooks): Promise<number> {
+  const drainAt = s.place.now();
+  s.markers.push({ t: drainAt, kind: "drain" });
+  s.timeline.add("server", { en: "accept() called in a loop: the queue drains", zh: "循环调用 accept()：队列被清空" });
   s.server.settimeout(null);
-  // Ends when the listener is closed.
   void (async () => {
-    for (;;) s.accepted.push((await s.server.accept())[0]);
-  })().catch(() => undefined);
-  if (waiting.length > 0)
-    hooks.progress?.(
-      {
-        en: `waiting for ${waiting.length} clients' SYN retransmission`,
-        zh: `等待 ${waiting.length} 个客户端重传 SYN`,
-      },
-      1000,
-    );
-  await settledWithin(Promise.all(waiting.map((i) => s.connects[i]!)), WAIT_MS);
-  const waited = waiting
-    .map((i) => s.connectedAt[i] ?? null)
-    .map((t) => (t === null ? null : Math.round(t - drainedAt)));
-  for (const [k, i] of waiting.entries()) {
-    const w = waited[k] ?? null;
-    if (w === null) s.timeline.add("client", { en: `client ${i} still waiting`, zh: `客户端 ${i} 仍在等待` });
-    else
+    for (;;) {
+      const [conn, peer] = await s.server.accept();
+      s.cleanup.add(conn);
+      s.markers.push({
+        t: s.place.now(),
+        kind: "accept() returns",
+        port: Array.isArray(peer) ? Number(peer[1]) : undefined,
+      });
+    }
+  })().catch(() => undefined); // ends when the listener is closed
+  const waiting = states.flatMap((st, i) => (st === "SYN-SENT" ? [s.connects[i]!] : []));
+  const left = joinBound(s, states, drainAt);
+  if (waiting.length > 0) {
+    const note = {
+      en: `waiting for ${waiting.length} clients' next SYN retransmission`,
+      zh: `等待 ${waiting.length} 个客户端的下一次 SYN 重传`,
+    };
+    hooks.progress?.(note, left);
+  }
+  await settledWithin(Promise.all(waiting), left);
+  return drainAt;
+}
+
+/** The story's last steps: each waiting client's way in (or not), at the moment it happened. */
+function joinSteps(s: Stage, states: string[]): void {
+  states.forEach((st, i) => {
+    if (st === "ESTAB") return;
+    const at = s.connectedAt[i];
+    if (at !== null && at !== undefined)
       s.timeline.add(
         "client",
-        { en: `client ${i} connected (SYN retransmission)`, zh: `客户端 ${i} 已连接 (SYN 重传)` },
-        drainedAt + w,
+        { en: `client ${i} connected (SYN retransmission)`, zh: `客户端 ${i} 已连接（SYN 重传）` },
+        at,
       );
-  }
-  return { drainedAt, waited };
+    else {
+      const what = {
+        en: `client ${i}: ${s.failures[i] || "still waiting"}`,
+        zh: `客户端 ${i}：${s.failures[i] || "仍在等待"}`,
+      };
+      s.timeline.add("client", what, s.failedAt[i]);
+    }
+  });
 }
 
-/** Model: the same options, this namespace's sysctls and the schedule the run measured. */
-function model(s: Stage, o: BacklogOptions, seen: Observation, drained: Drain): BacklogPrediction {
-  const env = { ...localModelEnvironment(), ...modelSettings(s.sysctls) };
-  const times = { connectAtMs: s.calledAt, observeAtMs: seen.at, drainAtMs: drained.drainedAt };
-  return backlogPrediction(simulate(backlogModel(o, env, times)));
+/** When the last client not connected at the counts (waiting, or given up) called connect(). */
+function lastWaiting(s: Stage, states: string[]): number {
+  return Math.max(0, ...states.flatMap((st, i) => (st !== "ESTAB" ? [s.calledAt[i]!] : [])));
 }
 
-/** What the run measured that the model predicts too: the counts, and each client's SYN retransmissions. */
-function measure(s: Stage, seen: Observation) {
-  return {
-    established: seen.established,
-    synSent: seen.synSent,
-    listenOverflowsDelta: seen.listenOverflowsDelta,
-    synRetransmissions: retransmissionHistogram(s.clients.map((c) => c.tcpInfo().totalRetrans)),
-  };
-}
-
-/** Compare: the measured quantities with the model's; its join times are shown beside them, not compared. */
-function result(
-  s: Stage,
-  o: BacklogOptions,
-  seen: Observation,
-  drained: Drain,
-  measured: ReturnType<typeof measure>,
-  predicted: BacklogPrediction,
-): BacklogResult {
-  const { waitedAfterDrainMs: _, ...compared } = predicted;
-  return {
-    experiment: "backlog",
-    backlog: o.backlog,
-    somaxconn: s.sysctls.somaxconn,
-    clients: o.clients,
-    ...measured,
-    acceptQueue: seen.acceptQueue,
-    waitedAfterDrainMs: drained.waited,
-    sysctls: s.sysctls,
-    timeline: s.timeline.steps,
-    predicted,
-    series: s.sampler.stop(),
-    verdict: compare(measured, compared),
-  };
-}
-
-/** Runs `lab backlog` on this kernel, in the current namespace. */
+/** Runs `lab backlog` on this kernel: over a delay line as root, on this namespace's loopback otherwise. */
 export async function runBacklog(o: BacklogOptions, hooks: RunHooks = {}): Promise<BacklogResult> {
   return withCleanup(async (cleanup) => {
     const s = setUp(o, cleanup);
-    provoke(s, o);
-    await sleep(DRAIN_AT_MS);
+    await provoke(s, o);
+    const drainMs = o["drain-at"] * 1000;
+    await waitShowingProgress(drainMs - (s.place.now() - s.calledAt[0]!), hooks, () => waitingNote(s, o["drain-at"]));
     const seen = observe(s);
-    const drained = await drain(s, seen.waiting, hooks);
-    s.sampler.mark();
-    const measured = measure(s, seen);
-    return result(s, o, seen, drained, measured, model(s, o, seen, drained));
+    const drainAt = await drain(s, seen.states, hooks);
+    joinSteps(s, seen.states);
+    // A connect() that failed resets its socket (connect(AF_UNSPEC)), and its tcp_info with it: the count is the
+    // larger of what tcp_info says now and the retransmissions the samples saw it count.
+    const seenRetrans = s.sampler.retransmissionsSeen();
+    const end = {
+      endStates: s.clients.map((c) => c.tcpInfo().state),
+      totalRetrans: s.clients.map((c, i) => Math.max(c.tcpInfo().totalRetrans, seenRetrans[i]!.length)),
+    };
+    const capture = await s.place.finish(hooks);
+    const records: BacklogRecords = {
+      max: Math.min(o.backlog, s.settings.somaxconn ?? o.backlog),
+      ports: s.ports,
+      ...{ calledAt: s.calledAt, connectedAt: s.connectedAt, failures: s.failures },
+      ...seen,
+      drainAt,
+      ...end,
+      retransAt: seenRetrans,
+      series: s.sampler.stop(),
+      midpoints: roundMidpoints(s.settings, lastWaiting(s, seen.states), seen.observedAt),
+      capture,
+    };
+    const [modelled] = predictCases(backlogCases(o, s.settings), backlogPrediction);
+    const evidence = {
+      packets: capture?.packets.slice() ?? null,
+      series: records.series.slice(),
+      timeline: s.timeline.steps,
+      markers: allMarkers(s.markers, capture),
+    };
+    const one = { ...modelled!, ...backlogClaims(records, modelled!.predicted), evidence };
+    return {
+      experiment: "backlog",
+      source: "lab",
+      options: o,
+      settings: s.settings,
+      cases: [one],
+      verdict: one.verdict,
+    };
   });
 }

@@ -1,62 +1,44 @@
-// How `socketkit lab backlog` reads: the rule, the sequence of events, the queues over time, the counts beside the
-// model's, and the verdict — at most a view's width, in English or Chinese; and as an SVG of the queues.
+// How `socketkit lab backlog` reads: the rule, the claims with the records they rest on, the sequence of events, the
+// queues and ListenOverflows over time with the retransmissions and the drain marked, and the verdict — at most a
+// view's width, in English or Chinese; and as an SVG of the same.
 
-import { queueChart } from "../../queue-chart.js";
-import { renderSequence } from "../../sequence-text.js";
+import { labLines } from "../../case-view.js";
 import { queueChartSvg } from "../../svg.js";
-import { paint, plural, say, type View } from "../../view.js";
-import { withVerdict } from "../../verdict.js";
+import { plural, say, type View } from "../../view.js";
 import type { BacklogResult } from "./result.js";
 
 function rule(view: View, r: BacklogResult): string {
-  const n = Math.min(r.backlog, r.somaxconn) + 1;
+  const { backlog } = r.options;
+  const somaxconn = r.settings.somaxconn ?? 0;
+  const n = Math.min(backlog, somaxconn) + 1;
   return say(view, {
-    en: `listen(${r.backlog}) with somaxconn ${r.somaxconn}: the kernel completes min(${r.backlog}, ${r.somaxconn}) + 1 = ${plural(n, "handshake")} with no accept()`,
-    zh: `listen(${r.backlog}), somaxconn ${r.somaxconn}: 不调用 accept() 时内核完成 min(${r.backlog}, ${r.somaxconn}) + 1 = ${n} 次握手`,
+    en: `listen(${backlog}) with somaxconn ${somaxconn}: the kernel completes min(${backlog}, ${somaxconn}) + 1 = ${plural(n, "handshake")} with no accept()`,
+    zh: `listen(${backlog})，somaxconn ${somaxconn}：不调用 accept() 时内核完成 min(${backlog}, ${somaxconn}) + 1 = ${n} 次握手`,
   });
 }
 
-function waits(view: View, r: BacklogResult): string {
-  const joined = r.waitedAfterDrainMs.filter((w): w is number => w !== null);
-  const never = r.waitedAfterDrainMs.length - joined.length;
-  const range = joined.length === 0 ? "-" : `${Math.min(...joined)}–${Math.max(...joined)} ms`;
+function schedule(view: View, r: BacklogResult): string {
+  const s = r.settings;
   return say(view, {
-    en: `  ${plural(joined.length, "waiting client")} got in ${range} after the drain, at a SYN retransmission (tcp_syn_linear_timeouts=${r.sysctls.tcpSynLinearTimeouts})${never ? `; ${never} still waiting` : ""}`,
-    zh: `  ${joined.length} 个等待的客户端在清空队列后 ${range} 靠 SYN 重传进入 (tcp_syn_linear_timeouts=${r.sysctls.tcpSynLinearTimeouts})${never ? `; ${never} 个仍在等待` : ""}`,
+    en: `SYN timers: tcp_syn_retries ${s.tcpSynRetries}, tcp_syn_linear_timeouts ${s.tcpSynLinearTimeouts}; accept() from ${r.options["drain-at"]} s`,
+    zh: `SYN 定时器：tcp_syn_retries ${s.tcpSynRetries}，tcp_syn_linear_timeouts ${s.tcpSynLinearTimeouts}；从 ${r.options["drain-at"]} 秒起 accept()`,
   });
 }
 
 /** The result as the terminal shows it. */
 export function renderBacklog(r: BacklogResult, view: View): string[] {
-  const p = r.predicted;
-  const model = paint(
-    view,
-    "dim",
-    `(model: ${p.established}, ${p.synSent}, +${p.listenOverflowsDelta}; ${p.synRetransmissions})`,
-  );
-  return withVerdict(
-    view,
-    [
-      rule(view, r),
-      "",
-      ...renderSequence(view, r.timeline),
-      "",
-      ...queueChart(view, r.series),
-      "",
-      `  established ${r.established}   SYN-SENT ${r.synSent}   ListenOverflows +${r.listenOverflowsDelta}   ${model}`,
-      say(view, {
-        en: `  SYN retransmissions per client (tcp_info): ${r.synRetransmissions}`,
-        zh: `  每个客户端的 SYN 重传次数 (tcp_info): ${r.synRetransmissions}`,
-      }),
-      waits(view, r),
-    ],
-    r.verdict,
-  );
+  return labLines(view, r, [rule(view, r), schedule(view, r)], { sequence: true, chart: true });
 }
 
-/** The queues and the clients by state over the run, one panel. */
+/** The queues, the clients by state and ListenOverflows over the run, with its marks, one panel. */
 export function backlogSvg(r: BacklogResult): string {
-  return queueChartSvg(`lab backlog: listen(${r.backlog}), ${r.clients} clients`, [
-    { title: "queue depth and clients by state", samples: r.series },
+  const o = r.options;
+  const c = r.cases[0]!;
+  return queueChartSvg(`lab backlog: listen(${o.backlog}), ${o.clients} clients, accept() from ${o["drain-at"]} s`, [
+    {
+      title: "queue depth, clients by state, ListenOverflows",
+      samples: c.evidence.series,
+      markers: c.evidence.markers,
+    },
   ]);
 }

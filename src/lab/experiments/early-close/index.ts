@@ -3,7 +3,7 @@
 // timeout removes it: accept() still returns it, recv() reads the bytes, then EOF.
 
 import { defineExperiment } from "../../experiment.js";
-import { earlyCloseModel, earlyClosePrediction } from "./model.js";
+import { earlyCloseCases, earlyClosePrediction } from "./model.js";
 import { earlyCloseOptions } from "./options.js";
 
 /** `lab early-close` and `sim early-close`, as the registry lists it. */
@@ -11,18 +11,12 @@ export const earlyCloseExperiment = defineExperiment({
   name: "early-close",
   summary: {
     en: "a client that sends and closes before accept() is still accepted, bytes and EOF intact",
-    zh: "在 accept() 之前发送并关闭的客户端仍会被 accept, 数据和 EOF 完整",
+    zh: "在 accept() 之前发送并关闭的客户端仍会被 accept，数据和 EOF 完整",
   },
   needsRoot: false,
   options: earlyCloseOptions,
-  model: (o, env) => [
-    {
-      label: `client closes at once, accept() at ${o.hold} ms`,
-      zh: `客户端立即关闭, ${o.hold} ms 时 accept()`,
-      params: earlyCloseModel(o.hold, env),
-    },
-  ],
-  predict: (runs) => runs.map(earlyClosePrediction),
+  model: earlyCloseCases,
+  predict: earlyClosePrediction,
   run: async (o, hooks) => (await import("./run.js")).runEarlyClose(o, hooks),
   render: async (r, view) => (await import("./view.js")).renderEarlyClose(r, view),
   svg: async (r) => (await import("./view.js")).earlyCloseSvg(r),

@@ -1,8 +1,8 @@
-// What `lab early-close` returns: the states and queue the run saw around the early close, what accept() and
-// recv() then gave, the model's prediction for the same schedule, and the verdict. Views and runners read it here.
+// What `lab early-close` returns: the states both sides showed around the early close, the queue after the hold,
+// what accept() and recv() then gave — each a claim read from the run's records beside the model's prediction.
 
-import type { ExperimentResult } from "../../result.js";
-import type { TimelineStep } from "../../timeline.js";
+import type { ExperimentResult, LabCase } from "../../result.js";
+import type { EarlyCloseOptions } from "./options.js";
 
 /** The facts both the run and the model state about the closed connection. */
 export type EarlyCloseFacts = {
@@ -10,12 +10,12 @@ export type EarlyCloseFacts = {
   clientState: string;
   queuedAfterHold: number;
   acceptReturnsIt: string;
+  /** Whether recv() on the accepted socket gave the client's bytes, then EOF. */
+  bytesThenEof: string;
 };
 
+/** The one case of an early-close run. */
+export type EarlyCloseCase = LabCase<EarlyCloseFacts>;
+
 /** What `lab early-close` returns, and `lab early-close --json` prints. */
-export interface EarlyCloseResult extends ExperimentResult<"early-close"> {
-  holdMs: number;
-  measured: EarlyCloseFacts & { received: string; thenEof: string };
-  predicted: EarlyCloseFacts;
-  timeline: TimelineStep[];
-}
+export type EarlyCloseResult = ExperimentResult<"early-close", EarlyCloseOptions, EarlyCloseCase>;

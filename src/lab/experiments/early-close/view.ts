@@ -1,30 +1,21 @@
-// How `socketkit lab early-close` reads: the sequence of events, the states and the queue after the hold, and the
-// verdict — at most a view's width, in English or Chinese; and as an SVG sequence diagram.
+// How `socketkit lab early-close` reads: the claims with the records they rest on, the sequence of calls and
+// packets, and the verdict — at most a view's width, in English or Chinese; and as an SVG sequence diagram.
 
+import { labLines } from "../../case-view.js";
+import { sequenceSvg } from "../../sequence-svg.js";
 import { renderSequence } from "../../sequence-text.js";
-import { sequenceSvg } from "../../svg.js";
-import { say, type View } from "../../view.js";
-import { withVerdict } from "../../verdict.js";
+import type { View } from "../../view.js";
 import type { EarlyCloseResult } from "./result.js";
 
 /** The result as the terminal shows it. */
 export function renderEarlyClose(r: EarlyCloseResult, view: View): string[] {
-  const m = r.measured;
-  return withVerdict(
-    view,
-    [
-      ...renderSequence(view, r.timeline),
-      "",
-      say(view, {
-        en: `  server side ${m.serverState}, client side ${m.clientState}; still queued after ${r.holdMs} ms: ${m.queuedAfterHold}`,
-        zh: `  服务端 ${m.serverState}, 客户端 ${m.clientState}; ${r.holdMs} ms 后仍在队列中: ${m.queuedAfterHold}`,
-      }),
-    ],
-    r.verdict,
-  );
+  const c = r.cases[0]!;
+  const story = () => ["", ...renderSequence(view, c.evidence.timeline, c.evidence.packets ?? [])];
+  return labLines(view, r, [], { extra: story });
 }
 
-/** The sequence of events as an SVG diagram. */
+/** The sequence of calls and, as root, packets as an SVG diagram. */
 export function earlyCloseSvg(r: EarlyCloseResult): string {
-  return sequenceSvg("lab early-close", r.timeline);
+  const c = r.cases[0]!;
+  return sequenceSvg("lab early-close", c.evidence.timeline, c.evidence.packets ?? []);
 }

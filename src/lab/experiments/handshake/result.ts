@@ -1,9 +1,8 @@
-// What `lab handshake` returns: every step with the accept queue's depth and each socket's repr, what the fields of
-// a repr mean, the packets on the wire (as root), the model's prediction and the verdict. Views and runners read it.
+// What `lab handshake` returns: the facts about the handshake and the accept queue as claims read from the run's
+// records, every step with the queue's depth and each socket's repr, what the fields of a repr mean, and the packets
+// on the wire (as root). Views and runners read it here.
 
-import type { LoggedPacket } from "../../delay-line.js";
-import type { ExperimentResult } from "../../result.js";
-import type { TimelineStep } from "../../timeline.js";
+import type { CaseEvidence, ExperimentResult, LabCase } from "../../result.js";
 
 /** The facts both the run and the model state about the handshake and the accept queue. */
 export type HandshakeFacts = {
@@ -21,14 +20,15 @@ export interface HandshakeStep {
   sockets: Record<string, string>;
 }
 
-/** What `lab handshake` returns, and `lab handshake --json` prints. */
-export interface HandshakeResult extends ExperimentResult<"handshake"> {
+/** What a handshake run keeps beside the common evidence: its steps and what each field of a repr means. */
+export interface HandshakeEvidence extends CaseEvidence {
   steps: HandshakeStep[];
   /** What each field of a socket's repr means, for the listening, client and accepted sockets. */
   fields: Record<string, string>;
-  measured: HandshakeFacts;
-  predicted: HandshakeFacts;
-  timeline: TimelineStep[];
-  /** The packets on the wire with their times, when root could set up the delay line; null otherwise. */
-  packets: LoggedPacket[] | null;
 }
+
+/** The one case of a handshake run. */
+export type HandshakeCase = LabCase<HandshakeFacts, HandshakeEvidence>;
+
+/** What `lab handshake` returns, and `lab handshake --json` prints. */
+export type HandshakeResult = ExperimentResult<"handshake", Record<string, never>, HandshakeCase>;

@@ -1,19 +1,20 @@
-// `lab handshake` on the kernel: listen(1), connect(), accept(), with the accept queue's depth and every socket's
-// repr after each step, over a logged delay line as root, and the model's prediction for one client.
+// `lab handshake` on the kernel: listen(1), connect(), accept(), with the accept queue's depth (two ways) and every
+// socket's repr after each step — over a logged zero-delay line between two namespaces as root, on loopback
+// otherwise — and the model's prediction for one client; the claims are read once the capture is complete.
 
 import { isRoot } from "../../../libc/platform.js";
 import { Socket } from "../../../socket/socket.js";
-import { simulate } from "../../../sim/listen-path.js";
 import { withCleanup, type Cleanup } from "../../cleanup.js";
-import { startClock } from "../../clock.js";
-import { DelayLine, SERVER_ADDRESS } from "../../delay-line.js";
-import { localModelEnvironment } from "../../model-environment.js";
+import type { RunHooks } from "../../experiment.js";
+import { allMarkers, type Marker } from "../../markers.js";
+import { predictCases } from "../../model-cases.js";
+import { Place } from "../../place.js";
 import { queuesOf } from "../../queue-sampler.js";
-import { listenOn } from "../../sockets.js";
+import { listenOn, portOf } from "../../sockets.js";
 import { Timeline } from "../../timeline.js";
-import { compare } from "../../verdict.js";
-import { handshakeModel, handshakePrediction } from "./model.js";
-import type { HandshakeFacts, HandshakeResult, HandshakeStep } from "./result.js";
+import { handshakeClaims, type QueueReading } from "./claims.js";
+import { handshakeCases, handshakePrediction } from "./model.js";
+import type { HandshakeResult, HandshakeStep } from "./result.js";
 
 /** What each field of a socket's repr means: the result carries them in English, as --json shows them. */
 const FIELD_NOTES: Record<string, string> = {
@@ -25,37 +26,17 @@ const FIELD_NOTES: Record<string, string> = {
   raddr: "the remote address (getpeername): only connected sockets have one; a listener never does",
 };
 
-/** Where the run happens: over a logged zero-delay line between two namespaces (root), or on loopback. */
-interface Place {
-  line: DelayLine | null;
-  host: string;
-  now: () => number;
-  inServer<T>(fn: () => T): T;
-  inClient<T>(fn: () => T): T;
-}
-
-/** Set up the place: the delay line when capturing packets, or loopback and a clock to a hundredth of a ms. */
-function place(packets: boolean, cleanup: Cleanup): Place {
-  const line = packets ? cleanup.add(DelayLine.create(() => 0)) : null;
-  return {
-    line,
-    host: line ? SERVER_ADDRESS : "127.0.0.1",
-    now: line ? () => line.now() : startClock(2),
-    inServer: (fn) => (line ? line.inServer(fn) : fn()),
-    inClient: (fn) => (line ? line.inClient(fn) : fn()),
-  };
-}
-
 /** The listener, the client and the connection accept() returns, and what the run records at each step. */
 class Stage {
   readonly steps: HandshakeStep[] = [];
   readonly timeline: Timeline;
+  readonly markers: Marker[] = [];
   readonly server: Socket;
   readonly client: Socket;
   readonly port: number;
   conn: Socket | null = null;
 
-  /** Set up: a listener with listen(1) on the server's side, a client on the client's. */
+  /** Set up: a listener with listen(1) on the server's side, a client on the client's, the queue probed. */
   constructor(
     readonly at: Place,
     cleanup: Cleanup,
@@ -65,60 +46,77 @@ class Stage {
     cleanup.defer(() => this.conn?.close());
     this.timeline = new Timeline(at.now);
     this.port = listenOn(this.server, at.host, 1);
+    at.probeQueue(() => this.server.tcpInfo().unacked);
   }
 
-  /** Observe: records `step` with the accept queue's depth and every socket's repr now; returns the depth. */
-  snap(step: string): number {
+  /** Observe: records `step` with the accept queue's depth (sock_diag and tcp_info) and every socket's repr now. */
+  snap(step: string): QueueReading {
     const sockets: Record<string, string> = { listener: String(this.server), client: String(this.client) };
     if (this.conn) sockets.accepted = String(this.conn);
-    const acceptQueue = this.at.inServer(() => queuesOf(this.port)?.acceptQueue ?? -1);
-    this.steps.push({ t: this.at.now(), step, acceptQueue, sockets });
-    return acceptQueue;
+    const sockDiag = this.at.inServer(() => queuesOf(this.port)?.acceptQueue ?? -1);
+    this.steps.push({ t: this.at.now(), step, acceptQueue: sockDiag, sockets });
+    return { sockDiag, tcpInfo: this.server.tcpInfo().unacked };
   }
 }
 
-/** Provoke and observe: connect() with no accept(), then accept(); the queue's depth before, between and after. */
-async function connectThenAccept(s: Stage): Promise<HandshakeFacts> {
-  const queueBeforeConnect = s.snap("socket(), bind() and listen(1) on the server; socket() on the client");
-  s.timeline.add("client", { en: "connect(): SYN →", zh: "connect(): SYN →" });
+/** Provoke and observe: connect() with no accept(), then accept(); the queue before, between and after. */
+async function connectThenAccept(s: Stage) {
+  const before = s.snap("socket(), bind() and listen(1) on the server; socket() on the client");
+  s.timeline.add(
+    "server",
+    { en: "listen(1): accept() not called yet", zh: "listen(1)：尚未调用 accept()" },
+    s.at.now(),
+    before.sockDiag,
+  );
+  s.timeline.add("client", { en: "connect(): its kernel sends the SYN", zh: "connect()：客户端内核发出 SYN" });
   await s.client.connect([s.at.host, s.port]);
-  s.timeline.add("kernel", {
-    en: "← SYN-ACK, ACK →: handshake done in the kernel; connect() returns",
-    zh: "← SYN-ACK, ACK →: 握手在内核中完成; connect() 返回",
-  });
-  const queueAfterConnect = s.snap("connect() has returned; the server has not called accept()");
-  s.timeline.add("server", {
-    en: "accept(): takes the connection from the accept queue",
-    zh: "accept(): 从 accept 队列中取出连接",
-  });
+  // Its kernel sent the ACK as the SYN-ACK made the connection; once the line has carried it, connect() returned.
+  await s.at.settled();
+  const connectReturnedAt = s.at.now();
+  s.markers.push({ t: connectReturnedAt, kind: "connect() returns" });
+  const afterConnect = s.snap("connect() has returned; the server has not called accept()");
+  s.timeline.add(
+    "client",
+    { en: "connect() returned", zh: "connect() 返回" },
+    connectReturnedAt,
+    afterConnect.sockDiag,
+  );
+  const acceptCalledAt = s.at.now();
+  s.timeline.add("server", { en: "accept() called", zh: "调用 accept()" }, acceptCalledAt);
   [s.conn] = await s.server.accept();
-  const queueAfterAccept = s.snap("accept() has returned a new socket for the connection");
-  return { connectBeforeAccept: "yes", queueBeforeConnect, queueAfterConnect, queueAfterAccept };
-}
-
-/** Model: one client, accept() well after its handshake, on this namespace's settings. */
-function model(): HandshakeFacts {
-  return handshakePrediction(simulate(handshakeModel(localModelEnvironment())));
+  s.markers.push({ t: s.at.now(), kind: "accept() returns" });
+  const afterAccept = s.snap("accept() has returned a new socket for the connection");
+  const fd = s.conn.fileno();
+  s.timeline.add(
+    "server",
+    { en: `accept() returned a new socket, fd ${fd}`, zh: `accept() 返回新的 socket，fd ${fd}` },
+    s.at.now(),
+    afterAccept.sockDiag,
+  );
+  return { connectReturnedAt, acceptCalledAt, before, afterConnect, afterAccept };
 }
 
 /**
  * Runs `lab handshake` on this kernel; `packets` captures them over a delay line between two private namespaces
  * (needs root; the default when root).
  */
-export async function runHandshake(packets = isRoot()): Promise<HandshakeResult> {
+export async function runHandshake(hooks: RunHooks = {}, packets = isRoot()): Promise<HandshakeResult> {
   return withCleanup(async (cleanup) => {
-    const s = new Stage(place(packets, cleanup), cleanup);
-    const measured = await connectThenAccept(s);
-    const predicted = model();
-    return {
-      experiment: "handshake",
+    const s = new Stage(Place.open(cleanup, { line: packets }), cleanup);
+    const settings = s.at.settings();
+    const seen = await connectThenAccept(s);
+    const capture = await s.at.finish(hooks);
+    const [modelled] = predictCases(handshakeCases({}, settings), handshakePrediction);
+    const judged = handshakeClaims({ port: portOf(s.client), ...seen, capture }, modelled!.predicted);
+    const evidence = {
+      packets: capture?.packets.slice() ?? null,
+      series: [],
+      timeline: s.timeline.steps,
+      markers: allMarkers(s.markers, capture),
       steps: s.steps,
       fields: FIELD_NOTES,
-      measured,
-      predicted,
-      timeline: s.timeline.steps,
-      packets: s.at.line ? s.at.line.log.slice() : null,
-      verdict: compare(measured, predicted),
     };
+    const one = { ...modelled!, ...judged, evidence };
+    return { experiment: "handshake", source: "lab", options: {}, settings, cases: [one], verdict: one.verdict };
   });
 }

@@ -6,10 +6,11 @@
 //     SYN-ACK again and get in once the application drains the queue; cookie clients have no state on the server
 //     and are never accepted, though they believe they are connected.
 //   - abort_on_overflow=1: the same clients are reset: their first recv() fails with ECONNRESET.
-//   - Either way, a SYN that arrives while the queue is already full is dropped silently: no SYN-ACK, no RST.
+//   - Either way, a SYN that arrives while the queue is still full is dropped silently: no SYN-ACK, no RST. The run
+//     holds that SYN on the line until it has read the queue it will meet, and judges it from the complete capture.
 
 import { defineExperiment } from "../../experiment.js";
-import { overflowModel, overflowPrediction } from "./model.js";
+import { overflowCases, overflowPrediction } from "./model.js";
 import { overflowOptions } from "./options.js";
 
 /** `lab overflow` and `sim overflow`, as the registry lists it. */
@@ -17,17 +18,12 @@ export const overflowExperiment = defineExperiment({
   name: "overflow",
   summary: {
     en: "the accept queue fills between SYN-ACK and ACK: tcp_abort_on_overflow 0 versus 1",
-    zh: "accept 队列在 SYN-ACK 与 ACK 之间被填满: tcp_abort_on_overflow 0 与 1 的对比",
+    zh: "accept 队列在 SYN-ACK 与 ACK 之间被填满：tcp_abort_on_overflow 0 与 1 的对比",
   },
   needsRoot: true,
   options: overflowOptions,
-  model: (o, env) =>
-    ([0, 1] as const).map((abort) => ({
-      label: `tcp_abort_on_overflow=${abort}: ${o.backlog} queued, then a burst of ${o.burst} over a ${2 * o.delay} ms round trip`,
-      zh: `tcp_abort_on_overflow=${abort}: 队列中已有 ${o.backlog} 个, 随后 ${o.burst} 个客户端在 ${2 * o.delay} ms 往返时间下同时连接`,
-      params: overflowModel(o, abort, env),
-    })),
-  predict: (runs) => runs.map(overflowPrediction),
+  model: overflowCases,
+  predict: overflowPrediction,
   run: async (o, hooks) => (await import("./run.js")).runOverflow(o, hooks),
   render: async (r, view) => (await import("./view.js")).renderOverflow(r, view),
   svg: async (r) => (await import("./view.js")).overflowSvg(r),

@@ -1,38 +1,32 @@
-// What `lab overflow` returns: for tcp_abort_on_overflow 0 and 1, what the clients saw and the server counted, the
-// model's prediction in the same fields, the packets and the queues; and the verdict over both cases.
+// What `lab overflow` returns: for each tcp_abort_on_overflow setting, what the clients saw and the server counted,
+// a late SYN's fate at the full queue, the drain — each a claim read from the run's records beside the model's.
 
-import type { LoggedPacket } from "../../delay-line.js";
-import type { QueueSample } from "../../queue-sampler.js";
-import type { ExperimentResult } from "../../result.js";
-import type { Verdict } from "../../verdict.js";
+import type { ExperimentResult, LabCase } from "../../result.js";
+import type { OverflowOptions } from "./options.js";
+
+/** What the server did with the late SYN: dropped it, or answered it (with a SYN-ACK or an RST). */
+export type LateSyn = "dropped" | "answered";
 
 /** What a burst at a full accept queue came to: measured on the kernel, or predicted by the model. */
-export type OverflowOutcome = {
+export type OverflowFacts = {
+  /** The queued and burst clients whose connect() succeeded. */
   connected: number;
+  /** Of those, the ones reset at their first recv(). */
   reset: number;
+  /** The accept queue once the burst's ACKs had crossed, before any accept(). */
   acceptQueue: number;
   listenOverflows: number;
+  /** The accept queue the late SYN met. */
+  lateSynMet: number;
+  lateSyn: LateSyn;
+  /** Connections accept() returned once the drain began, the late client's included. */
   acceptedAfterDrain: number;
+  /** Connected, not reset, and never accepted: a syncookie client with no state on the server. */
   neverAccepted: number;
-  lateSynAnswered: string;
 };
 
-/** One run, with one tcp_abort_on_overflow setting. */
-export interface OverflowCase {
-  abortOnOverflow: 0 | 1;
-  measured: OverflowOutcome;
-  predicted: OverflowOutcome;
-  packets: LoggedPacket[];
-  series: QueueSample[];
-  verdict: Verdict;
-}
+/** One case: one tcp_abort_on_overflow setting. */
+export type OverflowCase = LabCase<OverflowFacts>;
 
 /** What `lab overflow` returns, and `lab overflow --json` prints. */
-export interface OverflowResult extends ExperimentResult<"overflow"> {
-  backlog: number;
-  burst: number;
-  oneWayDelayMs: number;
-  cases: OverflowCase[];
-  /** The first case's queue depths (the charts show one case; each case keeps its own). */
-  series: QueueSample[];
-}
+export type OverflowResult = ExperimentResult<"overflow", OverflowOptions, OverflowCase>;

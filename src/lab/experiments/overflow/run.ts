@@ -1,100 +1,103 @@
 // `lab overflow` on the kernel, over a delay line: the queue filled, the burst that meets it, what the clients saw
-// and the server counted, the drain, and the model's replay of the measured schedule, for abort_on_overflow 0 and 1.
+// and the server counted, one more SYN held on the line and let through while the queue is full, then the drain —
+// for each tcp_abort_on_overflow setting; its claims are read from the records once the capture is complete.
 
-import { counterDeltas, readCounters, type Counters } from "../../../kernel/counters.js";
-import { BlockingIOError, ConnectionResetError } from "../../../socket/errors.js";
+import { ConnectionResetError, BlockingIOError } from "../../../socket/errors.js";
 import { Socket } from "../../../socket/socket.js";
-import { deadlineFor, hasPassed } from "../../../socket/timeout.js";
-import { simulate } from "../../../sim/listen-path.js";
+import { deadlineFor, hasPassed, msLeft } from "../../../socket/timeout.js";
 import { withCleanup, type Cleanup } from "../../cleanup.js";
-import { sleep, startClock } from "../../clock.js";
-import { DelayLine, SERVER_ADDRESS } from "../../delay-line.js";
-import type { RunHooks } from "../../experiment.js";
-import { localKernel } from "../../model-environment.js";
+import { pollUntil } from "../../clock.js";
+import { HOLD, type DelayRule } from "../../delay-line.js";
+import { sysctlsOf, type RunHooks } from "../../experiment.js";
+import { allMarkers, type Marker } from "../../markers.js";
+import { predictCases } from "../../model-cases.js";
+import type { ModelEnvironment } from "../../model-environment.js";
+import { Place } from "../../place.js";
 import { QueueSampler, queuesOf, synRecvOf } from "../../queue-sampler.js";
+import { runEachCase } from "../../run-cases.js";
 import { listenOn, portOf } from "../../sockets.js";
-import { compare, joinVerdicts } from "../../verdict.js";
-import { ACCEPT_WINDOW_MS, overflowModel, overflowPrediction } from "./model.js";
-import type { OverflowOptions } from "./options.js";
-import type { OverflowCase, OverflowOutcome, OverflowResult } from "./result.js";
+import { overflowClaims, type OverflowRecords } from "./claims.js";
+import { abortSettings, ACCEPT_WINDOW_MS, overflowCases, overflowPrediction } from "./model.js";
+import { overflowOptions, type OverflowOptions } from "./options.js";
+import type { OverflowCase, OverflowResult } from "./result.js";
 
-/** One case's line, listener and clients, and when each client called connect(), ms on the case's clock. */
+/** One case's place, listener and clients, and what the run recorded on the way. */
 interface Stage {
-  line: DelayLine;
-  before: Counters;
+  place: Place;
+  /** ListenOverflows when the case began. */
+  before: number;
   server: Socket;
   port: number;
   clients: Socket[];
-  at: () => number;
-  connectAt: number[];
+  late: Socket;
+  /** Set to hold the next SYN a client sends: the late one, until the run lets it through. */
+  hold: { next: boolean };
   sampler: QueueSampler;
+  markers: Marker[];
   cleanup: Cleanup;
 }
 
-/** What the run saw once the line had settled after the burst, before any accept(). */
-interface Observation {
-  connected: number;
-  observeAt: number;
-  acceptQueue: number;
-  listenOverflows: number;
-  reset: number;
-  lateSynAnswered: boolean;
+/** ListenOverflows in the server's namespace since the case began. */
+function overflows(s: Stage): number {
+  return s.place.tcpExt("ListenOverflows") - s.before;
 }
 
-/** Set up: the delay line with this case's sysctls, the listener behind it, the clients and the sampler. */
+/** Set up: the line with this case's sysctls, the listener behind it probed at every delivery, the clients. */
 function setUp(abort: 0 | 1, o: OverflowOptions, cleanup: Cleanup): Stage {
+  const hold = { next: false };
+  const rule: DelayRule = (p) => {
+    if (!(hold.next && p.from === "client" && p.syn && !p.ack)) return o.delay;
+    hold.next = false;
+    return HOLD;
+  };
   const sysctls = { "net.ipv4.tcp_abort_on_overflow": abort, "net.ipv4.tcp_syncookies": 1 };
-  const line = cleanup.add(DelayLine.create(() => o.delay, sysctls));
-  const before = line.inServer(() => readCounters());
-  const server = cleanup.add(line.inServer(() => new Socket()));
-  const port = listenOn(server, SERVER_ADDRESS, o.backlog);
-  const at = startClock();
-  const clients = Array.from({ length: o.backlog + o.burst }, () => cleanup.add(line.inClient(() => new Socket())));
-  const synRecv = () => line.inServer(() => synRecvOf(port));
-  const sampler = new QueueSampler({ listener: server, clients, synRecv }, at).start(20);
+  const server = { ...sysctls, ...sysctlsOf(overflowOptions, o) };
+  const place = Place.open(cleanup, { line: true, rule, sysctls: { server } });
+  const listener = cleanup.add(place.inServer(() => new Socket()));
+  const port = listenOn(listener, place.host, o.backlog);
+  const make = () => cleanup.add(place.inClient(() => new Socket()));
+  const clients = Array.from({ length: o.backlog + o.burst }, make);
+  const late = make();
+  const before = place.tcpExt("ListenOverflows");
+  const source = {
+    listener,
+    clients: [...clients, late],
+    synRecv: () => place.inServer(() => synRecvOf(port)),
+    listenOverflows: () => place.tcpExt("ListenOverflows") - before,
+  };
+  const sampler = new QueueSampler(source, place.now).start(20);
   cleanup.defer(() => sampler.stop());
-  return { line, before, server, port, clients, at, connectAt: [], sampler, cleanup };
+  place.probeQueue(() => listener.tcpInfo().unacked);
+  place.onDelivered(() => sampler.markAfterPacket());
+  return { place, before, server: listener, port, clients, late, hold, sampler, markers: [], cleanup };
 }
 
 /** Provoke: the queue holds `backlog` connections, each completed before the next; then the burst, all at once. */
-async function provoke(s: Stage, o: OverflowOptions): Promise<number> {
-  for (const c of s.clients.slice(0, o.backlog)) {
-    s.connectAt.push(s.at());
-    await c.connect([SERVER_ADDRESS, s.port]);
-  }
-  const burstAt = s.at();
-  const connects = s.clients.slice(o.backlog).map((c) => {
-    s.connectAt.push(burstAt);
-    return c.connect([SERVER_ADDRESS, s.port]).then(
-      () => true,
-      () => false,
+async function provoke(s: Stage, o: OverflowOptions): Promise<number[]> {
+  const connected: number[] = [];
+  const connect = (c: Socket) =>
+    c.connect([s.place.host, s.port]).then(
+      () => {
+        s.markers.push({ t: s.place.now(), kind: "connect() returns", port: portOf(c) });
+        connected.push(portOf(c));
+      },
+      () => undefined,
     );
-  });
-  return (await Promise.all(connects)).filter(Boolean).length + o.backlog;
-}
-
-/** Observe, once the burst's ACKs (and resets) have crossed: the queue, the counter, resets, a late SYN's fate. */
-async function observe(s: Stage, connected: number): Promise<Observation> {
-  await s.line.settled();
-  s.sampler.mark();
-  const observeAt = s.at();
-  const acceptQueue = s.line.inServer(() => queuesOf(s.port)?.acceptQueue ?? -1);
-  const deltas = s.line.inServer(() => counterDeltas(s.before, readCounters()));
-  const listenOverflows = deltas["TcpExt.ListenOverflows"] ?? 0;
-  const reset = await countResets(s.clients);
-  return { connected, observeAt, acceptQueue, listenOverflows, reset, lateSynAnswered: await lateSynAnswered(s) };
+  for (const c of s.clients.slice(0, o.backlog)) await connect(c);
+  await Promise.all(s.clients.slice(o.backlog).map(connect));
+  return connected;
 }
 
 /** Whether each client was reset shows at its first recv(), without waiting: the line has settled already. */
-async function countResets(clients: Socket[]): Promise<number> {
-  let reset = 0;
+async function resetPorts(clients: Socket[]): Promise<number[]> {
+  const reset: number[] = [];
   await Promise.all(
     clients.map(async (c) => {
       c.settimeout(0);
       try {
         await c.recv(1);
       } catch (err) {
-        if (err instanceof ConnectionResetError) reset++;
+        if (err instanceof ConnectionResetError) reset.push(portOf(c));
         else if (!(err instanceof BlockingIOError)) throw err;
       }
     }),
@@ -102,101 +105,91 @@ async function countResets(clients: Socket[]): Promise<number> {
   return reset;
 }
 
-/** One more client while the queue is full: whether anything came back for its SYN once the line settled. */
-async function lateSynAnswered(s: Stage): Promise<boolean> {
-  const late = s.cleanup.add(s.line.inClient(() => new Socket()));
-  const sent = s.line.now();
-  const connecting = late.connect([SERVER_ADDRESS, s.port]).catch(() => undefined);
-  await s.line.settled();
-  const port = portOf(late);
-  late.close(); // its connect() never completes: the SYN was dropped, and this ends it
-  void connecting;
-  return s.line.log.some((p) => p.from === "server" && p.dstPort === port && p.t >= sent && (p.syn || p.rst));
-}
-
-/** Drain: accept for the whole window, through the first SYN-ACK retransmission; returns how many came. */
-async function drain(s: Stage, abort: 0 | 1, hooks: RunHooks): Promise<number> {
-  hooks.progress?.(
-    {
-      en: `tcp_abort_on_overflow=${abort}: accepting for ${ACCEPT_WINDOW_MS / 1000} s, through the first SYN-ACK retransmission`,
-      zh: `tcp_abort_on_overflow=${abort}: accept ${ACCEPT_WINDOW_MS / 1000} 秒, 经过第一次 SYN-ACK 重传`,
-    },
-    ACCEPT_WINDOW_MS,
-  );
-  s.server.settimeout(0);
-  let accepted = 0;
-  for (const deadline = deadlineFor(ACCEPT_WINDOW_MS / 1000); !hasPassed(deadline);) {
-    try {
-      s.cleanup.add((await s.server.accept())[0]);
-      accepted++;
-    } catch {
-      await sleep(20);
-    }
-  }
-  return accepted;
+/** Observe, once the burst's ACKs (and resets) have crossed: the queue two ways, the counter, the resets. */
+async function observe(s: Stage) {
+  await s.place.settled();
+  s.sampler.mark();
+  const observedAt = s.place.now();
+  s.markers.push({ t: observedAt, kind: "counts" });
+  const queueSockDiag = s.place.inServer(() => queuesOf(s.port)?.acceptQueue ?? -1);
+  const queueTcpInfo = s.server.tcpInfo().unacked;
+  const overflowsCounted = overflows(s);
+  return { observedAt, queueSockDiag, queueTcpInfo, overflowsCounted, resetPorts: await resetPorts(s.clients) };
 }
 
 /**
- * When each client's SYN would have to be sent for the model's fixed one-way delay to bring it to the server when
- * the line really did: the server's SYN-ACK timer starts then, and a busy machine forwards late.
+ * One more client while the queue is full. Its SYN is held on the line until the run has read the queue it will
+ * meet, then let through; the kernel has judged it when the write returns, and any answer has crossed once the
+ * line settles. Its connect() stays pending: it retransmits, and gets in after the drain.
  */
-function synTimes(s: Stage, delay: number): number[] {
-  const offset = s.line.now() - s.at();
-  return s.clients.map((c, i) => {
-    const deliveredAt = s.line.synFrom(portOf(c))?.deliveredAt;
-    return deliveredAt === undefined ? (s.connectAt[i] ?? 0) : Math.max(0, deliveredAt - offset - delay);
-  });
+async function lateSyn(s: Stage): Promise<OverflowRecords["late"]> {
+  s.hold.next = true;
+  void s.late.connect([s.place.host, s.port]).catch(() => undefined);
+  const line = s.place.line!;
+  await pollUntil(
+    () => line.heldCount(),
+    (n) => n > 0,
+    5000,
+    1,
+  );
+  const metSockDiag = s.place.inServer(() => queuesOf(s.port)?.acceptQueue ?? -1);
+  const before = overflows(s);
+  s.markers.push({ t: s.place.now(), kind: "late SYN", port: portOf(s.late) });
+  line.release();
+  const overflowsDelta = overflows(s) - before;
+  await s.place.settled();
+  return { port: portOf(s.late), metSockDiag, overflowsDelta, stateAfter: s.late.tcpInfo().state };
 }
 
-/** Model: the same options and abort setting, replaying the SYN, observation and drain times the run measured. */
-function model(s: Stage, o: OverflowOptions, abort: 0 | 1, seen: Observation, drainAt: number): OverflowOutcome {
-  const times = { connectAtMs: synTimes(s, o.delay), observeAtMs: seen.observeAt, drainAtMs: drainAt };
-  return overflowPrediction(simulate(overflowModel(o, abort, localKernel(), times)));
+/** Drain: accept() for the whole window, through the SYN-ACK and SYN retransmissions; the accepted peers' ports. */
+async function drain(s: Stage, abort: 0 | 1, hooks: RunHooks): Promise<{ drainAt: number; acceptedPorts: number[] }> {
+  hooks.progress?.(
+    {
+      en: `tcp_abort_on_overflow=${abort}: accepting for ${ACCEPT_WINDOW_MS / 1000} s, through the first retransmissions`,
+      zh: `tcp_abort_on_overflow=${abort}：accept ${ACCEPT_WINDOW_MS / 1000} 秒，经过第一次重传`,
+    },
+    ACCEPT_WINDOW_MS,
+  );
+  const drainAt = s.place.now();
+  s.markers.push({ t: drainAt, kind: "drain" });
+  const acceptedPorts: number[] = [];
+  for (const deadline = deadlineFor(ACCEPT_WINDOW_MS / 1000); !hasPassed(deadline);) {
+    s.server.settimeout(Math.max(0.001, msLeft(deadline) / 1000));
+    const [conn, peer] = await s.server.accept().catch(() => [null, null] as const);
+    if (conn === null) continue;
+    s.cleanup.add(conn);
+    acceptedPorts.push(Array.isArray(peer) ? Number(peer[1]) : -1);
+    s.markers.push({ t: s.place.now(), kind: "accept() returns", port: acceptedPorts.at(-1) });
+  }
+  return { drainAt, acceptedPorts };
 }
 
-/** What the run measured, in the fields the model predicts. */
-function outcome(seen: Observation, accepted: number): OverflowOutcome {
-  return {
-    connected: seen.connected,
-    reset: seen.reset,
-    acceptQueue: seen.acceptQueue,
-    listenOverflows: seen.listenOverflows,
-    acceptedAfterDrain: accepted,
-    neverAccepted: seen.connected - seen.reset - accepted,
-    lateSynAnswered: seen.lateSynAnswered ? "yes" : "no",
-  };
+/** The case's records once its capture is complete, for its claims. */
+function records(s: Stage, max: number, parts: Omit<OverflowRecords, "max" | "ports">): OverflowRecords {
+  return { max, ports: s.clients.map(portOf), ...parts };
 }
 
-/** One case, tcp_abort_on_overflow=`abort`, in namespaces of its own: set up, provoke, observe, drain, compare. */
-async function runCase(abort: 0 | 1, o: OverflowOptions, hooks: RunHooks): Promise<OverflowCase> {
+/** One case, tcp_abort_on_overflow=`abort`, over a line of its own: set up, provoke, observe, drain, judge. */
+async function runCase(abort: 0 | 1, o: OverflowOptions, hooks: RunHooks): Promise<[OverflowCase, ModelEnvironment]> {
   return withCleanup(async (cleanup) => {
     const s = setUp(abort, o, cleanup);
-    const seen = await observe(s, await provoke(s, o));
-    const drainAt = s.at();
-    const measured = outcome(seen, await drain(s, abort, hooks));
-    const predicted = model(s, o, abort, seen, drainAt);
-    const packets = s.line.log.slice();
-    return {
-      abortOnOverflow: abort,
-      measured,
-      predicted,
-      packets,
-      series: s.sampler.stop(),
-      verdict: compare(measured, predicted),
-    };
+    const settings = s.place.settings();
+    const connectedPorts = await provoke(s, o);
+    const seen = await observe(s);
+    const late = await lateSyn(s);
+    const drained = await drain(s, abort, hooks);
+    const capture = (await s.place.finish(hooks))!;
+    const max = Math.min(o.backlog, settings.somaxconn ?? o.backlog);
+    const r = records(s, max, { connectedPorts, ...seen, late, ...drained, capture });
+    const one = { ...o, "abort-on-overflow": abort };
+    const [modelled] = predictCases(overflowCases(one, settings), overflowPrediction);
+    const markers = allMarkers(s.markers, capture);
+    const evidence = { packets: capture.packets.slice(), series: s.sampler.stop(), timeline: [], markers };
+    return [{ ...modelled!, ...overflowClaims(r, modelled!.predicted), evidence }, settings];
   });
 }
 
-/** Runs `lab overflow` on this kernel: both cases, each over a delay line of its own (root). */
+/** Runs `lab overflow` on this kernel: each case over a delay line of its own (root). */
 export async function runOverflow(o: OverflowOptions, hooks: RunHooks = {}): Promise<OverflowResult> {
-  const cases = [await runCase(0, o, hooks), await runCase(1, o, hooks)];
-  return {
-    experiment: "overflow",
-    backlog: o.backlog,
-    burst: o.burst,
-    oneWayDelayMs: o.delay,
-    cases,
-    series: cases[0]?.series ?? [],
-    verdict: joinVerdicts(cases, (c) => `abort_on_overflow=${c.abortOnOverflow}`),
-  };
+  return runEachCase("overflow", o, abortSettings(o), (abort) => runCase(abort, o, hooks));
 }
