@@ -83,7 +83,9 @@ function parse(argv: string[]): Parsed | null {
   if (name === undefined || name === "--help" || name === "-h") return null;
   const experiment = findExperiment(name);
   if (experiment === undefined)
-    throw new UsageError(`unknown experiment '${name}' (try: ${EXPERIMENTS.map((e) => e.name).join(", ")})`);
+    throw new UsageError(`unknown experiment '${name}' (try: ${EXPERIMENTS.map((e) => e.name).join(", ")})`, {
+      zh: `没有名为“${name}”的实验（可选：${EXPERIMENTS.map((e) => e.name).join("、")}）`,
+    });
   const declared = Object.fromEntries(experiment.options.map((o) => [o.name, { type: "string" as const }]));
   const { values } = parseArgs({
     args: joinNegativeValues(rest),

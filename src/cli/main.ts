@@ -3,7 +3,7 @@
 // not spend descriptors loading the lab, and a start loads only what it uses.
 
 import { readFileSync } from "node:fs";
-import { UsageError } from "./messages.js";
+import { langOfArguments, UsageError } from "./messages.js";
 import { MissingPrivilegeError } from "../lab/result.js";
 
 async function help(): Promise<string> {
@@ -77,7 +77,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     // Usage mistakes and the errors commands turn into sentences are one line, never a stack trace.
     if (err instanceof UsageError) {
-      console.error(`socketkit ${command}: ${err.message}`);
+      console.error(`socketkit ${command}: ${err.in(langOfArguments(rest))}`);
       return err.cause ? 1 : 2;
     }
     if (err instanceof MissingPrivilegeError) {
@@ -85,7 +85,8 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode;
     }
     if (err instanceof TypeError && (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      console.error(`socketkit ${command}: ${err.message}`);
+      const zh = langOfArguments(rest) === "zh";
+      console.error(`socketkit ${command}: ${zh ? `命令行参数有误：${err.message}` : err.message}`);
       return 2;
     }
     throw err;

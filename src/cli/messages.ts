@@ -10,11 +10,35 @@ export function detectLang(env: NodeJS.ProcessEnv = process.env): Lang {
 export function parseLang(value: string | undefined, env: NodeJS.ProcessEnv = process.env): Lang {
   if (value === undefined) return detectLang(env);
   if (value === "zh" || value === "en") return value;
-  throw new UsageError(`--lang must be zh or en, got ${value}`);
+  throw new UsageError(`--lang must be zh or en, got ${value}`, { zh: `--lang 只能是 zh 或 en，收到的是 ${value}` });
 }
 
-/** A mistake on the command line: reported in one line with exit code 2. */
-export class UsageError extends Error {}
+/**
+ * A mistake on the command line: reported in one line with exit code 2, in Chinese (`zh`) where the command
+ * speaks Chinese (`--lang zh`, or a Chinese locale) and the error has that text.
+ */
+export class UsageError extends Error {
+  readonly zh: string | undefined;
+
+  constructor(message: string, options: { zh?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.zh = options.zh;
+  }
+
+  /** The sentence in `lang`: the Chinese one when there is one. */
+  in(lang: Lang): string {
+    return lang === "zh" && this.zh !== undefined ? this.zh : this.message;
+  }
+}
+
+/** The language a command's arguments ask for (`--lang X` or `--lang=X`), else the locale's. */
+export function langOfArguments(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Lang {
+  for (let i = 0; i < argv.length; i++) {
+    const value = argv[i] === "--lang" ? argv[i + 1] : argv[i]?.startsWith("--lang=") ? argv[i]!.slice(7) : null;
+    if (value === "zh" || value === "en") return value;
+  }
+  return detectLang(env);
+}
 
 export const messages = {
   zh: {

@@ -58,7 +58,11 @@ function settings(argv: string[]): WatchSettings | null {
     },
   });
   if (values.help) return null;
-  if (positionals.length > 1) throw new UsageError("watch takes at most one port, e.g. socketkit watch 12345");
+  if (positionals.length > 1) {
+    throw new UsageError("watch takes at most one port, e.g. socketkit watch 12345", {
+      zh: "watch 最多接受一个端口，例如 socketkit watch 12345",
+    });
+  }
   const count = values.once ? 1 : values.count === undefined ? Infinity : parseCount(values.count, "--count", 1);
   return {
     port: positionals[0] === undefined ? undefined : parsePort(positionals[0], "port"),

@@ -46,12 +46,17 @@ export interface Crossing {
 export const FAIL_ON_FORM =
   "FIELD OP FIELD|NUMBER|NUMBER*FIELD, e.g. acceptQueue>=backlog or synRecv>100 " +
   `(fields: ${FAIL_ON_FIELDS.join(", ")}; operators: ${Object.keys(OPERATORS).join(" ")})`;
+const FAIL_ON_FORM_ZH =
+  "FIELD OP FIELD|NUMBER|NUMBER*FIELD，例如 acceptQueue>=backlog 或 synRecv>100" +
+  `（字段：${FAIL_ON_FIELDS.join("、")}；运算符：${Object.keys(OPERATORS).join(" ")}）`;
 
 function side(text: string, condition: string): Side {
   const m = /^(?:(\d+(?:\.\d+)?)\s*\*\s*)?([A-Za-z]+)$|^(\d+(?:\.\d+)?)$/.exec(text.trim());
   const field = m?.[2];
   if (m === null || (field !== undefined && !(FAIL_ON_FIELDS as readonly string[]).includes(field)))
-    throw new UsageError(`--fail-on must be ${FAIL_ON_FORM}, got ${condition}`);
+    throw new UsageError(`--fail-on must be ${FAIL_ON_FORM}, got ${condition}`, {
+      zh: `--fail-on 的格式应为 ${FAIL_ON_FORM_ZH}，收到的是 ${condition}`,
+    });
   if (field === undefined) return { factor: Number(m[3]), field: null };
   return { factor: m[1] === undefined ? 1 : Number(m[1]), field: field as FailOnField };
 }
@@ -62,11 +67,17 @@ function side(text: string, condition: string): Side {
  */
 export function parseFailOn(text: string): FailOn {
   const m = /^(.+?)(>=|<=|==|!=|>|<)(.+)$/.exec(text);
-  if (m === null) throw new UsageError(`--fail-on must be ${FAIL_ON_FORM}, got ${text}`);
+  if (m === null) {
+    throw new UsageError(`--fail-on must be ${FAIL_ON_FORM}, got ${text}`, {
+      zh: `--fail-on 的格式应为 ${FAIL_ON_FORM_ZH}，收到的是 ${text}`,
+    });
+  }
   const left = side(m[1]!, text);
   const right = side(m[3]!, text);
   if (left.field === null && right.field === null)
-    throw new UsageError(`--fail-on must name a field, got ${text} (${FAIL_ON_FORM})`);
+    throw new UsageError(`--fail-on must name a field, got ${text} (${FAIL_ON_FORM})`, {
+      zh: `--fail-on 至少要指明一个字段，收到的是 ${text}（${FAIL_ON_FORM_ZH}）`,
+    });
   return { text: text.replace(/\s+/g, ""), left, op: m[2] as Operator, right };
 }
 
