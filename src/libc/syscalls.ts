@@ -62,9 +62,9 @@ export interface Syscalls {
   ioctl: (fd: number, request: number, arg: Buffer) => number;
   strerror: (code: number) => string;
   /** getaddrinfo(3) with an out-pointer array; `.async` runs it on koffi's worker pool. */
-  getaddrinfo: ((host: string | null, service: string | null, hints: object, out: unknown[]) => number) & {
+  getaddrinfo: ((host: string | Buffer | null, service: string | null, hints: object, out: unknown[]) => number) & {
     async: (
-      host: string | null,
+      host: string | Buffer | null,
       service: string | null,
       hints: object,
       out: unknown[],
