@@ -100,3 +100,22 @@ export {
   POLLWRBAND,
   POLLWRNORM,
 } from "./readiness.js";
+
+export {
+  EPOLL_CLOEXEC,
+  EPOLLERR,
+  EPOLLET,
+  EPOLLEXCLUSIVE,
+  EPOLLHUP,
+  EPOLLIN,
+  EPOLLMSG,
+  EPOLLONESHOT,
+  EPOLLOUT,
+  EPOLLPRI,
+  EPOLLRDBAND,
+  EPOLLRDHUP,
+  EPOLLRDNORM,
+  EPOLLWRBAND,
+  EPOLLWRNORM,
+  PIPE_BUF,
+} from "../libc/constants.js";
