@@ -1,5 +1,5 @@
 // Python's select module: select.select() and select.poll(), answered by poll(2) and awaited on Node's event
-// loop (src/socket/readiness.ts), so a call that waits never blocks the loop.
+// loop (src/socket/readiness.ts), so a call that waits never blocks the loop; select.epoll lives in epoll.ts.
 
 import { E } from "../libc/errno.js";
 import { OSError } from "./errors.js";
@@ -77,6 +77,8 @@ export class Poll {
     return waitReady(this.masks, seconds);
   }
 }
+
+export { Epoll, epoll } from "./epoll.js";
 
 /** Python's select.error: OSError. */
 export { OSError as error } from "./errors.js";
