@@ -94,3 +94,26 @@ export const AI_NUMERICSERV = 0x400;
 export const EAI_NONAME = -2;
 export const EAI_ADDRFAMILY = -9;
 export const EAI_SYSTEM = -11;
+
+/** epoll(7)'s event bits (<sys/epoll.h>), unsigned as Python's select module gives them (EPOLLET is 1 << 31). */
+export const EPOLLIN = 0x1;
+export const EPOLLPRI = 0x2;
+export const EPOLLOUT = 0x4;
+export const EPOLLERR = 0x8;
+export const EPOLLHUP = 0x10;
+export const EPOLLRDNORM = 0x40;
+export const EPOLLRDBAND = 0x80;
+export const EPOLLWRNORM = 0x100;
+export const EPOLLWRBAND = 0x200;
+export const EPOLLMSG = 0x400;
+export const EPOLLRDHUP = 0x2000;
+export const EPOLLEXCLUSIVE = 2 ** 28;
+export const EPOLLONESHOT = 2 ** 30;
+export const EPOLLET = 2 ** 31;
+export const EPOLL_CLOEXEC = O_CLOEXEC;
+export const EPOLL_CTL_ADD = 1;
+export const EPOLL_CTL_DEL = 2;
+export const EPOLL_CTL_MOD = 3;
+
+/** The most bytes a pipe write is atomic for (Linux's PIPE_BUF, Python's select.PIPE_BUF). */
+export const PIPE_BUF = 4096;

@@ -11,8 +11,9 @@ export interface ErrorContext {
 }
 
 /**
- * A failed system call, as Python's OSError. `errno` is the kernel's number (null for errors such as
- * "timed out" that have none), `code` its symbolic name, `strerror` libc's text.
+ * A failed system call, as Python's OSError. `errno` is the kernel's number, `code` its symbolic name, `strerror`
+ * libc's text. An error without an errno ("timed out", "illegal IP address string passed to inet_aton") is
+ * Python's one-argument OSError(message): errno and strerror are null and the message is the text given.
  */
 export class OSError extends Error {
   readonly errno: number | null;
@@ -24,7 +25,8 @@ export class OSError extends Error {
     super(errno === null ? (strerror ?? "") : `[Errno ${errno}] ${strerror}`);
     this.name = new.target.name;
     this.errno = errno;
-    this.strerror = strerror;
+    // Python keeps strerror only beside an errno: OSError("text") has strerror None and str() the text.
+    this.strerror = errno === null ? null : strerror;
     this.code = errno === null ? undefined : errnoName(errno);
     this.syscall = context.syscall;
   }

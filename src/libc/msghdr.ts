@@ -1,6 +1,7 @@
 // struct msghdr, struct iovec and the control-message (cmsg) layout for sendmsg(2) and recvmsg(2): koffi types for
 // the headers, and pure functions that pack and unpack ancillary data (SCM_RIGHTS and the rest) on 64-bit Linux.
 
+import { INT_MAX } from "./constants.js";
 import type { Koffi } from "./koffi.js";
 
 /** One struct iovec: koffi passes the Buffer's memory for the duration of the call. */
@@ -28,14 +29,34 @@ const HEADER = 16;
 const ALIGN = 8;
 const align = (n: number) => (n + ALIGN - 1) & ~(ALIGN - 1);
 
-/** CMSG_LEN(length): the cmsg_len of an item carrying `length` bytes of data. */
+// Python's bounds (Modules/socketmodule.c, get_CMSG_LEN and get_CMSG_SPACE): a result must fit the kernel's
+// socklen_t limit, a C int. Beyond them Python raises OverflowError, which socketkit throws as RangeError.
+const cmsgLimit = (name: string, length: unknown, reserve: number): number => {
+  if (typeof length !== "number" || !Number.isInteger(length)) {
+    throw new TypeError(
+      `${name}() argument must be an integer, got ${typeof length === "number" ? length : typeof length}`,
+    );
+  }
+  if (length < 0 || length > INT_MAX - reserve) throw new RangeError(`${name}() argument out of range`);
+  return length;
+};
+
+/**
+ * CMSG_LEN(length): the cmsg_len of an item carrying `length` bytes of data.
+ * @throws TypeError when `length` is not an integer; RangeError (Python's OverflowError) when it is negative or
+ *   the result would not fit a C int
+ */
 export function cmsgLen(length: number): number {
-  return HEADER + length;
+  return HEADER + cmsgLimit("CMSG_LEN", length, HEADER);
 }
 
-/** CMSG_SPACE(length): the room one item carrying `length` bytes takes in a control buffer, padding included. */
+/**
+ * CMSG_SPACE(length): the room one item carrying `length` bytes takes in a control buffer, padding included.
+ * @throws TypeError when `length` is not an integer; RangeError (Python's OverflowError) when it is negative or
+ *   the result would not fit a C int
+ */
 export function cmsgSpace(length: number): number {
-  return HEADER + align(length);
+  return HEADER + align(cmsgLimit("CMSG_SPACE", length, HEADER + ALIGN));
 }
 
 /** Packs items into one control buffer, each padded to CMSG_SPACE except the last (as CPython does). */

@@ -84,9 +84,12 @@ export function getaddrinfoSync(host: string | null, service: string | null, hin
   return collect(b, code, out, code === EAI_SYSTEM ? lastErrno() : 0);
 }
 
-/** Resolves on koffi's worker pool, so DNS never blocks the event loop. */
+/**
+ * Resolves on koffi's worker pool, so DNS never blocks the event loop. A Buffer host is the name's bytes as
+ * they are, NUL-terminated (Python's bytes host).
+ */
 export async function getaddrinfoAsync(
-  host: string | null,
+  host: string | Buffer | null,
   service: string | null,
   hints: AddrInfoHints,
 ): Promise<AddrInfoEntry[]> {

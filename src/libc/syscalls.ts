@@ -62,9 +62,9 @@ export interface Syscalls {
   ioctl: (fd: number, request: number, arg: Buffer) => number;
   strerror: (code: number) => string;
   /** getaddrinfo(3) with an out-pointer array; `.async` runs it on koffi's worker pool. */
-  getaddrinfo: ((host: string | null, service: string | null, hints: object, out: unknown[]) => number) & {
+  getaddrinfo: ((host: string | Buffer | null, service: string | null, hints: object, out: unknown[]) => number) & {
     async: (
-      host: string | null,
+      host: string | Buffer | null,
       service: string | null,
       hints: object,
       out: unknown[],
@@ -109,6 +109,10 @@ export interface Syscalls {
   inetNtop: (af: number, src: Uint8Array, dst: Buffer, size: number) => number;
   /** poll(2) over packed struct pollfd entries. */
   poll: (fds: Buffer, nfds: number, timeout: number) => number;
+  epollCreate1: (flags: number) => number;
+  /** epoll_ctl(2) with a struct epoll_event in a Buffer (src/libc/epoll.ts lays it out). */
+  epollCtl: (epfd: number, op: number, fd: number, event: Buffer | null) => number;
+  epollWait: (epfd: number, events: Buffer, maxevents: number, timeout: number) => number;
   /** The fd's descriptor flags (F_GETFD: FD_CLOEXEC). */
   getFdFlags: (fd: number) => number;
   setFdFlags: (fd: number, flags: number) => number;
@@ -270,6 +274,9 @@ function bindLibc(): Omit<Syscalls, LibuvCalls> {
       return (af: number, src: Uint8Array, dst: Buffer, n: number) => (fn(af, src, dst, n) === null ? -lastErrno() : 0);
     })(),
     poll: checked(cast(c.func("int poll(void *, unsigned long, int)"))),
+    epollCreate1: checked(cast(c.func("int epoll_create1(int)"))),
+    epollCtl: checked(cast(c.func("int epoll_ctl(int, int, int, void *)"))),
+    epollWait: checked(cast(c.func("int epoll_wait(int, _Out_ void *, int, int)"))),
     getFdFlags: checked((fd: number) => fcntl(fd, F_GETFD, "int", 0)),
     setFdFlags: checked((fd: number, flags: number) => fcntl(fd, F_SETFD, "int", flags)),
     decode: (pointer: unknown, offset: number, type: string, length?: number): unknown =>

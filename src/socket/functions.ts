@@ -35,37 +35,51 @@ export function socketpair(family: number = C.AF_UNIX, type: number = C.SOCK_STR
   }
 }
 
-/** One getaddrinfo() result, as Python's 5-tuple (family, type, proto, canonname, sockaddr). */
+/**
+ * One getaddrinfo() result, as Python's 5-tuple (family, type, proto, canonname, sockaddr). family and type are
+ * AddressFamily and SocketKind members, which in TypeScript are the numbers themselves: `familyName(family)`
+ * gives Python's "AddressFamily.AF_INET" and `AddressFamily[family]` the bare name.
+ */
 export type AddrInfo = [family: AddressFamily, type: SocketKind, proto: number, canonname: string, sockaddr: Address];
 
+/** getaddrinfo's host as libc takes it: text, or bytes as they are and NUL-terminated (Python's bytes host). */
+function hostArgument(host: unknown): string | Buffer | null {
+  if (host !== null && typeof host !== "string" && !(host instanceof Uint8Array))
+    throw new TypeError(`host must be a string, bytes or null, got ${typeof host}`);
+  // Python's getaddrinfo hands libc the name up to a NUL and resolves that; an allow-list check on the whole
+  // string would pass "127.0.0.1\0.allowed.example". socketkit refuses it, as Python's connect() and bind() do.
+  if (typeof host === "string" ? host.includes("\0") : host?.includes(0))
+    throw new TypeError("host name must not contain null character");
+  return host instanceof Uint8Array ? Buffer.concat([host, Buffer.alloc(1)]) : host;
+}
+
+/** getaddrinfo's port as libc takes it: a number or a service name, as text or bytes; null for none. */
+function portArgument(port: unknown): string | null {
+  if (port === null) return null;
+  if (port instanceof Uint8Array) return Buffer.from(port).toString("latin1");
+  if (typeof port !== "string" && typeof port !== "number")
+    throw new TypeError(`port must be a number, a string, bytes or null, got ${typeof port}`);
+  return String(port);
+}
+
 /**
- * Resolves `host` and `port` as Python's socket.getaddrinfo(), off the event loop.
+ * Resolves `host` and `port` as Python's socket.getaddrinfo(), off the event loop. `host` and `port` may be bytes,
+ * as in Python.
  * @throws GaiError for names that do not resolve ("[Errno -2] Name or service not known").
  */
 export async function getaddrinfo(
-  host: string | null,
-  port: string | number | null,
+  host: string | Uint8Array | null,
+  port: string | number | Uint8Array | null,
   family = 0,
   type = 0,
   proto = 0,
   flags = 0,
 ): Promise<AddrInfo[]> {
-  if (host !== null && typeof host !== "string")
-    throw new TypeError(`host must be a string or null, got ${typeof host}`);
-  // Python's getaddrinfo hands libc the name up to a NUL and resolves that; an allow-list check on the whole
-  // string would pass "127.0.0.1\0.allowed.example". socketkit refuses it, as Python's connect() and bind() do.
-  if (host?.includes("\0")) throw new TypeError("host name must not contain null character");
-  if (port !== null && typeof port !== "string" && typeof port !== "number") {
-    throw new TypeError(`port must be a number, a string or null, got ${typeof port}`);
-  }
+  const name = hostArgument(host);
+  const service = portArgument(port);
   loadSyscalls();
   try {
-    const entries = await getaddrinfoAsync(host, port === null ? null : String(port), {
-      family,
-      type,
-      protocol: proto,
-      flags,
-    });
+    const entries = await getaddrinfoAsync(name, service, { family, type, protocol: proto, flags });
     return entries.map((e) => [e.family, e.type, e.protocol, e.canonname, fromSockaddr(e.sockaddr, e.sockaddr.length)]);
   } catch (err) {
     throw gaiError(err);

@@ -43,7 +43,8 @@ export {
   PollSelector,
   SelectSelector,
   type FileObject,
-  type SelectorKey,
+  SelectorKey,
+  type SelectorMapping,
 } from "./selectors.js";
 export * as select from "./select.js";
 export { CMSG_LEN, CMSG_SPACE, recvFds, sendFds, type AncillaryItem, type ReceivedMessage } from "./messages.js";

@@ -1,5 +1,5 @@
 // Python's select module: select.select() and select.poll(), answered by poll(2) and awaited on Node's event
-// loop (src/socket/readiness.ts), so a call that waits never blocks the loop.
+// loop (src/socket/readiness.ts), so a call that waits never blocks the loop; select.epoll lives in epoll.ts.
 
 import { E } from "../libc/errno.js";
 import { OSError } from "./errors.js";
@@ -16,7 +16,8 @@ import {
   releaseRawFd,
   waitReady,
 } from "./readiness.js";
-import { fileobjToFd, KeyError, type FileObject } from "./selectors.js";
+import { asFileDescriptor } from "./file-descriptor.js";
+import { KeyError, type FileObject } from "./selectors.js";
 
 // What select(2) counts as readable, writable and exceptional, in poll(2)'s terms (fs/select.c).
 const READ_SET = POLLRDNORM | POLLRDBAND | POLLIN | POLLHUP | POLLERR;
@@ -26,6 +27,7 @@ const EXCEPT_SET = POLLPRI;
 /**
  * Python's select.select(rlist, wlist, xlist, timeout): resolves with the objects of each list that are ready,
  * once any is, or three empty lists when `timeout` seconds pass (null waits as long as it takes).
+ * @throws TypeError for an entry that is neither an fd nor has fileno(); RangeError for a negative fd
  */
 export async function select<R extends FileObject, W extends FileObject, X extends FileObject>(
   rlist: readonly R[],
@@ -38,12 +40,12 @@ export async function select<R extends FileObject, W extends FileObject, X exten
   if (timeout !== null && timeout < 0) throw new RangeError("timeout must be non-negative");
   const interests = new Map<number, number>();
   const add = (fd: number, events: number) => interests.set(fd, (interests.get(fd) ?? 0) | events);
-  for (const r of rlist) add(fileobjToFd(r), POLLIN);
-  for (const w of wlist) add(fileobjToFd(w), POLLOUT);
-  for (const x of xlist) add(fileobjToFd(x), POLLPRI);
+  for (const r of rlist) add(asFileDescriptor(r), POLLIN);
+  for (const w of wlist) add(asFileDescriptor(w), POLLOUT);
+  for (const x of xlist) add(asFileDescriptor(x), POLLPRI);
   const ready = new Map(await waitReady(interests, timeout));
   const pick = <T extends FileObject>(list: readonly T[], set: number) =>
-    list.filter((o) => ((ready.get(fileobjToFd(o)) ?? 0) & set) !== 0);
+    list.filter((o) => ((ready.get(asFileDescriptor(o)) ?? 0) & set) !== 0);
   return [pick(rlist, READ_SET), pick(wlist, WRITE_SET), pick(xlist, EXCEPT_SET)];
 }
 
@@ -52,19 +54,19 @@ export class Poll {
   private readonly masks = new Map<number, number>();
 
   register(fd: FileObject, eventmask: number = POLLIN | POLLPRI | POLLOUT): void {
-    this.masks.set(fileobjToFd(fd), eventmask & 0xffff);
+    this.masks.set(asFileDescriptor(fd), eventmask & 0xffff);
   }
 
   /** @throws FileNotFoundError (ENOENT) when `fd` is not registered, as Python's does */
   modify(fd: FileObject, eventmask: number): void {
-    const n = fileobjToFd(fd);
+    const n = asFileDescriptor(fd);
     if (!this.masks.has(n)) throw OSError.fromErrno(E.ENOENT, { syscall: "modify" });
     this.masks.set(n, eventmask & 0xffff);
   }
 
   /** @throws KeyError when `fd` is not registered */
   unregister(fd: FileObject): void {
-    const n = fileobjToFd(fd);
+    const n = asFileDescriptor(fd);
     if (!this.masks.delete(n)) throw new KeyError(String(n));
     if (typeof fd === "number") releaseRawFd(n);
   }
@@ -75,6 +77,8 @@ export class Poll {
     return waitReady(this.masks, seconds);
   }
 }
+
+export { Epoll, epoll } from "./epoll.js";
 
 /** Python's select.error: OSError. */
 export { OSError as error } from "./errors.js";
@@ -98,3 +102,22 @@ export {
   POLLWRBAND,
   POLLWRNORM,
 } from "./readiness.js";
+
+export {
+  EPOLL_CLOEXEC,
+  EPOLLERR,
+  EPOLLET,
+  EPOLLEXCLUSIVE,
+  EPOLLHUP,
+  EPOLLIN,
+  EPOLLMSG,
+  EPOLLONESHOT,
+  EPOLLOUT,
+  EPOLLPRI,
+  EPOLLRDBAND,
+  EPOLLRDHUP,
+  EPOLLRDNORM,
+  EPOLLWRBAND,
+  EPOLLWRNORM,
+  PIPE_BUF,
+} from "../libc/constants.js";

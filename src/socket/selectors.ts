@@ -12,12 +12,71 @@ export const EVENT_WRITE = 2;
 /** What a selector watches: a Socket, any object with fileno(), or an fd number. */
 export type FileObject = number | { fileno(): number };
 
-/** Python's SelectorKey: the registered object, its fd, the events it waits for and the caller's data. */
-export interface SelectorKey<T = unknown> {
-  readonly fileobj: FileObject;
-  readonly fd: number;
-  readonly events: number;
-  readonly data: T | undefined;
+/**
+ * Python's selectors.SelectorKey, a frozen record of the registered object, its fd, the events it waits for and
+ * the caller's data. It exists at run time (`key instanceof SelectorKey`) and unpacks as Python's namedtuple:
+ * `const [fileobj, fd, events, data] = key`.
+ */
+export class SelectorKey<T = unknown> {
+  constructor(
+    readonly fileobj: FileObject,
+    readonly fd: number,
+    readonly events: number,
+    readonly data: T | undefined,
+  ) {
+    Object.freeze(this);
+  }
+
+  *[Symbol.iterator](): IterableIterator<FileObject | number | T | undefined> {
+    yield this.fileobj;
+    yield this.fd;
+    yield this.events;
+    yield this.data;
+  }
+}
+
+/**
+ * Python's selector mapping (what get_map() returns): a live, read-only view keyed by fd, whose get() and has()
+ * take a registered object or its fd number, as Python's `get_map()[fileobj]` does.
+ */
+export class SelectorMapping<T> implements ReadonlyMap<number, SelectorKey<T>> {
+  constructor(
+    private readonly byFd: ReadonlyMap<number, SelectorKey<T>>,
+    private readonly lookup: (fileobj: FileObject) => number,
+  ) {}
+
+  get size(): number {
+    return this.byFd.size;
+  }
+
+  /** The key of `fileobj` (an object or an fd), undefined when it is not registered. @throws RangeError for an invalid one */
+  get(fileobj: FileObject): SelectorKey<T> | undefined {
+    return this.byFd.get(this.lookup(fileobj));
+  }
+
+  has(fileobj: FileObject): boolean {
+    return this.get(fileobj) !== undefined;
+  }
+
+  keys(): MapIterator<number> {
+    return this.byFd.keys();
+  }
+
+  values(): MapIterator<SelectorKey<T>> {
+    return this.byFd.values();
+  }
+
+  entries(): MapIterator<[number, SelectorKey<T>]> {
+    return this.byFd.entries();
+  }
+
+  [Symbol.iterator](): MapIterator<[number, SelectorKey<T>]> {
+    return this.byFd.entries();
+  }
+
+  forEach(callback: (key: SelectorKey<T>, fd: number, map: ReadonlyMap<number, SelectorKey<T>>) => void): void {
+    for (const [fd, key] of this.byFd) callback(key, fd, this);
+  }
 }
 
 /** Python's KeyError, as selectors raise it for an object that is (or is not) registered. */
@@ -55,6 +114,7 @@ export function fileobjToFd(fileobj: FileObject): number {
  */
 export class BaseSelector<T = unknown> {
   private readonly byFd = new Map<number, SelectorKey<T>>();
+  private readonly map = new SelectorMapping(this.byFd, (fileobj) => this.fdOf(fileobj));
   private closed = false;
 
   /** Watches `fileobj` for `events` (EVENT_READ | EVENT_WRITE); `data` comes back with each of its keys. */
@@ -65,7 +125,7 @@ export class BaseSelector<T = unknown> {
     }
     const fd = this.fdOf(fileobj);
     if (this.byFd.has(fd)) throw new KeyError(`${describe(fileobj)} (FD ${fd}) is already registered`);
-    const key: SelectorKey<T> = Object.freeze({ fileobj, fd, events, data });
+    const key = new SelectorKey(fileobj, fd, events, data);
     this.byFd.set(fd, key);
     return key;
   }
@@ -122,10 +182,12 @@ export class BaseSelector<T = unknown> {
     return key;
   }
 
-  /** Every registered object and its key; null once closed, as Python's get_map(). */
-  getMap(): ReadonlyMap<FileObject, SelectorKey<T>> | null {
-    if (this.closed) return null;
-    return new Map([...this.byFd.values()].map((key) => [key.fileobj, key]));
+  /**
+   * Every registered object's key, keyed by fd, as Python's get_map(): `getMap().get(fd)` and
+   * `getMap().get(sock)` both find a key. A live view (it follows later registrations); null once closed.
+   */
+  getMap(): SelectorMapping<T> | null {
+    return this.closed ? null : this.map;
   }
 
   /** Unregisters everything; the selector cannot be used afterwards. Safe to call again. */
