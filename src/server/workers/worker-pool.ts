@@ -124,6 +124,9 @@ export class WorkerPool {
     const exits = [...this.workers].map((w) => w.exited);
     for (const w of this.workers) {
       if (!wait && w.current !== null) this.owner.finished(w.current);
+      // A worker never keeps its parent running (startWorker unrefs it), but a parent awaiting its workers'
+      // exits must stay up until they come, or an `await serverClose()` at top level ends the program (code 13).
+      if (wait) w.process.ref();
       this.retire(w);
     }
     for (const resolve of this.waiting.splice(0)) resolve(null as never);
