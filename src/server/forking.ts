@@ -28,8 +28,11 @@ export interface ForkingServer {
   blockOnClose: boolean;
   /** The name by which the server's workers find it; null (default) derives one (see ForkingMixIn). */
   forkingKey: string | null;
-  /** PIDs of the workers handling a request now, as Python's active_children: a live set. */
-  readonly activeChildren: Set<number>;
+  /**
+   * PIDs of the workers handling a request now, as Python's active_children: null until the first request was
+   * handed to a worker (Python's is None until the first fork), then a live set.
+   */
+  readonly activeChildren: Set<number> | null;
   /** PIDs of every running worker. */
   readonly workerPids: number[];
   collectChildren(options?: { blocking?: boolean }): Promise<void>;
@@ -70,6 +73,7 @@ export type ForkingServerClass<T extends TCPServerClass> = T &
 // private and protected members (TS4094), and the published .d.ts needs a type it can name.
 export function ForkingMixIn<T extends TCPServerClass>(Base: T): ForkingServerClass<T> {
   abstract class Forking extends Base {
+    static timeout: number | null = 300; // Python's ForkingMixIn.timeout, for handleRequest() (TCPServer's: null)
     static maxChildren = 40;
     static poolSize: number | null = null;
     static childIdleTimeout = 5;
@@ -86,7 +90,7 @@ export function ForkingMixIn<T extends TCPServerClass>(Base: T): ForkingServerCl
         report: (request, address, error) => this.reportError(request, address, error),
       });
     }
-    get activeChildren(): Set<number> {
+    get activeChildren(): Set<number> | null {
       return this.forking.activeChildren();
     }
     get workerPids(): number[] {

@@ -29,6 +29,8 @@ let helloTaken = false;
 /** One forking server's part in the process: parent (with a pool), worker, or inert. */
 export class ForkingRole {
   private pool: WorkerPool | null = null;
+  /** Whether a request was ever handed to a worker: Python's active_children is None until its first fork. */
+  private handedOver = false;
   /** The key the pool's workers were started with. */
   private poolKey = "";
   /** The address the program asked for (not the bound one), part of the default key: the worker sees the same. */
@@ -56,9 +58,9 @@ export class ForkingRole {
     return own ?? `${this.server.constructor.name}(${this.requested}, ${this.server.RequestHandlerClass.name})`;
   }
 
-  /** PIDs of the workers handling a request now. */
-  activeChildren(): Set<number> {
-    return this.pool?.busy ?? new Set();
+  /** PIDs of the workers handling a request now; null before the first request was handed over, as Python's. */
+  activeChildren(): Set<number> | null {
+    return this.handedOver ? this.pool!.busy : null;
   }
 
   /** PIDs of every worker process alive, busy or idle. */
@@ -91,6 +93,7 @@ export class ForkingRole {
   /** Hands the request to a worker; the parent keeps its copy of a connection until the worker is done. */
   async handOver(request: unknown, clientAddress: Address): Promise<void> {
     const pool = this.startPool();
+    this.handedOver = true;
     if (this.server.socketType === C.SOCK_STREAM) {
       await pool.handOver({ request, clientAddress }, (request as Socket).fileno());
     } else {
