@@ -36,6 +36,13 @@ export interface ForkingServer {
   /** PIDs of every running worker. */
   readonly workerPids: number[];
   collectChildren(options?: { blocking?: boolean }): Promise<void>;
+  /**
+   * Starts the warm pool (`poolSize` workers, at most `maxChildren`) now and resolves once every one of them is
+   * ready for requests (or died starting). serveForever() does it before its first accept; a program that
+   * announces it is ready (prints its address, notifies systemd) awaits it first, so that its first clients
+   * do not wait for workers to start. In a worker process it resolves at once.
+   */
+  startWorkers(): Promise<void>;
 }
 
 /** What ForkingMixIn adds to a server class: the instances' members and its settings as statics. */
@@ -72,14 +79,7 @@ export type ForkingServerClass<T extends TCPServerClass> = T &
 // The return type is spelled out because a declaration file cannot describe the class expression itself: it has
 // private and protected members (TS4094), and the published .d.ts needs a type it can name.
 export function ForkingMixIn<T extends TCPServerClass>(Base: T): ForkingServerClass<T> {
-  abstract class Forking extends Base {
-    static timeout: number | null = 300; // Python's ForkingMixIn.timeout, for handleRequest() (TCPServer's: null)
-    static maxChildren = 40;
-    static poolSize: number | null = null;
-    static childIdleTimeout = 5;
-    static blockOnClose = true;
-    static forkingKey: string | null = null;
-    protected static requestsRunInline = false;
+  abstract class Forking extends withForkingDefaults(Base) {
     private readonly forking: ForkingRole;
 
     constructor(...args: MixinArguments) {
@@ -105,6 +105,9 @@ export function ForkingMixIn<T extends TCPServerClass>(Base: T): ForkingServerCl
     override handleRequest(): Promise<void> {
       return this.forking.serve(() => super.handleRequest());
     }
+    startWorkers(): Promise<void> {
+      return this.forking.startWorkers();
+    }
     collectChildren({ blocking = false } = {}): Promise<void> {
       return this.forking.collect(blocking);
     }
@@ -120,6 +123,21 @@ export function ForkingMixIn<T extends TCPServerClass>(Base: T): ForkingServerCl
     }
   }
   return withSettings(Forking, ["maxChildren", "poolSize", "childIdleTimeout", "blockOnClose", "forkingKey"]);
+}
+
+/** ForkingMixIn's class attributes with their defaults, Python's where Python has them. */
+function withForkingDefaults<T extends TCPServerClass>(Base: T) {
+  abstract class ForkingDefaults extends Base {
+    /** Python's ForkingMixIn.timeout: handleRequest() waits at most 300 s for a request (TCPServer's: null). */
+    static timeout: number | null = 300;
+    static maxChildren = 40;
+    static poolSize: number | null = null;
+    static childIdleTimeout = 5;
+    static blockOnClose = true;
+    static forkingKey: string | null = null;
+    protected static requestsRunInline = false;
+  }
+  return ForkingDefaults;
 }
 
 /** A TCP server that handles each connection in a worker process. */

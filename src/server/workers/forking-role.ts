@@ -75,7 +75,7 @@ export class ForkingRole {
   async serve(parentLoop: () => Promise<void>): Promise<void> {
     const role = forkingRole();
     if (role === null) {
-      this.startPool();
+      await this.startWorkers();
       return parentLoop();
     }
     if (role !== this.key() || helloTaken) return;
@@ -88,6 +88,16 @@ export class ForkingRole {
       { socket: server.socket, socketType: server.socketType, runRequest: this.steps.complete },
       hello.channel,
     );
+  }
+
+  /**
+   * In the parent, starts the pool's warm workers (poolSize, at most maxChildren) if they are not running yet and
+   * resolves once none of them is still starting; elsewhere at once. serve() waits for it before the first
+   * accept, so the first connections neither wait in the pool's queue nor make it grow: a burst at start-up
+   * would otherwise start a process per waiting connection, each taking as long as the first ones to start.
+   */
+  async startWorkers(): Promise<void> {
+    if (forkingRole() === null) await this.startPool().whenStarted();
   }
 
   /** Hands the request to a worker; the parent keeps its copy of a connection until the worker is done. */

@@ -108,6 +108,14 @@ export class WorkerPool {
     }
   }
 
+  /**
+   * Resolves once no worker is starting: every worker fill() started said "ready" or died (a worker that dies
+   * starting up is restarted only after RESTART_DELAY_MS, so a broken program does not keep this waiting).
+   */
+  async whenStarted(): Promise<void> {
+    while (this.starting > 0 && !this.closed) await new Promise<void>((resolve) => this.changed.add(resolve));
+  }
+
   /** Resolves once fewer than `below` requests are in progress. */
   async whenBusyBelow(below: number): Promise<void> {
     while (this.busy.size >= below && this.workers.size > 0) {
