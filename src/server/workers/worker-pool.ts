@@ -138,6 +138,7 @@ export class WorkerPool {
       this.retire(w);
     }
     for (const resolve of this.waiting.splice(0)) resolve(null as never);
+    this.notify(); // a whenStarted() ends with the pool
     if (wait) await Promise.all(exits);
   }
 
