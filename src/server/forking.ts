@@ -28,11 +28,21 @@ export interface ForkingServer {
   blockOnClose: boolean;
   /** The name by which the server's workers find it; null (default) derives one (see ForkingMixIn). */
   forkingKey: string | null;
-  /** PIDs of the workers handling a request now, as Python's active_children: a live set. */
-  readonly activeChildren: Set<number>;
+  /**
+   * PIDs of the workers handling a request now, as Python's active_children: null until the first request was
+   * handed to a worker (Python's is None until the first fork), then a live set.
+   */
+  readonly activeChildren: Set<number> | null;
   /** PIDs of every running worker. */
   readonly workerPids: number[];
   collectChildren(options?: { blocking?: boolean }): Promise<void>;
+  /**
+   * Starts the warm pool (`poolSize` workers, at most `maxChildren`) now and resolves once every one of them is
+   * ready for requests (or died starting). serveForever() does it before its first accept; a program that
+   * announces it is ready (prints its address, notifies systemd) awaits it first, so that its first clients
+   * do not wait for workers to start. In a worker process it resolves at once.
+   */
+  startWorkers(): Promise<void>;
 }
 
 /** What ForkingMixIn adds to a server class: the instances' members and its settings as statics. */
@@ -69,13 +79,7 @@ export type ForkingServerClass<T extends TCPServerClass> = T &
 // The return type is spelled out because a declaration file cannot describe the class expression itself: it has
 // private and protected members (TS4094), and the published .d.ts needs a type it can name.
 export function ForkingMixIn<T extends TCPServerClass>(Base: T): ForkingServerClass<T> {
-  abstract class Forking extends Base {
-    static maxChildren = 40;
-    static poolSize: number | null = null;
-    static childIdleTimeout = 5;
-    static blockOnClose = true;
-    static forkingKey: string | null = null;
-    protected static requestsRunInline = false;
+  abstract class Forking extends withForkingDefaults(Base) {
     private readonly forking: ForkingRole;
 
     constructor(...args: MixinArguments) {
@@ -86,7 +90,7 @@ export function ForkingMixIn<T extends TCPServerClass>(Base: T): ForkingServerCl
         report: (request, address, error) => this.reportError(request, address, error),
       });
     }
-    get activeChildren(): Set<number> {
+    get activeChildren(): Set<number> | null {
       return this.forking.activeChildren();
     }
     get workerPids(): number[] {
@@ -100,6 +104,9 @@ export function ForkingMixIn<T extends TCPServerClass>(Base: T): ForkingServerCl
     }
     override handleRequest(): Promise<void> {
       return this.forking.serve(() => super.handleRequest());
+    }
+    startWorkers(): Promise<void> {
+      return this.forking.startWorkers();
     }
     collectChildren({ blocking = false } = {}): Promise<void> {
       return this.forking.collect(blocking);
@@ -116,6 +123,21 @@ export function ForkingMixIn<T extends TCPServerClass>(Base: T): ForkingServerCl
     }
   }
   return withSettings(Forking, ["maxChildren", "poolSize", "childIdleTimeout", "blockOnClose", "forkingKey"]);
+}
+
+/** ForkingMixIn's class attributes with their defaults, Python's where Python has them. */
+function withForkingDefaults<T extends TCPServerClass>(Base: T) {
+  abstract class ForkingDefaults extends Base {
+    /** Python's ForkingMixIn.timeout: handleRequest() waits at most 300 s for a request (TCPServer's: null). */
+    static timeout: number | null = 300;
+    static maxChildren = 40;
+    static poolSize: number | null = null;
+    static childIdleTimeout = 5;
+    static blockOnClose = true;
+    static forkingKey: string | null = null;
+    protected static requestsRunInline = false;
+  }
+  return ForkingDefaults;
 }
 
 /** A TCP server that handles each connection in a worker process. */

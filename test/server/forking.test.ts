@@ -3,7 +3,7 @@
 // stream and datagram handlers, the socket closed afterwards, blockOnClose, an error in a handler), a worker
 // killed mid-request, and 2,000 requests leaving no process or descriptor behind.
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -278,11 +278,36 @@ test("2,000 requests leave no process and no descriptor behind", async () => {
   });
 });
 
+test("serveForever() takes no request before its warm pool is ready; startWorkers() resolves once it is", async () => {
+  using tmp = tempDir();
+  const log = join(tmp.dir, "log");
+  const latch = join(tmp.dir, "latch");
+  await withFixture(["tcp", "stream", "--pool", "2", "--log", log, "--worker-latch", latch], async (f) => {
+    const sock = await connect(await f.ready());
+    await sock.sendall(Buffer.from("first\n"));
+    // A round trip through the parent's event loop after the connection and its line arrived.
+    await f.stats();
+    assert.equal(readLog(log), "", "the parent took no request while no worker could serve it");
+    assert.equal(f.printed("workers ready"), false, "startWorkers() waits for the workers");
+    writeFileSync(latch, "");
+    await f.line("workers ready");
+    const [pid, text] = parseReply(await exchange(sock, ""));
+    sock.close();
+    assert.equal(text, "first\n");
+    const workers = await f.workers();
+    assert.ok(workers.includes(pid), "a worker of the warm pool served it");
+    const events = readLog(log).trim().split("\n").map((l) => l.split(" ")[0]);
+    assert.deepEqual(events, ["worker-start", "worker-start", "verify"], "both workers started before the accept");
+    assert.deepEqual(await f.close(), { active: 0, workers: 0, fd: -1 });
+  });
+});
+
 test("a forking server closed without serving starts no worker; a failed construction leaks no descriptor", async () => {
   const server = new ForkingTCPServer(["127.0.0.1", 0], BaseRequestHandler);
   assert.equal(server.maxChildren, 40);
   assert.equal(server.blockOnClose, true);
-  assert.deepEqual([...server.activeChildren], []);
+  assert.equal(server.timeout, 300, "Python's ForkingMixIn.timeout");
+  assert.equal(server.activeChildren, null, "None before the first child, as Python's active_children");
   await server.collectChildren({ blocking: true });
   await server.serverClose();
   assert.equal(server.socket.fd, -1);

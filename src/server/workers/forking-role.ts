@@ -29,6 +29,8 @@ let helloTaken = false;
 /** One forking server's part in the process: parent (with a pool), worker, or inert. */
 export class ForkingRole {
   private pool: WorkerPool | null = null;
+  /** Whether a request was ever handed to a worker: Python's active_children is None until its first fork. */
+  private handedOver = false;
   /** The key the pool's workers were started with. */
   private poolKey = "";
   /** The address the program asked for (not the bound one), part of the default key: the worker sees the same. */
@@ -56,9 +58,9 @@ export class ForkingRole {
     return own ?? `${this.server.constructor.name}(${this.requested}, ${this.server.RequestHandlerClass.name})`;
   }
 
-  /** PIDs of the workers handling a request now. */
-  activeChildren(): Set<number> {
-    return this.pool?.busy ?? new Set();
+  /** PIDs of the workers handling a request now; null before the first request was handed over, as Python's. */
+  activeChildren(): Set<number> | null {
+    return this.handedOver ? this.pool!.busy : null;
   }
 
   /** PIDs of every worker process alive, busy or idle. */
@@ -73,7 +75,7 @@ export class ForkingRole {
   async serve(parentLoop: () => Promise<void>): Promise<void> {
     const role = forkingRole();
     if (role === null) {
-      this.startPool();
+      await this.startWorkers();
       return parentLoop();
     }
     if (role !== this.key() || helloTaken) return;
@@ -88,9 +90,20 @@ export class ForkingRole {
     );
   }
 
+  /**
+   * In the parent, starts the pool's warm workers (poolSize, at most maxChildren) if they are not running yet and
+   * resolves once none of them is still starting; elsewhere at once. serve() waits for it before the first
+   * accept, so the first connections neither wait in the pool's queue nor make it grow: a burst at start-up
+   * would otherwise start a process per waiting connection, each taking as long as the first ones to start.
+   */
+  async startWorkers(): Promise<void> {
+    if (forkingRole() === null) await this.startPool().whenStarted();
+  }
+
   /** Hands the request to a worker; the parent keeps its copy of a connection until the worker is done. */
   async handOver(request: unknown, clientAddress: Address): Promise<void> {
     const pool = this.startPool();
+    this.handedOver = true;
     if (this.server.socketType === C.SOCK_STREAM) {
       await pool.handOver({ request, clientAddress }, (request as Socket).fileno());
     } else {

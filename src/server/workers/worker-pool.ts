@@ -108,6 +108,14 @@ export class WorkerPool {
     }
   }
 
+  /**
+   * Resolves once no worker is starting: every worker fill() started said "ready" or died (a worker that dies
+   * starting up is restarted only after RESTART_DELAY_MS, so a broken program does not keep this waiting).
+   */
+  async whenStarted(): Promise<void> {
+    while (this.starting > 0 && !this.closed) await new Promise<void>((resolve) => this.changed.add(resolve));
+  }
+
   /** Resolves once fewer than `below` requests are in progress. */
   async whenBusyBelow(below: number): Promise<void> {
     while (this.busy.size >= below && this.workers.size > 0) {
@@ -124,9 +132,13 @@ export class WorkerPool {
     const exits = [...this.workers].map((w) => w.exited);
     for (const w of this.workers) {
       if (!wait && w.current !== null) this.owner.finished(w.current);
+      // A worker never keeps its parent running (startWorker unrefs it), but a parent awaiting its workers'
+      // exits must stay up until they come, or an `await serverClose()` at top level ends the program (code 13).
+      if (wait) w.process.ref();
       this.retire(w);
     }
     for (const resolve of this.waiting.splice(0)) resolve(null as never);
+    this.notify(); // a whenStarted() ends with the pool
     if (wait) await Promise.all(exits);
   }
 
