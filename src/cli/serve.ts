@@ -15,6 +15,7 @@ import { AF_INET, AF_INET6 } from "../socket/constants.js";
 import { OSError } from "../socket/errors.js";
 import { formatAddress } from "../socket/repr.js";
 import type { Socket } from "../socket/socket.js";
+import type { Exporter } from "./exporter/http.js";
 import { capMessage, escapeControls, incompleteUtf8Tail, LogSink } from "./log-sink.js";
 import { bannerLine } from "./serve-banner.js";
 import { deploymentHelp, deploymentOptions, proxyProtocolOption } from "./serve-deployment.js";
@@ -27,6 +28,7 @@ import {
   type ServeLimits,
 } from "./serve-limits.js";
 import { messages, parseLang, UsageError, type Lang, type Messages } from "./messages.js";
+import { metricsHelp, metricsOption, metricsOptions, readServer, startServeMetrics } from "./serve-metrics.js";
 import { INT_MAX, joinNegativeValues, parseCount, parsePort, parseSeconds } from "./options.js";
 
 /** The classic prefix; `--lang en` asks for the English one. */
@@ -43,7 +45,7 @@ const FLUSH_MS = 2000;
  */
 export const DEFAULT_BACKLOG = 511;
 
-export const serveHelp = `Usage: socketkit serve [--host localhost] [--port 12345] [--backlog ${DEFAULT_BACKLOG}] [--lang zh|en] [--reply-prefix TEXT] [--grace ${STOP_GRACE_S}] [--workers N|auto] [--share reuseport|inherit] [--idle-timeout ${DEFAULT_IDLE_TIMEOUT_S}] [--max-connections N]
+export const serveHelp = `Usage: socketkit serve [--host localhost] [--port 12345] [--backlog ${DEFAULT_BACKLOG}] [--lang zh|en] [--reply-prefix TEXT] [--grace ${STOP_GRACE_S}] [--workers N|auto] [--share reuseport|inherit] [--idle-timeout ${DEFAULT_IDLE_TIMEOUT_S}] [--max-connections N] [--metrics [HOST:]PORT]
 
 Runs the classic echo server: each message is answered with the reply prefix followed by the message, byte for byte.
   --host          address to listen on (default localhost; :: listens on IPv6 and IPv4, ::1 on IPv6 loopback)
@@ -55,6 +57,7 @@ Runs the classic echo server: each message is answered with the reply prefix fol
   --workers       serve from N processes sharing the port (auto: one per core); log lines name the worker
   --share         how the workers share the port: reuseport (a socket each, SO_REUSEPORT; the default) or inherit (one socket)
 ${limitsHelp}
+${metricsHelp}
 ${deploymentHelp}
 Logged messages show control characters as escapes (one line per message) and at most 512 bytes each; when
 stdout is not read, lines are dropped and counted rather than held. Ctrl-C or SIGTERM stops accepting, lets
@@ -172,6 +175,27 @@ interface ServeSettings {
   workers: number;
   share: "reuseport" | "inherit";
   handover: string | undefined;
+  /** Where --metrics serves, or null. */
+  metrics: { host: string; port: number } | null;
+}
+
+/** --workers and --share, checked, and refused with the options only one process can have. */
+function processOptions(values: { workers: string; share: string; handover?: string; metrics?: string }): {
+  workers: number;
+  share: ServeSettings["share"];
+} {
+  const workers = values.workers === "auto" ? availableParallelism() : parseCount(values.workers, "--workers", 1, 1024);
+  const share = values.share;
+  if (share !== "inherit" && share !== "reuseport")
+    throw new UsageError(`--share must be inherit or reuseport, got ${share}`);
+  // A group restarts worker by worker already; one hand-over path cannot be offered by N processes at once.
+  if (workers > 1 && values.handover !== undefined) throw new UsageError("--handover works with one process only");
+  // Each worker's counters are its own and one port has one endpoint; the group's primary does not gather them.
+  if (workers > 1 && values.metrics !== undefined)
+    throw new UsageError("--metrics works with one process only (--workers 1)", {
+      zh: "--metrics 只能用于单个进程 (--workers 1)",
+    });
+  return { workers, share };
 }
 
 function settings(argv: string[], log: (line: string) => void): ServeSettings | null {
@@ -187,6 +211,7 @@ function settings(argv: string[], log: (line: string) => void): ServeSettings | 
       workers: { type: "string", default: "1" },
       share: { type: "string", default: "reuseport" },
       ...limitsOptions,
+      ...metricsOptions,
       ...deploymentOptions,
       help: { type: "boolean", short: "h" },
     },
@@ -204,11 +229,7 @@ function settings(argv: string[], log: (line: string) => void): ServeSettings | 
     log,
     limits,
   };
-  const workers = values.workers === "auto" ? availableParallelism() : parseCount(values.workers, "--workers", 1, 1024);
-  if (values.share !== "inherit" && values.share !== "reuseport")
-    throw new UsageError(`--share must be inherit or reuseport, got ${values.share}`);
-  // A group restarts worker by worker already; one hand-over path cannot be offered by N processes at once.
-  if (workers > 1 && values.handover !== undefined) throw new UsageError("--handover works with one process only");
+  const { workers, share } = processOptions(values);
   options.proxyProtocol = proxyProtocolOption(values["proxy-protocol"], values["proxy-trust"], log);
   return {
     lang,
@@ -216,8 +237,9 @@ function settings(argv: string[], log: (line: string) => void): ServeSettings | 
     limits,
     graceMs: parseSeconds(values.grace, "--grace", 0, 3600) * 1000,
     workers,
-    share: values.share,
+    share,
     handover: values.handover,
+    metrics: metricsOption(values.metrics),
   };
 }
 
@@ -280,6 +302,13 @@ function stopOnSignalOrBrokenOutput(
   });
 }
 
+/** serve's --metrics endpoint on `server`'s counters (serve-metrics.ts), or null without --metrics. */
+function metricsOf(s: ServeSettings, server: EchoServer, successor: boolean): Promise<Exporter | null> {
+  if (s.metrics === null) return Promise.resolve(null);
+  const { lang, options } = s;
+  return startServeMetrics({ where: s.metrics, read: () => readServer(server), lang, log: options.log, successor });
+}
+
 export async function serve(argv: string[]): Promise<number> {
   const sink = new LogSink(process.stdout);
   // In a worker of `--workers`, each line names the worker.
@@ -304,6 +333,9 @@ export async function serve(argv: string[]): Promise<number> {
     process.exit(code);
   }
   s.options.log(limitsLine(s.lang, s.limits));
+  // A successor starts its endpoint once its predecessor, told by confirm(), lets go of the port.
+  const successor = origin.source === "handover";
+  let metrics = successor ? null : await metricsOf(s, server, false);
   let withdraw = () => {};
   const stopped = stopOnSignalOrBrokenOutput(server, sink, s.graceMs, (stop) => {
     if (s.handover === undefined) return;
@@ -311,7 +343,10 @@ export async function serve(argv: string[]): Promise<number> {
   });
   const serving = server.serveForever();
   await origin.confirm();
+  if (successor) metrics = await metricsOf(s, server, true);
   await serving;
+  // Not accepting any more (stopping, or handed over): the port is for whoever serves now.
+  await metrics?.close();
   withdraw();
   const code = await stopped;
   s.options.log(s.options.say.stopped);

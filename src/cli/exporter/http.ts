@@ -23,8 +23,8 @@ export interface EndpointOptions {
 export interface EndpointContent {
   /** The page at /. */
   landing: string;
-  /** The exposition in `format`, read for this scrape; what it throws is a 500 starting with `failure`. */
-  collect: (format: Format) => string;
+  /** The exposition in `format`, read for this scrape; what it throws (or rejects with) is a 500 after `failure`. */
+  collect: (format: Format) => string | Promise<string>;
   /** "reading the kernel failed". */
   failure: string;
 }
@@ -64,13 +64,12 @@ function route(req: IncomingMessage, res: ServerResponse, content: EndpointConte
   if (path === "/") return send(res, 200, "text/html; charset=utf-8", content.landing, head);
   const format = wantsOpenMetrics(req.headers.accept) ? "openmetrics" : "text";
   res.setHeader("Vary", "Accept");
-  let body: string;
-  try {
-    body = content.collect(format);
-  } catch (err) {
-    return send(res, 500, "text/plain; charset=utf-8", `${content.failure}: ${String(err)}\n`, head);
-  }
-  send(res, 200, CONTENT_TYPES[format], body, head);
+  void Promise.resolve()
+    .then(() => content.collect(format))
+    .then(
+      (body) => send(res, 200, CONTENT_TYPES[format], body, head),
+      (err: unknown) => send(res, 500, "text/plain; charset=utf-8", `${content.failure}: ${String(err)}\n`, head),
+    );
 }
 
 /** The URL of a running endpoint's metrics: `http://127.0.0.1:9464/metrics`, `http://[::1]:9464/metrics`. */
