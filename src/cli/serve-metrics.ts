@@ -6,7 +6,7 @@
 import { readdirSync } from "node:fs";
 import type { Exporter } from "./exporter/http.js";
 import { UsageError, type Lang } from "./messages.js";
-import type { Family, Format } from "./exporter/metrics.js";
+import type { Family, Format, Type } from "./exporter/metrics.js";
 import { parseListen } from "./exporter.js";
 import type { ConnectionStats } from "../server/index.js";
 import { processFileLimit } from "../server/open-file-limit.js";
@@ -40,42 +40,73 @@ export function openFds(): number | null {
   }
 }
 
-/** A family whose one sample is `value`, or none when it is unknown. */
-function one(name: string, type: Family["type"], help: string, value: number | null): Family {
-  return { name, type, help, samples: value === null ? [] : [["", value]] };
+/** One process's reading and the labels that tell it apart (`worker="2"` in a group, else none). */
+export interface LabelledReading {
+  labels: string;
+  reading: ServeReading;
 }
 
-/** serve's families, read from `r`, named as node_exporter names its own (`_total` counters, `reason` labels). */
-export function serveFamilies(r: ServeReading): Family[] {
-  const s = r.stats;
-  return [
-    one("socketkit_server_connections_open", "gauge", "Connections the server holds now.", s.open),
-    one("socketkit_server_connections_total", "counter", "Connections the server took and served.", s.accepted),
-    one(
-      "socketkit_server_connections_closed_idle_total",
-      "counter",
-      "Connections closed because no data went either way for --idle-timeout seconds.",
-      s.closedIdle,
+/** Each family: name, type, help, and its samples in one reading as [more labels, value (null: none)]. */
+const SERVE_FAMILIES: ReadonlyArray<
+  readonly [string, Type, string, (r: ServeReading) => Array<[string, number | null]>]
+> = [
+  ["socketkit_server_connections_open", "gauge", "Connections the server holds now.", (r) => [["", r.stats.open]]],
+  [
+    "socketkit_server_connections_total",
+    "counter",
+    "Connections the server took and served (the refused ones are not among them).",
+    (r) => [["", r.stats.accepted]],
+  ],
+  [
+    "socketkit_server_connections_closed_idle_total",
+    "counter",
+    "Connections closed because no data went either way for --idle-timeout seconds.",
+    (r) => [["", r.stats.closedIdle]],
+  ],
+  [
+    "socketkit_server_connections_refused_total",
+    "counter",
+    "Connections reset at accept() because --max-connections were open.",
+    (r) => [['reason="max_connections"', r.stats.refused]],
+  ],
+  [
+    "socketkit_server_accept_errors_total",
+    "counter",
+    "accept() calls that met the open-file limit: the process's (emfile, RLIMIT_NOFILE) or the system's (enfile, fs.file-max); the client waits in the accept queue meanwhile.",
+    (r) => [
+      ['reason="emfile"', r.stats.emfile],
+      ['reason="enfile"', r.stats.enfile],
+    ],
+  ],
+  [
+    "socketkit_server_max_connections",
+    "gauge",
+    "The --max-connections cap (0: none).",
+    (r) => [["", r.maxConnections]],
+  ],
+  ["process_open_fds", "gauge", "Number of open file descriptors.", (r) => [["", r.openFds]]],
+  ["process_max_fds", "gauge", "Maximum number of open file descriptors.", (r) => [["", r.maxFds]]],
+];
+
+/** `{a="1",b="2"}` from the parts that are not empty, or "" when all are. */
+function braces(...parts: string[]): string {
+  const inner = parts.filter((p) => p !== "").join(",");
+  return inner === "" ? "" : `{${inner}}`;
+}
+
+/**
+ * serve's families from one reading per process, named as node_exporter names its own (`_total` counters,
+ * `reason` labels), each family with HELP and TYPE even when no process answered.
+ */
+export function serveFamilies(readings: readonly LabelledReading[]): Family[] {
+  return SERVE_FAMILIES.map(([name, type, help, values]) => ({
+    name,
+    type,
+    help,
+    samples: readings.flatMap(({ labels, reading }) =>
+      values(reading).flatMap(([more, v]): Array<[string, number]> => (v === null ? [] : [[braces(labels, more), v]])),
     ),
-    {
-      name: "socketkit_server_connections_refused_total",
-      type: "counter",
-      help: "Connections reset at accept() because --max-connections were open.",
-      samples: [['{reason="max_connections"}', s.refused]],
-    },
-    {
-      name: "socketkit_server_accept_errors_total",
-      type: "counter",
-      help: "accept() calls that met the open-file limit: the process's (emfile, RLIMIT_NOFILE) or the system's (enfile, fs.file-max); the client waits in the accept queue meanwhile.",
-      samples: [
-        ['{reason="emfile"}', s.emfile],
-        ['{reason="enfile"}', s.enfile],
-      ],
-    },
-    one("socketkit_server_max_connections", "gauge", "The --max-connections cap (0: none).", r.maxConnections),
-    one("process_open_fds", "gauge", "Number of open file descriptors.", r.openFds),
-    one("process_max_fds", "gauge", "Maximum number of open file descriptors.", r.maxFds),
-  ];
+  }));
 }
 
 const LANDING = `<!doctype html><title>socketkit serve</title><h1>socketkit serve</h1>
@@ -104,7 +135,8 @@ const RETRY_PAUSE_MS = 50;
 /** How `serve` runs its endpoint. */
 export interface ServeMetricsOptions {
   where: { host: string; port: number };
-  read: () => Promise<ServeReading> | ServeReading;
+  /** One reading per process: this one's, or each worker's in a group. */
+  read: () => Promise<LabelledReading[]> | LabelledReading[];
   lang: Lang;
   log: (line: string) => void;
   /** True in a hand-over's successor, whose predecessor may hold the port a little longer. */

@@ -9,7 +9,7 @@ import { activateServer, type ListenerOrigin } from "../deploy/listener-origin.j
 import type { ProxyProtocol } from "../deploy/proxy-protocol.js";
 import { ProxyProtocolMixIn } from "../deploy/proxy-protocol-mixin.js";
 import { offerHandover } from "../deploy/seamless-restart.js";
-import { isGroupWorker, runWorkerGroup, workerTag } from "../deploy/worker-group.js";
+import { isGroupWorker, reportToPrimary, runWorkerGroup, workerTag, type WorkerGroup } from "../deploy/worker-group.js";
 import { BaseRequestHandler, ThreadingTCPServer } from "../server/index.js";
 import { AF_INET, AF_INET6 } from "../socket/constants.js";
 import { OSError } from "../socket/errors.js";
@@ -28,7 +28,14 @@ import {
   type ServeLimits,
 } from "./serve-limits.js";
 import { messages, parseLang, UsageError, type Lang, type Messages } from "./messages.js";
-import { metricsHelp, metricsOption, metricsOptions, readServer, startServeMetrics } from "./serve-metrics.js";
+import {
+  metricsHelp,
+  metricsOption,
+  metricsOptions,
+  readServer,
+  startServeMetrics,
+  type ServeReading,
+} from "./serve-metrics.js";
 import { INT_MAX, joinNegativeValues, parseCount, parsePort, parseSeconds } from "./options.js";
 
 /** The classic prefix; `--lang en` asks for the English one. */
@@ -180,7 +187,7 @@ interface ServeSettings {
 }
 
 /** --workers and --share, checked, and refused with the options only one process can have. */
-function processOptions(values: { workers: string; share: string; handover?: string; metrics?: string }): {
+function processOptions(values: { workers: string; share: string; handover?: string }): {
   workers: number;
   share: ServeSettings["share"];
 } {
@@ -190,11 +197,6 @@ function processOptions(values: { workers: string; share: string; handover?: str
     throw new UsageError(`--share must be inherit or reuseport, got ${share}`);
   // A group restarts worker by worker already; one hand-over path cannot be offered by N processes at once.
   if (workers > 1 && values.handover !== undefined) throw new UsageError("--handover works with one process only");
-  // Each worker's counters are its own and one port has one endpoint; the group's primary does not gather them.
-  if (workers > 1 && values.metrics !== undefined)
-    throw new UsageError("--metrics works with one process only (--workers 1)", {
-      zh: "--metrics 只能用于单个进程 (--workers 1)",
-    });
   return { workers, share };
 }
 
@@ -302,11 +304,27 @@ function stopOnSignalOrBrokenOutput(
   });
 }
 
-/** serve's --metrics endpoint on `server`'s counters (serve-metrics.ts), or null without --metrics. */
+/**
+ * serve's --metrics endpoint on `server`'s counters (serve-metrics.ts), or null without --metrics. A group worker
+ * reports to its primary instead, which serves the group's endpoint (groupMetricsOf).
+ */
 function metricsOf(s: ServeSettings, server: EchoServer, successor: boolean): Promise<Exporter | null> {
+  if (s.metrics === null || reportToPrimary(() => readServer(server))) return Promise.resolve(null);
+  const read = () => [{ labels: "", reading: readServer(server) }];
+  return startServeMetrics({ where: s.metrics, read, lang: s.lang, log: s.options.log, successor });
+}
+
+/** How long a scrape of a group waits for its workers' reports; one that has not answered is left out. */
+const REPORT_TIMEOUT_MS = 1000;
+
+/** The primary's endpoint: each worker's counters, asked at each scrape, labelled worker="N". */
+function groupMetricsOf(s: ServeSettings, group: () => WorkerGroup | null): Promise<Exporter | null> {
   if (s.metrics === null) return Promise.resolve(null);
-  const { lang, options } = s;
-  return startServeMetrics({ where: s.metrics, read: () => readServer(server), lang, log: options.log, successor });
+  const read = async () => {
+    const reports = (await group()?.reports(REPORT_TIMEOUT_MS)) ?? [];
+    return reports.map((r) => ({ labels: `worker="${r.number}"`, reading: r.report as ServeReading }));
+  };
+  return startServeMetrics({ where: s.metrics, read, lang: s.lang, log: s.options.log, successor: false });
 }
 
 export async function serve(argv: string[]): Promise<number> {
@@ -322,13 +340,17 @@ export async function serve(argv: string[]): Promise<number> {
   s.options.log(bannerLine(s.lang, facts));
   if (s.workers > 1 && !isGroupWorker()) {
     const say = s.options.say;
+    let group: WorkerGroup | null = null;
+    const metrics = await groupMetricsOf(s, () => group);
     const code = await runWorkerGroup(server.socket, {
       workers: s.workers,
       share: s.share,
       log: s.options.log,
       stopping: say.stopping,
       stopped: say.stopped,
+      started: (g) => (group = g),
     });
+    await metrics?.close();
     await sink.flush(FLUSH_MS);
     process.exit(code);
   }
