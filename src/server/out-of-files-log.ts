@@ -57,13 +57,16 @@ export class OutOfFilesLog {
 
   /** A timer for the end of the quiet interval; unref'd, as a server's own lines never keep a process alive. */
   private atEndOfInterval(): NodeJS.Timeout {
-    return setTimeout(() => {
-      this.trailing = null;
-      if (this.unlogged === null) return;
-      // A timer may fire a little early by performance.now(): wait out the rest.
-      if (!hasPassed(this.quietUntil)) this.trailing = this.atEndOfInterval();
-      else this.write();
-    }, msLeft(this.quietUntil) + 1).unref();
+    return setTimeout(
+      () => {
+        this.trailing = null;
+        if (this.unlogged === null) return;
+        // A timer may fire a little early by performance.now(): wait out the rest.
+        if (!hasPassed(this.quietUntil)) this.trailing = this.atEndOfInterval();
+        else this.write();
+      },
+      msLeft(this.quietUntil) + 1,
+    ).unref();
   }
 
   private write(): void {

@@ -95,7 +95,15 @@ test("idleTimeout: a connection with no data either way is shut down with one li
       }
       assert.equal((await within(3000, "EOF on the idle connection", silent.recv(10))).length, 0);
       await waitFor("its handler ended", () => (server.connectionStats.open === 1 ? true : undefined));
-      assert.deepEqual(server.connectionStats, { open: 1, accepted: 2, closedIdle: 1, refused: 0, outOfFiles: 0, emfile: 0, enfile: 0 });
+      assert.deepEqual(server.connectionStats, {
+        open: 1,
+        accepted: 2,
+        closedIdle: 1,
+        refused: 0,
+        outOfFiles: 0,
+        emfile: 0,
+        enfile: 0,
+      });
       assert.equal(server.lines.length, 1);
       const m = /^idle timeout: closed \('127\.0\.0\.1', (\d+)\) after (\d+\.\d) s without data$/.exec(
         server.lines[0]!,
@@ -151,7 +159,15 @@ test("maxConnections: the connection beyond the cap is reset at accept with one 
     const d = await connect(server);
     await d.sendall(Buffer.from("again"));
     assert.equal((await within(3000, "the echo", d.recv(10))).toString(), "again");
-    assert.deepEqual(server.connectionStats, { open: 2, accepted: 3, closedIdle: 0, refused: 1, outOfFiles: 0, emfile: 0, enfile: 0 });
+    assert.deepEqual(server.connectionStats, {
+      open: 2,
+      accepted: 3,
+      closedIdle: 0,
+      refused: 1,
+      outOfFiles: 0,
+      emfile: 0,
+      enfile: 0,
+    });
     for (const s of [b, c, d]) s.close();
   });
 });
@@ -210,7 +226,15 @@ test("a slowloris of 300 connections, bounded: 200 held and closed when idle, 10
       },
       20000,
     );
-    assert.deepEqual(done, { open: 0, accepted: 201, closedIdle: 200, refused: 100, outOfFiles: 0, emfile: 0, enfile: 0 });
+    assert.deepEqual(done, {
+      open: 0,
+      accepted: 201,
+      closedIdle: 200,
+      refused: 100,
+      outOfFiles: 0,
+      emfile: 0,
+      enfile: 0,
+    });
     assert.ok(peak <= 200, `${peak} connections held at once`);
     assert.equal(server.lines.filter((l) => l.startsWith("idle timeout: closed")).length, 200);
     assert.equal(server.lines.filter((l) => l.startsWith("max connections: refused")).length, 100);
