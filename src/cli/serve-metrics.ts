@@ -12,7 +12,9 @@ import type { ConnectionStats } from "../server/index.js";
 import { processFileLimit } from "../server/open-file-limit.js";
 
 export const metricsHelp = `  --metrics [HOST:]PORT  serve this server's counters for Prometheus at http://HOST:PORT/metrics (HOST default
-                    127.0.0.1: loopback; 0.0.0.0:PORT for every IPv4 interface); with --workers, one endpoint for the group`;
+                    127.0.0.1, loopback; 0.0.0.0:PORT for every IPv4 interface): connections open and taken, idle
+                    closes, refusals at the cap, accept() out of descriptors; with --workers the primary serves
+                    each worker's, labelled worker="N"`;
 
 export const metricsOptions = { metrics: { type: "string" } } as const;
 
@@ -87,6 +89,9 @@ const SERVE_FAMILIES: ReadonlyArray<
   ["process_open_fds", "gauge", "Number of open file descriptors.", (r) => [["", r.openFds]]],
   ["process_max_fds", "gauge", "Maximum number of open file descriptors.", (r) => [["", r.maxFds]]],
 ];
+
+/** Every family's name and type, for the docs and their tests. */
+export const SERVE_FAMILY_TYPES: ReadonlyArray<readonly [string, Type]> = SERVE_FAMILIES.map(([n, t]) => [n, t]);
 
 /** `{a="1",b="2"}` from the parts that are not empty, or "" when all are. */
 function braces(...parts: string[]): string {

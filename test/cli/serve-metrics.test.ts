@@ -3,12 +3,13 @@
 // scrape, a successor of a hand-over taking the metrics port over, and the option's errors.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { SERVE_FAMILY_TYPES } from "../../src/cli/serve-metrics.js";
 import { ConnectionResetError, createConnection, Socket } from "../../src/index.js";
-import { runClient, start, startServer, type Run } from "../helpers/cli.js";
+import { ROOT, runClient, start, startServer, type Run } from "../helpers/cli.js";
 import { childrenOf, isAlive, killAll } from "../helpers/processes.js";
 import { waitFor, within } from "../helpers/wait.js";
 
@@ -17,16 +18,7 @@ const HAVE_PROMTOOL = spawnSync("promtool", ["--version"]).status === 0;
 const PROMETHEUS_ACCEPT =
   "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
 
-const FAMILIES = [
-  ["socketkit_server_connections_open", "gauge"],
-  ["socketkit_server_connections_total", "counter"],
-  ["socketkit_server_connections_closed_idle_total", "counter"],
-  ["socketkit_server_connections_refused_total", "counter"],
-  ["socketkit_server_accept_errors_total", "counter"],
-  ["socketkit_server_max_connections", "gauge"],
-  ["process_open_fds", "gauge"],
-  ["process_max_fds", "gauge"],
-] as const;
+const FAMILIES = SERVE_FAMILY_TYPES;
 
 /** The value of `name` + `labels` in a text-format scrape, or undefined. */
 function valueOf(text: string, name: string, labels = ""): number | undefined {
@@ -327,3 +319,11 @@ test("--metrics: a bad value and a port in use name the option; --help lists it"
   await within(20000, "help", help.exit);
   assert.match(help.stdout(), /--metrics \[HOST:\]PORT +serve this server's counters for Prometheus/);
 });
+
+for (const page of ["docs/en/operators.md", "docs/zh/operators.md"])
+  test(`${page} names every family serve --metrics serves, and the alert on accept errors`, () => {
+    const text = readFileSync(`${ROOT}/${page}`, "utf8");
+    for (const [name] of FAMILIES) assert.ok(text.includes(`\`${name}`), name);
+    assert.ok(text.includes("`SocketkitServeOutOfFiles`"));
+    assert.ok(text.includes("increase(socketkit_server_accept_errors_total[5m]) > 0"));
+  });
