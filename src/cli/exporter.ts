@@ -19,17 +19,17 @@ does). docs/en/operators.md explains each metric and gives a scrape config and a
                       0.0.0.0:9464 for every IPv4 interface; port 0 lets the kernel pick)
   --port P            only the listeners on port P (repeat it, or P,Q; default every listener)`;
 
-/** `127.0.0.1:9464`, `[::1]:9464` or `9464` (loopback) into a host and a port. */
-export function parseListen(text: string): { host: string; port: number } {
+/** `127.0.0.1:9464`, `[::1]:9464` or `9464` (loopback) into a host and a port; errors name `option`. */
+export function parseListen(text: string, option = "--listen"): { host: string; port: number } {
   const m = /^\[([^\]]+)\]:(\d+)$|^([^:[\]]*):(\d+)$|^(\d+)$/.exec(text);
-  if (m === null) throw new UsageError(`--listen must be HOST:PORT, [IPV6]:PORT or PORT, got ${text}`);
-  if (m[5] !== undefined) return { host: "127.0.0.1", port: parsePort(m[5], "--listen's port") };
+  if (m === null) throw new UsageError(`${option} must be HOST:PORT, [IPV6]:PORT or PORT, got ${text}`);
+  if (m[5] !== undefined) return { host: "127.0.0.1", port: parsePort(m[5], `${option}'s port`) };
   const host = m[1] ?? m[3]!;
   if (host === "")
-    throw new UsageError(`--listen needs an address, e.g. 0.0.0.0${text} for every IPv4 interface, got ${text}`);
+    throw new UsageError(`${option} needs an address, e.g. 0.0.0.0${text} for every IPv4 interface, got ${text}`);
   if (isIP(host) === 0 && host !== "localhost")
-    throw new UsageError(`--listen's address must be an IP address or localhost, got ${host}`);
-  return { host, port: parsePort(m[2] ?? m[4]!, "--listen's port") };
+    throw new UsageError(`${option}'s address must be an IP address or localhost, got ${host}`);
+  return { host, port: parsePort(m[2] ?? m[4]!, `${option}'s port`) };
 }
 
 function settings(argv: string[]) {
@@ -57,12 +57,11 @@ export async function exporter(argv: string[]): Promise<number> {
   if (s === null) return (console.log(exporterHelp), 0);
   const where = s.host.includes(":") ? `[${s.host}]:${s.port}` : `${s.host}:${s.port}`;
   // Loaded here, not at the top: `socketkit --help` reads this file's help without loading node:http.
-  const { startExporter } = await import("./exporter/http.js");
+  const { metricsUrl, startExporter } = await import("./exporter/http.js");
   const running = await startExporter(s).catch((err: Error) => {
     throw new UsageError(`cannot listen on ${where}: ${err.message}`, { cause: err });
   });
-  const { address, port } = running.address;
-  const url = `http://${address.includes(":") ? `[${address}]` : address}:${port}/metrics`;
+  const url = metricsUrl(running.address);
   const scope = s.ports.length ? `the listeners on port ${s.ports.join(", ")}` : "every TCP listener";
   console.log(`socketkit exporter: serving ${url} (${scope}); Ctrl-C to stop`);
   const signal = await new Promise<string>((resolve) => {

@@ -9,12 +9,13 @@ import { activateServer, type ListenerOrigin } from "../deploy/listener-origin.j
 import type { ProxyProtocol } from "../deploy/proxy-protocol.js";
 import { ProxyProtocolMixIn } from "../deploy/proxy-protocol-mixin.js";
 import { offerHandover } from "../deploy/seamless-restart.js";
-import { isGroupWorker, runWorkerGroup, workerTag } from "../deploy/worker-group.js";
+import { isGroupWorker, reportToPrimary, runWorkerGroup, workerTag, type WorkerGroup } from "../deploy/worker-group.js";
 import { BaseRequestHandler, ThreadingTCPServer } from "../server/index.js";
 import { AF_INET, AF_INET6 } from "../socket/constants.js";
 import { OSError } from "../socket/errors.js";
 import { formatAddress } from "../socket/repr.js";
 import type { Socket } from "../socket/socket.js";
+import type { Exporter } from "./exporter/http.js";
 import { capMessage, escapeControls, incompleteUtf8Tail, LogSink } from "./log-sink.js";
 import { bannerLine } from "./serve-banner.js";
 import { deploymentHelp, deploymentOptions, proxyProtocolOption } from "./serve-deployment.js";
@@ -27,6 +28,14 @@ import {
   type ServeLimits,
 } from "./serve-limits.js";
 import { messages, parseLang, UsageError, type Lang, type Messages } from "./messages.js";
+import {
+  metricsHelp,
+  metricsOption,
+  metricsOptions,
+  readServer,
+  startServeMetrics,
+  type ServeReading,
+} from "./serve-metrics.js";
 import { INT_MAX, joinNegativeValues, parseCount, parsePort, parseSeconds } from "./options.js";
 
 /** The classic prefix; `--lang en` asks for the English one. */
@@ -43,7 +52,7 @@ const FLUSH_MS = 2000;
  */
 export const DEFAULT_BACKLOG = 511;
 
-export const serveHelp = `Usage: socketkit serve [--host localhost] [--port 12345] [--backlog ${DEFAULT_BACKLOG}] [--lang zh|en] [--reply-prefix TEXT] [--grace ${STOP_GRACE_S}] [--workers N|auto] [--share reuseport|inherit] [--idle-timeout ${DEFAULT_IDLE_TIMEOUT_S}] [--max-connections N]
+export const serveHelp = `Usage: socketkit serve [--host localhost] [--port 12345] [--backlog ${DEFAULT_BACKLOG}] [--lang zh|en] [--reply-prefix TEXT] [--grace ${STOP_GRACE_S}] [--workers N|auto] [--share reuseport|inherit] [--idle-timeout ${DEFAULT_IDLE_TIMEOUT_S}] [--max-connections N] [--metrics [HOST:]PORT]
 
 Runs the classic echo server: each message is answered with the reply prefix followed by the message, byte for byte.
   --host          address to listen on (default localhost; :: listens on IPv6 and IPv4, ::1 on IPv6 loopback)
@@ -55,6 +64,7 @@ Runs the classic echo server: each message is answered with the reply prefix fol
   --workers       serve from N processes sharing the port (auto: one per core); log lines name the worker
   --share         how the workers share the port: reuseport (a socket each, SO_REUSEPORT; the default) or inherit (one socket)
 ${limitsHelp}
+${metricsHelp}
 ${deploymentHelp}
 Logged messages show control characters as escapes (one line per message) and at most 512 bytes each; when
 stdout is not read, lines are dropped and counted rather than held. Ctrl-C or SIGTERM stops accepting, lets
@@ -172,6 +182,22 @@ interface ServeSettings {
   workers: number;
   share: "reuseport" | "inherit";
   handover: string | undefined;
+  /** Where --metrics serves, or null. */
+  metrics: { host: string; port: number } | null;
+}
+
+/** --workers and --share, checked, and refused with the options only one process can have. */
+function processOptions(values: { workers: string; share: string; handover?: string }): {
+  workers: number;
+  share: ServeSettings["share"];
+} {
+  const workers = values.workers === "auto" ? availableParallelism() : parseCount(values.workers, "--workers", 1, 1024);
+  const share = values.share;
+  if (share !== "inherit" && share !== "reuseport")
+    throw new UsageError(`--share must be inherit or reuseport, got ${share}`);
+  // A group restarts worker by worker already; one hand-over path cannot be offered by N processes at once.
+  if (workers > 1 && values.handover !== undefined) throw new UsageError("--handover works with one process only");
+  return { workers, share };
 }
 
 function settings(argv: string[], log: (line: string) => void): ServeSettings | null {
@@ -187,6 +213,7 @@ function settings(argv: string[], log: (line: string) => void): ServeSettings | 
       workers: { type: "string", default: "1" },
       share: { type: "string", default: "reuseport" },
       ...limitsOptions,
+      ...metricsOptions,
       ...deploymentOptions,
       help: { type: "boolean", short: "h" },
     },
@@ -204,11 +231,7 @@ function settings(argv: string[], log: (line: string) => void): ServeSettings | 
     log,
     limits,
   };
-  const workers = values.workers === "auto" ? availableParallelism() : parseCount(values.workers, "--workers", 1, 1024);
-  if (values.share !== "inherit" && values.share !== "reuseport")
-    throw new UsageError(`--share must be inherit or reuseport, got ${values.share}`);
-  // A group restarts worker by worker already; one hand-over path cannot be offered by N processes at once.
-  if (workers > 1 && values.handover !== undefined) throw new UsageError("--handover works with one process only");
+  const { workers, share } = processOptions(values);
   options.proxyProtocol = proxyProtocolOption(values["proxy-protocol"], values["proxy-trust"], log);
   return {
     lang,
@@ -216,8 +239,9 @@ function settings(argv: string[], log: (line: string) => void): ServeSettings | 
     limits,
     graceMs: parseSeconds(values.grace, "--grace", 0, 3600) * 1000,
     workers,
-    share: values.share,
+    share,
     handover: values.handover,
+    metrics: metricsOption(values.metrics),
   };
 }
 
@@ -280,6 +304,29 @@ function stopOnSignalOrBrokenOutput(
   });
 }
 
+/**
+ * serve's --metrics endpoint on `server`'s counters (serve-metrics.ts), or null without --metrics. A group worker
+ * reports to its primary instead, which serves the group's endpoint (groupMetricsOf).
+ */
+function metricsOf(s: ServeSettings, server: EchoServer, successor: boolean): Promise<Exporter | null> {
+  if (s.metrics === null || reportToPrimary(() => readServer(server))) return Promise.resolve(null);
+  const read = () => [{ labels: "", reading: readServer(server) }];
+  return startServeMetrics({ where: s.metrics, read, lang: s.lang, log: s.options.log, successor });
+}
+
+/** How long a scrape of a group waits for its workers' reports; one that has not answered is left out. */
+const REPORT_TIMEOUT_MS = 1000;
+
+/** The primary's endpoint: each worker's counters, asked at each scrape, labelled worker="N". */
+function groupMetricsOf(s: ServeSettings, group: () => WorkerGroup | null): Promise<Exporter | null> {
+  if (s.metrics === null) return Promise.resolve(null);
+  const read = async () => {
+    const reports = (await group()?.reports(REPORT_TIMEOUT_MS)) ?? [];
+    return reports.map((r) => ({ labels: `worker="${r.number}"`, reading: r.report as ServeReading }));
+  };
+  return startServeMetrics({ where: s.metrics, read, lang: s.lang, log: s.options.log, successor: false });
+}
+
 export async function serve(argv: string[]): Promise<number> {
   const sink = new LogSink(process.stdout);
   // In a worker of `--workers`, each line names the worker.
@@ -293,17 +340,24 @@ export async function serve(argv: string[]): Promise<number> {
   s.options.log(bannerLine(s.lang, facts));
   if (s.workers > 1 && !isGroupWorker()) {
     const say = s.options.say;
+    let group: WorkerGroup | null = null;
+    const metrics = await groupMetricsOf(s, () => group);
     const code = await runWorkerGroup(server.socket, {
       workers: s.workers,
       share: s.share,
       log: s.options.log,
       stopping: say.stopping,
       stopped: say.stopped,
+      started: (g) => (group = g),
     });
+    await metrics?.close();
     await sink.flush(FLUSH_MS);
     process.exit(code);
   }
   s.options.log(limitsLine(s.lang, s.limits));
+  // A successor starts its endpoint once its predecessor, told by confirm(), lets go of the port.
+  const successor = origin.source === "handover";
+  let metrics = successor ? null : await metricsOf(s, server, false);
   let withdraw = () => {};
   const stopped = stopOnSignalOrBrokenOutput(server, sink, s.graceMs, (stop) => {
     if (s.handover === undefined) return;
@@ -311,7 +365,10 @@ export async function serve(argv: string[]): Promise<number> {
   });
   const serving = server.serveForever();
   await origin.confirm();
+  if (successor) metrics = await metricsOf(s, server, true);
   await serving;
+  // Not accepting any more (stopping, or handed over): the port is for whoever serves now.
+  await metrics?.close();
   withdraw();
   const code = await stopped;
   s.options.log(s.options.say.stopped);

@@ -8,9 +8,10 @@
 // so all accept from one queue. bench/workers.ts measures both; docs/architecture.md says why "reuseport" won.
 
 import type { ChildProcess } from "node:child_process";
+import type { Socket as NetSocket } from "node:net";
 import type { TCPServer } from "../server/tcp-server.js";
 import { groupRole, type ShareMode } from "../server/workers/role.js";
-import { CONTROL_FD, startWorker, watchParent } from "../server/workers/worker-process.js";
+import { CONTROL_FD, LIFELINE_FD, startWorker, watchParent } from "../server/workers/worker-process.js";
 import * as C from "../socket/constants.js";
 import { Socket } from "../socket/socket.js";
 import { deadlineFor, hasPassed, type Deadline } from "../socket/timeout.js";
@@ -32,6 +33,10 @@ export function isGroupWorker(): boolean {
 }
 
 let joined = false;
+/** This group worker's lifeline to its primary, once it joined: how it answers reports() (reportToPrimary()). */
+let lifeline: NetSocket | null = null;
+/** The byte a primary sends on a worker's lifeline to ask for its report; the answer is one JSON line. */
+const QUESTION = 0x3f;
 
 /**
  * Puts `server` (constructed with `bindAndActivate = false`) on this group worker's share of the port, and
@@ -50,7 +55,7 @@ export function joinWorkerGroup(server: TCPServer): boolean {
   if (joined) throw new Error("a server of this worker already joined its group");
   joined = true;
   // A worker whose primary is gone must not serve on alone.
-  watchParent(() => process.kill(process.pid, "SIGTERM"));
+  lifeline = watchParent(() => process.kill(process.pid, "SIGTERM"));
   if (role.share === "reuseport") {
     server.allowReusePort = true;
     server.serverAddress = [(server.serverAddress as [string, number])[0], role.port];
@@ -63,6 +68,28 @@ export function joinWorkerGroup(server: TCPServer): boolean {
   listener.setInheritable(false);
   server.useSocket(listener);
   return true;
+}
+
+/**
+ * Answers the primary's WorkerGroup.reports() with `report()` (anything JSON can carry), read when asked. In a
+ * worker that joined its group; elsewhere it does nothing and returns false.
+ * @example reportToPrimary(() => server.connectionStats)
+ */
+export function reportToPrimary(report: () => unknown): boolean {
+  const pipe = lifeline;
+  if (pipe === null) return false;
+  pipe.on("data", (chunk: Buffer) => {
+    for (const byte of chunk) if (byte === QUESTION) pipe.write(`${JSON.stringify(report())}\n`);
+  });
+  return true;
+}
+
+/** One worker's answer to WorkerGroup.reports(). */
+export interface WorkerReport {
+  /** The worker's number, 1 to N: a restarted worker keeps its number. */
+  number: number;
+  pid: number;
+  report: unknown;
 }
 
 export interface WorkerGroupOptions {
@@ -78,6 +105,17 @@ interface Member {
   child: ChildProcess;
   /** Until when a death counts as dying while starting up (RESTART_PAUSE_MS after the start). */
   startingUntil: Deadline;
+  /** reports() waiting for this worker's next answer: any answer is its state now, so it settles them all. */
+  asking: Array<(line: string | null) => void>;
+}
+
+/** A worker's answer line as its report, or null when it is not JSON. */
+function parseReport(m: Member, line: string): WorkerReport | null {
+  try {
+    return { number: m.number, pid: m.child.pid!, report: JSON.parse(line) as unknown };
+  } catch {
+    return null;
+  }
 }
 
 /** A worker that dies sooner than this after starting is restarted after the same pause, so a crash cannot spin. */
@@ -125,6 +163,30 @@ export class WorkerGroup {
     this.settle();
   }
 
+  /**
+   * Each running worker's report (its reportToPrimary()), asked now; a worker that does not answer within
+   * `timeoutMs` (starting, stuck, or not reporting) is left out.
+   */
+  async reports(timeoutMs: number): Promise<WorkerReport[]> {
+    const answers = await Promise.all([...this.members.values()].map((m) => this.ask(m, timeoutMs)));
+    return answers.filter((a): a is WorkerReport => a !== null);
+  }
+
+  private ask(m: Member, timeoutMs: number): Promise<WorkerReport | null> {
+    const pipe = m.child.stdio[LIFELINE_FD] as NetSocket | null | undefined;
+    if (!pipe || pipe.destroyed) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      const answer = (line: string | null) => {
+        clearTimeout(timer);
+        m.asking = m.asking.filter((a) => a !== answer);
+        resolve(line === null ? null : parseReport(m, line));
+      };
+      const timer = setTimeout(() => answer(null), timeoutMs);
+      m.asking.push(answer);
+      pipe.write(Buffer.from([QUESTION]));
+    });
+  }
+
   // --- internals -------------------------------------------------------------------------------------------------
 
   /**
@@ -149,11 +211,30 @@ export class WorkerGroup {
     const child = startWorker(roleValue, share === "reuseport" ? this.holder!.fileno() : this.listener.fileno(), true);
     // The primary waits for its workers: they keep it running.
     child.ref();
-    const member = { number: n, child, startingUntil: deadlineFor(RESTART_PAUSE_MS / 1000) };
+    const member: Member = { number: n, child, startingUntil: deadlineFor(RESTART_PAUSE_MS / 1000), asking: [] };
     this.members.set(n, member);
+    this.listenForAnswers(member);
     child.once("exit", (code, signal) => this.exited(member, code, signal));
     // A process that could not be started at all reports an error and no exit: it is retried like a crash.
     child.once("error", () => (child.pid === undefined ? this.exited(member, null, null) : undefined));
+  }
+
+  /** Reads the answers on a worker's lifeline (the primary's end, its stdio[4]), one JSON line each. */
+  private listenForAnswers(m: Member): void {
+    const pipe = m.child.stdio[LIFELINE_FD] as NetSocket | null | undefined;
+    if (!pipe) return;
+    let partial = "";
+    const settle = (line: string | null) => m.asking.splice(0).forEach((answer) => answer(line));
+    pipe.setEncoding("utf8");
+    pipe.on("data", (text: string) => {
+      const lines = (partial + text).split("\n");
+      partial = lines.pop()!;
+      if (lines.length > 0) settle(lines.at(-1)!);
+    });
+    pipe.on("close", () => settle(null));
+    // A worker that died mid-answer: its report is simply missing.
+    pipe.on("error", () => {});
+    pipe.unref();
   }
 
   private exited(m: Member, code: number | null, signal: NodeJS.Signals | null): void {
@@ -187,10 +268,16 @@ export class WorkerGroup {
  */
 export async function runWorkerGroup(
   listener: Socket,
-  options: WorkerGroupOptions & { stopping: (signal: string) => string; stopped: string },
+  options: WorkerGroupOptions & {
+    stopping: (signal: string) => string;
+    stopped: string;
+    /** Called with the group once its workers are starting (to ask them for reports()). */
+    started?: (group: WorkerGroup) => void;
+  },
 ): Promise<number> {
   const group = new WorkerGroup(listener, options);
   group.start();
+  options.started?.(group);
   const onSignal = (signal: NodeJS.Signals) => {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);

@@ -18,12 +18,18 @@ import { idleCloseChannel, refuseChannel } from "./server-channels.js";
 export interface ConnectionStats {
   /** Connections taken and not closed yet. */
   readonly open: number;
+  /** Connections taken and served since the server was made (the refused ones are not among them). */
+  readonly accepted: number;
   /** Connections closed because no data went either way for idleTimeout seconds. */
   readonly closedIdle: number;
   /** Connections refused (reset at accept) because maxConnections were open. */
   readonly refused: number;
-  /** accept() calls that met the open-file limit (EMFILE, ENFILE). */
+  /** accept() calls that met the open-file limit (EMFILE, ENFILE): emfile + enfile. */
   readonly outOfFiles: number;
+  /** accept() calls that met the process's open-file limit, RLIMIT_NOFILE (EMFILE). */
+  readonly emfile: number;
+  /** accept() calls that met the system's open-file limit, fs.file-max (ENFILE). */
+  readonly enfile: number;
 }
 
 /** The settings ConnectionLimits reads from its server (each time: an instance's own value may change). */
@@ -59,6 +65,7 @@ export class ConnectionLimits {
   private readonly open = new Map<Socket, TrackedConnection>();
   private readonly idle: IdleSweep;
   private readonly outOfFiles: OutOfFilesLog;
+  private accepted = 0;
   private closedIdle = 0;
   private refused = 0;
 
@@ -78,8 +85,9 @@ export class ConnectionLimits {
 
   /** The counters, read now. */
   stats(): ConnectionStats {
-    const { closedIdle, refused } = this;
-    return { open: this.open.size, closedIdle, refused, outOfFiles: this.outOfFiles.count };
+    const { accepted, closedIdle, refused } = this;
+    const { count: outOfFiles, emfile, enfile } = this.outOfFiles;
+    return { open: this.open.size, accepted, closedIdle, refused, outOfFiles, emfile, enfile };
   }
 
   /**
@@ -114,6 +122,7 @@ export class ConnectionLimits {
       this.refuse(conn, clientAddress);
       return null;
     }
+    this.accepted++;
     this.open.set(conn, { clientAddress, acceptedAt: performance.now(), closing: false });
     this.idle.watch();
     return [conn, clientAddress];

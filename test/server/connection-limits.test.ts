@@ -95,7 +95,15 @@ test("idleTimeout: a connection with no data either way is shut down with one li
       }
       assert.equal((await within(3000, "EOF on the idle connection", silent.recv(10))).length, 0);
       await waitFor("its handler ended", () => (server.connectionStats.open === 1 ? true : undefined));
-      assert.deepEqual(server.connectionStats, { open: 1, closedIdle: 1, refused: 0, outOfFiles: 0 });
+      assert.deepEqual(server.connectionStats, {
+        open: 1,
+        accepted: 2,
+        closedIdle: 1,
+        refused: 0,
+        outOfFiles: 0,
+        emfile: 0,
+        enfile: 0,
+      });
       assert.equal(server.lines.length, 1);
       const m = /^idle timeout: closed \('127\.0\.0\.1', (\d+)\) after (\d+\.\d) s without data$/.exec(
         server.lines[0]!,
@@ -151,7 +159,15 @@ test("maxConnections: the connection beyond the cap is reset at accept with one 
     const d = await connect(server);
     await d.sendall(Buffer.from("again"));
     assert.equal((await within(3000, "the echo", d.recv(10))).toString(), "again");
-    assert.deepEqual(server.connectionStats, { open: 2, closedIdle: 0, refused: 1, outOfFiles: 0 });
+    assert.deepEqual(server.connectionStats, {
+      open: 2,
+      accepted: 3,
+      closedIdle: 0,
+      refused: 1,
+      outOfFiles: 0,
+      emfile: 0,
+      enfile: 0,
+    });
     for (const s of [b, c, d]) s.close();
   });
 });
@@ -210,7 +226,15 @@ test("a slowloris of 300 connections, bounded: 200 held and closed when idle, 10
       },
       20000,
     );
-    assert.deepEqual(done, { open: 0, closedIdle: 200, refused: 100, outOfFiles: 0 });
+    assert.deepEqual(done, {
+      open: 0,
+      accepted: 201,
+      closedIdle: 200,
+      refused: 100,
+      outOfFiles: 0,
+      emfile: 0,
+      enfile: 0,
+    });
     assert.ok(peak <= 200, `${peak} connections held at once`);
     assert.equal(server.lines.filter((l) => l.startsWith("idle timeout: closed")).length, 200);
     assert.equal(server.lines.filter((l) => l.startsWith("max connections: refused")).length, 100);
@@ -223,7 +247,7 @@ test("a slowloris of 300 connections, bounded: 200 held and closed when idle, 10
   assert.ok(grown < 600_000, `the heap grew by ${grown} bytes`);
 });
 
-test("accept() meeting EMFILE: one line per interval, every attempt counted and published", async () => {
+test("accept() meeting EMFILE: one line per interval, the last with the whole count; every attempt counted and published", async () => {
   class Short extends Logged {
     static override outOfFilesLogInterval = 0.4;
   }
@@ -246,6 +270,9 @@ test("accept() meeting EMFILE: one line per interval, every attempt counted and 
     try {
       const waiting = await connect(server);
       await waitFor("three lines", () => (server.lines.length >= 3 ? true : undefined), 10000);
+      // Two more inside the interval, which no line has counted yet.
+      const logged = attempts;
+      await waitFor("two more failed accepts", () => (attempts >= logged + 2 ? true : undefined), 3000);
       restore();
       await waiting.sendall(Buffer.from("served"));
       assert.equal((await within(3000, "the echo", waiting.recv(10))).toString(), "served");
@@ -265,9 +292,14 @@ test("accept() meeting EMFILE: one line per interval, every attempt counted and 
     server.lines[0]!,
     new RegExp(`^too many open files: 1 connections open, limit ${limit} \\(RLIMIT_NOFILE; 1 failed accept so far\\)$`),
   );
+  // Failures after the last line are not lost: a line at the end of the interval has the whole count.
+  const total = new RegExp(`\\(RLIMIT_NOFILE; ${attempts} failed accepts so far\\)$`);
+  await waitFor("a line with every failed accept", () => (total.test(server.lines.at(-1)!) ? true : undefined), 3000);
   assert.ok(server.lines.length < attempts, `${server.lines.length} lines for ${attempts} failed accepts`);
   for (const gap of gaps.slice(1)) assert.ok(gap >= 400, `a line ${gap} ms after the previous one`);
   assert.equal(server.connectionStats.outOfFiles, attempts);
+  assert.equal(server.connectionStats.emfile, attempts);
+  assert.equal(server.connectionStats.enfile, 0);
   assert.equal(events.length, attempts);
   assert.deepEqual(events[0], { server, errno: E.EMFILE, open: 1, limit, total: 1 });
 });

@@ -1,6 +1,7 @@
 // The metric families `socketkit exporter` serves — every listener's queues and drops, the network namespace's
 // listen-path counters (TcpExt) and the scrape's own duration — and their exposition in the Prometheus text format
-// 0.0.4 or OpenMetrics 1.0.0, from one look at the kernel taken for the scrape. The HTTP side is http.ts.
+// 0.0.4 or OpenMetrics 1.0.0, from one look at the kernel taken for the scrape. The HTTP side is http.ts; `serve
+// --metrics` (serve-metrics.ts) writes its own families with the same exposition (expose()).
 
 import type { ListenersSnapshot } from "../../kernel/listener-snapshot.js";
 import type { Listener } from "../../kernel/listeners.js";
@@ -13,7 +14,16 @@ export const CONTENT_TYPES = {
 /** An exposition format: the text format 0.0.4 or OpenMetrics 1.0.0. */
 export type Format = keyof typeof CONTENT_TYPES;
 
-type Type = "gauge" | "counter";
+/** The two metric types socketkit serves. */
+export type Type = "gauge" | "counter";
+
+/** One metric family: its name (a counter's with `_total`), type, help, and samples as [labels, value]. */
+export interface Family {
+  name: string;
+  type: Type;
+  help: string;
+  samples: Array<[labels: string, value: number]>;
+}
 
 /** Per listener, labelled by address and port: [name, type, help, value]. `ss -ltn` names in parentheses. */
 export const LISTENER_FAMILIES: ReadonlyArray<readonly [string, Type, string, (l: Listener) => number | null]> = [
@@ -91,7 +101,7 @@ function formatValue(v: number): string {
  * One family: HELP, TYPE and its samples. A counter's family is named with `_total` in the text format (as
  * client_golang writes it) and without in OpenMetrics, whose samples add the suffix.
  */
-function family(name: string, type: Type, help: string, samples: Array<[string, number]>, format: Format): string[] {
+function familyLines({ name, type, help, samples }: Family, format: Format): string[] {
   const base = format === "openmetrics" && type === "counter" ? name.replace(/_total$/, "") : name;
   return [
     `# HELP ${base} ${escapeHelp(help, format)}`,
@@ -100,22 +110,32 @@ function family(name: string, type: Type, help: string, samples: Array<[string, 
   ];
 }
 
+/** `families` in `format`, each with HELP and TYPE even when it has no sample; OpenMetrics ends with `# EOF`. */
+export function expose(families: readonly Family[], format: Format): string {
+  const lines = families.flatMap((f) => familyLines(f, format));
+  if (format === "openmetrics") lines.push("# EOF");
+  return `${lines.join("\n")}\n`;
+}
+
 /** The whole exposition of `snap` in `format`: every family, each with HELP and TYPE even when it has no sample. */
 export function exposition(snap: ListenersSnapshot, format: Format): string {
-  const lines: string[] = [];
-  for (const [name, type, help, value] of LISTENER_FAMILIES) {
+  const families: Family[] = LISTENER_FAMILIES.map(([name, type, help, value]) => {
     const samples = snap.listeners.flatMap((l): Array<[string, number]> => {
       const v = value(l);
       return v === null ? [] : [[`{address="${escapeLabel(l.address)}",port="${l.port}"}`, v]];
     });
-    lines.push(...family(name, type, help, samples, format));
-  }
+    return { name, type, help, samples };
+  });
   for (const [name, counter, help] of NAMESPACE_FAMILIES) {
     const full = `${help} Every listener of the network namespace (TcpExt ${counter}).`;
-    lines.push(...family(name, "counter", full, [["", snap.namespaceCounters[counter] ?? 0]], format));
+    families.push({ name, type: "counter", help: full, samples: [["", snap.namespaceCounters[counter] ?? 0]] });
   }
   const duration = "Seconds this scrape spent reading the kernel (sock_diag and /proc/net).";
-  lines.push(...family("socketkit_scrape_duration_seconds", "gauge", duration, [["", snap.readSeconds]], format));
-  if (format === "openmetrics") lines.push("# EOF");
-  return `${lines.join("\n")}\n`;
+  families.push({
+    name: "socketkit_scrape_duration_seconds",
+    type: "gauge",
+    help: duration,
+    samples: [["", snap.readSeconds]],
+  });
+  return expose(families, format);
 }

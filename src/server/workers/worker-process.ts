@@ -36,15 +36,17 @@ export const LIFELINE_FD = 4;
 /**
  * Calls `onParentGone` once the parent that started this worker with a lifeline has ended, however it ended
  * (a SIGKILL included): the pipe at fd 4 reads end of file. The pipe never keeps the process alive.
+ * @returns the pipe, which is a socket pair both ways: a group worker answers its primary on it (worker-group.ts).
  */
-export function watchParent(onParentGone: () => void): void {
+export function watchParent(onParentGone: () => void): net.Socket {
   // A handler's child process holding the pipe would not change what it reads; it is just not theirs to have.
   setInheritableFd(LIFELINE_FD, false);
-  const pipe = new net.Socket({ fd: LIFELINE_FD, readable: true, writable: false });
+  const pipe = new net.Socket({ fd: LIFELINE_FD, readable: true, writable: true });
   pipe.on("data", () => {});
   pipe.once("end", onParentGone);
   pipe.once("error", onParentGone);
   pipe.unref();
+  return pipe;
 }
 
 /** A control message: a JSON header, and for a datagram request the datagram's bytes after it. */
