@@ -296,7 +296,10 @@ test("serveForever() takes no request before its warm pool is ready; startWorker
     assert.equal(text, "first\n");
     const workers = await f.workers();
     assert.ok(workers.includes(pid), "a worker of the warm pool served it");
-    const events = readLog(log).trim().split("\n").map((l) => l.split(" ")[0]);
+    const events = readLog(log)
+      .trim()
+      .split("\n")
+      .map((l) => l.split(" ")[0]);
     assert.deepEqual(events, ["worker-start", "worker-start", "verify"], "both workers started before the accept");
     assert.deepEqual(await f.close(), { active: 0, workers: 0, fd: -1 });
   });
