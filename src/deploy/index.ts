@@ -34,4 +34,5 @@ export {
   workerTag,
   type ShareMode,
   type WorkerGroupOptions,
+  type WorkerReport,
 } from "./worker-group.js";
