@@ -6,6 +6,7 @@ import { isIP } from "node:net";
 import { parseArgs } from "node:util";
 import { UsageError } from "./messages.js";
 import { parseCount, parsePort } from "./options.js";
+import { hostPort } from "../socket/repr.js";
 
 /** `socketkit exporter --help`. */
 export const exporterHelp = `Usage: socketkit exporter [--listen 127.0.0.1:9464] [--port P]...
@@ -55,7 +56,7 @@ function settings(argv: string[]) {
 export async function exporter(argv: string[]): Promise<number> {
   const s = settings(argv);
   if (s === null) return (console.log(exporterHelp), 0);
-  const where = s.host.includes(":") ? `[${s.host}]:${s.port}` : `${s.host}:${s.port}`;
+  const where = hostPort(s.host, s.port);
   // Loaded here, not at the top: `socketkit --help` reads this file's help without loading node:http.
   const { metricsUrl, startExporter } = await import("./exporter/http.js");
   const running = await startExporter(s).catch((err: Error) => {

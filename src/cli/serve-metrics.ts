@@ -10,6 +10,8 @@ import type { Family, Format, Type } from "./exporter/metrics.js";
 import { parseListen } from "./exporter.js";
 import type { ConnectionStats } from "../server/index.js";
 import { processFileLimit } from "../server/open-file-limit.js";
+import { hostPort } from "../socket/repr.js";
+import { deadlineFor, hasPassed } from "../socket/timeout.js";
 
 export const metricsHelp = `  --metrics [HOST:]PORT  serve this server's counters for Prometheus at http://HOST:PORT/metrics (HOST default
                     127.0.0.1, loopback; 0.0.0.0:PORT for every IPv4 interface): connections open and taken, idle
@@ -148,11 +150,6 @@ export interface ServeMetricsOptions {
   successor: boolean;
 }
 
-/** `where` as an operator writes it: 127.0.0.1:9464, [::1]:9464. */
-function hostPort({ host, port }: { host: string; port: number }): string {
-  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
 /** Starts the endpoint, retrying for `retryMs` while the port is in use. */
 async function listenRetrying(o: ServeMetricsOptions, retryMs: number): Promise<Exporter> {
   // Loaded here: a serve without --metrics does not load node:http.
@@ -165,12 +162,12 @@ async function listenRetrying(o: ServeMetricsOptions, retryMs: number): Promise<
     collect: async (format: Format) => expose(serveFamilies(await o.read()), format),
     failure: "reading the server's counters failed",
   };
-  const until = performance.now() + retryMs;
+  const until = deadlineFor(retryMs / 1000);
   for (;;) {
     try {
       return await startMetricsEndpoint(o.where, content);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE" || performance.now() >= until) throw err;
+      if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE" || hasPassed(until)) throw err;
       await new Promise((r) => setTimeout(r, RETRY_PAUSE_MS));
     }
   }
@@ -183,7 +180,7 @@ async function listenRetrying(o: ServeMetricsOptions, retryMs: number): Promise<
  * @throws UsageError (exit 2) naming --metrics when it cannot listen there.
  */
 export async function startServeMetrics(o: ServeMetricsOptions): Promise<Exporter | null> {
-  const where = hostPort(o.where);
+  const where = hostPort(o.where.host, o.where.port);
   try {
     const running = await listenRetrying(o, o.successor ? HANDOVER_RETRY_MS : 0);
     const { metricsUrl } = await import("./exporter/http.js");

@@ -11,9 +11,9 @@ import { ProxyProtocolMixIn } from "../deploy/proxy-protocol-mixin.js";
 import { offerHandover } from "../deploy/seamless-restart.js";
 import { isGroupWorker, reportToPrimary, runWorkerGroup, workerTag, type WorkerGroup } from "../deploy/worker-group.js";
 import { BaseRequestHandler, ThreadingTCPServer } from "../server/index.js";
-import { AF_INET, AF_INET6 } from "../socket/constants.js";
+import { AF_INET6 } from "../socket/constants.js";
 import { OSError } from "../socket/errors.js";
-import { formatAddress } from "../socket/repr.js";
+import { formatAddress, hostPort } from "../socket/repr.js";
 import type { Socket } from "../socket/socket.js";
 import type { Exporter } from "./exporter/http.js";
 import { capMessage, escapeControls, incompleteUtf8Tail, LogSink } from "./log-sink.js";
@@ -272,7 +272,7 @@ async function listen(options: EchoServerOptions, handover?: string): Promise<[E
 /** "127.0.0.1:12345", "[::1]:12345". */
 function where(server: EchoServer): string {
   const [host, port] = server.serverAddress as [string, number];
-  return server.addressFamily === AF_INET ? `${host}:${port}` : `[${host}]:${port}`;
+  return hostPort(host, port);
 }
 
 /**

@@ -11,6 +11,7 @@ import type { Address, AddressInput } from "../socket/address.js";
 import { fromSockaddr, toSockaddr } from "../socket/address.js";
 import * as C from "../socket/constants.js";
 import { peerCredentials, type PeerCredentials } from "../socket/peer-credentials.js";
+import { hostPort } from "../socket/repr.js";
 import type { Socket } from "../socket/socket.js";
 
 /** A hand-over refused because its path, its peer or the offered listener is not what it must be. */
@@ -105,9 +106,9 @@ export interface ExpectedListener {
 }
 
 /** "127.0.0.1:8000", "[::1]:8000". */
-function hostPort(address: Address): string {
+function endpoint(address: Address): string {
   const [host, port] = address as [string, number];
-  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+  return hostPort(host, port);
 }
 
 /**
@@ -126,7 +127,7 @@ export async function checkOfferedListener(listener: Socket, expected: ExpectedL
   if (expected.family !== undefined && listener.family !== expected.family) {
     const v = (f: number) => (f === C.AF_INET6 ? "IPv6" : "IPv4");
     throw new HandoverRefusedError(
-      `${from} offered an ${v(listener.family)} listener on ${hostPort(bound)}, not an ${v(expected.family)} one`,
+      `${from} offered an ${v(listener.family)} listener on ${endpoint(bound)}, not an ${v(expected.family)} one`,
     );
   }
   if (expected.address === undefined) return;
@@ -134,7 +135,7 @@ export async function checkOfferedListener(listener: Socket, expected: ExpectedL
   const want = fromSockaddr(sockaddr, sockaddr.length) as [string, number];
   const got = bound as [string, number];
   if (got[0] !== want[0] || (want[1] !== 0 && got[1] !== want[1])) {
-    const wanted = want[1] === 0 ? `${hostPort(want).replace(/:0$/, "")} (any port)` : hostPort(want);
-    throw new HandoverRefusedError(`${from} offered a listener on ${hostPort(bound)}, not on ${wanted}`);
+    const wanted = want[1] === 0 ? `${endpoint(want).replace(/:0$/, "")} (any port)` : endpoint(want);
+    throw new HandoverRefusedError(`${from} offered a listener on ${endpoint(bound)}, not on ${wanted}`);
   }
 }

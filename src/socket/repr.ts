@@ -46,6 +46,11 @@ function pyBytes(bytes: Buffer): string {
 }
 
 /** How Python prints an address inside the repr: str() of the tuple, a bare path, or bytes for an abstract name. */
+/** An inet endpoint as operators and URLs write it: "127.0.0.1:8000", "[::1]:8000" (RFC 3986 brackets). */
+export function hostPort(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
 export function formatAddress(address: Address | null): string {
   if (address === null) return "None";
   if (typeof address === "string") return address;

@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import { snapshotListeners } from "../../kernel/listener-snapshot.js";
 import { CONTENT_TYPES, exposition, type Format } from "./metrics.js";
 import { wantsOpenMetrics } from "./negotiate.js";
+import { hostPort } from "../../socket/repr.js";
 
 /** Where a metrics endpoint serves, and its time limits. */
 export interface EndpointOptions {
@@ -74,7 +75,7 @@ function route(req: IncomingMessage, res: ServerResponse, content: EndpointConte
 
 /** The URL of a running endpoint's metrics: `http://127.0.0.1:9464/metrics`, `http://[::1]:9464/metrics`. */
 export function metricsUrl({ address, port }: AddressInfo): string {
-  return `http://${address.includes(":") ? `[${address}]` : address}:${port}/metrics`;
+  return `http://${hostPort(address, port)}/metrics`;
 }
 
 /**
