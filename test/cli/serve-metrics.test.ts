@@ -130,15 +130,19 @@ function lastReportedTotal(log: string): number | undefined {
  * last line comes at most one interval, 5 s, after the last failure, with the whole count).
  */
 async function agreement(url: string, server: Run): Promise<[number, string]> {
-  const deadline = performance.now() + 15000;
-  for (;;) {
-    const text = await within(5000, "a scrape", scrape(url));
-    const emfile = valueOf(text, "socketkit_server_accept_errors_total", '{reason="emfile"}');
-    const total = lastReportedTotal(server.stdout());
-    if (total !== undefined && total === emfile) return [total, text];
-    if (performance.now() > deadline) throw new Error(`the counter says ${emfile}, the log ${total}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  let seen = "no scrape";
+  return waitFor(
+    () => `the emfile counter to equal the log's total: ${seen}`,
+    async (): Promise<[number, string] | undefined> => {
+      const text = await within(5000, "a scrape", scrape(url));
+      const emfile = valueOf(text, "socketkit_server_accept_errors_total", '{reason="emfile"}');
+      const total = lastReportedTotal(server.stdout());
+      seen = `the counter says ${emfile}, the log ${total}`;
+      return total !== undefined && total === emfile ? [total, text] : undefined;
+    },
+    15000,
+    200,
+  );
 }
 
 test(
@@ -217,13 +221,16 @@ function assertEachWorker(text: string, log: string): void {
 
 /** Scrapes until every worker answered (a starting one may not yet), within 20 s. */
 async function scrapeBoth(url: string): Promise<string> {
-  const deadline = performance.now() + 20000;
-  for (;;) {
-    const text = await within(5000, "a scrape", scrape(url));
-    if ([1, 2].every((n) => valueOf(text, "process_max_fds", `{worker="${n}"}`) !== undefined)) return text;
-    if (performance.now() > deadline) throw new Error(`not every worker answered: ${text}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  let last = "";
+  return waitFor(
+    () => `every worker to answer: ${last}`,
+    async () => {
+      last = await within(5000, "a scrape", scrape(url));
+      return [1, 2].every((n) => valueOf(last, "process_max_fds", `{worker="${n}"}`) !== undefined) ? last : undefined;
+    },
+    20000,
+    100,
+  );
 }
 
 test("with --workers 2 the primary serves each worker's counters, labelled worker=N; a restarted worker starts from 0", async () => {

@@ -2,13 +2,24 @@
 
 import { readdirSync, readFileSync } from "node:fs";
 
-/** Polls `probe` (kernel state has no event to wait on) until it returns a value other than undefined. */
-export async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 5000, everyMs = 10): Promise<T> {
+/**
+ * Polls `probe` (kernel state, another process's output: nothing to wait on) until it gives a value other than
+ * undefined. `probe` may be async (a scrape); `what` may be a function, read when the wait fails, to say what was
+ * seen last.
+ */
+export async function waitFor<T>(
+  what: string | (() => string),
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 5000,
+  everyMs = 10,
+): Promise<T> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
-    const value = probe();
+    const value = await probe();
     if (value !== undefined) return value;
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (performance.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === "string" ? what : what()}`);
+    }
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
