@@ -6,6 +6,7 @@
 // with handleError for what a handler throws and handleTimeout when handleRequest's timeout passes.
 
 import { AsyncLocalStorage } from "node:async_hooks";
+import { trailingOptions, type WaitOptions } from "../socket/abort.js";
 import type { Address } from "../socket/address.js";
 import { BlockingIOError, E, OSError } from "../socket/errors.js";
 import { formatAddress } from "../socket/repr.js";
@@ -83,18 +84,30 @@ export abstract class BaseServer {
   // --- for callers -----------------------------------------------------------------------------------------------
 
   /**
-   * Handles requests until shutdown(). Each wake-up takes the requests already queued; `pollInterval` (seconds)
-   * bounds how long the loop waits before calling serviceActions().
+   * Handles requests until shutdown(), or until `signal` aborts, which stops the loop as shutdown() does (the
+   * promise resolves). Each wake-up takes the requests already queued; `pollInterval` (seconds) bounds how long
+   * the loop waits before calling serviceActions(). One loop per server: a second concurrent call rejects.
+   * @example
+   * const stop = new AbortController();
+   * const serving = server.serveForever({ signal: stop.signal });
+   * stop.abort(); // serving resolves once the loop has returned
    */
-  async serveForever(pollInterval = 0.5): Promise<void> {
+  async serveForever(pollInterval?: number | WaitOptions, options?: WaitOptions): Promise<void> {
+    const [[every], signal] = trailingOptions([pollInterval, options], [0.5]);
     if (this.loop !== null) throw new Error("serveForever() is already running on this server");
     const loop = { wake: new AbortController() };
     this.loop = loop;
     if (this.isShutDown.isSet) this.isShutDown = new Latch();
+    const stop = () => {
+      this.shutdownRequested = true;
+      loop.wake.abort();
+    };
+    if (signal?.aborted) stop();
+    else signal?.addEventListener("abort", stop, { once: true });
     try {
       // shutdown() wakes the loop itself; the poll interval only paces serviceActions(), so a server that does not
       // override it waits without a timer (one less timer per wait on the accept loop).
-      const interval = this.serviceActions === BaseServer.prototype.serviceActions ? null : pollInterval;
+      const interval = this.serviceActions === BaseServer.prototype.serviceActions ? null : every;
       while (!this.shutdownRequested) {
         const ready = await this.waitForRequest(interval, loop.wake.signal);
         for (let i = 0; ready && i < BURST && !this.shutdownRequested; i++) {
@@ -103,6 +116,7 @@ export abstract class BaseServer {
         if (!this.shutdownRequested) await this.serviceActions();
       }
     } finally {
+      signal?.removeEventListener("abort", stop);
       this.shutdownRequested = false;
       this.loop = null;
       this.isShutDown.set();

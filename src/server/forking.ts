@@ -5,6 +5,7 @@
 // The machinery is in workers/; the class body here only forwards to it.
 
 import type { Address } from "../socket/address.js";
+import type { WaitOptions } from "../socket/abort.js";
 import { withSettings } from "./settings.js";
 import { TCPServer, UnixStreamServer } from "./tcp-server.js";
 import { UDPServer, UnixDatagramServer } from "./udp-server.js";
@@ -95,8 +96,8 @@ export function ForkingMixIn<T extends TCPServerClass>(Base: T): ForkingServerCl
     override bindAndActivate(): void {
       if (!ForkingRole.inWorker()) super.bindAndActivate();
     }
-    override serveForever(pollInterval = 0.5): Promise<void> {
-      return this.forking.serve(() => super.serveForever(pollInterval));
+    override serveForever(pollInterval?: number | WaitOptions, options?: WaitOptions): Promise<void> {
+      return this.forking.serve(() => super.serveForever(pollInterval, options));
     }
     override handleRequest(): Promise<void> {
       return this.forking.serve(() => super.handleRequest());

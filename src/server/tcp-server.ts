@@ -144,7 +144,12 @@ export class TCPServer extends BaseServer {
     return this.socket.gettimeout();
   }
 
+  /**
+   * Waits until a request can be taken. Once the socket is closed (serverClose() while serveForever() runs) the
+   * loop keeps running until shutdown(), as Python's, but waits for that quietly instead of retrying accept().
+   */
   protected override waitForRequest(timeout: number | null, signal?: AbortSignal): Promise<boolean> {
+    if (this.socket.closed) return closedWait(timeout, signal);
     return this.socket.waitReadable(timeout, signal);
   }
 
@@ -168,6 +173,20 @@ export class TCPServer extends BaseServer {
 /** A TCPServer on an AF_UNIX stream socket; serverAddress is a path. */
 export class UnixStreamServer extends TCPServer {
   static override addressFamily: number = C.AF_UNIX;
+}
+
+/** What a closed server socket's wait is: false once `timeout` seconds pass or `signal` aborts (no readiness). */
+function closedWait(timeout: number | null, signal?: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve(false);
+    const done = () => {
+      if (timer !== undefined) clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve(false);
+    };
+    const timer = timeout === null ? undefined : setTimeout(done, timeout * 1000);
+    signal?.addEventListener("abort", done, { once: true });
+  });
 }
 
 /** useSocket()'s check: a socket of the server's type that listens (a stream server) or is bound (a datagram one). */

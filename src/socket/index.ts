@@ -61,6 +61,9 @@ export {
   type WritableFile,
 } from "./socket-file.js";
 export { TextSocketFile } from "./text-file.js";
+export { UnsupportedOperation } from "./unsupported-operation.js";
+export { AbortError, type WaitOptions } from "./abort.js";
+export type { BinaryMode, TextMode } from "./socket-file.js";
 export type {
   Address,
   AddressInput,

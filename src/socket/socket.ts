@@ -9,6 +9,7 @@ import { READABLE } from "../libc/poller.js";
 import type { TcpInfo } from "../libc/tcp-info.js";
 import { loadSyscalls, sys } from "../libc/syscalls.js";
 import { isUnbound, toSockaddr, toSockaddrSync, type Address, type AddressInput } from "./address.js";
+import { checkWaitOptions, trailingOptions, type WaitOptions } from "./abort.js";
 import { asPromise, checkBytes, checkInt } from "./arguments.js";
 import { checkResult, errorFromResult, OSError } from "./errors.js";
 import { getInheritableFd, setInheritableFd } from "./inheritable.js";
@@ -16,10 +17,10 @@ import { IoSource, TYPE_FLAGS } from "./io-source.js";
 import type { AncillaryItem, ReceivedMessage } from "./messages.js";
 import { acceptNow, recvfromNow, recvmsgNow } from "./now.js";
 import { repr } from "./repr.js";
-import { openFile, type MakefileOptions, type SocketFile } from "./socket-file.js";
+import { openFile, type BinaryMode, type MakefileOptions, type SocketFile, type TextMode } from "./socket-file.js";
 import type { TextSocketFile } from "./text-file.js";
 import { transmitFile, type SendfileSource } from "./sendfile.js";
-import { getOption, setOption, tcpInfoOf } from "./sockopt.js";
+import { getOption, setOption, setOptionNull, tcpInfoOf } from "./sockopt.js";
 import { checkTimeout, deadlineFor, getdefaulttimeout } from "./timeout.js";
 
 export { acceptNow, recvfromNow, recvmsgNow } from "./now.js";
@@ -138,8 +139,8 @@ export class Socket {
   }
 
   /** Waits for a connection the kernel completed and takes it off the accept queue. */
-  accept(): Promise<[Socket, Address]> {
-    return asPromise(() => this.source.accept(Socket.accepted));
+  accept(options?: WaitOptions): Promise<[Socket, Address]> {
+    return asPromise(() => this.source.accept(Socket.accepted, checkWaitOptions(options)));
   }
 
   /** accept() that never waits, whatever the timeout: null when the queue is empty (no exception to build). */
@@ -159,8 +160,9 @@ export class Socket {
   }
 
   /** Connects to `address`; a stream socket waits for the handshake, within the socket's timeout. */
-  async connect(address: AddressInput): Promise<void> {
-    const err = await this.source.connect(await toSockaddr(this.family, address), true);
+  async connect(address: AddressInput, options?: WaitOptions): Promise<void> {
+    const signal = checkWaitOptions(options);
+    const err = await this.source.connect(await toSockaddr(this.family, address), true, signal);
     if (err !== 0) throw OSError.fromErrno(err, { syscall: "connect" });
   }
 
@@ -168,42 +170,60 @@ export class Socket {
    * As connect(), but resolves with the errno instead of rejecting: 0 on success, EWOULDBLOCK when the timeout
    * ran out. Address errors (TypeError, gaierror) still reject.
    */
-  async connectEx(address: AddressInput): Promise<number> {
-    return this.source.connect(await toSockaddr(this.family, address), false);
+  async connectEx(address: AddressInput, options?: WaitOptions): Promise<number> {
+    const signal = checkWaitOptions(options);
+    return this.source.connect(await toSockaddr(this.family, address), false, signal);
   }
 
   /** Resolves with at most `bufsize` bytes as soon as any are there; an empty Buffer means the peer closed. */
-  recv(bufsize: number, flags = 0): Promise<Buffer> {
+  recv(bufsize: number, options?: WaitOptions): Promise<Buffer>;
+  recv(bufsize: number, flags?: number, options?: WaitOptions): Promise<Buffer>;
+  recv(bufsize: number, ...rest: (number | WaitOptions | undefined)[]): Promise<Buffer> {
     return asPromise(() => {
+      const [[flags], signal] = trailingOptions(rest, [0]);
       checkInt(bufsize, "bufsize", 0, C.INT_MAX);
       checkFlags(flags);
       // Python returns b'' for recv(0) without a syscall, so a datagram is not consumed.
-      return bufsize === 0 ? Buffer.alloc(0) : this.source.recv(bufsize, flags);
+      return bufsize === 0 ? Buffer.alloc(0) : this.source.recv(bufsize, flags, signal);
     });
   }
 
   /** Reads into `buffer` (at most `nbytes`, default its length) and resolves with the count. */
-  recvInto(buffer: Uint8Array, nbytes = 0, flags = 0): Promise<number> {
+  recvInto(buffer: Uint8Array, options?: WaitOptions): Promise<number>;
+  recvInto(buffer: Uint8Array, nbytes?: number, flags?: number, options?: WaitOptions): Promise<number>;
+  recvInto(buffer: Uint8Array, ...rest: (number | WaitOptions | undefined)[]): Promise<number> {
     return asPromise(() => {
+      const [[nbytes, flags], signal] = trailingOptions(rest, [0, 0]);
       const len = intoLength(buffer, nbytes);
       checkFlags(flags);
-      return len === 0 ? 0 : this.source.recvInto(buffer, len, flags);
+      return len === 0 ? 0 : this.source.recvInto(buffer, len, flags, signal);
     });
   }
 
   /** Receives a datagram (or stream bytes) and the sender's address (null where the kernel gives none). */
-  recvfrom(bufsize: number, flags = 0): Promise<[Buffer, Address | null]> {
+  recvfrom(bufsize: number, options?: WaitOptions): Promise<[Buffer, Address | null]>;
+  recvfrom(bufsize: number, flags?: number, options?: WaitOptions): Promise<[Buffer, Address | null]>;
+  recvfrom(bufsize: number, ...rest: (number | WaitOptions | undefined)[]): Promise<[Buffer, Address | null]> {
     return asPromise(() => {
+      const [[flags], signal] = trailingOptions(rest, [0]);
       checkInt(bufsize, "bufsize", 0, C.INT_MAX);
-      return this.source.recvfrom(bufsize, checkFlags(flags));
+      return this.source.recvfrom(bufsize, checkFlags(flags), signal);
     });
   }
 
   /** As recvfrom(), into `buffer` (at most `nbytes`, default its length): resolves with [count, address]. */
-  recvfromInto(buffer: Uint8Array, nbytes = 0, flags = 0): Promise<[number, Address | null]> {
+  recvfromInto(buffer: Uint8Array, options?: WaitOptions): Promise<[number, Address | null]>;
+  recvfromInto(
+    buffer: Uint8Array,
+    nbytes?: number,
+    flags?: number,
+    options?: WaitOptions,
+  ): Promise<[number, Address | null]>;
+  recvfromInto(buffer: Uint8Array, ...rest: (number | WaitOptions | undefined)[]): Promise<[number, Address | null]> {
     return asPromise(() => {
+      const [[nbytes, flags], signal] = trailingOptions(rest, [0, 0]);
       const len = intoLength(buffer, nbytes);
-      return this.source.recvfromInto(buffer, len, checkFlags(flags));
+      return this.source.recvfromInto(buffer, len, checkFlags(flags), signal);
     });
   }
 
@@ -212,26 +232,42 @@ export class Socket {
    * has taken all of it (as a blocking send does); with a timeout it returns what one send took once the socket
    * was writable; with timeout 0 or MSG_DONTWAIT it never waits.
    */
-  send(data: Uint8Array, flags = 0): Promise<number> {
+  send(data: Uint8Array, options?: WaitOptions): Promise<number>;
+  send(data: Uint8Array, flags?: number, options?: WaitOptions): Promise<number>;
+  send(data: Uint8Array, ...rest: (number | WaitOptions | undefined)[]): Promise<number> {
     return asPromise(() => {
+      const [[flags], signal] = trailingOptions(rest, [0]);
       checkBytes(data, "data");
-      return this.source.send(data, checkFlags(flags));
+      return this.source.send(data, checkFlags(flags), signal);
     });
   }
 
-  /** Sends all of `data`; resolves once the kernel has every byte. The timeout bounds the whole call. */
-  sendall(data: Uint8Array, flags = 0): Promise<void> {
+  /**
+   * Sends all of `data`; resolves once the kernel has every byte. The timeout bounds the whole call. Aborted by
+   * `signal`, it rejects with an AbortError whose `bytesSent` is exactly what the kernel took.
+   */
+  sendall(data: Uint8Array, options?: WaitOptions): Promise<void>;
+  sendall(data: Uint8Array, flags?: number, options?: WaitOptions): Promise<void>;
+  sendall(data: Uint8Array, ...rest: (number | WaitOptions | undefined)[]): Promise<void> {
     return asPromise(() => {
+      const [[flags], signal] = trailingOptions(rest, [0]);
       checkBytes(data, "data");
-      return this.source.sendall(data, checkFlags(flags));
+      return this.source.sendall(data, checkFlags(flags), signal);
     });
   }
 
   /** Sends a datagram to `address`. */
-  async sendto(data: Uint8Array, address: AddressInput, flags = 0): Promise<number> {
+  sendto(data: Uint8Array, address: AddressInput, options?: WaitOptions): Promise<number>;
+  sendto(data: Uint8Array, address: AddressInput, flags?: number, options?: WaitOptions): Promise<number>;
+  async sendto(
+    data: Uint8Array,
+    address: AddressInput,
+    ...rest: (number | WaitOptions | undefined)[]
+  ): Promise<number> {
+    const [[flags], signal] = trailingOptions(rest, [0]);
     checkBytes(data, "data");
     checkFlags(flags);
-    return this.source.sendto(data, flags, await toSockaddr(this.family, address));
+    return this.source.sendto(data, flags, await toSockaddr(this.family, address), signal);
   }
 
   /**
@@ -243,29 +279,50 @@ export class Socket {
     ancdata: readonly AncillaryItem[] = [],
     flags = 0,
     address?: AddressInput,
+    options?: WaitOptions,
   ): Promise<number> {
+    const signal = checkWaitOptions(options);
     checkFlags(flags);
     const name = address === undefined ? null : await toSockaddr(this.family, address);
-    return this.source.sendmsg(buffers, ancdata, flags, name);
+    return this.source.sendmsg(buffers, ancdata, flags, name, signal);
   }
 
   /**
    * Python's recvmsg(bufsize, ancbufsize, flags): resolves with [data, ancdata, msgFlags, address]. Received
    * descriptors are close-on-exec (MSG_CMSG_CLOEXEC), so a child process gets them only when they are passed on.
    */
-  recvmsg(bufsize: number, ancbufsize = 0, flags = 0): Promise<ReceivedMessage<Buffer>> {
+  recvmsg(bufsize: number, options?: WaitOptions): Promise<ReceivedMessage<Buffer>>;
+  recvmsg(
+    bufsize: number,
+    ancbufsize?: number,
+    flags?: number,
+    options?: WaitOptions,
+  ): Promise<ReceivedMessage<Buffer>>;
+  recvmsg(bufsize: number, ...rest: (number | WaitOptions | undefined)[]): Promise<ReceivedMessage<Buffer>> {
     return asPromise(() => {
+      const [[ancbufsize, flags], signal] = trailingOptions(rest, [0, 0]);
       checkInt(bufsize, "bufsize", 0, C.INT_MAX);
       checkInt(ancbufsize, "ancbufsize", 0, C.INT_MAX);
-      return this.source.recvmsg(bufsize, ancbufsize, checkFlags(flags));
+      return this.source.recvmsg(bufsize, ancbufsize, checkFlags(flags), signal);
     });
   }
 
   /** Python's recvmsg_into(buffers, ancbufsize, flags): scatters one message into `buffers`. */
-  recvmsgInto(buffers: readonly Uint8Array[], ancbufsize = 0, flags = 0): Promise<ReceivedMessage<number>> {
+  recvmsgInto(buffers: readonly Uint8Array[], options?: WaitOptions): Promise<ReceivedMessage<number>>;
+  recvmsgInto(
+    buffers: readonly Uint8Array[],
+    ancbufsize?: number,
+    flags?: number,
+    options?: WaitOptions,
+  ): Promise<ReceivedMessage<number>>;
+  recvmsgInto(
+    buffers: readonly Uint8Array[],
+    ...rest: (number | WaitOptions | undefined)[]
+  ): Promise<ReceivedMessage<number>> {
     return asPromise(() => {
+      const [[ancbufsize, flags], signal] = trailingOptions(rest, [0, 0]);
       checkInt(ancbufsize, "ancbufsize", 0, C.INT_MAX);
-      return this.source.recvmsgInto(buffers, ancbufsize, checkFlags(flags));
+      return this.source.recvmsgInto(buffers, ancbufsize, checkFlags(flags), signal);
     });
   }
 
@@ -274,8 +331,13 @@ export class Socket {
    * and sends where the kernel cannot; resolves with the bytes sent. `file` is an fd or a FileHandle; an fd's
    * position ends after the last byte sent, as Python leaves the file object's.
    */
-  sendfile(file: SendfileSource, offset = 0, count: number | null = null): Promise<number> {
-    return transmitFile(this.source, file, offset, count);
+  sendfile(file: SendfileSource, options?: WaitOptions): Promise<number>;
+  sendfile(file: SendfileSource, offset?: number, count?: number | null, options?: WaitOptions): Promise<number>;
+  sendfile(file: SendfileSource, ...rest: (number | null | WaitOptions | undefined)[]): Promise<number> {
+    return asPromise(() => {
+      const [[offset, count], signal] = trailingOptions(rest, [0, null as number | null]);
+      return transmitFile(this.source, file, offset, count, signal);
+    });
   }
 
   /**
@@ -289,13 +351,24 @@ export class Socket {
     return this.source.wait(READABLE, deadline, signal);
   }
 
-  /** Sets an option: a number (or boolean) is passed as a C int, a Buffer as its bytes. */
-  setsockopt(level: number, option: number, value: number | boolean | Uint8Array): void {
-    setOption(this.source.openFd("setsockopt"), level, option, typeof value === "boolean" ? Number(value) : value);
+  /**
+   * Sets an option: a number (or boolean) is passed as a C int, a Buffer as its bytes; `null` with `optlen` passes
+   * a NULL value of that length, as Python's setsockopt(level, option, None, optlen).
+   */
+  setsockopt(level: number, option: number, value: number | boolean | Uint8Array): void;
+  setsockopt(level: number, option: number, value: null, optlen: number): void;
+  setsockopt(level: number, option: number, value: number | boolean | Uint8Array | null, optlen?: number): void {
+    const fd = this.source.openFd("setsockopt");
+    if (value === null) {
+      if (optlen === undefined) throw new TypeError("optlen is required when value is null");
+      return setOptionNull(fd, level, option, optlen);
+    }
+    if (optlen !== undefined) throw new TypeError("optlen is given only with a null value");
+    setOption(fd, level, option, typeof value === "boolean" ? Number(value) : value);
   }
 
-  /** Reads an option: a C int, or with `buflen` the option's raw bytes (at most `buflen`). */
-  getsockopt(level: number, option: number): number;
+  /** Reads an option: a C int (also for `buflen` 0, as Python), or with `buflen` its raw bytes (at most `buflen`). */
+  getsockopt(level: number, option: number, buflen?: 0): number;
   getsockopt(level: number, option: number, buflen: number): Buffer;
   getsockopt(level: number, option: number, buflen?: number): number | Buffer {
     return getOption(this.source.openFd("getsockopt"), level, option, buflen);
@@ -368,8 +441,9 @@ export class Socket {
    * file ("r", "w", "rw") over this socket. The fd stays open while a file is, even after close().
    * @throws RangeError for a mode other than r, w and b, or an unbuffered text file
    */
-  makefile(mode: `${string}b${string}`, options?: MakefileOptions): SocketFile;
-  makefile(mode?: string, options?: MakefileOptions): TextSocketFile | SocketFile;
+  makefile(mode: BinaryMode, options?: MakefileOptions): SocketFile;
+  makefile(mode?: TextMode, options?: MakefileOptions): TextSocketFile;
+  makefile(mode: string, options?: MakefileOptions): TextSocketFile | SocketFile;
   makefile(mode = "r", options: MakefileOptions = {}): TextSocketFile | SocketFile {
     const file = openFile({ sock: this, release: () => this.fileClosed() }, mode, options);
     this.ioRefs++;
