@@ -63,6 +63,7 @@ export {
 export { TextSocketFile } from "./text-file.js";
 export { UnsupportedOperation } from "./unsupported-operation.js";
 export { AbortError, type WaitOptions } from "./abort.js";
+export { SocketStream, type StreamOptions } from "./stream.js";
 export type { BinaryMode, TextMode } from "./socket-file.js";
 export type {
   Address,

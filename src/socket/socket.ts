@@ -20,6 +20,7 @@ import { repr } from "./repr.js";
 import { openFile, type BinaryMode, type MakefileOptions, type SocketFile, type TextMode } from "./socket-file.js";
 import type { TextSocketFile } from "./text-file.js";
 import { transmitFile, type SendfileSource } from "./sendfile.js";
+import { SocketStream, type StreamOptions } from "./stream.js";
 import { getOption, setOption, setOptionNull, tcpInfoOf } from "./sockopt.js";
 import { checkTimeout, deadlineFor, getdefaulttimeout } from "./timeout.js";
 
@@ -448,6 +449,25 @@ export class Socket {
     const file = openFile({ sock: this, release: () => this.fileClosed() }, mode, options);
     this.ioRefs++;
     return file;
+  }
+
+  /**
+   * A Node Duplex over this connected stream socket, for what takes Node streams: `stream.pipeline`, zlib,
+   * `node:tls` (`tls.connect({ socket: sock.asStream() })`, `new tls.TLSSocket(sock.asStream(), { isServer: true })`).
+   * It keeps backpressure both ways, `end()` is shutdown(SHUT_WR), the peer's EOF is 'end', and socket errors
+   * destroy it. Ownership follows makefile(): the fd stays open while the stream is, even after close(); destroying
+   * the stream closes the socket, unless `keepOpen` leaves it yours. A socketkit extension.
+   * @throws TypeError for a socket that is not SOCK_STREAM; RangeError for a non-blocking one (timeout 0)
+   * @example
+   * const tlsSocket = tls.connect({ socket: sock.asStream(), servername: "example.com" });
+   */
+  asStream(options: StreamOptions = {}): SocketStream {
+    if (this.type !== C.SOCK_STREAM) throw new TypeError("asStream() needs a SOCK_STREAM socket");
+    if (this.source.timeout === 0) throw new RangeError("non-blocking sockets are not supported");
+    this.source.openFd("asStream");
+    const stream = new SocketStream({ sock: this, release: () => this.fileClosed() }, options);
+    this.ioRefs++;
+    return stream;
   }
 
   /**
