@@ -70,5 +70,5 @@ process.on(
       .then(() => process.exit(0)),
 );
 const serving = server.serveForever();
-if (!isWorkerProcess()) process.stdout.write(`${(server.serverAddress as [string, number])[1]} ${iterations}\n`);
+if (!isWorkerProcess()) process.stdout.write(`${server.serverAddress[1]} ${iterations}\n`);
 await serving;

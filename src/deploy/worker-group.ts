@@ -53,7 +53,7 @@ export function joinWorkerGroup(server: TCPServer): boolean {
   watchParent(() => process.kill(process.pid, "SIGTERM"));
   if (role.share === "reuseport") {
     server.allowReusePort = true;
-    server.serverAddress = [(server.serverAddress as [string, number])[0], role.port];
+    server.serverAddress = [server.serverAddress[0], role.port];
     server.bindAndActivate();
     return true;
   }

@@ -45,7 +45,11 @@ export function pythonTraceback(error: unknown): string {
   return ["Traceback (most recent call last):", ...body, `${error.name}: ${error.message}`].join("\n");
 }
 
-export abstract class BaseServer {
+/**
+ * The request loop of Python's socketserver. `A` is the type of `serverAddress`, fixed by the subclass's address
+ * family: an inet tuple for TCPServer and UDPServer, a path for the Unix servers.
+ */
+export abstract class BaseServer<A extends Address = Address> {
   /** Seconds handleRequest() waits for a request before calling handleTimeout(); null waits forever. */
   static timeout: number | null = null;
   declare timeout: number | null;
@@ -53,14 +57,14 @@ export abstract class BaseServer {
     defineSettings(this, ["timeout"]);
   }
 
-  serverAddress: Address;
+  serverAddress: A;
   RequestHandlerClass: RequestHandlerClass;
   private shutdownRequested = false;
   private loop: { wake: AbortController } | null = null;
   /** Python's __is_shut_down: set when serveForever() returns, clear while it runs and before it ever ran. */
   private isShutDown = new Latch();
 
-  constructor(serverAddress: Address, RequestHandlerClass: RequestHandlerClass) {
+  constructor(serverAddress: A, RequestHandlerClass: RequestHandlerClass) {
     this.serverAddress = serverAddress;
     this.RequestHandlerClass = RequestHandlerClass;
   }

@@ -15,7 +15,7 @@ export { WorkerExitError } from "./workers/worker-pool.js";
 
 /** A server class ForkingMixIn can extend: TCPServer or one of its subclasses (the four socket kinds). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeScript requires a mixin's constructor to take ...any[]
-export type TCPServerClass = abstract new (...args: any[]) => TCPServer;
+export type TCPServerClass = abstract new (...args: any[]) => TCPServer<Address>;
 
 /** A mix-in constructor's parameters, which TypeScript requires to be `...any[]`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeScript requires a mixin's constructor to take ...any[]

@@ -8,7 +8,15 @@ import * as C from "../libc/constants.js";
 import { READABLE } from "../libc/poller.js";
 import type { TcpInfo } from "../libc/tcp-info.js";
 import { loadSyscalls, sys } from "../libc/syscalls.js";
-import { isUnbound, toSockaddr, toSockaddrSync, type Address, type AddressInput } from "./address.js";
+import {
+  isUnbound,
+  toSockaddr,
+  toSockaddrSync,
+  type Address,
+  type AddressInput,
+  type AddressOf,
+  type SenderOf,
+} from "./address.js";
 import { checkWaitOptions, trailingOptions, type WaitOptions } from "./abort.js";
 import { asPromise, checkBytes, checkInt } from "./arguments.js";
 import { checkResult, errorFromResult, OSError } from "./errors.js";
@@ -44,6 +52,10 @@ function intoLength(buffer: Uint8Array, nbytes: number): number {
  * 0 rejects with BlockingIOError instead of waiting, a positive number of seconds rejects with TimeoutError.
  * A call that times out has transferred nothing more than it reported.
  *
+ * `F` and `T` are the family and type when the constructor's arguments fix them (`new Socket(AF_INET, SOCK_DGRAM)`):
+ * getsockname(), accept() and recvfrom() are then typed by family (an AF_INET datagram's sender is never null).
+ * A plain `Socket` is any family.
+ *
  * @throws OSError (or the subclass Python would raise) when the kernel refuses a call; TypeError or RangeError
  *   naming the argument for a wrong argument; UnsupportedPlatformError off Linux.
  * @example
@@ -52,7 +64,14 @@ function intoLength(buffer: Uint8Array, nbytes: number): number {
  * server.listen(5);
  * const [conn, address] = await server.accept();
  */
-export class Socket {
+// A and S are spelled out from F and T as defaults, and members use only them: TypeScript then sees the class
+// as covariant in what it returns, so a Socket<AF_INET, SOCK_DGRAM> is a Socket.
+export class Socket<
+  F extends number = number,
+  T extends number = number,
+  A extends Address = AddressOf<F>,
+  S extends Address | null = SenderOf<F, T>,
+> {
   private readonly source: IoSource;
   /** Files from makefile() still open: close() waits for them before closing the fd, as Python's _io_refs. */
   private ioRefs = 0;
@@ -62,7 +81,7 @@ export class Socket {
    * Creates a socket, or wraps the socket `fileno` (whose family, type and proto are read from the kernel
    * when not given), as Python's socket.socket(family, type, proto, fileno).
    */
-  constructor(family?: number, type?: number, proto?: number, fileno?: number) {
+  constructor(family?: F, type?: T, proto?: number, fileno?: number) {
     // Socket.adopt() passes an engine socketkit made itself (accept, dup): nothing to check, no syscall to make.
     const adopted: unknown = family;
     if (adopted instanceof IoSource) {
@@ -72,19 +91,17 @@ export class Socket {
     loadSyscalls();
     if (fileno !== undefined) {
       checkInt(fileno, "fileno", 0, C.INT_MAX);
-      family ??= getOption(fileno, C.SOL_SOCKET, C.SO_DOMAIN) as number;
-      type ??= getOption(fileno, C.SOL_SOCKET, C.SO_TYPE) as number;
+      family ??= getOption(fileno, C.SOL_SOCKET, C.SO_DOMAIN) as F;
+      type ??= getOption(fileno, C.SOL_SOCKET, C.SO_TYPE) as T;
       proto ??= getOption(fileno, C.SOL_SOCKET, C.SO_PROTOCOL) as number;
     }
-    family = checkInt(family ?? C.AF_INET, "family", C.INT_MIN, C.INT_MAX);
-    type = checkInt(type ?? C.SOCK_STREAM, "type", C.INT_MIN, C.INT_MAX);
+    const af = checkInt(family ?? C.AF_INET, "family", C.INT_MIN, C.INT_MAX);
+    const st = checkInt(type ?? C.SOCK_STREAM, "type", C.INT_MIN, C.INT_MAX);
     proto = checkInt(proto ?? 0, "proto", C.INT_MIN, C.INT_MAX);
-    const kind = type & ~TYPE_FLAGS;
-    const timeout = type & C.SOCK_NONBLOCK ? 0 : getdefaulttimeout();
+    const kind = st & ~TYPE_FLAGS;
+    const timeout = st & C.SOCK_NONBLOCK ? 0 : getdefaulttimeout();
     this.source =
-      fileno === undefined
-        ? IoSource.open(family, kind, proto, timeout)
-        : IoSource.wrap(fileno, family, kind, proto, timeout);
+      fileno === undefined ? IoSource.open(af, kind, proto, timeout) : IoSource.wrap(fileno, af, kind, proto, timeout);
   }
 
   /** The address family (AF_INET, AF_INET6, AF_UNIX, …). */
@@ -113,15 +130,15 @@ export class Socket {
   }
 
   /** The local address, or undefined while unbound (or closed). */
-  get laddr(): Address | undefined {
+  get laddr(): A | undefined {
     const address = this.tryAddress(sys.getsockname);
-    return address === undefined || isUnbound(address) ? undefined : address;
+    return address === undefined || isUnbound(address) ? undefined : (address as A);
   }
 
   /** The peer's address, or undefined while not connected (or closed). */
-  get raddr(): Address | undefined {
+  get raddr(): A | undefined {
     const address = this.tryAddress(sys.getpeername);
-    return address === "" ? undefined : address;
+    return address === "" ? undefined : (address as A | undefined);
   }
 
   fileno(): number {
@@ -140,8 +157,10 @@ export class Socket {
   }
 
   /** Waits for a connection the kernel completed and takes it off the accept queue. */
-  accept(options?: WaitOptions): Promise<[Socket, Address]> {
-    return asPromise(() => this.source.accept(Socket.accepted, checkWaitOptions(options)));
+  accept(options?: WaitOptions): Promise<[Socket<F, T, A, S>, A]> {
+    const accepted = asPromise(() => this.source.accept(Socket.accepted, checkWaitOptions(options)));
+    // The connection has the listener's family and type, so its address has the shape F names.
+    return accepted as Promise<[Socket<F, T, A, S>, A]>;
   }
 
   /** accept() that never waits, whatever the timeout: null when the queue is empty (no exception to build). */
@@ -202,30 +221,28 @@ export class Socket {
   }
 
   /** Receives a datagram (or stream bytes) and the sender's address (null where the kernel gives none). */
-  recvfrom(bufsize: number, options?: WaitOptions): Promise<[Buffer, Address | null]>;
-  recvfrom(bufsize: number, flags?: number, options?: WaitOptions): Promise<[Buffer, Address | null]>;
-  recvfrom(bufsize: number, ...rest: (number | WaitOptions | undefined)[]): Promise<[Buffer, Address | null]> {
-    return asPromise(() => {
+  recvfrom(bufsize: number, options?: WaitOptions): Promise<[Buffer, S]>;
+  recvfrom(bufsize: number, flags?: number, options?: WaitOptions): Promise<[Buffer, S]>;
+  recvfrom(bufsize: number, ...rest: (number | WaitOptions | undefined)[]): Promise<[Buffer, S]> {
+    const received = asPromise(() => {
       const [[flags], signal] = trailingOptions(rest, [0]);
       checkInt(bufsize, "bufsize", 0, C.INT_MAX);
       return this.source.recvfrom(bufsize, checkFlags(flags), signal);
     });
+    // The kernel names the sender of every AF_INET/AF_INET6 datagram (SenderOf says when it may not).
+    return received as Promise<[Buffer, S]>;
   }
 
   /** As recvfrom(), into `buffer` (at most `nbytes`, default its length): resolves with [count, address]. */
-  recvfromInto(buffer: Uint8Array, options?: WaitOptions): Promise<[number, Address | null]>;
-  recvfromInto(
-    buffer: Uint8Array,
-    nbytes?: number,
-    flags?: number,
-    options?: WaitOptions,
-  ): Promise<[number, Address | null]>;
-  recvfromInto(buffer: Uint8Array, ...rest: (number | WaitOptions | undefined)[]): Promise<[number, Address | null]> {
-    return asPromise(() => {
+  recvfromInto(buffer: Uint8Array, options?: WaitOptions): Promise<[number, S]>;
+  recvfromInto(buffer: Uint8Array, nbytes?: number, flags?: number, options?: WaitOptions): Promise<[number, S]>;
+  recvfromInto(buffer: Uint8Array, ...rest: (number | WaitOptions | undefined)[]): Promise<[number, S]> {
+    const received = asPromise(() => {
       const [[nbytes, flags], signal] = trailingOptions(rest, [0, 0]);
       const len = intoLength(buffer, nbytes);
       return this.source.recvfromInto(buffer, len, checkFlags(flags), signal);
     });
+    return received as Promise<[number, S]>;
   }
 
   /**
@@ -380,12 +397,12 @@ export class Socket {
     return tcpInfoOf(this.source.openFd("getsockopt"));
   }
 
-  getsockname(): Address {
-    return this.address(sys.getsockname, "getsockname");
+  getsockname(): A {
+    return this.address(sys.getsockname, "getsockname") as A;
   }
 
-  getpeername(): Address {
-    return this.address(sys.getpeername, "getpeername");
+  getpeername(): A {
+    return this.address(sys.getpeername, "getpeername") as A;
   }
 
   /** Shuts down reading (SHUT_RD), writing (SHUT_WR, the peer reads EOF) or both, at once. */
@@ -479,8 +496,8 @@ export class Socket {
   }
 
   /** A new Socket on a duplicate of the fd, with the same timeout. */
-  dup(): Socket {
-    return Socket.adopt(this.source.dup());
+  dup(): Socket<F, T, A, S> {
+    return Socket.adopt(this.source.dup()) as Socket<F, T, A, S>;
   }
 
   toString(): string {

@@ -40,7 +40,7 @@ after(async () => {
 });
 
 test("a node:tls client talks to the TLS echo server on ThreadingTCPServer", async () => {
-  const [host, port] = server.serverAddress as [string, number];
+  const [host, port] = server.serverAddress;
   const client = tls.connect({ host, port, ca: cert.cert, servername: "localhost" });
   try {
     await within(10000, "the handshake", once(client, "secureConnect"));
@@ -58,7 +58,7 @@ test("a node:tls client talks to the TLS echo server on ThreadingTCPServer", asy
 });
 
 test("openssl s_client talks to the same server", async () => {
-  const [host, port] = server.serverAddress as [string, number];
+  const [host, port] = server.serverAddress;
   const child = spawn("openssl", ["s_client", "-connect", `${host}:${port}`, "-quiet", "-verify_quiet"], {
     stdio: ["pipe", "pipe", "pipe"],
   });
