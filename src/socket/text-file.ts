@@ -113,7 +113,10 @@ export class TextSocketFile implements AsyncIterable<string> {
 
   /** `n` characters (fewer only at EOF), or everything up to EOF; `signal` aborts the wait for more. */
   async read(n = -1, options?: WaitOptions): Promise<string> {
-    while (!this.eof && (n < 0 || this.text.length < n)) await this.fill(options);
+    // As Python's TextIOWrapper.read(): everything up to EOF is decoded in one piece, so that a decode error's
+    // position counts from the start of what this read() took.
+    if (n < 0 && !this.eof) this.append(await this.buffer.read(-1, options), true);
+    while (!this.eof && this.text.length < n) await this.fill(options);
     return this.take(n < 0 ? this.text.length : Math.min(n, this.text.length));
   }
 
@@ -188,7 +191,11 @@ export class TextSocketFile implements AsyncIterable<string> {
 
   private async fill(options?: WaitOptions): Promise<void> {
     const chunk = await this.buffer.read1(-1, options);
-    const final = chunk.length === 0;
+    this.append(chunk, chunk.length === 0);
+  }
+
+  /** Decodes `chunk` (the last one when `final`) onto the text read so far, in the newline mode. */
+  private append(chunk: Buffer, final: boolean): void {
     if (final) this.eof = true;
     let decoded = (this.heldCr ? "\r" : "") + this.decoder.decode(chunk, final);
     this.heldCr = false;
