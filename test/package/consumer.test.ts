@@ -117,6 +117,13 @@ before(
     );
     const install = ["install", "--prefer-offline", "--no-audit", "--no-fund"];
     await ok("npm", [...install, join(work, tarball.filename)], app, 120000);
+    const installed = JSON.parse(readFileSync(join(app, "node_modules/socketkit/package.json"), "utf8")) as {
+      scripts?: Record<string, string>;
+    };
+    // npm shows a dependency's install-time scripts to its consumer; prepare would be one that never runs from a tarball.
+    for (const hook of ["preinstall", "install", "postinstall", "prepare"]) {
+      assert.equal(installed.scripts?.[hook], undefined, `the package has no ${hook} script`);
+    }
     measured.productionBytes = sizeOf(join(app, "node_modules"));
     measured.productionPackages = readdirSync(join(app, "node_modules")).flatMap((name) =>
       name.startsWith("@")
