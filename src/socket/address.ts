@@ -34,46 +34,34 @@ export type Address = IPv4Address | IPv6Address | UnixAddress | NetlinkAddress |
 export type InetAddress = IPv4Address | IPv6Address;
 
 /**
- * Whether the family `F` is not known at compile time (`number`, or a union wider than one family). Spelled as
- * "both AF_INET and AF_INET6 fit in F" because TypeScript lets `number` extend any numeric enum member.
- */
-type WideFamily<F> = [AddressFamily.AF_INET] extends [F]
-  ? [AddressFamily.AF_INET6] extends [F]
-    ? true
-    : false
-  : false;
-type WideKind<T> = [SocketKind.SOCK_STREAM] extends [T] ? ([SocketKind.SOCK_DGRAM] extends [T] ? true : false) : false;
-
-/**
  * The address type of a socket of family `F`: (host, port) for AF_INET, the 4-tuple for AF_INET6, a path for
- * AF_UNIX, and any Address when the family is not known at compile time (`number`).
+ * AF_UNIX, and any Address when the family is not known at compile time (`number`). "Not known" is spelled "both
+ * AF_INET and AF_INET6 fit in F", because TypeScript lets `number` extend any numeric enum member.
  */
-export type AddressOf<F extends number> =
-  WideFamily<F> extends true
-    ? Address
-    : [F] extends [AddressFamily.AF_INET]
-      ? IPv4Address
-      : [F] extends [AddressFamily.AF_INET6]
-        ? IPv6Address
-        : [F] extends [AddressFamily.AF_UNIX]
-          ? UnixAddress
-          : Address;
+export type AddressOf<F extends number> = [AddressFamily.AF_INET | AddressFamily.AF_INET6] extends [F]
+  ? Address
+  : [F] extends [AddressFamily.AF_INET]
+    ? IPv4Address
+    : [F] extends [AddressFamily.AF_INET6]
+      ? IPv6Address
+      : [F] extends [AddressFamily.AF_UNIX]
+        ? UnixAddress
+        : Address;
 
 /**
  * What recvfrom() gives as the sender on a socket of family `F` and type `T`: an AF_INET or AF_INET6 datagram
  * always has one; a stream socket (the kernel names no sender), an unbound AF_UNIX peer or an unknown family or
  * type may give null.
  */
-export type SenderOf<F extends number, T extends number> =
-  WideFamily<F> extends true
-    ? Address | null
-    : WideKind<T> extends true
-      ? AddressOf<F> | null
-      : [F] extends [AddressFamily.AF_INET | AddressFamily.AF_INET6]
-        ? [T] extends [SocketKind.SOCK_DGRAM]
-          ? AddressOf<F>
-          : AddressOf<F> | null
-        : AddressOf<F> | null;
+export type SenderOf<F extends number, T extends number> = [AddressFamily.AF_INET | AddressFamily.AF_INET6] extends [F]
+  ? Address | null
+  : [SocketKind.SOCK_STREAM | SocketKind.SOCK_DGRAM] extends [T]
+    ? AddressOf<F> | null
+    : [F] extends [AddressFamily.AF_INET | AddressFamily.AF_INET6]
+      ? [T] extends [SocketKind.SOCK_DGRAM]
+        ? AddressOf<F>
+        : AddressOf<F> | null
+      : AddressOf<F> | null;
 /** What callers may pass: IPv6 addresses may leave out flowinfo and scopeId, Unix paths may be bytes. */
 export type AddressInput =
   | readonly [string, number]

@@ -63,11 +63,14 @@ export {
 export { TextSocketFile } from "./text-file.js";
 export { UnsupportedOperation } from "./unsupported-operation.js";
 export { AbortError, type WaitOptions } from "./abort.js";
-export { SocketStream, type StreamOptions } from "./stream.js";
+export type { StreamOptions } from "./stream.js";
 export type { BinaryMode, TextMode } from "./socket-file.js";
 export type {
   Address,
   AddressInput,
+  AddressOf,
+  InetAddress,
+  SenderOf,
   IPv4Address,
   IPv6Address,
   NetlinkAddress,

@@ -3,6 +3,7 @@
 // and every call that may wait goes to the engine. The kernel is the only buffer: what a call returns or reports
 // as sent is exactly what the kernel handed over or took, so a timed-out call leaves nothing in flight.
 
+import type { Duplex } from "node:stream";
 import { inspect } from "node:util";
 import * as C from "../libc/constants.js";
 import { READABLE } from "../libc/poller.js";
@@ -478,7 +479,7 @@ export class Socket<
    * @example
    * const tlsSocket = tls.connect({ socket: sock.asStream(), servername: "example.com" });
    */
-  asStream(options: StreamOptions = {}): SocketStream {
+  asStream(options: StreamOptions = {}): Duplex {
     if (this.type !== C.SOCK_STREAM) throw new TypeError("asStream() needs a SOCK_STREAM socket");
     if (this.source.timeout === 0) throw new RangeError("non-blocking sockets are not supported");
     this.source.openFd("asStream");
