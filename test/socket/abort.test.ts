@@ -63,8 +63,16 @@ test("an already-aborted signal rejects at once without touching the socket", as
     await rejectsAborted(pair.server.recvmsg(10, { signal }), reason);
     await rejectsAborted(pair.client.send(Buffer.from("x"), { signal }), reason);
     await rejectsAborted(pair.client.sendall(Buffer.from("x"), 0, { signal }), reason);
+    await rejectsAborted(pair.server.recvfrom(10, 0, { signal }), reason);
+    await rejectsAborted(pair.server.recvfromInto(Buffer.alloc(10), { signal }), reason);
+    await rejectsAborted(pair.server.recvmsgInto([Buffer.alloc(10)], 0, 0, { signal }), reason);
+    await rejectsAborted(pair.client.sendmsg([Buffer.from("x")], [], 0, undefined, { signal }), reason);
+    await rejectsAborted(pair.client.sendfile(0, { signal }), reason);
     await rejectsAborted(pair.listener.accept({ signal }), reason);
-    await rejectsAborted(new Socket().connect(pair.listener.getsockname(), { signal }), reason);
+    const late = new Socket();
+    await rejectsAborted(late.connect(pair.listener.getsockname(), { signal }), reason);
+    await rejectsAborted(late.connectEx(pair.listener.getsockname(), { signal }), reason);
+    late.close();
     // Nothing was read or sent: the bytes queued before are all there is.
     await pair.client.sendall(Buffer.from("!"));
     assert.equal((await pair.server.recv(100)).toString(), "kept!");
@@ -201,5 +209,36 @@ test("a signal that is not an AbortSignal is a TypeError naming it", async () =>
   } finally {
     a.close();
     b.close();
+  }
+});
+
+test("a cancelled flush() of a makefile keeps what the kernel did not take, and the next flush sends it", async () => {
+  const pair = await tcpPair();
+  try {
+    pair.client.setsockopt(SOL_SOCKET, SO_SNDBUF, 4096);
+    const file = pair.client.makefile("wb", { buffering: 1 << 24 });
+    const data = Buffer.alloc(8 * 1024 * 1024, 3);
+    await file.write(data);
+    const baseline = waiterCount();
+    const controller = new AbortController();
+    const flushing = file.flush({ signal: controller.signal });
+    await parked(baseline);
+    controller.abort();
+    await rejectsAborted(flushing, controller.signal.reason);
+    let received = 0;
+    const draining = (async () => {
+      for (;;) {
+        const chunk = await pair.server.recv(1 << 20);
+        if (chunk.length === 0) return;
+        received += chunk.length;
+      }
+    })();
+    await within(20000, "the second flush", file.flush());
+    await file.close();
+    pair.client.shutdown(1);
+    await within(20000, "the drain", draining);
+    assert.equal(received, data.length, "every byte arrived exactly once");
+  } finally {
+    pair.close();
   }
 });
