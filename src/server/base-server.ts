@@ -6,7 +6,7 @@
 // with handleError for what a handler throws and handleTimeout when handleRequest's timeout passes.
 
 import { AsyncLocalStorage } from "node:async_hooks";
-import { trailingOptions, type WaitOptions } from "../socket/abort.js";
+import { positional, signalOf, type WaitOptions } from "../socket/abort.js";
 import type { Address } from "../socket/address.js";
 import { BlockingIOError, E, OSError } from "../socket/errors.js";
 import { formatAddress } from "../socket/repr.js";
@@ -97,7 +97,8 @@ export abstract class BaseServer<A extends Address = Address> {
    * stop.abort(); // serving resolves once the loop has returned
    */
   async serveForever(pollInterval?: number | WaitOptions, options?: WaitOptions): Promise<void> {
-    const [[every], signal] = trailingOptions([pollInterval, options], [0.5]);
+    const signal = signalOf(pollInterval, options);
+    const every = positional(pollInterval, 0.5);
     if (this.loop !== null) throw new Error("serveForever() is already running on this server");
     const loop = { wake: new AbortController() };
     this.loop = loop;

@@ -56,18 +56,24 @@ function isOptions(value: unknown): value is WaitOptions {
 }
 
 /**
- * Python's trailing positional parameters followed by an optional `{ signal }`, which may come after fewer of
- * them (`recv(1024, { signal })`): the positional values with their defaults filled in, and the signal.
+ * The value of a positional parameter that may instead hold the call's `{ signal }` (`recv(1024, { signal })`):
+ * `fallback` when the slot is empty or holds the options. No allocation: these run on every recv() and send().
  */
-export function trailingOptions<T extends unknown[]>(
-  values: readonly unknown[],
-  defaults: T,
-): [T, AbortSignal | undefined] {
-  const at = values.findIndex(isOptions);
-  const given = at < 0 ? values : values.slice(0, at);
-  if (at >= 0 && values.slice(at + 1).some((v) => v !== undefined)) {
-    throw new TypeError("options must be the last argument");
-  }
-  const out = defaults.map((d, i) => (given[i] === undefined ? d : given[i])) as T;
-  return [out, at < 0 ? undefined : checkWaitOptions(values[at])];
+export function positional<T>(value: T | WaitOptions | undefined, fallback: T): T {
+  return value === undefined || isOptions(value) ? fallback : value;
+}
+
+/**
+ * The signal of a call whose `{ signal }` may come in any of its trailing slots `a`, `b`, `c` (the first object
+ * there); slots after it must be empty.
+ * @throws TypeError when a positional value follows the options, or `signal` is not an AbortSignal
+ */
+export function signalOf(a: unknown, b?: unknown, c?: unknown): AbortSignal | undefined {
+  if (isOptions(a)) return b === undefined && c === undefined ? checkWaitOptions(a) : misplaced();
+  if (isOptions(b)) return c === undefined ? checkWaitOptions(b) : misplaced();
+  return checkWaitOptions(c);
+}
+
+function misplaced(): never {
+  throw new TypeError("options must be the last argument");
 }

@@ -18,7 +18,7 @@ import {
   type AddressOf,
   type SenderOf,
 } from "./address.js";
-import { checkWaitOptions, trailingOptions, type WaitOptions } from "./abort.js";
+import { checkWaitOptions, positional, signalOf, type WaitOptions } from "./abort.js";
 import { asPromise, checkBytes, checkInt } from "./arguments.js";
 import { checkResult, errorFromResult, OSError } from "./errors.js";
 import { getInheritableFd, setInheritableFd } from "./inheritable.js";
@@ -199,9 +199,10 @@ export class Socket<
   /** Resolves with at most `bufsize` bytes as soon as any are there; an empty Buffer means the peer closed. */
   recv(bufsize: number, options?: WaitOptions): Promise<Buffer>;
   recv(bufsize: number, flags?: number, options?: WaitOptions): Promise<Buffer>;
-  recv(bufsize: number, ...rest: (number | WaitOptions | undefined)[]): Promise<Buffer> {
+  recv(bufsize: number, flagsOrOptions?: number | WaitOptions, options?: WaitOptions): Promise<Buffer> {
     return asPromise(() => {
-      const [[flags], signal] = trailingOptions(rest, [0]);
+      const signal = signalOf(flagsOrOptions, options);
+      const flags = positional(flagsOrOptions, 0);
       checkInt(bufsize, "bufsize", 0, C.INT_MAX);
       checkFlags(flags);
       // Python returns b'' for recv(0) without a syscall, so a datagram is not consumed.
@@ -212,9 +213,16 @@ export class Socket<
   /** Reads into `buffer` (at most `nbytes`, default its length) and resolves with the count. */
   recvInto(buffer: Uint8Array, options?: WaitOptions): Promise<number>;
   recvInto(buffer: Uint8Array, nbytes?: number, flags?: number, options?: WaitOptions): Promise<number>;
-  recvInto(buffer: Uint8Array, ...rest: (number | WaitOptions | undefined)[]): Promise<number> {
+  recvInto(
+    buffer: Uint8Array,
+    nbytesOrOptions?: number | WaitOptions,
+    flagsOrOptions?: number | WaitOptions,
+    options?: WaitOptions,
+  ): Promise<number> {
     return asPromise(() => {
-      const [[nbytes, flags], signal] = trailingOptions(rest, [0, 0]);
+      const signal = signalOf(nbytesOrOptions, flagsOrOptions, options);
+      const nbytes = positional(nbytesOrOptions, 0);
+      const flags = positional(flagsOrOptions, 0);
       const len = intoLength(buffer, nbytes);
       checkFlags(flags);
       return len === 0 ? 0 : this.source.recvInto(buffer, len, flags, signal);
@@ -224,9 +232,10 @@ export class Socket<
   /** Receives a datagram (or stream bytes) and the sender's address (null where the kernel gives none). */
   recvfrom(bufsize: number, options?: WaitOptions): Promise<[Buffer, S]>;
   recvfrom(bufsize: number, flags?: number, options?: WaitOptions): Promise<[Buffer, S]>;
-  recvfrom(bufsize: number, ...rest: (number | WaitOptions | undefined)[]): Promise<[Buffer, S]> {
+  recvfrom(bufsize: number, flagsOrOptions?: number | WaitOptions, options?: WaitOptions): Promise<[Buffer, S]> {
     const received = asPromise(() => {
-      const [[flags], signal] = trailingOptions(rest, [0]);
+      const signal = signalOf(flagsOrOptions, options);
+      const flags = positional(flagsOrOptions, 0);
       checkInt(bufsize, "bufsize", 0, C.INT_MAX);
       return this.source.recvfrom(bufsize, checkFlags(flags), signal);
     });
@@ -237,9 +246,16 @@ export class Socket<
   /** As recvfrom(), into `buffer` (at most `nbytes`, default its length): resolves with [count, address]. */
   recvfromInto(buffer: Uint8Array, options?: WaitOptions): Promise<[number, S]>;
   recvfromInto(buffer: Uint8Array, nbytes?: number, flags?: number, options?: WaitOptions): Promise<[number, S]>;
-  recvfromInto(buffer: Uint8Array, ...rest: (number | WaitOptions | undefined)[]): Promise<[number, S]> {
+  recvfromInto(
+    buffer: Uint8Array,
+    nbytesOrOptions?: number | WaitOptions,
+    flagsOrOptions?: number | WaitOptions,
+    options?: WaitOptions,
+  ): Promise<[number, S]> {
     const received = asPromise(() => {
-      const [[nbytes, flags], signal] = trailingOptions(rest, [0, 0]);
+      const signal = signalOf(nbytesOrOptions, flagsOrOptions, options);
+      const nbytes = positional(nbytesOrOptions, 0);
+      const flags = positional(flagsOrOptions, 0);
       const len = intoLength(buffer, nbytes);
       return this.source.recvfromInto(buffer, len, checkFlags(flags), signal);
     });
@@ -253,9 +269,10 @@ export class Socket<
    */
   send(data: Uint8Array, options?: WaitOptions): Promise<number>;
   send(data: Uint8Array, flags?: number, options?: WaitOptions): Promise<number>;
-  send(data: Uint8Array, ...rest: (number | WaitOptions | undefined)[]): Promise<number> {
+  send(data: Uint8Array, flagsOrOptions?: number | WaitOptions, options?: WaitOptions): Promise<number> {
     return asPromise(() => {
-      const [[flags], signal] = trailingOptions(rest, [0]);
+      const signal = signalOf(flagsOrOptions, options);
+      const flags = positional(flagsOrOptions, 0);
       checkBytes(data, "data");
       return this.source.send(data, checkFlags(flags), signal);
     });
@@ -267,9 +284,10 @@ export class Socket<
    */
   sendall(data: Uint8Array, options?: WaitOptions): Promise<void>;
   sendall(data: Uint8Array, flags?: number, options?: WaitOptions): Promise<void>;
-  sendall(data: Uint8Array, ...rest: (number | WaitOptions | undefined)[]): Promise<void> {
+  sendall(data: Uint8Array, flagsOrOptions?: number | WaitOptions, options?: WaitOptions): Promise<void> {
     return asPromise(() => {
-      const [[flags], signal] = trailingOptions(rest, [0]);
+      const signal = signalOf(flagsOrOptions, options);
+      const flags = positional(flagsOrOptions, 0);
       checkBytes(data, "data");
       return this.source.sendall(data, checkFlags(flags), signal);
     });
@@ -281,9 +299,11 @@ export class Socket<
   async sendto(
     data: Uint8Array,
     address: AddressInput,
-    ...rest: (number | WaitOptions | undefined)[]
+    flagsOrOptions?: number | WaitOptions,
+    options?: WaitOptions,
   ): Promise<number> {
-    const [[flags], signal] = trailingOptions(rest, [0]);
+    const signal = signalOf(flagsOrOptions, options);
+    const flags = positional(flagsOrOptions, 0);
     checkBytes(data, "data");
     checkFlags(flags);
     return this.source.sendto(data, flags, await toSockaddr(this.family, address), signal);
@@ -317,9 +337,16 @@ export class Socket<
     flags?: number,
     options?: WaitOptions,
   ): Promise<ReceivedMessage<Buffer>>;
-  recvmsg(bufsize: number, ...rest: (number | WaitOptions | undefined)[]): Promise<ReceivedMessage<Buffer>> {
+  recvmsg(
+    bufsize: number,
+    ancbufsizeOrOptions?: number | WaitOptions,
+    flagsOrOptions?: number | WaitOptions,
+    options?: WaitOptions,
+  ): Promise<ReceivedMessage<Buffer>> {
     return asPromise(() => {
-      const [[ancbufsize, flags], signal] = trailingOptions(rest, [0, 0]);
+      const signal = signalOf(ancbufsizeOrOptions, flagsOrOptions, options);
+      const ancbufsize = positional(ancbufsizeOrOptions, 0);
+      const flags = positional(flagsOrOptions, 0);
       checkInt(bufsize, "bufsize", 0, C.INT_MAX);
       checkInt(ancbufsize, "ancbufsize", 0, C.INT_MAX);
       return this.source.recvmsg(bufsize, ancbufsize, checkFlags(flags), signal);
@@ -336,10 +363,14 @@ export class Socket<
   ): Promise<ReceivedMessage<number>>;
   recvmsgInto(
     buffers: readonly Uint8Array[],
-    ...rest: (number | WaitOptions | undefined)[]
+    ancbufsizeOrOptions?: number | WaitOptions,
+    flagsOrOptions?: number | WaitOptions,
+    options?: WaitOptions,
   ): Promise<ReceivedMessage<number>> {
     return asPromise(() => {
-      const [[ancbufsize, flags], signal] = trailingOptions(rest, [0, 0]);
+      const signal = signalOf(ancbufsizeOrOptions, flagsOrOptions, options);
+      const ancbufsize = positional(ancbufsizeOrOptions, 0);
+      const flags = positional(flagsOrOptions, 0);
       checkInt(ancbufsize, "ancbufsize", 0, C.INT_MAX);
       return this.source.recvmsgInto(buffers, ancbufsize, checkFlags(flags), signal);
     });
@@ -352,9 +383,16 @@ export class Socket<
    */
   sendfile(file: SendfileSource, options?: WaitOptions): Promise<number>;
   sendfile(file: SendfileSource, offset?: number, count?: number | null, options?: WaitOptions): Promise<number>;
-  sendfile(file: SendfileSource, ...rest: (number | null | WaitOptions | undefined)[]): Promise<number> {
+  sendfile(
+    file: SendfileSource,
+    offsetOrOptions?: number | WaitOptions,
+    countOrOptions?: number | null | WaitOptions,
+    options?: WaitOptions,
+  ): Promise<number> {
     return asPromise(() => {
-      const [[offset, count], signal] = trailingOptions(rest, [0, null as number | null]);
+      const signal = signalOf(offsetOrOptions, countOrOptions, options);
+      const offset = positional(offsetOrOptions, 0);
+      const count = positional<number | null>(countOrOptions, null);
       return transmitFile(this.source, file, offset, count, signal);
     });
   }
