@@ -8,12 +8,14 @@ import { deadlineFor, hasPassed, type Deadline } from "../libc/deadline.js";
 import { E } from "../libc/errno.js";
 import { forgetFd, READABLE, registrationFor, WRITABLE, type Interest, type Registration } from "../libc/poller.js";
 import { SOCKADDR_STORAGE_SIZE } from "../libc/sockaddr.js";
-import { sys } from "../libc/syscalls.js";
+import { loadSyscalls, sys } from "../libc/syscalls.js";
 import { fromSockaddr, type Address } from "./address.js";
 import { abortError, gaveUpError, throwIfAborted } from "./abort.js";
+import { checkInt } from "./arguments.js";
 import { badFileDescriptor, checkResult, errorFromResult, timedOut } from "./errors.js";
 import { recvmsgOnce, sendmsgOnce, type AncillaryItem, type ReceivedMessage } from "./messages.js";
 import { getOption } from "./sockopt.js";
+import { getdefaulttimeout } from "./timeout.js";
 
 /** What every socket socketkit makes is: non-blocking (nothing may block the event loop) and close-on-exec. */
 export const TYPE_FLAGS = C.SOCK_NONBLOCK | C.SOCK_CLOEXEC;
@@ -109,6 +111,28 @@ export class IoSource {
     return new IoSource(fd, family, type, proto, timeout);
   }
 
+  /**
+   * The engine for Python's socket.socket(family, type, proto, fileno): a new kernel socket, or the caller's
+   * `fileno`, whose family, type and proto are read from the kernel when not given.
+   */
+  static create(family?: number, type?: number, proto?: number, fileno?: number): IoSource {
+    loadSyscalls();
+    if (fileno !== undefined) {
+      checkInt(fileno, "fileno", 0, C.INT_MAX);
+      family ??= getOption(fileno, C.SOL_SOCKET, C.SO_DOMAIN) as number;
+      type ??= getOption(fileno, C.SOL_SOCKET, C.SO_TYPE) as number;
+      proto ??= getOption(fileno, C.SOL_SOCKET, C.SO_PROTOCOL) as number;
+    }
+    const af = checkInt(family ?? C.AF_INET, "family", C.INT_MIN, C.INT_MAX);
+    const st = checkInt(type ?? C.SOCK_STREAM, "type", C.INT_MIN, C.INT_MAX);
+    proto = checkInt(proto ?? 0, "proto", C.INT_MIN, C.INT_MAX);
+    const kind = st & ~TYPE_FLAGS;
+    const timeout = st & C.SOCK_NONBLOCK ? 0 : getdefaulttimeout();
+    return fileno === undefined
+      ? IoSource.open(af, kind, proto, timeout)
+      : IoSource.wrap(fileno, af, kind, proto, timeout);
+  }
+
   /** Takes over a caller's socket fd, made non-blocking: accept4 and connect have no per-call flag. */
   static wrap(fd: number, family: number, type: number, proto: number, timeout: number | null): IoSource {
     checkResult(sys.setNonblocking(fd, true), "fcntl");
@@ -164,6 +188,19 @@ export class IoSource {
     lenScratch.writeUInt32LE(SOCKADDR_STORAGE_SIZE, 0);
     const r = call(this._fd, addrScratch, lenScratch);
     return r < 0 ? r : fromSockaddr(addrScratch, lenScratch.readUInt32LE(0));
+  }
+
+  /** What getsockname(2) or getpeername(2) says, or undefined when the kernel refuses. */
+  knownAddress(call: (fd: number, addr: Buffer, len: Buffer) => number): Address | undefined {
+    const address = this.address(call);
+    return typeof address === "number" ? undefined : address;
+  }
+
+  /** What getsockname(2) or getpeername(2) says, or the OSError for `syscall`. */
+  addressOrThrow(call: (fd: number, addr: Buffer, len: Buffer) => number, syscall: string): Address {
+    const address = this.address(call);
+    if (typeof address === "number") throw errorFromResult(address, syscall);
+    return address;
   }
 
   /** Resolves true once the fd may be ready for `interest`, false when `deadline` passes or `signal` aborts first. */

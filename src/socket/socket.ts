@@ -8,7 +8,7 @@ import { inspect } from "node:util";
 import * as C from "../libc/constants.js";
 import { READABLE } from "../libc/poller.js";
 import type { TcpInfo } from "../libc/tcp-info.js";
-import { loadSyscalls, sys } from "../libc/syscalls.js";
+import { sys } from "../libc/syscalls.js";
 import {
   isUnbound,
   toSockaddr,
@@ -18,32 +18,35 @@ import {
   type AddressOf,
   type SenderOf,
 } from "./address.js";
-import { checkWaitOptions, positional, signalOf, type WaitOptions } from "./abort.js";
-import { asPromise, checkBytes, checkInt } from "./arguments.js";
-import { checkResult, errorFromResult, OSError } from "./errors.js";
+import { checkWaitOptions, type WaitOptions } from "./abort.js";
+import { asPromise, checkInt } from "./arguments.js";
+import {
+  checkFlags,
+  recvCall,
+  recvfromCall,
+  recvfromIntoCall,
+  recvIntoCall,
+  recvmsgCall,
+  recvmsgIntoCall,
+  sendCall,
+  sendfileCall,
+  type Slot,
+} from "./call-forms.js";
+import { checkResult, OSError } from "./errors.js";
 import { getInheritableFd, setInheritableFd } from "./inheritable.js";
-import { IoSource, TYPE_FLAGS } from "./io-source.js";
+import { IoRefs } from "./io-refs.js";
+import { IoSource } from "./io-source.js";
 import type { AncillaryItem, ReceivedMessage } from "./messages.js";
 import { acceptNow, recvfromNow, recvmsgNow } from "./now.js";
-import { repr } from "./repr.js";
+import { reprOf } from "./repr.js";
 import { openFile, type BinaryMode, type MakefileOptions, type SocketFile, type TextMode } from "./socket-file.js";
 import type { TextSocketFile } from "./text-file.js";
-import { transmitFile, type SendfileSource } from "./sendfile.js";
+import type { SendfileSource } from "./sendfile.js";
 import { SocketStream, type StreamOptions } from "./stream.js";
-import { getOption, setOption, setOptionNull, tcpInfoOf } from "./sockopt.js";
+import { getOption, setOptionForm, tcpInfoOf } from "./sockopt.js";
 import { checkTimeout, deadlineFor, getdefaulttimeout } from "./timeout.js";
 
 export { acceptNow, recvfromNow, recvmsgNow } from "./now.js";
-
-/** A flags argument: any C int ≥ 0, for the kernel to judge. */
-const checkFlags = (flags: number) => checkInt(flags, "flags", 0, C.INT_MAX);
-
-/** The size of a receive into a caller's buffer: `nbytes`, or the whole buffer for 0. */
-function intoLength(buffer: Uint8Array, nbytes: number): number {
-  checkBytes(buffer, "buffer");
-  checkInt(nbytes, "nbytes", 0, buffer.length);
-  return nbytes === 0 ? buffer.length : nbytes;
-}
 
 /**
  * A kernel socket with Python's socket.socket interface.
@@ -74,9 +77,8 @@ export class Socket<
   S extends Address | null = SenderOf<F, T>,
 > {
   private readonly source: IoSource;
-  /** Files from makefile() still open: close() waits for them before closing the fd, as Python's _io_refs. */
-  private ioRefs = 0;
-  private closeDeferred = false;
+  /** Files from makefile() and streams from asStream() still open: close() waits for them, as Python's _io_refs. */
+  private readonly refs = new IoRefs(() => this.source.close());
 
   /**
    * Creates a socket, or wraps the socket `fileno` (whose family, type and proto are read from the kernel
@@ -85,24 +87,7 @@ export class Socket<
   constructor(family?: F, type?: T, proto?: number, fileno?: number) {
     // Socket.adopt() passes an engine socketkit made itself (accept, dup): nothing to check, no syscall to make.
     const adopted: unknown = family;
-    if (adopted instanceof IoSource) {
-      this.source = adopted;
-      return;
-    }
-    loadSyscalls();
-    if (fileno !== undefined) {
-      checkInt(fileno, "fileno", 0, C.INT_MAX);
-      family ??= getOption(fileno, C.SOL_SOCKET, C.SO_DOMAIN) as F;
-      type ??= getOption(fileno, C.SOL_SOCKET, C.SO_TYPE) as T;
-      proto ??= getOption(fileno, C.SOL_SOCKET, C.SO_PROTOCOL) as number;
-    }
-    const af = checkInt(family ?? C.AF_INET, "family", C.INT_MIN, C.INT_MAX);
-    const st = checkInt(type ?? C.SOCK_STREAM, "type", C.INT_MIN, C.INT_MAX);
-    proto = checkInt(proto ?? 0, "proto", C.INT_MIN, C.INT_MAX);
-    const kind = st & ~TYPE_FLAGS;
-    const timeout = st & C.SOCK_NONBLOCK ? 0 : getdefaulttimeout();
-    this.source =
-      fileno === undefined ? IoSource.open(af, kind, proto, timeout) : IoSource.wrap(fileno, af, kind, proto, timeout);
+    this.source = adopted instanceof IoSource ? adopted : IoSource.create(family, type, proto, fileno);
   }
 
   /** The address family (AF_INET, AF_INET6, AF_UNIX, …). */
@@ -132,13 +117,13 @@ export class Socket<
 
   /** The local address, or undefined while unbound (or closed). */
   get laddr(): A | undefined {
-    const address = this.tryAddress(sys.getsockname);
+    const address = this.source.knownAddress(sys.getsockname);
     return address === undefined || isUnbound(address) ? undefined : (address as A);
   }
 
   /** The peer's address, or undefined while not connected (or closed). */
   get raddr(): A | undefined {
-    const address = this.tryAddress(sys.getpeername);
+    const address = this.source.knownAddress(sys.getpeername);
     return address === "" ? undefined : (address as A | undefined);
   }
 
@@ -199,67 +184,30 @@ export class Socket<
   /** Resolves with at most `bufsize` bytes as soon as any are there; an empty Buffer means the peer closed. */
   recv(bufsize: number, options?: WaitOptions): Promise<Buffer>;
   recv(bufsize: number, flags?: number, options?: WaitOptions): Promise<Buffer>;
-  recv(bufsize: number, flagsOrOptions?: number | WaitOptions, options?: WaitOptions): Promise<Buffer> {
-    return asPromise(() => {
-      const signal = signalOf(flagsOrOptions, options);
-      const flags = positional(flagsOrOptions, 0);
-      checkInt(bufsize, "bufsize", 0, C.INT_MAX);
-      checkFlags(flags);
-      // Python returns b'' for recv(0) without a syscall, so a datagram is not consumed.
-      return bufsize === 0 ? Buffer.alloc(0) : this.source.recv(bufsize, flags, signal);
-    });
+  recv(bufsize: number, ...slots: Slot[]): Promise<Buffer> {
+    return recvCall(this.source, bufsize, ...slots);
   }
 
   /** Reads into `buffer` (at most `nbytes`, default its length) and resolves with the count. */
   recvInto(buffer: Uint8Array, options?: WaitOptions): Promise<number>;
   recvInto(buffer: Uint8Array, nbytes?: number, flags?: number, options?: WaitOptions): Promise<number>;
-  recvInto(
-    buffer: Uint8Array,
-    nbytesOrOptions?: number | WaitOptions,
-    flagsOrOptions?: number | WaitOptions,
-    options?: WaitOptions,
-  ): Promise<number> {
-    return asPromise(() => {
-      const signal = signalOf(nbytesOrOptions, flagsOrOptions, options);
-      const nbytes = positional(nbytesOrOptions, 0);
-      const flags = positional(flagsOrOptions, 0);
-      const len = intoLength(buffer, nbytes);
-      checkFlags(flags);
-      return len === 0 ? 0 : this.source.recvInto(buffer, len, flags, signal);
-    });
+  recvInto(buffer: Uint8Array, ...slots: Slot[]): Promise<number> {
+    return recvIntoCall(this.source, buffer, ...slots);
   }
 
   /** Receives a datagram (or stream bytes) and the sender's address (null where the kernel gives none). */
   recvfrom(bufsize: number, options?: WaitOptions): Promise<[Buffer, S]>;
   recvfrom(bufsize: number, flags?: number, options?: WaitOptions): Promise<[Buffer, S]>;
-  recvfrom(bufsize: number, flagsOrOptions?: number | WaitOptions, options?: WaitOptions): Promise<[Buffer, S]> {
-    const received = asPromise(() => {
-      const signal = signalOf(flagsOrOptions, options);
-      const flags = positional(flagsOrOptions, 0);
-      checkInt(bufsize, "bufsize", 0, C.INT_MAX);
-      return this.source.recvfrom(bufsize, checkFlags(flags), signal);
-    });
+  recvfrom(bufsize: number, ...slots: Slot[]): Promise<[Buffer, S]> {
     // The kernel names the sender of every AF_INET/AF_INET6 datagram (SenderOf says when it may not).
-    return received as Promise<[Buffer, S]>;
+    return recvfromCall(this.source, bufsize, ...slots) as Promise<[Buffer, S]>;
   }
 
   /** As recvfrom(), into `buffer` (at most `nbytes`, default its length): resolves with [count, address]. */
   recvfromInto(buffer: Uint8Array, options?: WaitOptions): Promise<[number, S]>;
   recvfromInto(buffer: Uint8Array, nbytes?: number, flags?: number, options?: WaitOptions): Promise<[number, S]>;
-  recvfromInto(
-    buffer: Uint8Array,
-    nbytesOrOptions?: number | WaitOptions,
-    flagsOrOptions?: number | WaitOptions,
-    options?: WaitOptions,
-  ): Promise<[number, S]> {
-    const received = asPromise(() => {
-      const signal = signalOf(nbytesOrOptions, flagsOrOptions, options);
-      const nbytes = positional(nbytesOrOptions, 0);
-      const flags = positional(flagsOrOptions, 0);
-      const len = intoLength(buffer, nbytes);
-      return this.source.recvfromInto(buffer, len, checkFlags(flags), signal);
-    });
-    return received as Promise<[number, S]>;
+  recvfromInto(buffer: Uint8Array, ...slots: Slot[]): Promise<[number, S]> {
+    return recvfromIntoCall(this.source, buffer, ...slots) as Promise<[number, S]>;
   }
 
   /**
@@ -269,13 +217,8 @@ export class Socket<
    */
   send(data: Uint8Array, options?: WaitOptions): Promise<number>;
   send(data: Uint8Array, flags?: number, options?: WaitOptions): Promise<number>;
-  send(data: Uint8Array, flagsOrOptions?: number | WaitOptions, options?: WaitOptions): Promise<number> {
-    return asPromise(() => {
-      const signal = signalOf(flagsOrOptions, options);
-      const flags = positional(flagsOrOptions, 0);
-      checkBytes(data, "data");
-      return this.source.send(data, checkFlags(flags), signal);
-    });
+  send(data: Uint8Array, ...slots: Slot[]): Promise<number> {
+    return sendCall((...args) => this.source.send(...args), data, ...slots);
   }
 
   /**
@@ -284,29 +227,17 @@ export class Socket<
    */
   sendall(data: Uint8Array, options?: WaitOptions): Promise<void>;
   sendall(data: Uint8Array, flags?: number, options?: WaitOptions): Promise<void>;
-  sendall(data: Uint8Array, flagsOrOptions?: number | WaitOptions, options?: WaitOptions): Promise<void> {
-    return asPromise(() => {
-      const signal = signalOf(flagsOrOptions, options);
-      const flags = positional(flagsOrOptions, 0);
-      checkBytes(data, "data");
-      return this.source.sendall(data, checkFlags(flags), signal);
-    });
+  sendall(data: Uint8Array, ...slots: Slot[]): Promise<void> {
+    return sendCall((...args) => this.source.sendall(...args), data, ...slots);
   }
 
   /** Sends a datagram to `address`. */
   sendto(data: Uint8Array, address: AddressInput, options?: WaitOptions): Promise<number>;
   sendto(data: Uint8Array, address: AddressInput, flags?: number, options?: WaitOptions): Promise<number>;
-  async sendto(
-    data: Uint8Array,
-    address: AddressInput,
-    flagsOrOptions?: number | WaitOptions,
-    options?: WaitOptions,
-  ): Promise<number> {
-    const signal = signalOf(flagsOrOptions, options);
-    const flags = positional(flagsOrOptions, 0);
-    checkBytes(data, "data");
-    checkFlags(flags);
-    return this.source.sendto(data, flags, await toSockaddr(this.family, address), signal);
+  sendto(data: Uint8Array, address: AddressInput, ...slots: Slot[]): Promise<number> {
+    const send = async (bytes: Uint8Array, flags: number, signal?: AbortSignal) =>
+      this.source.sendto(bytes, flags, await toSockaddr(this.family, address), signal);
+    return sendCall(send, data, ...slots);
   }
 
   /**
@@ -337,20 +268,8 @@ export class Socket<
     flags?: number,
     options?: WaitOptions,
   ): Promise<ReceivedMessage<Buffer>>;
-  recvmsg(
-    bufsize: number,
-    ancbufsizeOrOptions?: number | WaitOptions,
-    flagsOrOptions?: number | WaitOptions,
-    options?: WaitOptions,
-  ): Promise<ReceivedMessage<Buffer>> {
-    return asPromise(() => {
-      const signal = signalOf(ancbufsizeOrOptions, flagsOrOptions, options);
-      const ancbufsize = positional(ancbufsizeOrOptions, 0);
-      const flags = positional(flagsOrOptions, 0);
-      checkInt(bufsize, "bufsize", 0, C.INT_MAX);
-      checkInt(ancbufsize, "ancbufsize", 0, C.INT_MAX);
-      return this.source.recvmsg(bufsize, ancbufsize, checkFlags(flags), signal);
-    });
+  recvmsg(bufsize: number, ...slots: Slot[]): Promise<ReceivedMessage<Buffer>> {
+    return recvmsgCall(this.source, bufsize, ...slots);
   }
 
   /** Python's recvmsg_into(buffers, ancbufsize, flags): scatters one message into `buffers`. */
@@ -361,19 +280,8 @@ export class Socket<
     flags?: number,
     options?: WaitOptions,
   ): Promise<ReceivedMessage<number>>;
-  recvmsgInto(
-    buffers: readonly Uint8Array[],
-    ancbufsizeOrOptions?: number | WaitOptions,
-    flagsOrOptions?: number | WaitOptions,
-    options?: WaitOptions,
-  ): Promise<ReceivedMessage<number>> {
-    return asPromise(() => {
-      const signal = signalOf(ancbufsizeOrOptions, flagsOrOptions, options);
-      const ancbufsize = positional(ancbufsizeOrOptions, 0);
-      const flags = positional(flagsOrOptions, 0);
-      checkInt(ancbufsize, "ancbufsize", 0, C.INT_MAX);
-      return this.source.recvmsgInto(buffers, ancbufsize, checkFlags(flags), signal);
-    });
+  recvmsgInto(buffers: readonly Uint8Array[], ...slots: Slot[]): Promise<ReceivedMessage<number>> {
+    return recvmsgIntoCall(this.source, buffers, ...slots);
   }
 
   /**
@@ -383,18 +291,8 @@ export class Socket<
    */
   sendfile(file: SendfileSource, options?: WaitOptions): Promise<number>;
   sendfile(file: SendfileSource, offset?: number, count?: number | null, options?: WaitOptions): Promise<number>;
-  sendfile(
-    file: SendfileSource,
-    offsetOrOptions?: number | WaitOptions,
-    countOrOptions?: number | null | WaitOptions,
-    options?: WaitOptions,
-  ): Promise<number> {
-    return asPromise(() => {
-      const signal = signalOf(offsetOrOptions, countOrOptions, options);
-      const offset = positional(offsetOrOptions, 0);
-      const count = positional<number | null>(countOrOptions, null);
-      return transmitFile(this.source, file, offset, count, signal);
-    });
+  sendfile(file: SendfileSource, ...slots: Slot<number | null>[]): Promise<number> {
+    return sendfileCall(this.source, file, ...slots);
   }
 
   /**
@@ -415,13 +313,7 @@ export class Socket<
   setsockopt(level: number, option: number, value: number | boolean | Uint8Array): void;
   setsockopt(level: number, option: number, value: null, optlen: number): void;
   setsockopt(level: number, option: number, value: number | boolean | Uint8Array | null, optlen?: number): void {
-    const fd = this.source.openFd("setsockopt");
-    if (value === null) {
-      if (optlen === undefined) throw new TypeError("optlen is required when value is null");
-      return setOptionNull(fd, level, option, optlen);
-    }
-    if (optlen !== undefined) throw new TypeError("optlen is given only with a null value");
-    setOption(fd, level, option, typeof value === "boolean" ? Number(value) : value);
+    setOptionForm(this.source.openFd("setsockopt"), level, option, value, optlen);
   }
 
   /** Reads an option: a C int (also for `buflen` 0, as Python), or with `buflen` its raw bytes (at most `buflen`). */
@@ -437,11 +329,11 @@ export class Socket<
   }
 
   getsockname(): A {
-    return this.address(sys.getsockname, "getsockname") as A;
+    return this.source.addressOrThrow(sys.getsockname, "getsockname") as A;
   }
 
   getpeername(): A {
-    return this.address(sys.getpeername, "getpeername") as A;
+    return this.source.addressOrThrow(sys.getpeername, "getpeername") as A;
   }
 
   /** Shuts down reading (SHUT_RD), writing (SHUT_WR, the peer reads EOF) or both, at once. */
@@ -489,8 +381,7 @@ export class Socket<
    * the connection, as close(2) does.
    */
   close(): void {
-    if (this.ioRefs > 0) this.closeDeferred = true;
-    else this.source.close();
+    this.refs.close();
   }
 
   /**
@@ -502,9 +393,7 @@ export class Socket<
   makefile(mode?: TextMode, options?: MakefileOptions): TextSocketFile;
   makefile(mode: string, options?: MakefileOptions): TextSocketFile | SocketFile;
   makefile(mode = "r", options: MakefileOptions = {}): TextSocketFile | SocketFile {
-    const file = openFile({ sock: this, release: () => this.fileClosed() }, mode, options);
-    this.ioRefs++;
-    return file;
+    return this.refs.open((release) => openFile({ sock: this, release }, mode, options));
   }
 
   /**
@@ -518,12 +407,8 @@ export class Socket<
    * const tlsSocket = tls.connect({ socket: sock.asStream(), servername: "example.com" });
    */
   asStream(options: StreamOptions = {}): Duplex {
-    if (this.type !== C.SOCK_STREAM) throw new TypeError("asStream() needs a SOCK_STREAM socket");
-    if (this.source.timeout === 0) throw new RangeError("non-blocking sockets are not supported");
     this.source.openFd("asStream");
-    const stream = new SocketStream({ sock: this, release: () => this.fileClosed() }, options);
-    this.ioRefs++;
-    return stream;
+    return this.refs.open((release) => new SocketStream({ sock: this, release }, options));
   }
 
   /**
@@ -540,15 +425,7 @@ export class Socket<
   }
 
   toString(): string {
-    return repr({
-      fd: this.source.fd,
-      family: this.family,
-      type: this.type,
-      proto: this.proto,
-      closed: this.closed,
-      laddr: this.tryAddress(sys.getsockname),
-      raddr: this.tryAddress(sys.getpeername),
-    });
+    return reprOf(this.source);
   }
 
   [inspect.custom](): string {
@@ -568,22 +445,5 @@ export class Socket<
   /** The Socket for a connection `listener` accepted: as in Python, with the default timeout, never the listener's. */
   private static accepted(this: void, listener: IoSource, fd: number): Socket {
     return Socket.adopt(new IoSource(fd, listener.family, listener.type, listener.proto, getdefaulttimeout()));
-  }
-
-  /** A file from makefile() let go of the socket: the last one closes it when close() came meanwhile. */
-  private fileClosed(): void {
-    this.ioRefs--;
-    if (this.ioRefs === 0 && this.closeDeferred) this.close();
-  }
-
-  private address(call: (fd: number, addr: Buffer, len: Buffer) => number, syscall: string): Address {
-    const address = this.source.address(call);
-    if (typeof address === "number") throw errorFromResult(address, syscall);
-    return address;
-  }
-
-  private tryAddress(call: (fd: number, addr: Buffer, len: Buffer) => number): Address | undefined {
-    const address = this.source.address(call);
-    return typeof address === "number" ? undefined : address;
   }
 }

@@ -39,6 +39,22 @@ export function setOptionNull(fd: number, level: number, option: number, optlen:
   check(sys.setsockopt(fd, level, option, null, optlen), "setsockopt");
 }
 
+/** Python's setsockopt forms: (level, option, int | bool | bytes) or (level, option, None, optlen). */
+export function setOptionForm(
+  fd: number,
+  level: number,
+  option: number,
+  value: number | boolean | Uint8Array | null,
+  optlen: number | undefined,
+): void {
+  if (value === null) {
+    if (optlen === undefined) throw new TypeError("optlen is required when value is null");
+    return setOptionNull(fd, level, option, optlen);
+  }
+  if (optlen !== undefined) throw new TypeError("optlen is given only with a null value");
+  setOption(fd, level, option, typeof value === "boolean" ? Number(value) : value);
+}
+
 /** getsockopt(2): a C int, or with `buflen` the option's raw bytes (at most `buflen`, 1–1024; 0 is the int). */
 export function getOption(fd: number, level: number, option: number, buflen?: number): number | Buffer {
   checkInt(level, "level", 0, C.INT_MAX);

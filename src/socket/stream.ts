@@ -3,7 +3,7 @@
 // the kernel for bytes only while the reader wants them, and a write completes only once the kernel took it.
 
 import { Duplex } from "node:stream";
-import { SHUT_WR } from "../libc/constants.js";
+import { SHUT_WR, SOCK_STREAM } from "../libc/constants.js";
 import { AbortError } from "./abort.js";
 import { checkInt } from "./arguments.js";
 import type { Socket } from "./socket.js";
@@ -49,7 +49,10 @@ export class SocketStream extends Duplex {
   private reading = false;
   private released = false;
 
+  /** @throws TypeError for a socket that is not SOCK_STREAM; RangeError for a non-blocking one (timeout 0) */
   constructor(owner: StreamSocket, options: StreamOptions = {}) {
+    if (owner.sock.type !== SOCK_STREAM) throw new TypeError("asStream() needs a SOCK_STREAM socket");
+    if (owner.sock.gettimeout() === 0) throw new RangeError("non-blocking sockets are not supported");
     const { keepOpen = false, readSize = DEFAULT_READ_SIZE, highWaterMark, allowHalfOpen = true } = options;
     checkInt(readSize, "readSize", 1, 1 << 30);
     super({ allowHalfOpen, ...(highWaterMark === undefined ? {} : { highWaterMark }) });
