@@ -81,6 +81,6 @@ if (!isWorkerProcess()) {
   // that took is the third number, the cost a user pays per start before the first client is served at speed).
   if (server instanceof Forking) await server.startWorkers();
   const readyMs = (performance.now() - started).toFixed(0);
-  process.stdout.write(`${(server.serverAddress as [string, number])[1]} ${iterations} ${readyMs}\n`);
+  process.stdout.write(`${server.serverAddress[1]} ${iterations} ${readyMs}\n`);
 }
 await serving;

@@ -37,5 +37,5 @@ class ProxiedEchoServer extends ProxyProtocolMixIn(EchoServer) {
 // Exit normally on SIGTERM so that --cpu-prof and other exit-time reports get written.
 process.on("SIGTERM", () => process.exit(0));
 const server = new (process.env.PROXY === "1" ? ProxiedEchoServer : EchoServer)(["127.0.0.1", 0], EchoHandler);
-process.stdout.write(`${(server.serverAddress as [string, number])[1]}\n`);
+process.stdout.write(`${server.serverAddress[1]}\n`);
 await server.serveForever();

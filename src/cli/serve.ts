@@ -271,7 +271,7 @@ async function listen(options: EchoServerOptions, handover?: string): Promise<[E
 
 /** "127.0.0.1:12345", "[::1]:12345". */
 function where(server: EchoServer): string {
-  const [host, port] = server.serverAddress as [string, number];
+  const [host, port] = server.serverAddress;
   return hostPort(host, port);
 }
 

@@ -58,7 +58,7 @@ export function joinWorkerGroup(server: TCPServer): boolean {
   lifeline = watchParent(() => process.kill(process.pid, "SIGTERM"));
   if (role.share === "reuseport") {
     server.allowReusePort = true;
-    server.serverAddress = [(server.serverAddress as [string, number])[0], role.port];
+    server.serverAddress = [server.serverAddress[0], role.port];
     server.bindAndActivate();
     return true;
   }

@@ -88,6 +88,13 @@ export function registeredCount(): number {
   return driver?.byFd.size ?? 0;
 }
 
+/** How many calls wait for readiness now, over every fd: for tests that a cancelled wait left nothing behind. */
+export function waiterCount(): number {
+  let n = 0;
+  for (const registration of driver?.byFd.values() ?? []) n += registration.waiting;
+  return n;
+}
+
 /** One fd's membership in the event loop. */
 export class Registration {
   private handle: Address = 0;
@@ -101,6 +108,11 @@ export class Registration {
     private readonly driver: Driver,
     readonly fd: number,
   ) {}
+
+  /** How many calls wait on this fd now. */
+  get waiting(): number {
+    return this.waiters.length;
+  }
 
   /** True once close() ran: the fd left the loop (its owner closed it, or a selector let go of a raw fd). */
   get isClosed(): boolean {

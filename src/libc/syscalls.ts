@@ -33,7 +33,7 @@ export interface Syscalls {
   connect: (fd: number, addr: Buffer, addrlen: number) => number;
   getsockname: (fd: number, addr: Buffer, addrlen: Buffer) => number;
   getpeername: (fd: number, addr: Buffer, addrlen: Buffer) => number;
-  setsockopt: (fd: number, level: number, name: number, value: Buffer, len: number) => number;
+  setsockopt: (fd: number, level: number, name: number, value: Buffer | null, len: number) => number;
   getsockopt: (fd: number, level: number, name: number, value: Buffer, len: Buffer) => number;
   shutdown: (fd: number, how: number) => number;
   close: (fd: number) => number;

@@ -6,6 +6,7 @@
 // with handleError for what a handler throws and handleTimeout when handleRequest's timeout passes.
 
 import { AsyncLocalStorage } from "node:async_hooks";
+import { positional, signalOf, type WaitOptions } from "../socket/abort.js";
 import type { Address } from "../socket/address.js";
 import { BlockingIOError, E, OSError } from "../socket/errors.js";
 import { formatAddress } from "../socket/repr.js";
@@ -44,7 +45,11 @@ export function pythonTraceback(error: unknown): string {
   return ["Traceback (most recent call last):", ...body, `${error.name}: ${error.message}`].join("\n");
 }
 
-export abstract class BaseServer {
+/**
+ * The request loop of Python's socketserver. `A` is the type of `serverAddress`, fixed by the subclass's address
+ * family: an inet tuple for TCPServer and UDPServer, a path for the Unix servers.
+ */
+export abstract class BaseServer<A extends Address = Address> {
   /** Seconds handleRequest() waits for a request before calling handleTimeout(); null waits forever. */
   static timeout: number | null = null;
   declare timeout: number | null;
@@ -52,14 +57,14 @@ export abstract class BaseServer {
     defineSettings(this, ["timeout"]);
   }
 
-  serverAddress: Address;
+  serverAddress: A;
   RequestHandlerClass: RequestHandlerClass;
   private shutdownRequested = false;
   private loop: { wake: AbortController } | null = null;
   /** Python's __is_shut_down: set when serveForever() returns, clear while it runs and before it ever ran. */
   private isShutDown = new Latch();
 
-  constructor(serverAddress: Address, RequestHandlerClass: RequestHandlerClass) {
+  constructor(serverAddress: A, RequestHandlerClass: RequestHandlerClass) {
     this.serverAddress = serverAddress;
     this.RequestHandlerClass = RequestHandlerClass;
   }
@@ -83,18 +88,31 @@ export abstract class BaseServer {
   // --- for callers -----------------------------------------------------------------------------------------------
 
   /**
-   * Handles requests until shutdown(). Each wake-up takes the requests already queued; `pollInterval` (seconds)
-   * bounds how long the loop waits before calling serviceActions().
+   * Handles requests until shutdown(), or until `signal` aborts, which stops the loop as shutdown() does (the
+   * promise resolves). Each wake-up takes the requests already queued; `pollInterval` (seconds) bounds how long
+   * the loop waits before calling serviceActions(). One loop per server: a second concurrent call rejects.
+   * @example
+   * const stop = new AbortController();
+   * const serving = server.serveForever({ signal: stop.signal });
+   * stop.abort(); // serving resolves once the loop has returned
    */
-  async serveForever(pollInterval = 0.5): Promise<void> {
+  async serveForever(pollInterval?: number | WaitOptions, options?: WaitOptions): Promise<void> {
+    const signal = signalOf(pollInterval, options);
+    const every = positional(pollInterval, 0.5);
     if (this.loop !== null) throw new Error("serveForever() is already running on this server");
     const loop = { wake: new AbortController() };
     this.loop = loop;
     if (this.isShutDown.isSet) this.isShutDown = new Latch();
+    const stop = () => {
+      this.shutdownRequested = true;
+      loop.wake.abort();
+    };
+    if (signal?.aborted) stop();
+    else signal?.addEventListener("abort", stop, { once: true });
     try {
       // shutdown() wakes the loop itself; the poll interval only paces serviceActions(), so a server that does not
       // override it waits without a timer (one less timer per wait on the accept loop).
-      const interval = this.serviceActions === BaseServer.prototype.serviceActions ? null : pollInterval;
+      const interval = this.serviceActions === BaseServer.prototype.serviceActions ? null : every;
       while (!this.shutdownRequested) {
         const ready = await this.waitForRequest(interval, loop.wake.signal);
         for (let i = 0; ready && i < BURST && !this.shutdownRequested; i++) {
@@ -103,6 +121,7 @@ export abstract class BaseServer {
         if (!this.shutdownRequested) await this.serviceActions();
       }
     } finally {
+      signal?.removeEventListener("abort", stop);
       this.shutdownRequested = false;
       this.loop = null;
       this.isShutDown.set();

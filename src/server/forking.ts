@@ -5,6 +5,7 @@
 // The machinery is in workers/; the class body here only forwards to it.
 
 import type { Address } from "../socket/address.js";
+import type { WaitOptions } from "../socket/abort.js";
 import { withSettings } from "./settings.js";
 import { TCPServer, UnixStreamServer } from "./tcp-server.js";
 import { UDPServer, UnixDatagramServer } from "./udp-server.js";
@@ -14,7 +15,7 @@ export { WorkerExitError } from "./workers/worker-pool.js";
 
 /** A server class ForkingMixIn can extend: TCPServer or one of its subclasses (the four socket kinds). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeScript requires a mixin's constructor to take ...any[]
-export type TCPServerClass = abstract new (...args: any[]) => TCPServer;
+export type TCPServerClass = abstract new (...args: any[]) => TCPServer<Address>;
 
 /** A mix-in constructor's parameters, which TypeScript requires to be `...any[]`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeScript requires a mixin's constructor to take ...any[]
@@ -99,8 +100,8 @@ export function ForkingMixIn<T extends TCPServerClass>(Base: T): ForkingServerCl
     override bindAndActivate(): void {
       if (!ForkingRole.inWorker()) super.bindAndActivate();
     }
-    override serveForever(pollInterval = 0.5): Promise<void> {
-      return this.forking.serve(() => super.serveForever(pollInterval));
+    override serveForever(pollInterval?: number | WaitOptions, options?: WaitOptions): Promise<void> {
+      return this.forking.serve(() => super.serveForever(pollInterval, options));
     }
     override handleRequest(): Promise<void> {
       return this.forking.serve(() => super.handleRequest());

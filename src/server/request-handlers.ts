@@ -2,7 +2,7 @@
 // server calls in that order (finish() even when handle() throws). Override handle(); setup() and finish() of
 // the stream and datagram handlers prepare and flush rfile and wfile.
 
-import type { Address, IPv4Address, IPv6Address } from "../socket/address.js";
+import type { Address, InetAddress } from "../socket/address.js";
 import * as C from "../socket/constants.js";
 import {
   BufferedReader,
@@ -16,7 +16,7 @@ import { OSError } from "../socket/errors.js";
 import type { Socket } from "../socket/socket.js";
 
 /** The client address of a TCP or UDP request; Unix handlers use BaseRequestHandler<Socket, string>. */
-export type InetAddress = IPv4Address | IPv6Address;
+export type { InetAddress };
 
 /** A datagram request: the packet and the server's socket to answer on. */
 export type DatagramRequest = [packet: Buffer, socket: Socket];

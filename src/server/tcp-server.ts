@@ -1,6 +1,6 @@
 // TCPServer: a BaseServer that owns a listening stream socket. UnixStreamServer differs by one setting.
 
-import type { Address, AddressInput } from "../socket/address.js";
+import type { Address, AddressInput, IPv4Address, UnixAddress } from "../socket/address.js";
 import * as C from "../socket/constants.js";
 import { OSError } from "../socket/errors.js";
 import { Socket } from "../socket/socket.js";
@@ -16,8 +16,11 @@ import { defineSettings } from "./settings.js";
  * Settings are class statics, overridden as `class MyServer extends TCPServer { static requestQueueSize = 50 }`,
  * so that they are in place for the constructor's bind and listen. An instance field declared in a subclass would
  * be set only after the constructor returned; set an instance's value before serverBind()/serverActivate() instead.
+ *
+ * `A` is the type of `serverAddress`: (host, port) for this AF_INET server, ready for createConnection(); an IPv6
+ * subclass (`static addressFamily = AF_INET6`) extends `TCPServer<IPv6Address>`, UnixStreamServer has a path.
  */
-export class TCPServer extends BaseServer {
+export class TCPServer<A extends Address = IPv4Address> extends BaseServer<A> {
   static addressFamily: number = C.AF_INET;
   static socketType: number = C.SOCK_STREAM;
   /** The listen() backlog: the kernel queues requestQueueSize + 1 completed connections. */
@@ -53,7 +56,8 @@ export class TCPServer extends BaseServer {
   private readonly limits = new ConnectionLimits(this);
 
   constructor(serverAddress: AddressInput, RequestHandlerClass: RequestHandlerClass, bindAndActivate = true) {
-    super(serverAddress as Address, RequestHandlerClass);
+    // What the caller gave until serverBind() records the bound address (the kernel's form of it).
+    super(serverAddress as A, RequestHandlerClass);
     this.current = new Socket(this.addressFamily, this.socketType);
     if (bindAndActivate) this.bindAndActivate();
   }
@@ -97,7 +101,7 @@ export class TCPServer extends BaseServer {
     if (socket !== this.current) this.current.close();
     this.current = socket;
     this.addressFamily = socket.family;
-    this.serverAddress = socket.getsockname();
+    this.serverAddress = socket.getsockname() as A;
   }
 
   /** Binds to serverAddress (with SO_REUSEADDR / SO_REUSEPORT when allowed) and records the real address. */
@@ -106,7 +110,8 @@ export class TCPServer extends BaseServer {
     if (this.allowReuseAddress && inet) this.socket.setsockopt(C.SOL_SOCKET, C.SO_REUSEADDR, 1);
     if (this.allowReusePort && inet) this.socket.setsockopt(C.SOL_SOCKET, C.SO_REUSEPORT, 1);
     this.socket.bind(this.serverAddress);
-    this.serverAddress = this.socket.getsockname();
+    // The socket's family is the class's, so its name has the shape A names.
+    this.serverAddress = this.socket.getsockname() as A;
   }
 
   override serverActivate(): void {
@@ -144,7 +149,12 @@ export class TCPServer extends BaseServer {
     return this.socket.gettimeout();
   }
 
+  /**
+   * Waits until a request can be taken. Once the socket is closed (serverClose() while serveForever() runs) the
+   * loop keeps running until shutdown(), as Python's, but waits for that quietly instead of retrying accept().
+   */
   protected override waitForRequest(timeout: number | null, signal?: AbortSignal): Promise<boolean> {
+    if (this.socket.closed) return closedWait(timeout, signal);
     return this.socket.waitReadable(timeout, signal);
   }
 
@@ -166,8 +176,22 @@ export class TCPServer extends BaseServer {
 }
 
 /** A TCPServer on an AF_UNIX stream socket; serverAddress is a path. */
-export class UnixStreamServer extends TCPServer {
+export class UnixStreamServer extends TCPServer<UnixAddress> {
   static override addressFamily: number = C.AF_UNIX;
+}
+
+/** What a closed server socket's wait is: false once `timeout` seconds pass or `signal` aborts (no readiness). */
+function closedWait(timeout: number | null, signal?: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve(false);
+    const done = () => {
+      if (timer !== undefined) clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve(false);
+    };
+    const timer = timeout === null ? undefined : setTimeout(done, timeout * 1000);
+    signal?.addEventListener("abort", done, { once: true });
+  });
 }
 
 /** useSocket()'s check: a socket of the server's type that listens (a stream server) or is bound (a datagram one). */

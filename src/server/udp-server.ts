@@ -1,13 +1,13 @@
 // UDPServer: each datagram is a request, answered on the server's own socket. UnixDatagramServer differs by one setting.
 
-import type { Address } from "../socket/address.js";
+import type { Address, IPv4Address, UnixAddress } from "../socket/address.js";
 import * as C from "../socket/constants.js";
 import { recvfromNow } from "../socket/socket.js";
 import { defineSettings } from "./settings.js";
 import { TCPServer } from "./tcp-server.js";
 
 /** A server on a datagram socket: each datagram is a request, and handlers answer on the server's socket. */
-export class UDPServer extends TCPServer {
+export class UDPServer<A extends Address = IPv4Address> extends TCPServer<A> {
   static override socketType: number = C.SOCK_DGRAM;
   /** The largest datagram read; longer ones are cut, as recvfrom() cuts them. */
   static maxPacketSize = 8192;
@@ -39,6 +39,6 @@ export class UDPServer extends TCPServer {
 }
 
 /** A UDPServer on an AF_UNIX datagram socket; clients bind to a path of their own to get replies. */
-export class UnixDatagramServer extends UDPServer {
+export class UnixDatagramServer extends UDPServer<UnixAddress> {
   static override addressFamily: number = C.AF_UNIX;
 }

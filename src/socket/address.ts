@@ -2,6 +2,7 @@
 // a path for AF_UNIX — checked, resolved and turned into the kernel's sockaddr bytes and back.
 
 import { AF_INET, AF_INET6, AF_NETLINK, AF_PACKET, AF_UNIX, EAI_ADDRFAMILY, EAI_NONAME } from "../libc/constants.js";
+import type { AddressFamily, SocketKind } from "./constants.js";
 import { loadSyscalls } from "../libc/syscalls.js";
 import { checkInt } from "./arguments.js";
 import { getaddrinfoAsync, getaddrinfoSync, ResolverFailure, type AddrInfoEntry } from "../libc/resolver.js";
@@ -29,6 +30,38 @@ export type NetlinkAddress = [pid: number, groups: number];
 /** AF_PACKET: (ifname, proto, pkttype, hatype, addr). */
 export type PacketAddress = [ifname: string, proto: number, pkttype: number, hatype: number, addr: Buffer];
 export type Address = IPv4Address | IPv6Address | UnixAddress | NetlinkAddress | PacketAddress;
+/** An AF_INET or AF_INET6 address: what TCP and UDP servers and their clients have. */
+export type InetAddress = IPv4Address | IPv6Address;
+
+/**
+ * The address type of a socket of family `F`: (host, port) for AF_INET, the 4-tuple for AF_INET6, a path for
+ * AF_UNIX, and any Address when the family is not known at compile time (`number`). "Not known" is spelled "both
+ * AF_INET and AF_INET6 fit in F", because TypeScript lets `number` extend any numeric enum member.
+ */
+export type AddressOf<F extends number> = [AddressFamily.AF_INET | AddressFamily.AF_INET6] extends [F]
+  ? Address
+  : [F] extends [AddressFamily.AF_INET]
+    ? IPv4Address
+    : [F] extends [AddressFamily.AF_INET6]
+      ? IPv6Address
+      : [F] extends [AddressFamily.AF_UNIX]
+        ? UnixAddress
+        : Address;
+
+/**
+ * What recvfrom() gives as the sender on a socket of family `F` and type `T`: an AF_INET or AF_INET6 datagram
+ * always has one; a stream socket (the kernel names no sender), an unbound AF_UNIX peer or an unknown family or
+ * type may give null.
+ */
+export type SenderOf<F extends number, T extends number> = [AddressFamily.AF_INET | AddressFamily.AF_INET6] extends [F]
+  ? Address | null
+  : [SocketKind.SOCK_STREAM | SocketKind.SOCK_DGRAM] extends [T]
+    ? AddressOf<F> | null
+    : [F] extends [AddressFamily.AF_INET | AddressFamily.AF_INET6]
+      ? [T] extends [SocketKind.SOCK_DGRAM]
+        ? AddressOf<F>
+        : AddressOf<F> | null
+      : AddressOf<F> | null;
 /** What callers may pass: IPv6 addresses may leave out flowinfo and scopeId, Unix paths may be bytes. */
 export type AddressInput =
   | readonly [string, number]

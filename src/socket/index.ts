@@ -62,9 +62,16 @@ export {
   type WritableFile,
 } from "./socket-file.js";
 export { TextSocketFile } from "./text-file.js";
+export { UnsupportedOperation } from "./unsupported-operation.js";
+export { AbortError, type WaitOptions } from "./abort.js";
+export type { StreamOptions } from "./stream.js";
+export type { BinaryMode, TextMode } from "./socket-file.js";
 export type {
   Address,
   AddressInput,
+  AddressOf,
+  InetAddress,
+  SenderOf,
   IPv4Address,
   IPv6Address,
   NetlinkAddress,

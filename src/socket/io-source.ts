@@ -8,11 +8,14 @@ import { deadlineFor, hasPassed, type Deadline } from "../libc/deadline.js";
 import { E } from "../libc/errno.js";
 import { forgetFd, READABLE, registrationFor, WRITABLE, type Interest, type Registration } from "../libc/poller.js";
 import { SOCKADDR_STORAGE_SIZE } from "../libc/sockaddr.js";
-import { sys } from "../libc/syscalls.js";
+import { loadSyscalls, sys } from "../libc/syscalls.js";
 import { fromSockaddr, type Address } from "./address.js";
+import { abortError, gaveUpError, throwIfAborted } from "./abort.js";
+import { checkInt } from "./arguments.js";
 import { badFileDescriptor, checkResult, errorFromResult, timedOut } from "./errors.js";
 import { recvmsgOnce, sendmsgOnce, type AncillaryItem, type ReceivedMessage } from "./messages.js";
 import { getOption } from "./sockopt.js";
+import { getdefaulttimeout } from "./timeout.js";
 
 /** What every socket socketkit makes is: non-blocking (nothing may block the event loop) and close-on-exec. */
 export const TYPE_FLAGS = C.SOCK_NONBLOCK | C.SOCK_CLOEXEC;
@@ -28,6 +31,24 @@ const UNIX_CONNECT_RETRY_MS = 10;
 // One sockaddr and its length for accept, recvfrom and the address calls, filled and decoded in one synchronous step.
 const addrScratch = Buffer.alloc(SOCKADDR_STORAGE_SIZE);
 const lenScratch = Buffer.alloc(4);
+
+/** One struct pollfd for the writability check a send with a timeout makes first. */
+const pollfd = Buffer.alloc(8);
+const POLLOUT = 0x004;
+
+/**
+ * Whether poll(2) calls `fd` writable now. A send with a timeout asks first, as CPython's sock_call does: TCP
+ * reports writable only once a third of the send buffer is free, while send(2) takes bytes into any free space,
+ * so without the question a second send on a still-full connection would take a few bytes where Python's waits.
+ */
+function writableNow(fd: number): boolean {
+  pollfd.writeInt32LE(fd, 0);
+  pollfd.writeInt32LE(POLLOUT, 4);
+  let n: number;
+  do n = sys.poll(pollfd, 1, 0);
+  while (n === -E.EINTR);
+  return n !== 0;
+}
 
 /** A result that is a failure: the negative errno a libc call returned. */
 const failed = (r: unknown): r is number => typeof r === "number" && r < 0;
@@ -90,6 +111,28 @@ export class IoSource {
     return new IoSource(fd, family, type, proto, timeout);
   }
 
+  /**
+   * The engine for Python's socket.socket(family, type, proto, fileno): a new kernel socket, or the caller's
+   * `fileno`, whose family, type and proto are read from the kernel when not given.
+   */
+  static create(family?: number, type?: number, proto?: number, fileno?: number): IoSource {
+    loadSyscalls();
+    if (fileno !== undefined) {
+      checkInt(fileno, "fileno", 0, C.INT_MAX);
+      family ??= getOption(fileno, C.SOL_SOCKET, C.SO_DOMAIN) as number;
+      type ??= getOption(fileno, C.SOL_SOCKET, C.SO_TYPE) as number;
+      proto ??= getOption(fileno, C.SOL_SOCKET, C.SO_PROTOCOL) as number;
+    }
+    const af = checkInt(family ?? C.AF_INET, "family", C.INT_MIN, C.INT_MAX);
+    const st = checkInt(type ?? C.SOCK_STREAM, "type", C.INT_MIN, C.INT_MAX);
+    proto = checkInt(proto ?? 0, "proto", C.INT_MIN, C.INT_MAX);
+    const kind = st & ~TYPE_FLAGS;
+    const timeout = st & C.SOCK_NONBLOCK ? 0 : getdefaulttimeout();
+    return fileno === undefined
+      ? IoSource.open(af, kind, proto, timeout)
+      : IoSource.wrap(fileno, af, kind, proto, timeout);
+  }
+
   /** Takes over a caller's socket fd, made non-blocking: accept4 and connect have no per-call flag. */
   static wrap(fd: number, family: number, type: number, proto: number, timeout: number | null): IoSource {
     checkResult(sys.setNonblocking(fd, true), "fcntl");
@@ -117,10 +160,13 @@ export class IoSource {
     return fd;
   }
 
-  /** Closes the fd; safe to call again. Waiting calls wake and fail with EBADF. */
+  /**
+   * Closes the fd; safe to call again. Waiting calls wake and fail with EBADF. As Python's close(), an fd that was
+   * closed behind the socket's back is reported (OSError EBADF); other errors of close(2) are not.
+   */
   close(): void {
     const fd = this.release();
-    if (fd >= 0) sys.close(fd);
+    if (fd >= 0 && sys.close(fd) === -E.EBADF) throw badFileDescriptor("close");
   }
 
   /** Releases the fd, left blocking when the timeout is null and non-blocking otherwise, as Python's detach(). */
@@ -144,6 +190,19 @@ export class IoSource {
     return r < 0 ? r : fromSockaddr(addrScratch, lenScratch.readUInt32LE(0));
   }
 
+  /** What getsockname(2) or getpeername(2) says, or undefined when the kernel refuses. */
+  knownAddress(call: (fd: number, addr: Buffer, len: Buffer) => number): Address | undefined {
+    const address = this.address(call);
+    return typeof address === "number" ? undefined : address;
+  }
+
+  /** What getsockname(2) or getpeername(2) says, or the OSError for `syscall`. */
+  addressOrThrow(call: (fd: number, addr: Buffer, len: Buffer) => number, syscall: string): Address {
+    const address = this.address(call);
+    if (typeof address === "number") throw errorFromResult(address, syscall);
+    return address;
+  }
+
   /** Resolves true once the fd may be ready for `interest`, false when `deadline` passes or `signal` aborts first. */
   wait(interest: Interest, deadline: Deadline, signal?: AbortSignal): Promise<boolean> {
     if (this.registration === null || this.registration.isClosed) this.registration = registrationFor(this._fd);
@@ -154,7 +213,7 @@ export class IoSource {
    * The mio/tokio loop every waiting call goes through: try the call; on EAGAIN wait for readiness (within the
    * timeout) and try again; EINTR is tried again at once. `first` is an attempt the caller already made on its
    * fast path. Written as a promise chain rather than an async function: a connection waiting in recv() then
-   * holds no suspended frame here.
+   * holds no suspended frame here. `signal` ends the wait with an AbortError, as the timeout ends it.
    */
   io<T>(
     interest: Interest,
@@ -162,27 +221,44 @@ export class IoSource {
     flags: number,
     attempt: (fd: number) => T | number,
     first?: T | number,
+    signal?: AbortSignal,
   ): Promise<T> {
     const deadline = deadlineFor(this.timeout);
     const dontWait = (flags & C.MSG_DONTWAIT) !== 0 || this.timeout === 0;
+    if (interest === WRITABLE && this.asksFirst(flags)) {
+      const send = attempt;
+      attempt = (fd) => (writableNow(fd) ? send(fd) : -E.EAGAIN);
+    }
     // One closure serves the first try and every wake-up (each closure a waiting call keeps costs ~60 bytes).
     const retry = (ready: boolean, tried?: T | number): T | Promise<T> => {
-      if (!ready) throw timedOut(syscall);
+      if (!ready) throw gaveUpError(signal, () => timedOut(syscall));
       let r = tried === undefined ? attempt(this.openFd(syscall)) : tried;
       while (failed(r)) {
         if (r !== -E.EINTR) {
           if (r !== -E.EAGAIN || dontWait) throw errorFromResult(r, syscall);
-          return this.wait(interest, deadline).then(retry);
+          return this.wait(interest, deadline, signal).then(retry);
         }
         r = attempt(this.openFd(syscall));
       }
       return r;
     };
     try {
+      if (first === undefined) throwIfAborted(signal);
       return Promise.resolve(retry(true, first));
     } catch (err) {
       return Promise.reject(err);
     }
+  }
+
+  /** Whether a send asks poll(2) before it tries (a positive timeout and no MSG_DONTWAIT): see writableNow(). */
+  private asksFirst(flags: number): boolean {
+    return this.timeout !== null && this.timeout > 0 && (flags & C.MSG_DONTWAIT) === 0;
+  }
+
+  /** One send(2) that never waits; with a timeout only once poll(2) calls the socket writable. */
+  private sendOnce(fd: number, data: Uint8Array, flags: number): number {
+    if (this.asksFirst(flags) && !writableNow(fd)) return -E.EAGAIN;
+    return sys.send(fd, data, data.length, flags | NOWAIT);
   }
 
   /** One attempt that never waits, whatever the timeout (EINTR tried again): null where it would have to. */
@@ -197,8 +273,8 @@ export class IoSource {
   // --- accept and connect ----------------------------------------------------------------------------------------
 
   /** Waits for a connection and takes it off the accept queue; `adopt` wraps its fd in the synchronous step. */
-  accept<S>(adopt: (listener: IoSource, fd: number) => S): Promise<[S, Address]> {
-    return this.io(READABLE, "accept", 0, (fd) => acceptOnce(this, fd, adopt));
+  accept<S>(adopt: (listener: IoSource, fd: number) => S, signal?: AbortSignal): Promise<[S, Address]> {
+    return this.io(READABLE, "accept", 0, (fd) => acceptOnce(this, fd, adopt), undefined, signal);
   }
 
   /** accept() that never waits: null when the queue is empty (no exception to build). */
@@ -210,9 +286,10 @@ export class IoSource {
    * connect(2), and for a stream socket the handshake, within the timeout. Resolves with 0 or the errno
    * (EINPROGRESS with timeout 0; EAGAIN when the timeout ran out, unless `raiseTimeout`: then TimeoutError).
    */
-  async connect(sockaddr: Buffer, raiseTimeout: boolean): Promise<number> {
+  async connect(sockaddr: Buffer, raiseTimeout: boolean, signal?: AbortSignal): Promise<number> {
     const deadline = deadlineFor(this.timeout);
     for (;;) {
+      throwIfAborted(signal);
       const r = sys.connect(this.openFd("connect"), sockaddr, sockaddr.length);
       if (r === 0) return 0;
       if (r === -E.EINTR) continue;
@@ -223,7 +300,10 @@ export class IoSource {
       }
       if (r !== -E.EINPROGRESS) return -r;
       if (this.timeout === 0) return E.EINPROGRESS;
-      if (!(await this.wait(WRITABLE, deadline))) return gaveUp(raiseTimeout);
+      if (!(await this.wait(WRITABLE, deadline, signal))) {
+        if (signal?.aborted) throw abortError(signal);
+        return gaveUp(raiseTimeout);
+      }
       return this.handshakeOutcome(sockaddr);
     }
   }
@@ -246,24 +326,26 @@ export class IoSource {
   // --- receiving -------------------------------------------------------------------------------------------------
 
   /** At most `bufsize` bytes as soon as any are there, at their exact size; an empty Buffer at EOF. */
-  recv(bufsize: number, flags: number): Promise<Buffer> {
+  recv(bufsize: number, flags: number, signal?: AbortSignal): Promise<Buffer> {
+    throwIfAborted(signal);
     const first = this.receive(this.openFd("recv"), bufsize, flags, null);
-    return failed(first) ? this.recvWaiting(bufsize, flags, first) : Promise.resolve(first);
+    return failed(first) ? this.recvWaiting(bufsize, flags, first, signal) : Promise.resolve(first);
   }
 
   /** recv() past its first attempt: apart, so that the fast path makes no closure. */
-  private recvWaiting(bufsize: number, flags: number, first: number): Promise<Buffer> {
-    return this.io(READABLE, "recv", flags, (fd) => this.receive(fd, bufsize, flags, null), first);
+  private recvWaiting(bufsize: number, flags: number, first: number, signal?: AbortSignal): Promise<Buffer> {
+    return this.io(READABLE, "recv", flags, (fd) => this.receive(fd, bufsize, flags, null), first, signal);
   }
 
   /** Up to `len` bytes into `buffer`; resolves with the count. */
-  recvInto(buffer: Uint8Array, len: number, flags: number): Promise<number> {
-    return this.io(READABLE, "recv_into", flags, (fd) => sys.recv(fd, buffer, len, flags | C.MSG_DONTWAIT));
+  recvInto(buffer: Uint8Array, len: number, flags: number, signal?: AbortSignal): Promise<number> {
+    const attempt = (fd: number) => sys.recv(fd, buffer, len, flags | C.MSG_DONTWAIT);
+    return this.io<number>(READABLE, "recv_into", flags, attempt, undefined, signal);
   }
 
   /** A datagram (or stream bytes) and the sender's address (null where the kernel gives none). */
-  recvfrom(bufsize: number, flags: number): Promise<[Buffer, Address | null]> {
-    return this.io(READABLE, "recvfrom", flags, (fd) => this.receiveFrom(fd, bufsize, flags));
+  recvfrom(bufsize: number, flags: number, signal?: AbortSignal): Promise<[Buffer, Address | null]> {
+    return this.io(READABLE, "recvfrom", flags, (fd) => this.receiveFrom(fd, bufsize, flags), undefined, signal);
   }
 
   /** recvfrom() that never waits: null when nothing is queued. */
@@ -272,27 +354,39 @@ export class IoSource {
   }
 
   /** As recvfrom(), into `buffer` (at most `len` bytes): resolves with [count, address]. */
-  recvfromInto(buffer: Uint8Array, len: number, flags: number): Promise<[number, Address | null]> {
-    return this.io(READABLE, "recvfrom_into", flags, (fd): [number, Address | null] | number => {
+  recvfromInto(
+    buffer: Uint8Array,
+    len: number,
+    flags: number,
+    signal?: AbortSignal,
+  ): Promise<[number, Address | null]> {
+    const attempt = (fd: number): [number, Address | null] | number => {
       lenScratch.writeUInt32LE(SOCKADDR_STORAGE_SIZE, 0);
       const n = sys.recvfrom(fd, buffer, len, flags | C.MSG_DONTWAIT, addrScratch, lenScratch);
       return n < 0 ? n : [n, scratchAddress()];
-    });
+    };
+    return this.io(READABLE, "recvfrom_into", flags, attempt, undefined, signal);
   }
 
   /** One message of at most `bufsize` bytes, with up to `ancbufsize` bytes of ancillary data. */
-  recvmsg(bufsize: number, ancbufsize: number, flags: number): Promise<ReceivedMessage<Buffer>> {
-    return this.io(READABLE, "recvmsg", flags, (fd): ReceivedMessage<Buffer> | number => {
+  recvmsg(bufsize: number, ancbufsize: number, flags: number, signal?: AbortSignal): Promise<ReceivedMessage<Buffer>> {
+    const attempt = (fd: number): ReceivedMessage<Buffer> | number => {
       const len = this.receiveLength(fd, bufsize);
       if (len < 0) return len;
       const got = recvmsgOnce(fd, [scratch.subarray(0, len)], ancbufsize, flags | C.MSG_DONTWAIT | C.MSG_CMSG_CLOEXEC);
       return failed(got) ? got : [takeScratch(got[0], len), got[1], got[2], got[3]];
-    });
+    };
+    return this.io(READABLE, "recvmsg", flags, attempt, undefined, signal);
   }
 
   /** One message scattered into `buffers`; received descriptors are close-on-exec. */
-  recvmsgInto(buffers: readonly Uint8Array[], ancbufsize: number, flags: number): Promise<ReceivedMessage<number>> {
-    return this.io(READABLE, "recvmsg", flags, (fd) => messageInto(fd, buffers, ancbufsize, flags));
+  recvmsgInto(
+    buffers: readonly Uint8Array[],
+    ancbufsize: number,
+    flags: number,
+    signal?: AbortSignal,
+  ): Promise<ReceivedMessage<number>> {
+    return this.io(READABLE, "recvmsg", flags, (fd) => messageInto(fd, buffers, ancbufsize, flags), undefined, signal);
   }
 
   /** recvmsgInto() that never waits, done when it returns: null when nothing is queued. */
@@ -341,26 +435,30 @@ export class IoSource {
    * What one send took. Without a timeout a stream send waits until the kernel took all of `data`, as a blocking
    * send(2) does; with a timeout it returns what one send took once the socket was writable.
    */
-  send(data: Uint8Array, flags: number): Promise<number> {
-    const first = sys.send(this.openFd("send"), data, data.length, flags | NOWAIT);
+  send(data: Uint8Array, flags: number, signal?: AbortSignal): Promise<number> {
+    throwIfAborted(signal);
+    const first = this.sendOnce(this.openFd("send"), data, flags);
     const whole = this.timeout === null && (flags & C.MSG_DONTWAIT) === 0 && this.type === C.SOCK_STREAM;
     if (first >= 0 && (first === data.length || !whole)) return Promise.resolve(first);
-    if (whole) return this.sendAll(data, flags, first, "send", true);
-    return this.io(WRITABLE, "send", flags, (fd) => sys.send(fd, data, data.length, flags | NOWAIT), first);
+    if (whole) return this.sendAll(data, flags, first, "send", true, signal);
+    return this.io(WRITABLE, "send", flags, (fd) => sys.send(fd, data, data.length, flags | NOWAIT), first, signal);
   }
 
-  /** Resolves once the kernel has every byte of `data`; the timeout bounds the whole call. */
-  sendall(data: Uint8Array, flags: number): Promise<void> {
-    const first = sys.send(this.openFd("sendall"), data, data.length, flags | NOWAIT);
+  /**
+   * Resolves once the kernel has every byte of `data`; the timeout bounds the whole call. Aborted, it rejects
+   * with an AbortError whose `bytesSent` is what the kernel took.
+   */
+  sendall(data: Uint8Array, flags: number, signal?: AbortSignal): Promise<void> {
+    throwIfAborted(signal);
+    const first = this.sendOnce(this.openFd("sendall"), data, flags);
     if (first === data.length) return Promise.resolve();
-    return this.sendAll(data, flags, first, "sendall", false).then(nothing);
+    return this.sendAll(data, flags, first, "sendall", false, signal).then(nothing);
   }
 
   /** A datagram to the address `sockaddr`. */
-  sendto(data: Uint8Array, flags: number, sockaddr: Buffer): Promise<number> {
-    return this.io(WRITABLE, "sendto", flags, (fd) =>
-      sys.sendto(fd, data, data.length, flags | NOWAIT, sockaddr, sockaddr.length),
-    );
+  sendto(data: Uint8Array, flags: number, sockaddr: Buffer, signal?: AbortSignal): Promise<number> {
+    const attempt = (fd: number) => sys.sendto(fd, data, data.length, flags | NOWAIT, sockaddr, sockaddr.length);
+    return this.io<number>(WRITABLE, "sendto", flags, attempt, undefined, signal);
   }
 
   /** `buffers` gathered into one message with ancillary data, to `name` when given. */
@@ -369,8 +467,10 @@ export class IoSource {
     ancdata: readonly AncillaryItem[],
     flags: number,
     name: Buffer | null,
+    signal?: AbortSignal,
   ): Promise<number> {
-    return this.io(WRITABLE, "sendmsg", flags, (fd) => sendmsgOnce(fd, buffers, ancdata, flags | NOWAIT, name));
+    const attempt = (fd: number) => sendmsgOnce(fd, buffers, ancdata, flags | NOWAIT, name);
+    return this.io<number>(WRITABLE, "sendmsg", flags, attempt, undefined, signal);
   }
 
   /**
@@ -383,6 +483,7 @@ export class IoSource {
     first: number,
     syscall: string,
     partialOk: boolean,
+    signal?: AbortSignal,
   ): Promise<number> {
     const deadline = deadlineFor(this.timeout);
     const dontWait = (flags & C.MSG_DONTWAIT) !== 0 || this.timeout === 0;
@@ -397,12 +498,19 @@ export class IoSource {
           if (partialOk && sent > 0) return sent;
           throw errorFromResult(r, syscall);
         }
-        if (!(await this.wait(WRITABLE, deadline))) throw timedOut(syscall);
+        if (!(await this.wait(WRITABLE, deadline, signal))) throw stoppedAfter(sent, signal, syscall);
       }
-      const rest = data.subarray(sent);
-      r = sys.send(this.openFd(syscall), rest, rest.length, flags | NOWAIT);
+      r = this.sendOnce(this.openFd(syscall), data.subarray(sent), flags);
     }
   }
+}
+
+/** The error of a sendall() whose wait gave up after `sent` bytes: an AbortError that says so, or TimeoutError. */
+function stoppedAfter(sent: number, signal: AbortSignal | undefined, syscall: string): Error {
+  if (!signal?.aborted) return timedOut(syscall);
+  const err = abortError(signal);
+  err.bytesSent = sent;
+  return err;
 }
 
 /** What connect() gives when its timeout ran out: TimeoutError, or connect_ex()'s EAGAIN. */

@@ -2,7 +2,9 @@
 // <socket.socket fd=5, family=AddressFamily.AF_INET, type=SocketKind.SOCK_STREAM, proto=0, laddr=('127.0.0.1', 53880)>
 
 import type { Address } from "./address.js";
+import { sys } from "../libc/syscalls.js";
 import { familyName, kindName } from "./constants.js";
+import type { IoSource } from "./io-source.js";
 
 export interface ReprFields {
   fd: number;
@@ -68,4 +70,11 @@ export function repr(s: ReprFields): string {
     if (s.raddr !== undefined && s.raddr !== "") out += `, raddr=${formatAddress(s.raddr)}`;
   }
   return out + ">";
+}
+
+/** The repr of the socket over `source`: an address the kernel refuses is left out. */
+export function reprOf(source: IoSource): string {
+  const { fd, family, type, proto } = source;
+  const [laddr, raddr] = [source.knownAddress(sys.getsockname), source.knownAddress(sys.getpeername)];
+  return repr({ fd, family, type, proto, closed: fd < 0, laddr, raddr });
 }

@@ -4,7 +4,9 @@
 // for beyond the line or count the caller wanted, as Python's BufferedReader does.
 
 import type { Socket } from "./socket.js";
+import { checkWaitOptions, type WaitOptions } from "./abort.js";
 import { OSError, TimeoutError } from "./errors.js";
+import { UnsupportedOperation } from "./unsupported-operation.js";
 import { TextSocketFile } from "./text-file.js";
 
 const NEWLINE = 0x0a;
@@ -12,7 +14,7 @@ const NEWLINE = 0x0a;
 export const DEFAULT_BUFFER_SIZE = 8192;
 
 /** Where a BufferedReader gets more bytes: at most `size` of them, or an empty Buffer at EOF. */
-export type ByteSource = (size: number) => Promise<Buffer>;
+export type ByteSource = (size: number, signal?: AbortSignal) => Promise<Buffer>;
 
 /**
  * A buffered reader with Python's readline()/read()/read1() over any byte source (a socket, or one datagram).
@@ -28,7 +30,7 @@ export class BufferedReader implements AsyncIterable<Buffer> {
   ) {}
 
   /** One line including its "\n"; at most `limit` bytes when limit ≥ 0; the rest of the stream's bytes at EOF. */
-  async readline(limit = -1): Promise<Buffer> {
+  async readline(limit = -1, signal?: AbortSignal): Promise<Buffer> {
     let scanned = 0;
     for (;;) {
       const nl = this.buffer.indexOf(NEWLINE, scanned);
@@ -37,19 +39,19 @@ export class BufferedReader implements AsyncIterable<Buffer> {
       if (limit >= 0 && this.buffer.length >= limit) return this.consume(limit);
       if (this.eof) return this.consume(this.buffer.length);
       scanned = this.buffer.length;
-      await this.fill();
+      await this.fill(signal);
     }
   }
 
   /** `n` bytes (fewer only at EOF), or with no argument everything up to EOF. */
-  async read(n = -1): Promise<Buffer> {
-    while (!this.eof && (n < 0 || this.buffer.length < n)) await this.fill();
+  async read(n = -1, signal?: AbortSignal): Promise<Buffer> {
+    while (!this.eof && (n < 0 || this.buffer.length < n)) await this.fill(signal);
     return this.consume(n < 0 ? this.buffer.length : Math.min(n, this.buffer.length));
   }
 
   /** At most `n` bytes with at most one read from the source: what is buffered, or one fresh chunk. */
-  async read1(n = -1): Promise<Buffer> {
-    if (this.buffer.length === 0 && !this.eof) await this.fill();
+  async read1(n = -1, signal?: AbortSignal): Promise<Buffer> {
+    if (this.buffer.length === 0 && !this.eof) await this.fill(signal);
     return this.consume(n < 0 ? this.buffer.length : Math.min(n, this.buffer.length));
   }
 
@@ -74,8 +76,8 @@ export class BufferedReader implements AsyncIterable<Buffer> {
     }
   }
 
-  private async fill(): Promise<void> {
-    const more = await this.source(this.chunk);
+  private async fill(signal?: AbortSignal): Promise<void> {
+    const more = await this.source(this.chunk, signal);
     if (more.length === 0) this.eof = true;
     else this.buffer = this.buffer.length === 0 ? more : Buffer.concat([this.buffer, more]);
   }
@@ -167,6 +169,11 @@ export class BytesWriter extends WriteThrough {
   }
 }
 
+/** makefile()'s text modes: a TextSocketFile. */
+export type TextMode = "r" | "w" | "rw" | "wr";
+/** makefile()'s binary modes, the letters in any order: a SocketFile. */
+export type BinaryMode = "rb" | "br" | "wb" | "bw" | "rwb" | "rbw" | "wrb" | "wbr" | "brw" | "bwr";
+
 /** Options of makefile(), as Python's. */
 export interface MakefileOptions {
   /** -1 or null: DEFAULT_BUFFER_SIZE; 0: unbuffered (binary only); n: an n-byte buffer. */
@@ -200,7 +207,7 @@ export class SocketFile implements AsyncIterable<Buffer>, WritableFile {
     private readonly bufferSize: number,
   ) {
     const sock = owner.sock;
-    const guarded = (size: number) => this.guardRead(() => sock.recv(size));
+    const guarded = (size: number, signal?: AbortSignal) => this.guardRead(() => sock.recv(size, 0, { signal }));
     this.reader = mode.includes("r") ? new BufferedReader(guarded, Math.max(1, bufferSize)) : null;
   }
 
@@ -232,19 +239,24 @@ export class SocketFile implements AsyncIterable<Buffer>, WritableFile {
     return false;
   }
 
-  /** `n` bytes (fewer only at EOF), or everything up to EOF; unbuffered, at most `n` bytes from one recv. */
-  read(n = -1): Promise<Buffer> {
+  /**
+   * `n` bytes (fewer only at EOF), or everything up to EOF; unbuffered, at most `n` bytes from one recv.
+   * `signal` aborts the wait for more (bytes already read stay buffered for the next read).
+   */
+  read(n = -1, options?: WaitOptions): Promise<Buffer> {
     const reader = this.readerOrThrow();
-    if (this.bufferSize === 0 && n >= 0) return this.guardRead(() => this.owner.sock.recv(n));
-    return reader.read(n);
+    const signal = checkWaitOptions(options);
+    if (this.bufferSize === 0 && n >= 0) return this.guardRead(() => this.owner.sock.recv(n, 0, { signal }));
+    return reader.read(n, signal);
   }
 
-  read1(n = -1): Promise<Buffer> {
-    return this.readerOrThrow().read1(n);
+  read1(n = -1, options?: WaitOptions): Promise<Buffer> {
+    return this.readerOrThrow().read1(n, checkWaitOptions(options));
   }
 
-  readline(limit = -1): Promise<Buffer> {
-    return this.readerOrThrow().readline(limit);
+  /** One line with its "\n" (at most `limit` bytes when limit ≥ 0); `signal` aborts the wait for the rest. */
+  readline(limit = -1, options?: WaitOptions): Promise<Buffer> {
+    return this.readerOrThrow().readline(limit, checkWaitOptions(options));
   }
 
   readlines(hint = -1): Promise<Buffer[]> {
@@ -259,25 +271,40 @@ export class SocketFile implements AsyncIterable<Buffer>, WritableFile {
    * Buffers `data` and sends whenever the buffer fills; resolves with its length. Unbuffered, it is one send()
    * and resolves with what the kernel took, as Python's raw SocketIO.write.
    */
-  async write(data: Uint8Array): Promise<number> {
+  async write(data: Uint8Array, options?: WaitOptions): Promise<number> {
     this.checkOpen();
-    if (!this.mode.includes("w")) throw new OSError(null, "File not open for writing");
+    if (!this.mode.includes("w")) throw new UnsupportedOperation("write");
     checkWritable(data);
-    if (this.bufferSize === 0) return this.owner.sock.send(data);
+    if (this.bufferSize === 0) return this.owner.sock.send(data, 0, options);
     this.pending.push(Buffer.from(data));
     this.pendingBytes += data.length;
-    if (this.pendingBytes >= this.bufferSize) await this.flush();
+    if (this.pendingBytes >= this.bufferSize) await this.flush(options);
     return data.length;
   }
 
-  /** Sends everything buffered. */
-  async flush(): Promise<void> {
+  /**
+   * Sends everything buffered. Aborted by `signal`, what the kernel did not take stays buffered for the next
+   * flush (the AbortError's `bytesSent` says how much went).
+   */
+  async flush(options?: WaitOptions): Promise<void> {
     this.checkOpen();
     if (this.pendingBytes === 0) return;
     const out = Buffer.concat(this.pending);
     this.pending = [];
     this.pendingBytes = 0;
-    await this.owner.sock.sendall(out);
+    try {
+      await this.owner.sock.sendall(out, 0, options);
+    } catch (err) {
+      const sent = (err as { bytesSent?: unknown }).bytesSent;
+      if (typeof sent === "number") this.keepUnsent(out.subarray(sent));
+      throw err;
+    }
+  }
+
+  /** Puts bytes a cancelled flush did not send back at the front of the buffer. */
+  private keepUnsent(rest: Buffer): void {
+    this.pending.unshift(rest);
+    this.pendingBytes += rest.length;
   }
 
   /** Flushes, then lets go of the socket (which closes now if it was closed while this file was open). */
@@ -297,7 +324,7 @@ export class SocketFile implements AsyncIterable<Buffer>, WritableFile {
 
   private readerOrThrow(): BufferedReader {
     this.checkOpen();
-    if (this.reader === null) throw new OSError(null, "File not open for reading");
+    if (this.reader === null) throw new UnsupportedOperation("read");
     return this.reader;
   }
 

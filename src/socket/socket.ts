@@ -3,36 +3,50 @@
 // and every call that may wait goes to the engine. The kernel is the only buffer: what a call returns or reports
 // as sent is exactly what the kernel handed over or took, so a timed-out call leaves nothing in flight.
 
+import type { Duplex } from "node:stream";
 import { inspect } from "node:util";
 import * as C from "../libc/constants.js";
 import { READABLE } from "../libc/poller.js";
 import type { TcpInfo } from "../libc/tcp-info.js";
-import { loadSyscalls, sys } from "../libc/syscalls.js";
-import { isUnbound, toSockaddr, toSockaddrSync, type Address, type AddressInput } from "./address.js";
-import { asPromise, checkBytes, checkInt } from "./arguments.js";
-import { checkResult, errorFromResult, OSError } from "./errors.js";
+import { sys } from "../libc/syscalls.js";
+import {
+  isUnbound,
+  toSockaddr,
+  toSockaddrSync,
+  type Address,
+  type AddressInput,
+  type AddressOf,
+  type SenderOf,
+} from "./address.js";
+import { checkWaitOptions, type WaitOptions } from "./abort.js";
+import { asPromise, checkInt } from "./arguments.js";
+import {
+  checkFlags,
+  recvCall,
+  recvfromCall,
+  recvfromIntoCall,
+  recvIntoCall,
+  recvmsgCall,
+  recvmsgIntoCall,
+  sendCall,
+  sendfileCall,
+  type Slot,
+} from "./call-forms.js";
+import { checkResult, OSError } from "./errors.js";
 import { getInheritableFd, setInheritableFd } from "./inheritable.js";
-import { IoSource, TYPE_FLAGS } from "./io-source.js";
+import { IoRefs } from "./io-refs.js";
+import { IoSource } from "./io-source.js";
 import type { AncillaryItem, ReceivedMessage } from "./messages.js";
 import { acceptNow, recvfromNow, recvmsgNow } from "./now.js";
-import { repr } from "./repr.js";
-import { openFile, type MakefileOptions, type SocketFile } from "./socket-file.js";
+import { reprOf } from "./repr.js";
+import { openFile, type BinaryMode, type MakefileOptions, type SocketFile, type TextMode } from "./socket-file.js";
 import type { TextSocketFile } from "./text-file.js";
-import { transmitFile, type SendfileSource } from "./sendfile.js";
-import { getOption, setOption, tcpInfoOf } from "./sockopt.js";
+import type { SendfileSource } from "./sendfile.js";
+import { SocketStream, type StreamOptions } from "./stream.js";
+import { getOption, setOptionForm, tcpInfoOf } from "./sockopt.js";
 import { checkTimeout, deadlineFor, getdefaulttimeout } from "./timeout.js";
 
 export { acceptNow, recvfromNow, recvmsgNow } from "./now.js";
-
-/** A flags argument: any C int ≥ 0, for the kernel to judge. */
-const checkFlags = (flags: number) => checkInt(flags, "flags", 0, C.INT_MAX);
-
-/** The size of a receive into a caller's buffer: `nbytes`, or the whole buffer for 0. */
-function intoLength(buffer: Uint8Array, nbytes: number): number {
-  checkBytes(buffer, "buffer");
-  checkInt(nbytes, "nbytes", 0, buffer.length);
-  return nbytes === 0 ? buffer.length : nbytes;
-}
 
 /**
  * A kernel socket with Python's socket.socket interface.
@@ -42,6 +56,10 @@ function intoLength(buffer: Uint8Array, nbytes: number): number {
  * 0 rejects with BlockingIOError instead of waiting, a positive number of seconds rejects with TimeoutError.
  * A call that times out has transferred nothing more than it reported.
  *
+ * `F` and `T` are the family and type when the constructor's arguments fix them (`new Socket(AF_INET, SOCK_DGRAM)`):
+ * getsockname(), accept() and recvfrom() are then typed by family (an AF_INET datagram's sender is never null).
+ * A plain `Socket` is any family.
+ *
  * @throws OSError (or the subclass Python would raise) when the kernel refuses a call; TypeError or RangeError
  *   naming the argument for a wrong argument; UnsupportedPlatformError off Linux.
  * @example
@@ -50,39 +68,26 @@ function intoLength(buffer: Uint8Array, nbytes: number): number {
  * server.listen(5);
  * const [conn, address] = await server.accept();
  */
-export class Socket {
+// A and S are spelled out from F and T as defaults, and members use only them: TypeScript then sees the class
+// as covariant in what it returns, so a Socket<AF_INET, SOCK_DGRAM> is a Socket.
+export class Socket<
+  F extends number = number,
+  T extends number = number,
+  A extends Address = AddressOf<F>,
+  S extends Address | null = SenderOf<F, T>,
+> {
   private readonly source: IoSource;
-  /** Files from makefile() still open: close() waits for them before closing the fd, as Python's _io_refs. */
-  private ioRefs = 0;
-  private closeDeferred = false;
+  /** Files from makefile() and streams from asStream() still open: close() waits for them, as Python's _io_refs. */
+  private readonly refs = new IoRefs(() => this.source.close());
 
   /**
    * Creates a socket, or wraps the socket `fileno` (whose family, type and proto are read from the kernel
    * when not given), as Python's socket.socket(family, type, proto, fileno).
    */
-  constructor(family?: number, type?: number, proto?: number, fileno?: number) {
+  constructor(family?: F, type?: T, proto?: number, fileno?: number) {
     // Socket.adopt() passes an engine socketkit made itself (accept, dup): nothing to check, no syscall to make.
     const adopted: unknown = family;
-    if (adopted instanceof IoSource) {
-      this.source = adopted;
-      return;
-    }
-    loadSyscalls();
-    if (fileno !== undefined) {
-      checkInt(fileno, "fileno", 0, C.INT_MAX);
-      family ??= getOption(fileno, C.SOL_SOCKET, C.SO_DOMAIN) as number;
-      type ??= getOption(fileno, C.SOL_SOCKET, C.SO_TYPE) as number;
-      proto ??= getOption(fileno, C.SOL_SOCKET, C.SO_PROTOCOL) as number;
-    }
-    family = checkInt(family ?? C.AF_INET, "family", C.INT_MIN, C.INT_MAX);
-    type = checkInt(type ?? C.SOCK_STREAM, "type", C.INT_MIN, C.INT_MAX);
-    proto = checkInt(proto ?? 0, "proto", C.INT_MIN, C.INT_MAX);
-    const kind = type & ~TYPE_FLAGS;
-    const timeout = type & C.SOCK_NONBLOCK ? 0 : getdefaulttimeout();
-    this.source =
-      fileno === undefined
-        ? IoSource.open(family, kind, proto, timeout)
-        : IoSource.wrap(fileno, family, kind, proto, timeout);
+    this.source = adopted instanceof IoSource ? adopted : IoSource.create(family, type, proto, fileno);
   }
 
   /** The address family (AF_INET, AF_INET6, AF_UNIX, …). */
@@ -111,15 +116,15 @@ export class Socket {
   }
 
   /** The local address, or undefined while unbound (or closed). */
-  get laddr(): Address | undefined {
-    const address = this.tryAddress(sys.getsockname);
-    return address === undefined || isUnbound(address) ? undefined : address;
+  get laddr(): A | undefined {
+    const address = this.source.knownAddress(sys.getsockname);
+    return address === undefined || isUnbound(address) ? undefined : (address as A);
   }
 
   /** The peer's address, or undefined while not connected (or closed). */
-  get raddr(): Address | undefined {
-    const address = this.tryAddress(sys.getpeername);
-    return address === "" ? undefined : address;
+  get raddr(): A | undefined {
+    const address = this.source.knownAddress(sys.getpeername);
+    return address === "" ? undefined : (address as A | undefined);
   }
 
   fileno(): number {
@@ -138,8 +143,10 @@ export class Socket {
   }
 
   /** Waits for a connection the kernel completed and takes it off the accept queue. */
-  accept(): Promise<[Socket, Address]> {
-    return asPromise(() => this.source.accept(Socket.accepted));
+  accept(options?: WaitOptions): Promise<[Socket<F, T, A, S>, A]> {
+    const accepted = asPromise(() => this.source.accept(Socket.accepted, checkWaitOptions(options)));
+    // The connection has the listener's family and type, so its address has the shape F names.
+    return accepted as Promise<[Socket<F, T, A, S>, A]>;
   }
 
   /** accept() that never waits, whatever the timeout: null when the queue is empty (no exception to build). */
@@ -159,8 +166,9 @@ export class Socket {
   }
 
   /** Connects to `address`; a stream socket waits for the handshake, within the socket's timeout. */
-  async connect(address: AddressInput): Promise<void> {
-    const err = await this.source.connect(await toSockaddr(this.family, address), true);
+  async connect(address: AddressInput, options?: WaitOptions): Promise<void> {
+    const signal = checkWaitOptions(options);
+    const err = await this.source.connect(await toSockaddr(this.family, address), true, signal);
     if (err !== 0) throw OSError.fromErrno(err, { syscall: "connect" });
   }
 
@@ -168,43 +176,38 @@ export class Socket {
    * As connect(), but resolves with the errno instead of rejecting: 0 on success, EWOULDBLOCK when the timeout
    * ran out. Address errors (TypeError, gaierror) still reject.
    */
-  async connectEx(address: AddressInput): Promise<number> {
-    return this.source.connect(await toSockaddr(this.family, address), false);
+  async connectEx(address: AddressInput, options?: WaitOptions): Promise<number> {
+    const signal = checkWaitOptions(options);
+    return this.source.connect(await toSockaddr(this.family, address), false, signal);
   }
 
   /** Resolves with at most `bufsize` bytes as soon as any are there; an empty Buffer means the peer closed. */
-  recv(bufsize: number, flags = 0): Promise<Buffer> {
-    return asPromise(() => {
-      checkInt(bufsize, "bufsize", 0, C.INT_MAX);
-      checkFlags(flags);
-      // Python returns b'' for recv(0) without a syscall, so a datagram is not consumed.
-      return bufsize === 0 ? Buffer.alloc(0) : this.source.recv(bufsize, flags);
-    });
+  recv(bufsize: number, options?: WaitOptions): Promise<Buffer>;
+  recv(bufsize: number, flags?: number, options?: WaitOptions): Promise<Buffer>;
+  recv(bufsize: number, ...slots: Slot[]): Promise<Buffer> {
+    return recvCall(this.source, bufsize, ...slots);
   }
 
   /** Reads into `buffer` (at most `nbytes`, default its length) and resolves with the count. */
-  recvInto(buffer: Uint8Array, nbytes = 0, flags = 0): Promise<number> {
-    return asPromise(() => {
-      const len = intoLength(buffer, nbytes);
-      checkFlags(flags);
-      return len === 0 ? 0 : this.source.recvInto(buffer, len, flags);
-    });
+  recvInto(buffer: Uint8Array, options?: WaitOptions): Promise<number>;
+  recvInto(buffer: Uint8Array, nbytes?: number, flags?: number, options?: WaitOptions): Promise<number>;
+  recvInto(buffer: Uint8Array, ...slots: Slot[]): Promise<number> {
+    return recvIntoCall(this.source, buffer, ...slots);
   }
 
   /** Receives a datagram (or stream bytes) and the sender's address (null where the kernel gives none). */
-  recvfrom(bufsize: number, flags = 0): Promise<[Buffer, Address | null]> {
-    return asPromise(() => {
-      checkInt(bufsize, "bufsize", 0, C.INT_MAX);
-      return this.source.recvfrom(bufsize, checkFlags(flags));
-    });
+  recvfrom(bufsize: number, options?: WaitOptions): Promise<[Buffer, S]>;
+  recvfrom(bufsize: number, flags?: number, options?: WaitOptions): Promise<[Buffer, S]>;
+  recvfrom(bufsize: number, ...slots: Slot[]): Promise<[Buffer, S]> {
+    // The kernel names the sender of every AF_INET/AF_INET6 datagram (SenderOf says when it may not).
+    return recvfromCall(this.source, bufsize, ...slots) as Promise<[Buffer, S]>;
   }
 
   /** As recvfrom(), into `buffer` (at most `nbytes`, default its length): resolves with [count, address]. */
-  recvfromInto(buffer: Uint8Array, nbytes = 0, flags = 0): Promise<[number, Address | null]> {
-    return asPromise(() => {
-      const len = intoLength(buffer, nbytes);
-      return this.source.recvfromInto(buffer, len, checkFlags(flags));
-    });
+  recvfromInto(buffer: Uint8Array, options?: WaitOptions): Promise<[number, S]>;
+  recvfromInto(buffer: Uint8Array, nbytes?: number, flags?: number, options?: WaitOptions): Promise<[number, S]>;
+  recvfromInto(buffer: Uint8Array, ...slots: Slot[]): Promise<[number, S]> {
+    return recvfromIntoCall(this.source, buffer, ...slots) as Promise<[number, S]>;
   }
 
   /**
@@ -212,26 +215,29 @@ export class Socket {
    * has taken all of it (as a blocking send does); with a timeout it returns what one send took once the socket
    * was writable; with timeout 0 or MSG_DONTWAIT it never waits.
    */
-  send(data: Uint8Array, flags = 0): Promise<number> {
-    return asPromise(() => {
-      checkBytes(data, "data");
-      return this.source.send(data, checkFlags(flags));
-    });
+  send(data: Uint8Array, options?: WaitOptions): Promise<number>;
+  send(data: Uint8Array, flags?: number, options?: WaitOptions): Promise<number>;
+  send(data: Uint8Array, ...slots: Slot[]): Promise<number> {
+    return sendCall((...args) => this.source.send(...args), data, ...slots);
   }
 
-  /** Sends all of `data`; resolves once the kernel has every byte. The timeout bounds the whole call. */
-  sendall(data: Uint8Array, flags = 0): Promise<void> {
-    return asPromise(() => {
-      checkBytes(data, "data");
-      return this.source.sendall(data, checkFlags(flags));
-    });
+  /**
+   * Sends all of `data`; resolves once the kernel has every byte. The timeout bounds the whole call. Aborted by
+   * `signal`, it rejects with an AbortError whose `bytesSent` is exactly what the kernel took.
+   */
+  sendall(data: Uint8Array, options?: WaitOptions): Promise<void>;
+  sendall(data: Uint8Array, flags?: number, options?: WaitOptions): Promise<void>;
+  sendall(data: Uint8Array, ...slots: Slot[]): Promise<void> {
+    return sendCall((...args) => this.source.sendall(...args), data, ...slots);
   }
 
   /** Sends a datagram to `address`. */
-  async sendto(data: Uint8Array, address: AddressInput, flags = 0): Promise<number> {
-    checkBytes(data, "data");
-    checkFlags(flags);
-    return this.source.sendto(data, flags, await toSockaddr(this.family, address));
+  sendto(data: Uint8Array, address: AddressInput, options?: WaitOptions): Promise<number>;
+  sendto(data: Uint8Array, address: AddressInput, flags?: number, options?: WaitOptions): Promise<number>;
+  sendto(data: Uint8Array, address: AddressInput, ...slots: Slot[]): Promise<number> {
+    const send = async (bytes: Uint8Array, flags: number, signal?: AbortSignal) =>
+      this.source.sendto(bytes, flags, await toSockaddr(this.family, address), signal);
+    return sendCall(send, data, ...slots);
   }
 
   /**
@@ -243,30 +249,39 @@ export class Socket {
     ancdata: readonly AncillaryItem[] = [],
     flags = 0,
     address?: AddressInput,
+    options?: WaitOptions,
   ): Promise<number> {
+    const signal = checkWaitOptions(options);
     checkFlags(flags);
     const name = address === undefined ? null : await toSockaddr(this.family, address);
-    return this.source.sendmsg(buffers, ancdata, flags, name);
+    return this.source.sendmsg(buffers, ancdata, flags, name, signal);
   }
 
   /**
    * Python's recvmsg(bufsize, ancbufsize, flags): resolves with [data, ancdata, msgFlags, address]. Received
    * descriptors are close-on-exec (MSG_CMSG_CLOEXEC), so a child process gets them only when they are passed on.
    */
-  recvmsg(bufsize: number, ancbufsize = 0, flags = 0): Promise<ReceivedMessage<Buffer>> {
-    return asPromise(() => {
-      checkInt(bufsize, "bufsize", 0, C.INT_MAX);
-      checkInt(ancbufsize, "ancbufsize", 0, C.INT_MAX);
-      return this.source.recvmsg(bufsize, ancbufsize, checkFlags(flags));
-    });
+  recvmsg(bufsize: number, options?: WaitOptions): Promise<ReceivedMessage<Buffer>>;
+  recvmsg(
+    bufsize: number,
+    ancbufsize?: number,
+    flags?: number,
+    options?: WaitOptions,
+  ): Promise<ReceivedMessage<Buffer>>;
+  recvmsg(bufsize: number, ...slots: Slot[]): Promise<ReceivedMessage<Buffer>> {
+    return recvmsgCall(this.source, bufsize, ...slots);
   }
 
   /** Python's recvmsg_into(buffers, ancbufsize, flags): scatters one message into `buffers`. */
-  recvmsgInto(buffers: readonly Uint8Array[], ancbufsize = 0, flags = 0): Promise<ReceivedMessage<number>> {
-    return asPromise(() => {
-      checkInt(ancbufsize, "ancbufsize", 0, C.INT_MAX);
-      return this.source.recvmsgInto(buffers, ancbufsize, checkFlags(flags));
-    });
+  recvmsgInto(buffers: readonly Uint8Array[], options?: WaitOptions): Promise<ReceivedMessage<number>>;
+  recvmsgInto(
+    buffers: readonly Uint8Array[],
+    ancbufsize?: number,
+    flags?: number,
+    options?: WaitOptions,
+  ): Promise<ReceivedMessage<number>>;
+  recvmsgInto(buffers: readonly Uint8Array[], ...slots: Slot[]): Promise<ReceivedMessage<number>> {
+    return recvmsgIntoCall(this.source, buffers, ...slots);
   }
 
   /**
@@ -274,8 +289,10 @@ export class Socket {
    * and sends where the kernel cannot; resolves with the bytes sent. `file` is an fd or a FileHandle; an fd's
    * position ends after the last byte sent, as Python leaves the file object's.
    */
-  sendfile(file: SendfileSource, offset = 0, count: number | null = null): Promise<number> {
-    return transmitFile(this.source, file, offset, count);
+  sendfile(file: SendfileSource, options?: WaitOptions): Promise<number>;
+  sendfile(file: SendfileSource, offset?: number, count?: number | null, options?: WaitOptions): Promise<number>;
+  sendfile(file: SendfileSource, ...slots: Slot<number | null>[]): Promise<number> {
+    return sendfileCall(this.source, file, ...slots);
   }
 
   /**
@@ -289,13 +306,18 @@ export class Socket {
     return this.source.wait(READABLE, deadline, signal);
   }
 
-  /** Sets an option: a number (or boolean) is passed as a C int, a Buffer as its bytes. */
-  setsockopt(level: number, option: number, value: number | boolean | Uint8Array): void {
-    setOption(this.source.openFd("setsockopt"), level, option, typeof value === "boolean" ? Number(value) : value);
+  /**
+   * Sets an option: a number (or boolean) is passed as a C int, a Buffer as its bytes; `null` with `optlen` passes
+   * a NULL value of that length, as Python's setsockopt(level, option, None, optlen).
+   */
+  setsockopt(level: number, option: number, value: number | boolean | Uint8Array): void;
+  setsockopt(level: number, option: number, value: null, optlen: number): void;
+  setsockopt(level: number, option: number, value: number | boolean | Uint8Array | null, optlen?: number): void {
+    setOptionForm(this.source.openFd("setsockopt"), level, option, value, optlen);
   }
 
-  /** Reads an option: a C int, or with `buflen` the option's raw bytes (at most `buflen`). */
-  getsockopt(level: number, option: number): number;
+  /** Reads an option: a C int (also for `buflen` 0, as Python), or with `buflen` its raw bytes (at most `buflen`). */
+  getsockopt(level: number, option: number, buflen?: 0): number;
   getsockopt(level: number, option: number, buflen: number): Buffer;
   getsockopt(level: number, option: number, buflen?: number): number | Buffer {
     return getOption(this.source.openFd("getsockopt"), level, option, buflen);
@@ -306,12 +328,12 @@ export class Socket {
     return tcpInfoOf(this.source.openFd("getsockopt"));
   }
 
-  getsockname(): Address {
-    return this.address(sys.getsockname, "getsockname");
+  getsockname(): A {
+    return this.source.addressOrThrow(sys.getsockname, "getsockname") as A;
   }
 
-  getpeername(): Address {
-    return this.address(sys.getpeername, "getpeername");
+  getpeername(): A {
+    return this.source.addressOrThrow(sys.getpeername, "getpeername") as A;
   }
 
   /** Shuts down reading (SHUT_RD), writing (SHUT_WR, the peer reads EOF) or both, at once. */
@@ -359,8 +381,7 @@ export class Socket {
    * the connection, as close(2) does.
    */
   close(): void {
-    if (this.ioRefs > 0) this.closeDeferred = true;
-    else this.source.close();
+    this.refs.close();
   }
 
   /**
@@ -368,12 +389,26 @@ export class Socket {
    * file ("r", "w", "rw") over this socket. The fd stays open while a file is, even after close().
    * @throws RangeError for a mode other than r, w and b, or an unbuffered text file
    */
-  makefile(mode: `${string}b${string}`, options?: MakefileOptions): SocketFile;
-  makefile(mode?: string, options?: MakefileOptions): TextSocketFile | SocketFile;
+  makefile(mode: BinaryMode, options?: MakefileOptions): SocketFile;
+  makefile(mode?: TextMode, options?: MakefileOptions): TextSocketFile;
+  makefile(mode: string, options?: MakefileOptions): TextSocketFile | SocketFile;
   makefile(mode = "r", options: MakefileOptions = {}): TextSocketFile | SocketFile {
-    const file = openFile({ sock: this, release: () => this.fileClosed() }, mode, options);
-    this.ioRefs++;
-    return file;
+    return this.refs.open((release) => openFile({ sock: this, release }, mode, options));
+  }
+
+  /**
+   * A Node Duplex over this connected stream socket, for what takes Node streams: `stream.pipeline`, zlib,
+   * `node:tls` (`tls.connect({ socket: sock.asStream() })`, `new tls.TLSSocket(sock.asStream(), { isServer: true })`).
+   * It keeps backpressure both ways, `end()` is shutdown(SHUT_WR), the peer's EOF is 'end', and socket errors
+   * destroy it. Ownership follows makefile(): the fd stays open while the stream is, even after close(); destroying
+   * the stream closes the socket, unless `keepOpen` leaves it yours. A socketkit extension.
+   * @throws TypeError for a socket that is not SOCK_STREAM; RangeError for a non-blocking one (timeout 0)
+   * @example
+   * const tlsSocket = tls.connect({ socket: sock.asStream(), servername: "example.com" });
+   */
+  asStream(options: StreamOptions = {}): Duplex {
+    this.source.openFd("asStream");
+    return this.refs.open((release) => new SocketStream({ sock: this, release }, options));
   }
 
   /**
@@ -385,20 +420,12 @@ export class Socket {
   }
 
   /** A new Socket on a duplicate of the fd, with the same timeout. */
-  dup(): Socket {
-    return Socket.adopt(this.source.dup());
+  dup(): Socket<F, T, A, S> {
+    return Socket.adopt(this.source.dup()) as Socket<F, T, A, S>;
   }
 
   toString(): string {
-    return repr({
-      fd: this.source.fd,
-      family: this.family,
-      type: this.type,
-      proto: this.proto,
-      closed: this.closed,
-      laddr: this.tryAddress(sys.getsockname),
-      raddr: this.tryAddress(sys.getpeername),
-    });
+    return reprOf(this.source);
   }
 
   [inspect.custom](): string {
@@ -418,22 +445,5 @@ export class Socket {
   /** The Socket for a connection `listener` accepted: as in Python, with the default timeout, never the listener's. */
   private static accepted(this: void, listener: IoSource, fd: number): Socket {
     return Socket.adopt(new IoSource(fd, listener.family, listener.type, listener.proto, getdefaulttimeout()));
-  }
-
-  /** A file from makefile() let go of the socket: the last one closes it when close() came meanwhile. */
-  private fileClosed(): void {
-    this.ioRefs--;
-    if (this.ioRefs === 0 && this.closeDeferred) this.close();
-  }
-
-  private address(call: (fd: number, addr: Buffer, len: Buffer) => number, syscall: string): Address {
-    const address = this.source.address(call);
-    if (typeof address === "number") throw errorFromResult(address, syscall);
-    return address;
-  }
-
-  private tryAddress(call: (fd: number, addr: Buffer, len: Buffer) => number): Address | undefined {
-    const address = this.source.address(call);
-    return typeof address === "number" ? undefined : address;
   }
 }

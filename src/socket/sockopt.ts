@@ -31,10 +31,36 @@ export function setOption(fd: number, level: number, option: number, value: numb
   check(sys.setsockopt(fd, level, option, bytes, bytes.length), "setsockopt");
 }
 
-/** getsockopt(2): a C int, or with `buflen` the option's raw bytes (at most `buflen`, 1–1024). */
+/** setsockopt(2) with a NULL value and `optlen`, as Python's setsockopt(level, option, None, optlen). */
+export function setOptionNull(fd: number, level: number, option: number, optlen: number): void {
+  checkInt(level, "level", 0, C.INT_MAX);
+  checkInt(option, "option", 0, C.INT_MAX);
+  checkInt(optlen, "optlen", 0, C.INT_MAX);
+  check(sys.setsockopt(fd, level, option, null, optlen), "setsockopt");
+}
+
+/** Python's setsockopt forms: (level, option, int | bool | bytes) or (level, option, None, optlen). */
+export function setOptionForm(
+  fd: number,
+  level: number,
+  option: number,
+  value: number | boolean | Uint8Array | null,
+  optlen: number | undefined,
+): void {
+  if (value === null) {
+    if (optlen === undefined) throw new TypeError("optlen is required when value is null");
+    return setOptionNull(fd, level, option, optlen);
+  }
+  if (optlen !== undefined) throw new TypeError("optlen is given only with a null value");
+  setOption(fd, level, option, typeof value === "boolean" ? Number(value) : value);
+}
+
+/** getsockopt(2): a C int, or with `buflen` the option's raw bytes (at most `buflen`, 1–1024; 0 is the int). */
 export function getOption(fd: number, level: number, option: number, buflen?: number): number | Buffer {
   checkInt(level, "level", 0, C.INT_MAX);
   checkInt(option, "option", 0, C.INT_MAX);
+  // Python reads buflen=0, its default, as "the int form".
+  if (buflen === 0) buflen = undefined;
   if (buflen !== undefined) checkInt(buflen, "buflen", 1, optScratch.length);
   const size = buflen ?? 4;
   lenScratch.writeUInt32LE(size, 0);

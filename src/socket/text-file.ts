@@ -2,7 +2,10 @@
 // its newline modes (None: universal, translated to "\n"; "": universal, untranslated; "\n", "\r", "\r\n").
 
 import { TextDecoder } from "node:util";
+import type { WaitOptions } from "./abort.js";
 import type { SocketFile } from "./socket-file.js";
+import { UnsupportedOperation } from "./unsupported-operation.js";
+import { decodeError, encodeFailure, utf8Failure, utf8Pending } from "./unicode-errors.js";
 
 const ENCODINGS: Record<string, "utf8" | "latin1" | "ascii"> = {
   "utf-8": "utf8",
@@ -24,16 +27,13 @@ function encodingOf(name: string | null | undefined): "utf8" | "latin1" | "ascii
   return encoding;
 }
 
-/** Python's UnicodeDecodeError / UnicodeEncodeError: a RangeError, as socketkit maps Python's ValueError. */
-function unicodeError(kind: "decode" | "encode", encoding: string): RangeError {
-  const error = new RangeError(`'${encoding}' codec can't ${kind} the data`);
-  error.name = kind === "decode" ? "UnicodeDecodeError" : "UnicodeEncodeError";
-  return error;
-}
-
-/** A streaming decoder for the three encodings, strict or replacing. */
+/**
+ * A streaming decoder for the three encodings, strict or replacing. A strict UTF-8 failure is reported as Python's
+ * codec reports it, its position counted in the bytes this decode() saw (what an earlier one left pending first).
+ */
 class Decoder {
   private readonly utf8: InstanceType<typeof TextDecoder> | null;
+  private pending: Uint8Array = new Uint8Array(0);
 
   constructor(
     private readonly encoding: "utf8" | "latin1" | "ascii",
@@ -44,14 +44,19 @@ class Decoder {
 
   decode(bytes: Buffer, final: boolean): string {
     if (this.utf8 !== null) {
-      try {
-        return this.utf8.decode(bytes, { stream: !final });
-      } catch {
-        throw unicodeError("decode", "utf-8");
+      if (this.strict) {
+        const seen = this.pending.length === 0 ? bytes : Buffer.concat([this.pending, bytes]);
+        const failure = utf8Failure(seen, final);
+        if (failure !== null) throw decodeError("utf-8", seen, ...failure);
+        this.pending = final ? new Uint8Array(0) : seen.subarray(seen.length - utf8Pending(seen));
       }
+      return this.utf8.decode(bytes, { stream: !final });
     }
     if (this.encoding === "ascii" && bytes.some((b) => b > 0x7f)) {
-      if (this.strict) throw unicodeError("decode", "ascii");
+      if (this.strict) {
+        const at = bytes.findIndex((b) => b > 0x7f);
+        throw decodeError("ascii", bytes, at, at + 1, "ordinal not in range(128)");
+      }
       return Array.from(bytes, (b) => (b > 0x7f ? "\ufffd" : String.fromCharCode(b))).join("");
     }
     return bytes.toString("latin1");
@@ -67,8 +72,12 @@ export class TextSocketFile implements AsyncIterable<string> {
   private eof = false;
   private heldCr = false;
   private readonly decoder: Decoder;
-  private readonly encoding: "utf8" | "latin1" | "ascii";
+  private readonly codec: "utf8" | "latin1" | "ascii";
   private readonly strict: boolean;
+  /** Python's TextIOWrapper.encoding: the name given, or "UTF-8", the locale's encoding Python reports by default. */
+  readonly encoding: string;
+  /** Python's TextIOWrapper.errors: "strict" unless "replace" was asked for. */
+  readonly errors: string;
   private readonly newline: string | null;
 
   constructor(
@@ -78,14 +87,16 @@ export class TextSocketFile implements AsyncIterable<string> {
     errors: string | null = null,
     newline: string | null = null,
   ) {
-    this.encoding = encodingOf(encoding);
+    this.codec = encodingOf(encoding);
+    this.encoding = encoding ?? "UTF-8";
+    this.errors = errors ?? "strict";
     if (errors !== null && errors !== "strict" && errors !== "replace")
       throw new RangeError(`unsupported errors mode: ${errors} (strict or replace)`);
     if (newline !== null && !["", "\n", "\r", "\r\n"].includes(newline))
       throw new RangeError(`illegal newline value: ${JSON.stringify(newline)}`);
     this.strict = errors !== "replace";
     this.newline = newline;
-    this.decoder = new Decoder(this.encoding, this.strict);
+    this.decoder = new Decoder(this.codec, this.strict);
   }
 
   get name(): number {
@@ -100,20 +111,23 @@ export class TextSocketFile implements AsyncIterable<string> {
     return this.buffer.fileno();
   }
 
-  /** `n` characters (fewer only at EOF), or everything up to EOF. */
-  async read(n = -1): Promise<string> {
-    while (!this.eof && (n < 0 || this.text.length < n)) await this.fill();
+  /** `n` characters (fewer only at EOF), or everything up to EOF; `signal` aborts the wait for more. */
+  async read(n = -1, options?: WaitOptions): Promise<string> {
+    // As Python's TextIOWrapper.read(): everything up to EOF is decoded in one piece, so that a decode error's
+    // position counts from the start of what this read() took.
+    if (n < 0 && !this.eof) this.append(await this.buffer.read(-1, options), true);
+    while (!this.eof && this.text.length < n) await this.fill(options);
     return this.take(n < 0 ? this.text.length : Math.min(n, this.text.length));
   }
 
   /** One line with its ending (as the newline mode defines lines); at most `limit` characters when limit ≥ 0. */
-  async readline(limit = -1): Promise<string> {
+  async readline(limit = -1, options?: WaitOptions): Promise<string> {
     for (;;) {
       const end = this.lineEnd();
       if (end >= 0 && (limit < 0 || end <= limit)) return this.take(end);
       if (limit >= 0 && this.text.length >= limit) return this.take(limit);
       if (this.eof) return this.take(this.text.length);
-      await this.fill();
+      await this.fill(options);
     }
   }
 
@@ -128,12 +142,19 @@ export class TextSocketFile implements AsyncIterable<string> {
   }
 
   /** Encodes and buffers `text` ("\n" becomes the newline mode's ending); resolves with its length in characters. */
-  async write(text: string): Promise<number> {
+  async write(text: string, options?: WaitOptions): Promise<number> {
+    if (!this.mode.includes("w")) throw new UnsupportedOperation("not writable");
     if (typeof text !== "string") throw new TypeError(`write() argument must be str, not ${typeof text}`);
     const out = this.newline === "\r" || this.newline === "\r\n" ? text.replaceAll("\n", this.newline) : text;
-    if (this.encoding === "ascii" && /[^\x00-\x7f]/.test(out) && this.strict) throw unicodeError("encode", "ascii");
-    if (this.encoding === "latin1" && /[^\x00-\xff]/.test(out) && this.strict) throw unicodeError("encode", "latin-1");
-    await this.buffer.write(Buffer.from(out, this.encoding));
+    if (this.strict && this.codec !== "utf8") {
+      const failure = encodeFailure(
+        this.codec === "ascii" ? "ascii" : "latin-1",
+        out,
+        this.codec === "ascii" ? 0x7f : 0xff,
+      );
+      if (failure !== null) throw failure;
+    }
+    await this.buffer.write(Buffer.from(out, this.codec), options);
     return text.length;
   }
 
@@ -168,9 +189,13 @@ export class TextSocketFile implements AsyncIterable<string> {
     return m === null ? -1 : m.index + m[0].length;
   }
 
-  private async fill(): Promise<void> {
-    const chunk = await this.buffer.read1();
-    const final = chunk.length === 0;
+  private async fill(options?: WaitOptions): Promise<void> {
+    const chunk = await this.buffer.read1(-1, options);
+    this.append(chunk, chunk.length === 0);
+  }
+
+  /** Decodes `chunk` (the last one when `final`) onto the text read so far, in the newline mode. */
+  private append(chunk: Buffer, final: boolean): void {
     if (final) this.eof = true;
     let decoded = (this.heldCr ? "\r" : "") + this.decoder.decode(chunk, final);
     this.heldCr = false;

@@ -39,7 +39,7 @@ class Handler extends BaseRequestHandler<Socket> {
 test("a graceful stop ends idle connections at once and closes the ones still busy when the grace ends", async () => {
   const server = new ThreadingTCPServer(["127.0.0.1", 0], Handler);
   const serving = server.serveForever(0.05);
-  const address = server.serverAddress as [string, number];
+  const address = server.serverAddress;
   // The order matters, not the time: first a request that cannot finish, then an idle client, then the stop.
   const busy = await createConnection(address);
   let idle: Socket | null = null;

@@ -26,7 +26,7 @@ class Tell extends BaseRequestHandler {
 async function serving<S extends ThreadingTCPServer>(server: S, body: (port: number) => Promise<void>): Promise<void> {
   const loop = server.serveForever(0.05);
   try {
-    await body((server.serverAddress as [string, number])[1]);
+    await body(server.serverAddress[1]);
   } finally {
     await server.shutdown();
     await loop;

@@ -12,6 +12,7 @@ import {
   TCPServer,
   ThreadingTCPServer,
   type Address,
+  type IPv4Address,
 } from "../../src/index.js";
 import type { Socket } from "../../src/socket/socket.js";
 import { within } from "../helpers/wait.js";
@@ -25,7 +26,10 @@ class TellHandler extends BaseRequestHandler {
   }
 }
 
-function makeServer(Base: typeof TCPServer, options: Partial<ConstructorParameters<typeof ProxyProtocol>[0]> = {}) {
+function makeServer(
+  Base: typeof TCPServer<IPv4Address>,
+  options: Partial<ConstructorParameters<typeof ProxyProtocol>[0]> = {},
+) {
   const lines: string[] = [];
   const verified: Address[] = [];
   class Server extends ProxyProtocolMixIn(Base) {
@@ -47,7 +51,7 @@ function makeServer(Base: typeof TCPServer, options: Partial<ConstructorParamete
     server,
     lines,
     verified,
-    port: (server.serverAddress as [string, number])[1],
+    port: server.serverAddress[1],
     async close() {
       await server.shutdown();
       await loop;

@@ -119,7 +119,7 @@ test("owners are the processes holding the listening socket: a client process is
   const server = new Socket(AF_INET6);
   server.bind(["::1", 0]);
   server.listen(4);
-  const [, port] = server.getsockname() as [string, number];
+  const [, port] = server.getsockname();
   // One child connects and holds its client socket; the other inherits the listener as its fd 3.
   const script = `require("net").connect(${port}, "::1").on("connect", () => console.log("up")); setInterval(() => {}, 1e6)`;
   const client = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "inherit"] });

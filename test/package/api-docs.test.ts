@@ -35,3 +35,14 @@ test("TypeDoc builds the API reference from the TSDoc comments without a warning
   assert.match(page("classes/OSError.html"), /errno/);
   assert.match(page("functions/createConnection.html"), /id="throws"/, "the @throws section");
 });
+
+test("the reference opens on the overview: grouped by module, with the README's first example", async () => {
+  // The previous test generated the pages; docs/api-overview.md is the front page (typedoc.json "readme").
+  const index = page("index.html");
+  for (const group of ["socket", "server", "errors", "files", "selectors", "deployment"])
+    assert.match(index, new RegExp(`<h2 id="${group}"`), group);
+  assert.match(index, /href="classes\/Socket\.html"/, "a {@link} became a link to the class's page");
+  const sample = (markdown: string) => /```ts\n([\s\S]*?)```/.exec(markdown)?.[1];
+  const overview = readFileSync(join(ROOT, "docs/api-overview.md"), "utf8");
+  assert.equal(sample(overview), sample(readFileSync(join(ROOT, "README.md"), "utf8")), "the README's first example");
+});

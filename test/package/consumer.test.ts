@@ -117,6 +117,13 @@ before(
     );
     const install = ["install", "--prefer-offline", "--no-audit", "--no-fund"];
     await ok("npm", [...install, join(work, tarball.filename)], app, 120000);
+    const installed = JSON.parse(readFileSync(join(app, "node_modules/socketkit/package.json"), "utf8")) as {
+      scripts?: Record<string, string>;
+    };
+    // npm shows a dependency's install-time scripts to its consumer; prepare would be one that never runs from a tarball.
+    for (const hook of ["preinstall", "install", "postinstall", "prepare"]) {
+      assert.equal(installed.scripts?.[hook], undefined, `the package has no ${hook} script`);
+    }
     measured.productionBytes = sizeOf(join(app, "node_modules"));
     measured.productionPackages = readdirSync(join(app, "node_modules")).flatMap((name) =>
       name.startsWith("@")
@@ -193,7 +200,7 @@ echo(sk).then((r) => console.log(JSON.stringify({ ...r, same })));
   });
 });
 
-const TS_APP = `import { BaseRequestHandler, Socket, ThreadingTCPServer, createConnection, type Address } from "socketkit";
+const TS_APP = `import { AF_INET, BaseRequestHandler, SOCK_STREAM, Socket, ThreadingTCPServer, createConnection, type Address } from "socketkit";
 import { ConnectionRefusedError, OSError } from "socketkit/socket";
 import { TCPServer } from "socketkit/server";
 import { ProxyProtocol, ProxyProtocolMixIn } from "socketkit/deploy";
@@ -215,7 +222,8 @@ class Proxied extends ProxyProtocolMixIn(ThreadingTCPServer) {
 const server = new ThreadingTCPServer(["127.0.0.1", 0], Echo);
 const serving = server.serveForever(0.05);
 const address: Address = server.serverAddress;
-const [host, port] = address as [string, number];
+const [host, port] = server.serverAddress;
+void address;
 const client = await createConnection([host, port]);
 await client.sendall(Buffer.from("typed"));
 const echoed = (await client.recv(16)).toString();
@@ -225,9 +233,9 @@ await serving;
 await server.serverClose();
 
 // A port nobody listens on: the error is Python's class, with errno and code.
-const probe = new Socket();
+const probe = new Socket(AF_INET, SOCK_STREAM);
 probe.bind(["127.0.0.1", 0]);
-const [, free] = probe.getsockname() as [string, number];
+const [, free] = probe.getsockname();
 probe.close();
 let refused: string | undefined;
 try {
@@ -273,6 +281,27 @@ for (const resolution of ["node16", "bundler"] as const) {
     await compile(resolution, ["app.ts"]);
     const out: unknown = JSON.parse(await ok("node", [`out-${resolution}/app.js`], app, 20000));
     assert.deepEqual(out, { echoed: "typed", refused: "ECONNREFUSED", backlog: 50, trusted: ["10.0.0.0/8"] });
+  });
+}
+
+// The natural programs of issue #20 and the wrong uses that must stay rejected (test/package/fixtures/).
+const FIXTURES = join(ROOT, "test/package/fixtures");
+
+for (const resolution of ["node16", "bundler"] as const) {
+  test(`strict TypeScript under ${resolution}: the natural programs compile without a cast and run, wrong uses are rejected`, async () => {
+    for (const name of ["natural.ts", "rejected.ts"])
+      writeFileSync(join(app, name), readFileSync(join(FIXTURES, name)));
+    // rejected.ts is all `@ts-expect-error` lines: if any wrong use compiled, tsc reports the unused directive.
+    await compile(resolution, ["natural.ts", "rejected.ts"]);
+    const out: unknown = JSON.parse(await ok("node", [`out-${resolution}/natural.js`], app, 20000));
+    assert.deepEqual(out, {
+      echoed: "typed",
+      line: "a line\n",
+      reply: "ping",
+      port: "number",
+      aborted: "AbortError",
+      streamed: "via stream",
+    });
   });
 }
 

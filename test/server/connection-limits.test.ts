@@ -73,7 +73,7 @@ async function roundTripOnce(server: Logged): Promise<void> {
 }
 
 function connect(server: Logged): Promise<Socket> {
-  return createConnection(server.serverAddress as [string, number]);
+  return createConnection(server.serverAddress);
 }
 
 test("idleTimeout: a connection with no data either way is shut down with one line; one that talks is kept", async () => {
@@ -85,7 +85,7 @@ test("idleTimeout: a connection with no data either way is shut down with one li
   await serving(new Idle(["127.0.0.1", 0], EchoHandler), async (server) => {
     const silent = await connect(server);
     const talking = await connect(server);
-    const port = (silent.getsockname() as [string, number])[1];
+    const port = silent.getsockname()[1];
     try {
       // The talking client sends more often than the timeout, so the kernel always saw data on it lately.
       while (server.connectionStats.closedIdle === 0) {
@@ -151,7 +151,7 @@ test("maxConnections: the connection beyond the cap is reset at accept with one 
     const [a, b] = [await connect(server), await connect(server)];
     await waitFor("two connections taken", () => (server.connectionStats.open === 2 ? true : undefined));
     const c = await connect(server);
-    const port = (c.getsockname() as [string, number])[1];
+    const port = c.getsockname()[1];
     await assert.rejects(within(3000, "the refused client's recv", c.recv(10)), ConnectionResetError);
     assert.deepEqual(server.lines, [`max connections: refused ('127.0.0.1', ${port}): 2 connections open`]);
     a.close();

@@ -40,7 +40,7 @@ async function roundTrip(address: Address, text: string): Promise<string> {
 
 test("the constructor binds and listens; serverAddress is the real address; a port in use throws from it", async () => {
   const server = new ThreadingTCPServer(["127.0.0.1", 0], EchoHandler);
-  const [host, port] = server.serverAddress as [string, number];
+  const [host, port] = server.serverAddress;
   assert.equal(host, "127.0.0.1");
   assert.ok(port > 0);
   assert.throws(
@@ -60,7 +60,7 @@ test("requestQueueSize reaches listen(): a server not yet serving holds exactly 
     static override requestQueueSize = 3;
   }
   const server = new SmallQueue(["127.0.0.1", 0], EchoHandler);
-  const [, port] = server.serverAddress as [string, number];
+  const [, port] = server.serverAddress;
   const clients = Array.from({ length: 8 }, () => new Socket());
   let connected = 0;
   for (const c of clients)
@@ -172,7 +172,7 @@ test("verifyRequest() returning false closes the connection without calling the 
   const server = new Picky(["127.0.0.1", 0], Counting);
   const serving = server.serveForever(0.05);
   try {
-    const c = await createConnection(server.serverAddress as [string, number]);
+    const c = await createConnection(server.serverAddress);
     assert.equal((await within(2000, "EOF", c.recv(10))).length, 0);
     c.close();
     assert.equal(handled, 0);
@@ -234,7 +234,7 @@ test("a throwing handler reaches handleError (after finish) while other clients 
   const server = new Reporting(["127.0.0.1", 0], Fragile);
   const serving = server.serveForever(0.05);
   try {
-    const bad = await createConnection(server.serverAddress as [string, number]);
+    const bad = await createConnection(server.serverAddress);
     await bad.sendall(Buffer.from("boom"));
     assert.equal((await bad.recv(10)).length, 0, "the failing connection is closed");
     bad.close();
@@ -263,7 +263,7 @@ test("the default handleError prints Python's framed block with the client addre
     return true;
   };
   try {
-    const c = await createConnection(server.serverAddress as [string, number]);
+    const c = await createConnection(server.serverAddress);
     const [, cport] = c.getsockname() as [string, number];
     assert.equal((await c.recv(10)).length, 0);
     c.close();
@@ -296,7 +296,7 @@ test("serverClose() waits for running handlers with blockOnClose, and not withou
     const server = new ThreadingTCPServer(["127.0.0.1", 0], Slow);
     server.blockOnClose = blockOnClose;
     const serving = server.serveForever(0.05);
-    const c = await createConnection(server.serverAddress as [string, number]);
+    const c = await createConnection(server.serverAddress);
     await c.sendall(Buffer.from("x"));
     await waitFor("the handler to start", () => (server.threads.size > 0 || !blockOnClose ? true : undefined));
     await server.shutdown();
@@ -330,7 +330,7 @@ test("StreamRequestHandler applies its static timeout and disableNagleAlgorithm 
   }
   const server = new Recording(["127.0.0.1", 0], Strict);
   const serving = server.serveForever(0.05);
-  const c = await createConnection(server.serverAddress as [string, number]);
+  const c = await createConnection(server.serverAddress);
   try {
     assert.equal((await within(3000, "the server to give up", c.recv(10))).length, 0);
     assert.deepEqual(seen, ["nodelay=1 timeout=0.2", "TimeoutError"]);
@@ -352,7 +352,7 @@ test("out of descriptors, serveForever backs off instead of spinning, and serves
     return -E.EMFILE;
   });
   try {
-    const c = await createConnection(server.serverAddress as [string, number]);
+    const c = await createConnection(server.serverAddress);
     await waitFor("a few failed accepts", () => (attempts >= 3 ? true : undefined));
     // A loop that spun would try again on every turn of the event loop; one that backs off waits for its timer.
     const before = attempts;

@@ -67,7 +67,7 @@ test("useSocket() closes the socket the constructor made, and serverAddress and 
   assert.deepEqual(server.serverAddress, listener.getsockname());
   const serving = server.serveForever(0.05);
   try {
-    const c = await createConnection(["::1", (server.serverAddress as [string, number])[1]]);
+    const c = await createConnection(["::1", server.serverAddress[1]]);
     await c.sendall(Buffer.from("over the listener"));
     assert.equal((await within(3000, "the echo", c.recv(100))).toString(), "over the listener");
     c.close();

@@ -43,11 +43,11 @@ test("IPv6: addresses print as 4-tuples", async () => {
   const server = new Socket(AF_INET6);
   server.bind(["::1", 0]);
   server.listen();
-  const [, port] = server.getsockname() as [string, number];
+  const [, port] = server.getsockname();
   const client = new Socket(AF_INET6);
   await client.connect(["::1", port]);
   const [conn] = await server.accept();
-  const [, cport] = client.getsockname() as [string, number];
+  const [, cport] = client.getsockname();
   const v6 = "family=AddressFamily.AF_INET6, type=SocketKind.SOCK_STREAM";
   assert.equal(String(server), `<socket.socket fd=${server.fd}, ${v6}, proto=0, laddr=('::1', ${port}, 0, 0)>`);
   assert.equal(

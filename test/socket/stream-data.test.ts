@@ -72,7 +72,7 @@ test("a reader that stops reading holds the writer's sendall with bounded memory
     const before = process.memoryUsage().arrayBuffers;
     const sending = p.client.sendall(payload);
     // The kernel's buffers fill (the receiver's Recv-Q stops growing) and sendall stays pending.
-    const [, port] = p.server.getsockname() as [string, number];
+    const [, port] = p.server.getsockname();
     let last = -1;
     await waitFor(
       "the receive queue to stop growing",
@@ -114,7 +114,7 @@ test("while the application does not read, the bytes wait in the kernel: nothing
     assert.equal((await p.server.recv(2)).toString(), "hi");
     const before = process.memoryUsage().arrayBuffers;
     const sending = p.client.sendall(randomBytes(32 * 1024 * 1024));
-    const [, port] = p.server.getsockname() as [string, number];
+    const [, port] = p.server.getsockname();
     await waitFor("the kernel to hold unread bytes", () => {
       const e = readTcpSockets().find((x) => x.localPort === port && x.state === "ESTAB");
       return e && e.rxQueue > 0 ? true : undefined;

@@ -116,8 +116,8 @@ test("a non-blocking recv takes the bytes straight from the kernel receive queue
     p.server.setblocking(false);
     await p.client.sendall(Buffer.from("now"));
     // The server has not read yet, so the bytes sit in its kernel receive queue: wait until the kernel says so.
-    const [, port] = p.server.getsockname() as [string, number];
-    const [, cport] = p.client.getsockname() as [string, number];
+    const [, port] = p.server.getsockname();
+    const [, cport] = p.client.getsockname();
     await waitFor("the bytes in the receive queue", () =>
       (readTcpSockets().find((e) => e.localPort === port && e.remotePort === cport)?.rxQueue ?? 0) === 3
         ? true

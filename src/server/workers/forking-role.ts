@@ -42,7 +42,7 @@ export class ForkingRole {
   }
 
   constructor(
-    private readonly server: TCPServer,
+    private readonly server: TCPServer<Address>,
     requestedAddress: unknown,
     private readonly steps: ForkingSteps,
   ) {

@@ -119,7 +119,7 @@ test("watch --once --json lists every listener, IPv6 too, owned by the process h
   v6.bind(["::1", 0]);
   v6.listen(5);
   const [, port4] = v4.getsockname() as [string, number];
-  const [, port6] = v6.getsockname() as [string, number];
+  const [, port6] = v6.getsockname();
   // A client process holding three connections: the queue full (2 + 1), and the process not an owner.
   const script = `for (let i = 0; i < 3; i++) require("net").connect(${port4}, "127.0.0.1"); setInterval(() => {}, 1e6)`;
   const client = spawn(process.execPath, ["-e", script], { stdio: "ignore" });

@@ -73,7 +73,7 @@ test("useSocket() puts a server on a socket passed at start-up and refuses one t
   assert.deepEqual(server.serverAddress, listener.getsockname());
   const loop = server.serveForever(0.05);
   try {
-    assert.equal(await roundTrip((server.serverAddress as [string, number])[1], "adopted"), "adopted");
+    assert.equal(await roundTrip(server.serverAddress[1], "adopted"), "adopted");
   } finally {
     await server.shutdown();
     await loop;

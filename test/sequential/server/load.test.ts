@@ -42,7 +42,7 @@ class BigQueue extends ThreadingTCPServer {
 test("100 clients at once, 100 messages each, every reply correct, all while one handler is blocked", async () => {
   const server = new BigQueue(["127.0.0.1", 0], EchoHandler);
   const serving = server.serveForever(0.05);
-  const blocked = await createConnection(server.serverAddress as [string, number]);
+  const blocked = await createConnection(server.serverAddress);
   closeLatch();
   try {
     const blocking = exchange(blocked, "block");
@@ -53,7 +53,7 @@ test("100 clients at once, 100 messages each, every reply correct, all while one
       "100 × 100 exchanges",
       Promise.all(
         Array.from({ length: 100 }, async (_, i) => {
-          const c = await createConnection(server.serverAddress as [string, number]);
+          const c = await createConnection(server.serverAddress);
           try {
             for (let m = 0; m < 100; m++) {
               const text = `client ${i} message ${m}`;
@@ -82,7 +82,7 @@ test("no descriptor leaks after 2,000 client sessions against one server", async
   const server = new BigQueue(["127.0.0.1", 0], EchoHandler);
   const serving = server.serveForever(0.05);
   try {
-    const warm = await createConnection(server.serverAddress as [string, number]);
+    const warm = await createConnection(server.serverAddress);
     assert.equal(await exchange(warm, "warm"), "warm");
     warm.close();
     await waitFor("the warm-up session to close", () => (server.threads.size === 0 ? true : undefined));
@@ -90,7 +90,7 @@ test("no descriptor leaks after 2,000 client sessions against one server", async
     for (let batch = 0; batch < 20; batch++) {
       await Promise.all(
         Array.from({ length: 100 }, async () => {
-          const c = await createConnection(server.serverAddress as [string, number]);
+          const c = await createConnection(server.serverAddress);
           assert.equal(await exchange(c, "hi"), "hi");
           c.close();
         }),
