@@ -155,12 +155,15 @@ test(
       );
       // A refused client may learn it while connecting (the reset can beat connect()'s own check).
       for (let i = 0; i < 100; i++) clients.push((await client(server.port)).sock);
+      // Refusals are decided in the accept loop, "connected" lines by each handler as it starts: wait for both.
+      const count = (pattern: RegExp) => server.stdout().match(pattern)?.length ?? 0;
       await waitFor(
-        "four refusals",
-        () => (server.stdout().match(/^max connections: refused /gm)?.length === 4 ? true : undefined),
+        "four refusals and 96 handlers started",
+        () => (count(/^max connections: refused /gm) >= 4 && count(/ connected$/gm) >= 96 ? true : undefined),
         20000,
       );
-      assert.equal(server.stdout().match(/ connected$/gm)?.length, 96);
+      assert.equal(count(/^max connections: refused /gm), 4);
+      assert.equal(count(/ connected$/gm), 96);
       assert.doesNotMatch(server.stdout(), /too many open files/);
     } finally {
       for (const c of clients) c.close();
