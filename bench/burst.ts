@@ -5,19 +5,16 @@
 //   npx tsx bench/burst.ts --backlog 128 --rounds 5
 import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
-import { parseArgs } from "node:util";
 import { counterDeltas, readCounters } from "../src/kernel/counters.js";
 import { requireFreshBuild, SOCKETKIT_BIN } from "./lib/processes.js";
+import { benchArgs } from "./lib/args.js";
 
-requireFreshBuild();
-
-const { values: opts } = parseArgs({
-  options: {
-    backlog: { type: "string", default: "128" },
-    clients: { type: "string", default: "500" },
-    rounds: { type: "string", default: "5" },
-  },
+const { values: opts } = benchArgs(import.meta.url, {
+  backlog: { type: "string", default: "128" },
+  clients: { type: "string", default: "500" },
+  rounds: { type: "string", default: "5" },
 });
+requireFreshBuild();
 const BACKLOG = Number(opts.backlog);
 const CLIENTS = Number(opts.clients);
 

@@ -6,7 +6,6 @@
 //   npm run bench                                      # defaults: 9 rounds of 1 s per scenario and server
 //   npx tsx bench/echo.ts --rounds 3 --seconds 1 --json
 //   npx tsx bench/echo.ts --scenarios pp50 --servers socketkit,node --cpu-prof /tmp/prof
-import { parseArgs } from "node:util";
 import { cTools } from "./lib/c-tools.js";
 import { printTable, type Row, type Sample, type Summary } from "./lib/echo-report.js";
 import { connectRate, pingPong, type Generator, type LoadResult } from "./lib/load.js";
@@ -22,23 +21,21 @@ import {
   type ServerProcess,
 } from "./lib/processes.js";
 import { median } from "./lib/stats.js";
+import { benchArgs } from "./lib/args.js";
 
-requireFreshBuild();
-
-const { values: opts } = parseArgs({
-  options: {
-    rounds: { type: "string", default: "9" },
-    seconds: { type: "string", default: "1" },
-    warmup: { type: "string", default: "1" },
-    parallel: { type: "string", default: "16" },
-    scenarios: { type: "string", default: "pp1,pp50,pp500,connect" },
-    servers: { type: "string", default: "socketkit,framework,node,c" },
-    generator: { type: "string", default: "c" },
-    "cpu-prof": { type: "string" },
-    json: { type: "boolean", default: false },
-    "no-pin": { type: "boolean", default: false },
-  },
+const { values: opts } = benchArgs(import.meta.url, {
+  rounds: { type: "string", default: "9" },
+  seconds: { type: "string", default: "1" },
+  warmup: { type: "string", default: "1" },
+  parallel: { type: "string", default: "16" },
+  scenarios: { type: "string", default: "pp1,pp50,pp500,connect" },
+  servers: { type: "string", default: "socketkit,framework,node,c" },
+  generator: { type: "string", default: "c" },
+  "cpu-prof": { type: "string" },
+  json: { type: "boolean", default: false },
+  "no-pin": { type: "boolean", default: false },
 });
+requireFreshBuild();
 const ROUNDS = Number(opts.rounds);
 const SECONDS = Number(opts.seconds);
 const PARALLEL = Number(opts.parallel);

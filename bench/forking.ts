@@ -18,22 +18,19 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { parseArgs } from "node:util";
 import ts from "typescript";
 import { orderFor } from "../src/bench/compare.js";
 import { median } from "./lib/stats.js";
 import { memoryOf, requireFreshBuild, startServer, stopServer } from "./lib/processes.js";
+import { benchArgs } from "./lib/args.js";
 
-requireFreshBuild();
-
-const { values: opts } = parseArgs({
-  options: {
-    rounds: { type: "string", default: "5" },
-    clients: { type: "string", default: "8" },
-    requests: { type: "string", default: "100" },
-    json: { type: "boolean", default: false },
-  },
+const { values: opts } = benchArgs(import.meta.url, {
+  rounds: { type: "string", default: "5" },
+  clients: { type: "string", default: "8" },
+  requests: { type: "string", default: "100" },
+  json: { type: "boolean", default: false },
 });
+requireFreshBuild();
 const ROUNDS = Number(opts.rounds);
 const CLIENTS = Number(opts.clients);
 const REQUESTS = Number(opts.requests);

@@ -9,7 +9,6 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { connectRate, pingPong, type LoadResult } from "./lib/load.js";
 import {
   connectable,
@@ -20,16 +19,14 @@ import {
   type ServerProcess,
 } from "./lib/processes.js";
 import { median } from "./lib/stats.js";
+import { benchArgs } from "./lib/args.js";
 
-requireFreshBuild();
-
-const { values: opts } = parseArgs({
-  options: {
-    rounds: { type: "string", default: "5" },
-    seconds: { type: "string", default: "2" },
-    json: { type: "boolean", default: false },
-  },
+const { values: opts } = benchArgs(import.meta.url, {
+  rounds: { type: "string", default: "5" },
+  seconds: { type: "string", default: "2" },
+  json: { type: "boolean", default: false },
 });
+requireFreshBuild();
 const ROUNDS = Number(opts.rounds);
 const SECONDS = Number(opts.seconds);
 

@@ -14,7 +14,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import net from "node:net";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import {
   requireFreshBuild,
   SOCKETKIT_BIN,
@@ -27,26 +26,24 @@ import {
   type ServerProcess,
 } from "./lib/processes.js";
 import { median } from "./lib/stats.js";
+import { benchArgs } from "./lib/args.js";
 
-requireFreshBuild();
-
-const { values: opts } = parseArgs({
-  options: {
-    connections: { type: "string", default: "10000" },
-    rounds: { type: "string", default: "3" },
-    /** Connects in flight at once: below both servers' listen backlog, so that no SYN waits for a retransmission. */
-    concurrency: { type: "string", default: "256" },
-    /** Loopback source addresses to spread the clients over (127.0.0.1, 127.0.0.2, …), for many connections. */
-    sources: { type: "string", default: "1" },
-    settle: { type: "string", default: "1" },
-    /** Extra seconds to wait after the exchange: V8 keeps pages it grew into for a burst for up to ~30 s. */
-    linger: { type: "string", default: "0" },
-    timeout: { type: "string", default: "600" },
-    /** Which servers: socketkit (serve), node, and for diagnosis bare (Socket echo) and framework (echo). */
-    servers: { type: "string", default: "socketkit,node" },
-    json: { type: "boolean", default: false },
-  },
+const { values: opts } = benchArgs(import.meta.url, {
+  connections: { type: "string", default: "10000" },
+  rounds: { type: "string", default: "3" },
+  /** Connects in flight at once: below both servers' listen backlog, so that no SYN waits for a retransmission. */
+  concurrency: { type: "string", default: "256" },
+  /** Loopback source addresses to spread the clients over (127.0.0.1, 127.0.0.2, …), for many connections. */
+  sources: { type: "string", default: "1" },
+  settle: { type: "string", default: "1" },
+  /** Extra seconds to wait after the exchange: V8 keeps pages it grew into for a burst for up to ~30 s. */
+  linger: { type: "string", default: "0" },
+  timeout: { type: "string", default: "600" },
+  /** Which servers: socketkit (serve), node, and for diagnosis bare (Socket echo) and framework (echo). */
+  servers: { type: "string", default: "socketkit,node" },
+  json: { type: "boolean", default: false },
 });
+requireFreshBuild();
 const N = Number(opts.connections);
 const SOURCES = Number(opts.sources);
 // Descriptors for every process: N sockets, and room for a server that would need two per connection. Only the

@@ -6,7 +6,6 @@
 //   npx tsx bench/workers.ts [--rounds 5] [--seconds 3] [--json]
 import { spawn, type ChildProcess } from "node:child_process";
 import { openSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { compare, type Comparison } from "../src/bench/compare.js";
 import type { LoadSpec } from "../src/bench/run.js";
 import {
@@ -18,16 +17,14 @@ import {
   stopServer,
   type ServerProcess,
 } from "./lib/processes.js";
+import { benchArgs } from "./lib/args.js";
 
-requireFreshBuild();
-
-const { values: opts } = parseArgs({
-  options: {
-    rounds: { type: "string", default: "5" },
-    seconds: { type: "string", default: "3" },
-    json: { type: "boolean", default: false },
-  },
+const { values: opts } = benchArgs(import.meta.url, {
+  rounds: { type: "string", default: "5" },
+  seconds: { type: "string", default: "3" },
+  json: { type: "boolean", default: false },
 });
+requireFreshBuild();
 const ROUNDS = Number(opts.rounds);
 const SECONDS = Number(opts.seconds);
 const ROOT = new URL("..", import.meta.url).pathname;
