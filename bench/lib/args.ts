@@ -25,7 +25,7 @@ export function benchArgs<O extends Options>(moduleUrl: string, options: O) {
       console.log(headerOf(file));
       process.exit(0);
     }
-    return parsed as unknown as ReturnType<typeof parseArgs<{ options: O }>>;
+    return parsed;
   } catch (err) {
     console.error(`${file}: ${(err as Error).message}\nRun it with --help for what it measures and its options.`);
     process.exit(2);
