@@ -42,16 +42,23 @@ interface Driver {
 }
 
 let driver: Driver | null = null;
+/** Poll callbacks run so far: a new value means the event loop has been round to its poll phase again. */
+let wakes = 0;
+
+/** How many poll callbacks have run: src/socket/turns.ts starts a new turn's budget when it changes. */
+export function wakeCount(): number {
+  return wakes;
+}
 
 function getDriver(): Driver {
   if (driver !== null) return driver;
   loadSyscalls();
   const k = koffi();
   const byHandle = new Map<Address, Registration>();
-  const pollCallback = k.register(
-    (handle: Address, status: number, events: number) => byHandle.get(handle)?.dispatch(status, events),
-    k.pointer("socketkit_uv_poll_cb"),
-  );
+  const pollCallback = k.register((handle: Address, status: number, events: number) => {
+    wakes++;
+    byHandle.get(handle)?.dispatch(status, events);
+  }, k.pointer("socketkit_uv_poll_cb"));
   const closeCallback = k.register((handle: Address) => sys.free(handle), k.pointer("socketkit_uv_close_cb"));
   driver = {
     loop: sys.uvDefaultLoop(),

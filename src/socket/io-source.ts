@@ -16,6 +16,7 @@ import { badFileDescriptor, checkResult, errorFromResult, timedOut } from "./err
 import { recvmsgOnce, sendmsgOnce, type AncillaryItem, type ReceivedMessage } from "./messages.js";
 import { getOption } from "./sockopt.js";
 import { getdefaulttimeout } from "./timeout.js";
+import { nextTurn, withinBudget } from "./turns.js";
 
 /** What every socket socketkit makes is: non-blocking (nothing may block the event loop) and close-on-exec. */
 export const TYPE_FLAGS = C.SOCK_NONBLOCK | C.SOCK_CLOEXEC;
@@ -223,6 +224,21 @@ export class IoSource {
     first?: T | number,
     signal?: AbortSignal,
   ): Promise<T> {
+    if (first === undefined && !signal?.aborted && !withinBudget()) {
+      return nextTurn().then(() => this.ioStart(interest, syscall, flags, attempt, first, signal));
+    }
+    return this.ioStart(interest, syscall, flags, attempt, first, signal);
+  }
+
+  /** io() once its turn came: a call that waited for the next turn is not counted against that turn's budget. */
+  private ioStart<T>(
+    interest: Interest,
+    syscall: string,
+    flags: number,
+    attempt: (fd: number) => T | number,
+    first?: T | number,
+    signal?: AbortSignal,
+  ): Promise<T> {
     const deadline = deadlineFor(this.timeout);
     const dontWait = (flags & C.MSG_DONTWAIT) !== 0 || this.timeout === 0;
     if (interest === WRITABLE && this.asksFirst(flags)) {
@@ -327,6 +343,11 @@ export class IoSource {
 
   /** At most `bufsize` bytes as soon as any are there, at their exact size; an empty Buffer at EOF. */
   recv(bufsize: number, flags: number, signal?: AbortSignal): Promise<Buffer> {
+    if (!signal?.aborted && !withinBudget()) return nextTurn().then(() => this.recvStart(bufsize, flags, signal));
+    return this.recvStart(bufsize, flags, signal);
+  }
+
+  private recvStart(bufsize: number, flags: number, signal?: AbortSignal): Promise<Buffer> {
     throwIfAborted(signal);
     const first = this.receive(this.openFd("recv"), bufsize, flags, null);
     return failed(first) ? this.recvWaiting(bufsize, flags, first, signal) : Promise.resolve(first);
@@ -436,6 +457,11 @@ export class IoSource {
    * send(2) does; with a timeout it returns what one send took once the socket was writable.
    */
   send(data: Uint8Array, flags: number, signal?: AbortSignal): Promise<number> {
+    if (!signal?.aborted && !withinBudget()) return nextTurn().then(() => this.sendStart(data, flags, signal));
+    return this.sendStart(data, flags, signal);
+  }
+
+  private sendStart(data: Uint8Array, flags: number, signal?: AbortSignal): Promise<number> {
     throwIfAborted(signal);
     const first = this.sendOnce(this.openFd("send"), data, flags);
     const whole = this.timeout === null && (flags & C.MSG_DONTWAIT) === 0 && this.type === C.SOCK_STREAM;
@@ -449,6 +475,11 @@ export class IoSource {
    * with an AbortError whose `bytesSent` is what the kernel took.
    */
   sendall(data: Uint8Array, flags: number, signal?: AbortSignal): Promise<void> {
+    if (!signal?.aborted && !withinBudget()) return nextTurn().then(() => this.sendallStart(data, flags, signal));
+    return this.sendallStart(data, flags, signal);
+  }
+
+  private sendallStart(data: Uint8Array, flags: number, signal?: AbortSignal): Promise<void> {
     throwIfAborted(signal);
     const first = this.sendOnce(this.openFd("sendall"), data, flags);
     if (first === data.length) return Promise.resolve();
