@@ -21,15 +21,17 @@ function intoLength(buffer: Uint8Array, nbytes: number): number {
   return nbytes === 0 ? buffer.length : nbytes;
 }
 
-/** recv(bufsize, flags, { signal }). */
-export function recvCall(source: IoSource, bufsize: number, ...[a, b]: Slot[]): Promise<Buffer> {
-  return asPromise(() => {
+/** recv(bufsize, flags, { signal }): on every read of a stream, so without a closure or a rest parameter. */
+export function recvCall(source: IoSource, bufsize: number, a?: Slot, b?: Slot): Promise<Buffer> {
+  try {
     const signal = signalOf(a, b);
     checkInt(bufsize, "bufsize", 0, C.INT_MAX);
     const flags = checkFlags(positional(a, 0));
     // Python returns b'' for recv(0) without a syscall, so a datagram is not consumed.
-    return bufsize === 0 ? Buffer.alloc(0) : source.recv(bufsize, flags, signal);
-  });
+    return bufsize === 0 ? Promise.resolve(Buffer.alloc(0)) : source.recv(bufsize, flags, signal);
+  } catch (err) {
+    return Promise.reject(err);
+  }
 }
 
 /** recv_into(buffer, nbytes, flags, { signal }). */
@@ -64,18 +66,39 @@ export function recvfromIntoCall(
   });
 }
 
-/** send(data, flags, { signal }) and sendall(data, flags, { signal }). */
+/** A send of a datagram or message whose flags and signal sendCall() checked. */
+type SendFunction<R> = (data: Uint8Array, flags: number, signal?: AbortSignal) => Promise<R>;
+
+/**
+ * send(data, flags, { signal }), sendall(…) on `source`, or a `send` of the caller's (sendto). The methods are
+ * named, not passed, so that the hot path makes no closure per call.
+ */
+export function sendCall(source: IoSource, method: "send", data: Uint8Array, a?: Slot, b?: Slot): Promise<number>;
+export function sendCall(source: IoSource, method: "sendall", data: Uint8Array, a?: Slot, b?: Slot): Promise<void>;
 export function sendCall<R>(
-  send: (data: Uint8Array, flags: number, signal?: AbortSignal) => Promise<R>,
+  source: IoSource,
+  method: SendFunction<R>,
   data: Uint8Array,
-  ...[a, b]: Slot[]
-): Promise<R> {
-  return asPromise(() => {
+  a?: Slot,
+  b?: Slot,
+): Promise<R>;
+export function sendCall(
+  source: IoSource,
+  method: "send" | "sendall" | SendFunction<unknown>,
+  data: Uint8Array,
+  a?: Slot,
+  b?: Slot,
+): Promise<unknown> {
+  try {
     const signal = signalOf(a, b);
     const flags = checkFlags(positional(a, 0));
     checkBytes(data, "data");
-    return send(data, flags, signal);
-  });
+    if (method === "send") return source.send(data, flags, signal);
+    if (method === "sendall") return source.sendall(data, flags, signal);
+    return method(data, flags, signal);
+  } catch (err) {
+    return Promise.reject(err);
+  }
 }
 
 /** recvmsg(bufsize, ancbufsize, flags, { signal }). */

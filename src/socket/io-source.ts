@@ -25,6 +25,8 @@ const NOWAIT = C.MSG_DONTWAIT | C.MSG_NOSIGNAL;
 /** One shared receive area: each call reads into it and copies out exactly what arrived before anything awaits. */
 let scratch = Buffer.allocUnsafe(256 * 1024);
 const EMPTY = Buffer.alloc(0);
+/** Up to this many received bytes are copied out of the scratch area in a loop rather than by Buffer#copy. */
+const SMALL_COPY = 128;
 /** connect() to AF_UNSPEC dissolves a stream socket's association (connect(2)). */
 const UNSPEC = Buffer.alloc(16);
 /** How often an AF_UNIX connect retries while the listener's backlog is full (the kernel gives EAGAIN, no wakeup). */
@@ -64,7 +66,10 @@ function scratchAddress(): Address | null {
 /** Copies `n` received bytes out of the scratch area; MSG_TRUNC may report more than arrived (zero-filled). */
 function takeScratch(n: number, copied: number): Buffer {
   const out = Buffer.allocUnsafe(n);
-  scratch.copy(out, 0, 0, Math.min(n, copied));
+  const m = Math.min(n, copied);
+  // A small chunk (an echo's, a line's) is copied byte by byte: Buffer#copy and subarray() each make a view object.
+  if (m <= SMALL_COPY) for (let i = 0; i < m; i++) out[i] = scratch[i]!;
+  else scratch.copy(out, 0, 0, m);
   if (n > copied) out.fill(0, copied);
   return out;
 }

@@ -184,8 +184,8 @@ export class Socket<
   /** Resolves with at most `bufsize` bytes as soon as any are there; an empty Buffer means the peer closed. */
   recv(bufsize: number, options?: WaitOptions): Promise<Buffer>;
   recv(bufsize: number, flags?: number, options?: WaitOptions): Promise<Buffer>;
-  recv(bufsize: number, ...slots: Slot[]): Promise<Buffer> {
-    return recvCall(this.source, bufsize, ...slots);
+  recv(bufsize: number, a?: Slot, b?: Slot): Promise<Buffer> {
+    return recvCall(this.source, bufsize, a, b);
   }
 
   /** Reads into `buffer` (at most `nbytes`, default its length) and resolves with the count. */
@@ -217,8 +217,8 @@ export class Socket<
    */
   send(data: Uint8Array, options?: WaitOptions): Promise<number>;
   send(data: Uint8Array, flags?: number, options?: WaitOptions): Promise<number>;
-  send(data: Uint8Array, ...slots: Slot[]): Promise<number> {
-    return sendCall((...args) => this.source.send(...args), data, ...slots);
+  send(data: Uint8Array, a?: Slot, b?: Slot): Promise<number> {
+    return sendCall(this.source, "send", data, a, b);
   }
 
   /**
@@ -227,17 +227,17 @@ export class Socket<
    */
   sendall(data: Uint8Array, options?: WaitOptions): Promise<void>;
   sendall(data: Uint8Array, flags?: number, options?: WaitOptions): Promise<void>;
-  sendall(data: Uint8Array, ...slots: Slot[]): Promise<void> {
-    return sendCall((...args) => this.source.sendall(...args), data, ...slots);
+  sendall(data: Uint8Array, a?: Slot, b?: Slot): Promise<void> {
+    return sendCall(this.source, "sendall", data, a, b);
   }
 
   /** Sends a datagram to `address`. */
   sendto(data: Uint8Array, address: AddressInput, options?: WaitOptions): Promise<number>;
   sendto(data: Uint8Array, address: AddressInput, flags?: number, options?: WaitOptions): Promise<number>;
-  sendto(data: Uint8Array, address: AddressInput, ...slots: Slot[]): Promise<number> {
+  sendto(data: Uint8Array, address: AddressInput, a?: Slot, b?: Slot): Promise<number> {
     const send = async (bytes: Uint8Array, flags: number, signal?: AbortSignal) =>
       this.source.sendto(bytes, flags, await toSockaddr(this.family, address), signal);
-    return sendCall(send, data, ...slots);
+    return sendCall(this.source, send, data, a, b);
   }
 
   /**
