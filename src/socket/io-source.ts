@@ -56,6 +56,8 @@ function writableNow(fd: number): boolean {
 /** A result that is a failure: the negative errno a libc call returned. */
 const failed = (r: unknown): r is number => typeof r === "number" && r < 0;
 const nothing = (): void => undefined;
+/** What a sendall() the kernel took at once resolves with: one settled promise serves every such call. */
+const SENT = Promise.resolve();
 
 /** The address in the sockaddr scratch after a call filled it; null when the kernel gave none. */
 function scratchAddress(): Address | null {
@@ -487,7 +489,7 @@ export class IoSource {
   private sendallStart(data: Uint8Array, flags: number, signal?: AbortSignal): Promise<void> {
     throwIfAborted(signal);
     const first = this.sendOnce(this.openFd("sendall"), data, flags);
-    if (first === data.length) return Promise.resolve();
+    if (first === data.length) return SENT;
     return this.sendAll(data, flags, first, "sendall", false, signal).then(nothing);
   }
 
