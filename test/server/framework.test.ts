@@ -29,8 +29,8 @@ class EchoHandler extends BaseRequestHandler {
   }
 }
 
-async function roundTrip(address: Address, text: string): Promise<string> {
-  const c = await createConnection(address as [string, number]);
+async function roundTrip(address: readonly [string, number], text: string): Promise<string> {
+  const c = await createConnection(address);
   try {
     await c.sendall(Buffer.from(text));
     return (await c.recv(1024)).toString();
