@@ -12,6 +12,7 @@ import { BlockingIOError, E, OSError } from "../socket/errors.js";
 import { formatAddress } from "../socket/repr.js";
 import { deadlineFor, hasPassed, secondsLeft } from "../socket/timeout.js";
 import { Latch } from "./latch.js";
+import { RuntimeError } from "./runtime-error.js";
 import { BaseRequestHandler, runHandler, type RunnableHandler } from "./request-handlers.js";
 import { defineSettings } from "./settings.js";
 
@@ -91,6 +92,7 @@ export abstract class BaseServer<A extends Address = Address> {
    * Handles requests until shutdown(), or until `signal` aborts, which stops the loop as shutdown() does (the
    * promise resolves). Each wake-up takes the requests already queued; `pollInterval` (seconds) bounds how long
    * the loop waits before calling serviceActions(). One loop per server: a second concurrent call rejects.
+   * @throws RuntimeError when serveForever() is already running on this server (Python would run both loops)
    * @example
    * const stop = new AbortController();
    * const serving = server.serveForever({ signal: stop.signal });
@@ -99,7 +101,7 @@ export abstract class BaseServer<A extends Address = Address> {
   async serveForever(pollInterval?: number | WaitOptions, options?: WaitOptions): Promise<void> {
     const signal = signalOf(pollInterval, options);
     const every = positional(pollInterval, 0.5);
-    if (this.loop !== null) throw new Error("serveForever() is already running on this server");
+    if (this.loop !== null) throw new RuntimeError("serveForever() is already running on this server");
     const loop = { wake: new AbortController() };
     this.loop = loop;
     if (this.isShutDown.isSet) this.isShutDown = new Latch();

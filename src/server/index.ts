@@ -78,6 +78,7 @@ export {
   type TCPServerClass,
 } from "./forking.js";
 export { isWorkerProcess } from "./workers/role.js";
+export { RuntimeError } from "./runtime-error.js";
 export type { ConnectionStats } from "./connection-limits.js";
 export {
   connectionChannels,

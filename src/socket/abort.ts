@@ -51,7 +51,7 @@ export function gaveUpError(signal: AbortSignal | undefined, otherwise: () => Er
 }
 
 /** Whether `value` is an options object in a positional slot (not bytes, not an address tuple). */
-function isOptions(value: unknown): value is WaitOptions {
+export function isOptions(value: unknown): value is WaitOptions {
   return typeof value === "object" && value !== null && !(value instanceof Uint8Array) && !Array.isArray(value);
 }
 

@@ -2,6 +2,7 @@
 // and otherwise waits for the epoll fd itself to turn readable on Node's event loop, so it never blocks the loop.
 
 import * as C from "../libc/constants.js";
+import { positional, signalOf, throwIfAborted, type WaitOptions } from "./abort.js";
 import { deadlineFor, secondsLeft } from "../libc/deadline.js";
 import { epollControl, epollCreate, epollWaitNow } from "../libc/epoll.js";
 import { loadSyscalls } from "../libc/syscalls.js";
@@ -88,11 +89,18 @@ export class Epoll {
 
   /**
    * Resolves with [fd, events] for up to `maxevents` ready fds as soon as there are any, or [] once `timeout`
-   * seconds pass (null or negative: no limit; 0: look once).
+   * seconds pass (null or negative: no limit; 0: look once). Aborting `signal` rejects with AbortError.
    * @throws RangeError once closed (also when closed during the wait)
    */
-  async poll(timeout: number | null = null, maxevents = -1): Promise<[number, number][]> {
-    const max = checkMaxevents(maxevents);
+  async poll(
+    timeoutOrOptions: number | null | WaitOptions = null,
+    maxeventsOrOptions?: number | WaitOptions,
+    options?: WaitOptions,
+  ): Promise<[number, number][]> {
+    const signal = signalOf(timeoutOrOptions, maxeventsOrOptions, options);
+    const timeout = positional(timeoutOrOptions, null);
+    const max = checkMaxevents(positional(maxeventsOrOptions, -1));
+    throwIfAborted(signal);
     const deadline = deadlineFor(pollTimeout(timeout));
     const self = new Map([[this.checkOpen(), POLLIN]]);
     for (;;) {
@@ -100,7 +108,7 @@ export class Epoll {
       if (typeof ready === "number") throw errorFromResult(ready, "epoll_wait");
       if (ready.length > 0 || (deadline !== null && secondsLeft(deadline) === 0)) return ready;
       // The epoll fd is readable while it has an event to report: wait for that, then ask it again.
-      if ((await waitReady(self, secondsLeft(deadline))).length === 0 && !this.closed) return [];
+      if ((await waitReady(self, secondsLeft(deadline), signal)).length === 0 && !this.closed) return [];
     }
   }
 

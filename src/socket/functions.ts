@@ -9,6 +9,7 @@ import { fromSockaddr, gaiError, type Address, type AddressInput } from "./addre
 import { formatAddress } from "./repr.js";
 import { AddressFamily, SocketKind } from "./constants.js";
 import { E } from "../libc/errno.js";
+import { AbortError, isOptions, positional, signalOf, throwIfAborted, type WaitOptions } from "./abort.js";
 import { checkInt } from "./arguments.js";
 import { errorFromResult, OSError } from "./errors.js";
 import { Socket } from "./socket.js";
@@ -90,9 +91,16 @@ export function gethostname(): string {
   return hostname();
 }
 
+/** createConnection()'s keyword options: Python's `all_errors`, and the `signal` every waiting call takes. */
+export interface CreateConnectionOptions extends WaitOptions {
+  allErrors?: boolean | undefined;
+}
+
 /**
  * Connects to a TCP service at (host, port), trying each address the name resolves to, as Python's
- * socket.create_connection(). The socket carries the protocol the resolver returned (6 for TCP).
+ * socket.create_connection(). The socket carries the protocol the resolver returned (6 for TCP). Aborting
+ * `signal` rejects with AbortError and closes the socket being connected; the name look-up itself cannot be
+ * stopped (getaddrinfo(3) runs to its end on the worker pool), so an abort during it rejects once it returns.
  *
  * @throws GaiError when the name does not resolve; the last address's OSError (ConnectionRefusedError, …) or
  *   TimeoutError when none accepts.
@@ -102,25 +110,49 @@ export function gethostname(): string {
  */
 export async function createConnection(
   address: readonly [string, number],
+  options?: CreateConnectionOptions,
+): Promise<Socket>;
+export async function createConnection(
+  address: readonly [string, number],
   timeout?: number | null,
   sourceAddress?: readonly [string, number],
-  options: { allErrors?: boolean } = {},
+  options?: CreateConnectionOptions,
+): Promise<Socket>;
+export async function createConnection(
+  address: readonly [string, number],
+  timeout?: number | null,
+  options?: CreateConnectionOptions,
+): Promise<Socket>;
+export async function createConnection(
+  address: readonly [string, number],
+  a?: number | null | CreateConnectionOptions,
+  b?: readonly [string, number] | CreateConnectionOptions,
+  c?: CreateConnectionOptions,
 ): Promise<Socket> {
   if (!Array.isArray(address) || address.length !== 2) throw new TypeError("address must be a tuple (host, port)");
+  const signal = signalOf(a, b, c);
+  const options: CreateConnectionOptions = [a, b, c].find(isOptions) ?? {};
+  const timeout = positional<number | null | undefined>(a, undefined);
+  const sourceAddress = positional<readonly [string, number] | undefined>(b, undefined);
   const [host, port] = address;
   const limit = timeout === undefined ? undefined : checkTimeout(timeout);
+  throwIfAborted(signal);
+  const entries = await getaddrinfo(host, port, 0, C.SOCK_STREAM);
+  throwIfAborted(signal);
   const errors: unknown[] = [];
-  for (const [family, type, proto, , sockaddr] of await getaddrinfo(host, port, 0, C.SOCK_STREAM)) {
+  for (const [family, type, proto, , sockaddr] of entries) {
     let sock: Socket | null = null;
     try {
       sock = new Socket(family, type, proto);
       if (limit !== undefined) sock.settimeout(limit);
       if (sourceAddress) sock.bind(sourceAddress);
-      await sock.connect(sockaddr);
+      await sock.connect(sockaddr, { signal });
       return sock;
     } catch (err) {
-      errors.push(err);
       sock?.close();
+      // An abort ends the whole call: the next address is not tried.
+      if (err instanceof AbortError) throw err;
+      errors.push(err);
     }
   }
   if (errors.length === 0) throw new OSError(null, "getaddrinfo returns an empty list");

@@ -18,6 +18,7 @@ export {
   socket,
   socketpair,
   type AddrInfo,
+  type CreateConnectionOptions,
   type CreateServerOptions,
 } from "./functions.js";
 export { getdefaulttimeout, setdefaulttimeout } from "./timeout.js";

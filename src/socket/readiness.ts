@@ -5,6 +5,7 @@
 import { atDeadline, deadlineFor, hasPassed } from "../libc/deadline.js";
 import { forgetFd, READABLE, registrationFor, WRITABLE } from "../libc/poller.js";
 import { loadSyscalls } from "../libc/syscalls.js";
+import { throwIfAborted } from "./abort.js";
 import { checkResult, E } from "./errors.js";
 
 export const POLLIN = 0x001;
@@ -47,12 +48,15 @@ function pollNow(interests: ReadonlyMap<number, number>): [number, number][] {
 /**
  * Resolves with what poll(2) reports for `interests` (fd → poll events) as soon as anything is ready, or with []
  * once `timeout` seconds pass (null: no limit; 0 or less: look once). With nothing to watch and no limit it never
- * resolves, as Python's select() then blocks for good (and nothing keeps the process alive for it).
+ * resolves, as Python's select() then blocks for good (and nothing keeps the process alive for it), unless
+ * `signal` aborts: that rejects with AbortError (at once, before poll(2), when it already has) and ends every wait.
  */
 export async function waitReady(
   interests: ReadonlyMap<number, number>,
   timeout: number | null,
+  signal?: AbortSignal,
 ): Promise<[number, number][]> {
+  throwIfAborted(signal);
   const deadline = deadlineFor(timeout);
   for (;;) {
     const ready = pollNow(interests);
@@ -66,10 +70,26 @@ export async function waitReady(
       if (events & POLLOUT) waits.push(registration.wait(WRITABLE, deadline, stop.signal));
     }
     if (deadline !== null) waits.push(sleepUntil(deadline, stop.signal));
+    if (signal) waits.push(untilAborted(signal, stop.signal));
     if (waits.length === 0) return new Promise(() => {});
     await Promise.race(waits);
+    // Ends the other waits (each removes itself from its fd's registration) before the caller hears anything.
     stop.abort();
+    throwIfAborted(signal);
   }
+}
+
+/** Resolves once `signal` aborts, or `stop` does; either way it leaves no listener on `signal`. */
+function untilAborted(signal: AbortSignal, stop: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      signal.removeEventListener("abort", done);
+      stop.removeEventListener("abort", done);
+      resolve();
+    };
+    signal.addEventListener("abort", done, { once: true });
+    stop.addEventListener("abort", done, { once: true });
+  });
 }
 
 function sleepUntil(deadline: number, signal: AbortSignal): Promise<void> {

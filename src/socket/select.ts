@@ -2,6 +2,7 @@
 // loop (src/socket/readiness.ts), so a call that waits never blocks the loop; select.epoll lives in epoll.ts.
 
 import { E } from "../libc/errno.js";
+import { positional, signalOf, type WaitOptions } from "./abort.js";
 import { OSError } from "./errors.js";
 import {
   POLLERR,
@@ -26,15 +27,19 @@ const EXCEPT_SET = POLLPRI;
 
 /**
  * Python's select.select(rlist, wlist, xlist, timeout): resolves with the objects of each list that are ready,
- * once any is, or three empty lists when `timeout` seconds pass (null waits as long as it takes).
+ * once any is, or three empty lists when `timeout` seconds pass (null waits as long as it takes). Aborting
+ * `signal` rejects with AbortError and ends the wait.
  * @throws TypeError for an entry that is neither an fd nor has fileno(); RangeError for a negative fd
  */
 export async function select<R extends FileObject, W extends FileObject, X extends FileObject>(
   rlist: readonly R[],
   wlist: readonly W[],
   xlist: readonly X[],
-  timeout: number | null = null,
+  timeoutOrOptions: number | null | WaitOptions = null,
+  options?: WaitOptions,
 ): Promise<[R[], W[], X[]]> {
+  const signal = signalOf(timeoutOrOptions, options);
+  const timeout = positional(timeoutOrOptions, null);
   if (timeout !== null && (typeof timeout !== "number" || Number.isNaN(timeout)))
     throw new TypeError("timeout must be a number or null");
   if (timeout !== null && timeout < 0) throw new RangeError("timeout must be non-negative");
@@ -43,7 +48,7 @@ export async function select<R extends FileObject, W extends FileObject, X exten
   for (const r of rlist) add(asFileDescriptor(r), POLLIN);
   for (const w of wlist) add(asFileDescriptor(w), POLLOUT);
   for (const x of xlist) add(asFileDescriptor(x), POLLPRI);
-  const ready = new Map(await waitReady(interests, timeout));
+  const ready = new Map(await waitReady(interests, timeout, signal));
   const pick = <T extends FileObject>(list: readonly T[], set: number) =>
     list.filter((o) => ((ready.get(asFileDescriptor(o)) ?? 0) & set) !== 0);
   return [pick(rlist, READ_SET), pick(wlist, WRITE_SET), pick(xlist, EXCEPT_SET)];
@@ -71,10 +76,15 @@ export class Poll {
     if (typeof fd === "number") releaseRawFd(n);
   }
 
-  /** Resolves with [fd, revents] pairs; `timeout` in milliseconds, null or negative waits as long as it takes. */
-  async poll(timeout: number | null = null): Promise<[number, number][]> {
+  /**
+   * Resolves with [fd, revents] pairs; `timeout` in milliseconds, null or negative waits as long as it takes.
+   * Aborting `signal` rejects with AbortError and ends the wait.
+   */
+  async poll(timeoutOrOptions: number | null | WaitOptions = null, options?: WaitOptions): Promise<[number, number][]> {
+    const signal = signalOf(timeoutOrOptions, options);
+    const timeout = positional(timeoutOrOptions, null);
     const seconds = timeout === null || timeout < 0 ? null : timeout / 1000;
-    return waitReady(this.masks, seconds);
+    return waitReady(this.masks, seconds, signal);
   }
 }
 

@@ -3,6 +3,7 @@
 // (src/socket/readiness.ts): epoll is already what drives the loop, so EpollSelector, PollSelector and
 // SelectSelector differ in nothing a program can observe but their names.
 
+import { positional, signalOf, type WaitOptions } from "./abort.js";
 import { POLLIN, POLLOUT, releaseRawFd, waitReady } from "./readiness.js";
 import { Socket } from "./socket.js";
 
@@ -154,9 +155,15 @@ export class BaseSelector<T = unknown> {
 
   /**
    * Resolves with [key, events] for each registered object that is ready, as soon as one is; with [] when
-   * `timeout` seconds pass first (null waits as long as it takes, 0 or less only looks).
+   * `timeout` seconds pass first (null waits as long as it takes, 0 or less only looks). Aborting `signal`
+   * rejects with AbortError and ends the wait.
    */
-  async select(timeout: number | null = null): Promise<[SelectorKey<T>, number][]> {
+  async select(
+    timeoutOrOptions: number | null | WaitOptions = null,
+    options?: WaitOptions,
+  ): Promise<[SelectorKey<T>, number][]> {
+    const signal = signalOf(timeoutOrOptions, options);
+    const timeout = positional(timeoutOrOptions, null);
     this.checkOpen();
     const limit = timeout === null ? null : Math.max(0, checkTimeoutValue(timeout));
     const interests = new Map<number, number>();
@@ -164,7 +171,7 @@ export class BaseSelector<T = unknown> {
       interests.set(key.fd, (key.events & EVENT_READ ? POLLIN : 0) | (key.events & EVENT_WRITE ? POLLOUT : 0));
     }
     const ready: [SelectorKey<T>, number][] = [];
-    for (const [fd, revents] of await waitReady(interests, limit)) {
+    for (const [fd, revents] of await waitReady(interests, limit, signal)) {
       const key = this.byFd.get(fd);
       if (key === undefined) continue;
       // As Python's poll and epoll selectors: anything but "readable" counts as writable and vice versa (HUP, ERR).

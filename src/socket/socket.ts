@@ -36,41 +36,22 @@ import { checkResult, OSError } from "./errors.js";
 import { getInheritableFd, setInheritableFd } from "./inheritable.js";
 import { IoRefs } from "./io-refs.js";
 import { IoSource } from "./io-source.js";
-import type { AncillaryItem, ReceivedMessage } from "./messages.js";
+import type { AncillaryItem, ReceivedMessage as Received } from "./messages.js";
 import { acceptNow, recvfromNow, recvmsgNow } from "./now.js";
 import { reprOf } from "./repr.js";
 import { openFile, type BinaryMode, type MakefileOptions, type SocketFile, type TextMode } from "./socket-file.js";
 import type { TextSocketFile } from "./text-file.js";
 import type { SendfileSource } from "./sendfile.js";
+import type { SocketConstructor } from "./socket-constructor.js";
 import { SocketStream, type StreamOptions } from "./stream.js";
 import { getOption, setOptionForm, tcpInfoOf } from "./sockopt.js";
 import { checkTimeout, deadlineFor, getdefaulttimeout } from "./timeout.js";
 
 export { acceptNow, recvfromNow, recvmsgNow } from "./now.js";
 
-/**
- * A kernel socket with Python's socket.socket interface.
- *
- * Calls that never wait are synchronous (bind, listen, setsockopt, close, …); calls that may wait return
- * promises (accept, connect, recv, send, …) and honour the socket's timeout: null waits as long as it takes,
- * 0 rejects with BlockingIOError instead of waiting, a positive number of seconds rejects with TimeoutError.
- * A call that times out has transferred nothing more than it reported.
- *
- * `F` and `T` are the family and type when the constructor's arguments fix them (`new Socket(AF_INET, SOCK_DGRAM)`):
- * getsockname(), accept() and recvfrom() are then typed by family (an AF_INET datagram's sender is never null).
- * A plain `Socket` is any family.
- *
- * @throws OSError (or the subclass Python would raise) when the kernel refuses a call; TypeError or RangeError
- *   naming the argument for a wrong argument; UnsupportedPlatformError off Linux.
- * @example
- * const server = new Socket();
- * server.bind(["127.0.0.1", 0]);
- * server.listen(5);
- * const [conn, address] = await server.accept();
- */
 // A and S are spelled out from F and T as defaults, and members use only them: TypeScript then sees the class
-// as covariant in what it returns, so a Socket<AF_INET, SOCK_DGRAM> is a Socket.
-export class Socket<
+// as covariant in what it returns, so a Socket<AF_INET, SOCK_DGRAM> is a Socket. Exported as Socket, below.
+class SocketClass<
   F extends number = number,
   T extends number = number,
   A extends Address = AddressOf<F>,
@@ -80,10 +61,7 @@ export class Socket<
   /** Files from makefile() and streams from asStream() still open: close() waits for them, as Python's _io_refs. */
   private readonly refs = new IoRefs(() => this.source.close());
 
-  /**
-   * Creates a socket, or wraps the socket `fileno` (whose family, type and proto are read from the kernel
-   * when not given), as Python's socket.socket(family, type, proto, fileno).
-   */
+  /** Python's socket.socket(family, type, proto, fileno): a new socket, or one over `fileno` (read from the kernel). */
   constructor(family?: F, type?: T, proto?: number, fileno?: number) {
     // Socket.adopt() passes an engine socketkit made itself (accept, dup): nothing to check, no syscall to make.
     const adopted: unknown = family;
@@ -144,14 +122,14 @@ export class Socket<
 
   /** Waits for a connection the kernel completed and takes it off the accept queue. */
   accept(options?: WaitOptions): Promise<[Socket<F, T, A, S>, A]> {
-    const accepted = asPromise(() => this.source.accept(Socket.accepted, checkWaitOptions(options)));
+    const accepted = asPromise(() => this.source.accept(SocketClass.accepted, checkWaitOptions(options)));
     // The connection has the listener's family and type, so its address has the shape F names.
     return accepted as Promise<[Socket<F, T, A, S>, A]>;
   }
 
   /** accept() that never waits, whatever the timeout: null when the queue is empty (no exception to build). */
   [acceptNow](): Promise<[Socket, Address] | null> {
-    return asPromise(() => this.source.acceptNow(Socket.accepted));
+    return asPromise(() => this.source.acceptNow(SocketClass.accepted));
   }
 
   /** recvfrom() that never waits: null when nothing is queued. */
@@ -160,7 +138,7 @@ export class Socket<
   }
 
   /** recvmsgInto() that never waits and is done when it returns: null when nothing is queued. */
-  [recvmsgNow](buffers: readonly Uint8Array[], ancbufsize = 0, flags = 0): ReceivedMessage<number> | null {
+  [recvmsgNow](buffers: readonly Uint8Array[], ancbufsize = 0, flags = 0): Received<number> | null {
     checkInt(ancbufsize, "ancbufsize", 0, C.INT_MAX);
     return this.source.recvmsgNow(buffers, ancbufsize, checkFlags(flags));
   }
@@ -261,26 +239,21 @@ export class Socket<
    * Python's recvmsg(bufsize, ancbufsize, flags): resolves with [data, ancdata, msgFlags, address]. Received
    * descriptors are close-on-exec (MSG_CMSG_CLOEXEC), so a child process gets them only when they are passed on.
    */
-  recvmsg(bufsize: number, options?: WaitOptions): Promise<ReceivedMessage<Buffer>>;
-  recvmsg(
-    bufsize: number,
-    ancbufsize?: number,
-    flags?: number,
-    options?: WaitOptions,
-  ): Promise<ReceivedMessage<Buffer>>;
-  recvmsg(bufsize: number, ...slots: Slot[]): Promise<ReceivedMessage<Buffer>> {
+  recvmsg(bufsize: number, options?: WaitOptions): Promise<Received<Buffer>>;
+  recvmsg(bufsize: number, ancbufsize?: number, flags?: number, options?: WaitOptions): Promise<Received<Buffer>>;
+  recvmsg(bufsize: number, ...slots: Slot[]): Promise<Received<Buffer>> {
     return recvmsgCall(this.source, bufsize, ...slots);
   }
 
   /** Python's recvmsg_into(buffers, ancbufsize, flags): scatters one message into `buffers`. */
-  recvmsgInto(buffers: readonly Uint8Array[], options?: WaitOptions): Promise<ReceivedMessage<number>>;
+  recvmsgInto(buffers: readonly Uint8Array[], options?: WaitOptions): Promise<Received<number>>;
   recvmsgInto(
     buffers: readonly Uint8Array[],
     ancbufsize?: number,
     flags?: number,
     options?: WaitOptions,
-  ): Promise<ReceivedMessage<number>>;
-  recvmsgInto(buffers: readonly Uint8Array[], ...slots: Slot[]): Promise<ReceivedMessage<number>> {
+  ): Promise<Received<number>>;
+  recvmsgInto(buffers: readonly Uint8Array[], ...slots: Slot[]): Promise<Received<number>> {
     return recvmsgIntoCall(this.source, buffers, ...slots);
   }
 
@@ -296,9 +269,8 @@ export class Socket<
   }
 
   /**
-   * Resolves true once a read (accept, recv, recvfrom) would not wait, false when `timeout` seconds pass or
-   * `signal` aborts first: what select() would say about this one socket. A socketkit extension, used by the
-   * server framework's serveForever loop.
+   * Resolves true once a read (accept, recv, recvfrom) would not wait, false when `timeout` seconds pass or `signal`
+   * aborts first: what select() says of this one socket. A socketkit extension, for the serveForever loop.
    */
   async waitReadable(timeout: number | null = null, signal?: AbortSignal): Promise<boolean> {
     const deadline = deadlineFor(checkTimeout(timeout, "timeout"));
@@ -376,10 +348,7 @@ export class Socket<
     return this.source.timeout !== 0;
   }
 
-  /**
-   * Closes the socket; safe to call again. Waiting calls reject with EBADF. Unread bytes make the kernel reset
-   * the connection, as close(2) does.
-   */
+  /** Closes the socket; safe to call again. Waiting calls reject with EBADF; unread bytes make the kernel reset. */
   close(): void {
     this.refs.close();
   }
@@ -421,7 +390,7 @@ export class Socket<
 
   /** A new Socket on a duplicate of the fd, with the same timeout. */
   dup(): Socket<F, T, A, S> {
-    return Socket.adopt(this.source.dup()) as Socket<F, T, A, S>;
+    return SocketClass.adopt(this.source.dup()) as Socket<F, T, A, S>;
   }
 
   toString(): string {
@@ -439,11 +408,40 @@ export class Socket<
   /** A Socket over an engine socketkit made itself (non-blocking already), without the checks a caller's fd needs. */
   private static adopt(source: IoSource): Socket {
     // The one caller of the constructor's private form: the engine goes where `family` would.
-    return new Socket(source as unknown as number);
+    return new SocketClass(source as unknown as number);
   }
 
   /** The Socket for a connection `listener` accepted: as in Python, with the default timeout, never the listener's. */
   private static accepted(this: void, listener: IoSource, fd: number): Socket {
-    return Socket.adopt(new IoSource(fd, listener.family, listener.type, listener.proto, getdefaulttimeout()));
+    return SocketClass.adopt(new IoSource(fd, listener.family, listener.type, listener.proto, getdefaulttimeout()));
   }
 }
+
+/**
+ * A kernel socket with Python's socket.socket interface.
+ *
+ * Calls that never wait are synchronous (bind, listen, setsockopt, close, …); calls that may wait return
+ * promises (accept, connect, recv, send, …) and honour the socket's timeout: null waits as long as it takes,
+ * 0 rejects with BlockingIOError instead of waiting, a positive number of seconds rejects with TimeoutError.
+ * A call that times out has transferred nothing more than it reported.
+ *
+ * `F` and `T` are the family and type when the constructor's arguments fix them (`new Socket(AF_INET, SOCK_DGRAM)`):
+ * getsockname(), accept() and recvfrom() are then typed by family (an AF_INET datagram's sender is never null).
+ * Left out, Python's defaults fix them (`new Socket()` is AF_INET, SOCK_STREAM); a plain `Socket` is any family.
+ *
+ * @throws OSError (or the subclass Python would raise) when the kernel refuses a call; TypeError or RangeError
+ *   naming the argument for a wrong argument; UnsupportedPlatformError off Linux.
+ * @example
+ * const server = new Socket();
+ * server.bind(["127.0.0.1", 0]);
+ * server.listen(5);
+ * const [conn, address] = await server.accept();
+ * @class
+ */
+export const Socket = Object.defineProperty(SocketClass, "name", { value: "Socket" }) as SocketConstructor;
+export type Socket<
+  F extends number = number,
+  T extends number = number,
+  A extends Address = AddressOf<F>,
+  S extends Address | null = SenderOf<F, T>,
+> = SocketClass<F, T, A, S>;

@@ -48,7 +48,7 @@ async function listener(backlog: number, queued: number) {
   const server = new Socket();
   server.bind(["127.0.0.1", 0]);
   server.listen(backlog);
-  const [, port] = server.getsockname() as [string, number];
+  const [, port] = server.getsockname();
   const clients = Array.from({ length: queued }, () => new Socket());
   for (const c of clients) await c.connect(["127.0.0.1", port]);
   return { port, clients, close: () => (clients.forEach((c) => c.close()), server.close()) };

@@ -24,7 +24,7 @@ function connect(port: number): Promise<Socket> {
 async function client(port: number): Promise<{ sock: Socket; port: number }> {
   const sock = new Socket();
   sock.bind(["127.0.0.1", 0]);
-  const own = (sock.getsockname() as [string, number])[1];
+  const own = sock.getsockname()[1];
   await sock.connect(["127.0.0.1", port]).catch((err: unknown) => {
     if (!(err instanceof ConnectionResetError)) throw err;
   });

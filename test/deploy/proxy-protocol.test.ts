@@ -109,7 +109,7 @@ for (const Base of [ThreadingTCPServer, TCPServer]) {
         '["2001:db8::7",40002] y',
       );
       assert.deepEqual(
-        s.verified.map((a) => (a as [string, number])[1]),
+        s.verified.map((a) => a[1]),
         [40001, 40002, 40001, 40002],
       );
       assert.deepEqual(s.lines, []);

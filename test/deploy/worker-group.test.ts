@@ -62,7 +62,7 @@ test("inherit: a worker's first server does not adopt the group's listener; the 
   const listener = new Socket();
   listener.bind(["127.0.0.1", 0]);
   listener.listen(8);
-  const port = (listener.getsockname() as [string, number])[1];
+  const port = listener.getsockname()[1];
   try {
     const worker = await startWorker("group:1", listener.fileno());
     check(worker.report, port);
@@ -78,7 +78,7 @@ test("reuseport: the joined server binds beside the primary's port holder with S
   holder.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1);
   holder.setsockopt(SOL_SOCKET, SO_REUSEPORT, 1);
   holder.bind(["127.0.0.1", 0]);
-  const port = (holder.getsockname() as [string, number])[1];
+  const port = holder.getsockname()[1];
   try {
     const worker = await startWorker(`group:1:reuseport:${port}`, holder.fileno());
     check(worker.report, port);

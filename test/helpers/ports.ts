@@ -7,7 +7,7 @@ export function freePort(): number {
   const probe = new Socket();
   try {
     probe.bind(["127.0.0.1", 0]);
-    return (probe.getsockname() as [string, number])[1];
+    return probe.getsockname()[1];
   } finally {
     probe.close();
   }

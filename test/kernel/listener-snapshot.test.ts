@@ -89,7 +89,7 @@ test("a snapshot of a real listener: its queues, no drops, this process as owner
   const server = new Socket();
   server.bind(["127.0.0.1", 0]);
   server.listen(7);
-  const [, port] = server.getsockname() as [string, number];
+  const [, port] = server.getsockname();
   const client = new Socket();
   try {
     await client.connect(["127.0.0.1", port]);

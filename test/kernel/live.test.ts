@@ -13,7 +13,7 @@ test("sock_diag shows a listener's accept queue filling, its maximum, and /proc 
   const server = new Socket();
   server.bind(["127.0.0.1", 0]);
   server.listen(3);
-  const [, port] = server.getsockname() as [string, number];
+  const [, port] = server.getsockname();
   const clients = Array.from({ length: 2 }, () => new Socket());
   try {
     await Promise.all(clients.map((c) => c.connect(server.getsockname())));

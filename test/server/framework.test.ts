@@ -9,6 +9,7 @@ import {
   TCP_NODELAY,
   createConnection,
   OSError,
+  RuntimeError,
   Socket,
   TCPServer,
   ThreadingTCPServer,
@@ -28,8 +29,8 @@ class EchoHandler extends BaseRequestHandler {
   }
 }
 
-async function roundTrip(address: Address, text: string): Promise<string> {
-  const c = await createConnection(address as [string, number]);
+async function roundTrip(address: readonly [string, number], text: string): Promise<string> {
+  const c = await createConnection(address);
   try {
     await c.sendall(Buffer.from(text));
     return (await c.recv(1024)).toString();
@@ -115,6 +116,29 @@ test("shutdown() from outside and from a handler; serveForever may run again", a
     assert.equal(await roundTrip(server.serverAddress, "again"), "ok");
     await server.shutdown();
     await serving;
+  } finally {
+    await server.serverClose();
+  }
+});
+
+test("a second concurrent serveForever() rejects with RuntimeError; the first loop serves on and one shutdown() ends it", async () => {
+  const server = new TCPServer(["127.0.0.1", 0], EchoHandler);
+  try {
+    const serving = server.serveForever(10);
+    // Bounded: a second loop that ran instead would never settle.
+    await assert.rejects(within(1000, "the second serveForever() to settle", server.serveForever(10)), {
+      name: "RuntimeError",
+      message: "serveForever() is already running on this server",
+    });
+    await assert.rejects(within(1000, "a third serveForever() to settle", server.serveForever(10)), RuntimeError);
+    assert.equal(await roundTrip(server.serverAddress, "still"), "still", "the first loop still serves");
+    await server.shutdown();
+    await within(1000, "the one loop to return after one shutdown()", serving);
+    // The refusal was about the running loop, not the server: once it has returned, serveForever() may run again.
+    const again = server.serveForever(10);
+    assert.equal(await roundTrip(server.serverAddress, "again"), "again");
+    await server.shutdown();
+    await within(1000, "the second loop to return", again);
   } finally {
     await server.serverClose();
   }

@@ -6,7 +6,20 @@ import { open, unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { AbortError, AF_INET, SOCK_DGRAM, SOL_SOCKET, SO_SNDBUF, Socket, socketpair } from "../../src/index.js";
+import { readdirSync } from "node:fs";
+import {
+  AbortError,
+  AF_INET,
+  createConnection,
+  DefaultSelector,
+  EVENT_READ,
+  select,
+  SOCK_DGRAM,
+  SOL_SOCKET,
+  SO_SNDBUF,
+  Socket,
+  socketpair,
+} from "../../src/index.js";
 import { waiterCount } from "../../src/libc/poller.js";
 import { tcpPair } from "../helpers/pairs.js";
 import { waitFor, within } from "../helpers/wait.js";
@@ -240,5 +253,111 @@ test("a cancelled flush() of a makefile keeps what the kernel did not take, and 
     assert.equal(received, data.length, "every byte arrived exactly once");
   } finally {
     pair.close();
+  }
+});
+
+/** The waits of select.select, a poll object, a selector and an epoll object for `fd` to become readable. */
+function readinessWaits(fd: Socket): [string, (options: { signal: AbortSignal }) => Promise<unknown>, () => void][] {
+  const poller = select.poll();
+  poller.register(fd, select.POLLIN);
+  const selector = new DefaultSelector();
+  selector.register(fd, EVENT_READ);
+  const ep = select.epoll();
+  ep.register(fd.fileno(), select.EPOLLIN);
+  return [
+    ["select.select", (options) => select.select([fd], [], [], null, options), () => {}],
+    ["poll().poll", (options) => poller.poll(options), () => poller.unregister(fd)],
+    ["a selector's select", (options) => selector.select(null, options), () => selector.close()],
+    ["epoll.poll", (options) => ep.poll(null, -1, options), () => ep.close()],
+  ];
+}
+
+test("select.select, poll().poll, a selector's select and epoll.poll are cancelled and free their waits", async () => {
+  const [a, b] = socketpair();
+  const waits = readinessWaits(b);
+  try {
+    for (const [name, wait] of waits) {
+      const baseline = waiterCount();
+      const controller = new AbortController();
+      const reason = new Error(`${name} given up`);
+      const pending = wait({ signal: controller.signal });
+      await parked(baseline);
+      controller.abort(reason);
+      await rejectsAborted(pending, reason);
+      assert.equal(waiterCount(), baseline, `${name}: the readiness wait is gone`);
+      assert.equal(getEventListeners(controller.signal, "abort").length, 0, `${name}: no listener left`);
+      // Already aborted: rejects at once, even with the fd ready (nothing is asked of the kernel).
+      await a.sendall(Buffer.from("x"));
+      await rejectsAborted(wait({ signal: AbortSignal.abort("again") }), "again");
+      // And the same wait with a live signal still reports the fd as ready.
+      const ready = await within(5000, name, wait({ signal: new AbortController().signal }));
+      assert.ok(Array.isArray(ready) && ready.flat().length > 0, `${name}: ready after the abort`);
+      assert.equal((await b.recv(10)).toString(), "x");
+    }
+  } finally {
+    for (const [, , close] of waits) close();
+    a.close();
+    b.close();
+  }
+});
+
+test("select.select and a selector's select take { signal } in place of the timeout", async () => {
+  const [a, b] = socketpair();
+  const selector = new DefaultSelector();
+  try {
+    selector.register(b, EVENT_READ);
+    const signal = AbortSignal.abort("now");
+    await rejectsAborted(select.select([b], [], [], { signal }), "now");
+    await rejectsAborted(selector.select({ signal }), "now");
+    await rejectsAborted(select.poll().poll({ signal }), "now");
+    await rejectsAborted(select.epoll().poll({ signal }), "now");
+    await assert.rejects(select.select([b], [], [], { signal }, { signal }), {
+      name: "TypeError",
+      message: "options must be the last argument",
+    });
+  } finally {
+    selector.close();
+    a.close();
+    b.close();
+  }
+});
+
+const openFds = () => readdirSync("/proc/self/fd").length;
+
+test("createConnection() is cancelled during the handshake, closes its socket and tries no other address", async () => {
+  // A listener with a full queue drops SYNs: the handshake waits until the abort.
+  const blackhole = new Socket(AF_INET);
+  const filler = new Socket(AF_INET);
+  try {
+    blackhole.bind(["127.0.0.1", 0]);
+    blackhole.listen(0);
+    await filler.connect(blackhole.getsockname());
+    await rejectsAborted(createConnection(blackhole.getsockname(), { signal: AbortSignal.abort("early") }), "early");
+    const fds = openFds();
+    const baseline = waiterCount();
+    const controller = new AbortController();
+    const connecting = createConnection(blackhole.getsockname(), 30, undefined, { signal: controller.signal });
+    await parked(baseline);
+    controller.abort();
+    await rejectsAborted(connecting, controller.signal.reason);
+    assert.equal(waiterCount(), baseline, "the connect wait is gone");
+    assert.equal(openFds(), fds, "the socket being connected was closed");
+  } finally {
+    filler.close();
+    blackhole.close();
+  }
+});
+
+test("createConnection()'s options may follow the address or the timeout: allErrors is read there", async () => {
+  const closed = new Socket(AF_INET);
+  closed.bind(["127.0.0.1", 0]);
+  const address = closed.getsockname();
+  try {
+    // Bound but not listening: the connection is refused.
+    await assert.rejects(createConnection(address, { allErrors: true }), AggregateError);
+    await assert.rejects(createConnection(address, 5, { allErrors: true }), AggregateError);
+    await assert.rejects(createConnection(address, 5), { name: "ConnectionRefusedError" });
+  } finally {
+    closed.close();
   }
 });

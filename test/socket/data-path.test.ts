@@ -27,9 +27,7 @@ test("each connection costs exactly one descriptor on each side", async () => {
   listener.bind(["127.0.0.1", 0]);
   listener.listen(128);
   const before = openFdCount();
-  const clients = await Promise.all(
-    Array.from({ length: 100 }, () => createConnection(listener.getsockname() as [string, number])),
-  );
+  const clients = await Promise.all(Array.from({ length: 100 }, () => createConnection(listener.getsockname())));
   const accepted: Socket[] = [];
   for (let i = 0; i < 100; i++) accepted.push((await listener.accept())[0]);
   // Both ends talk, so every socket has waited and been registered with the event loop at least once.

@@ -83,7 +83,7 @@ test("listen() defaults to min(SOMAXCONN, 128) and clamps a negative backlog to 
     const d = new Socket();
     d.bind(["127.0.0.1", 0]);
     d.listen();
-    const [, port] = d.getsockname() as [string, number];
+    const [, port] = d.getsockname();
     assert.equal(listenerQueues(querySockets(), port)[0]?.acceptQueueMax, 128);
     d.close();
   } finally {
@@ -102,7 +102,7 @@ test(
       const accepting = server.accept();
       const client = await createConnection(["127.0.0.1", port]);
       const [conn, address] = await accepting;
-      assert.equal((address as [string, number])[0], "::ffff:127.0.0.1");
+      assert.equal(address[0], "::ffff:127.0.0.1");
       conn.close();
       client.close();
     } finally {

@@ -13,7 +13,7 @@ const INET = "family=AddressFamily.AF_INET, type=SocketKind.SOCK_STREAM";
 test("IPv4: fresh, listening, client, accepted and closed sockets", async () => {
   const server = new Socket();
   server.bind(["127.0.0.1", 0]);
-  const [, port] = server.getsockname() as [string, number];
+  const [, port] = server.getsockname();
   assert.equal(String(server), `<socket.socket fd=${server.fd}, ${INET}, proto=0, laddr=('127.0.0.1', ${port})>`);
   server.listen();
   const client = await createConnection(["127.0.0.1", port]);

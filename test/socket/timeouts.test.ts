@@ -2,13 +2,20 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { E } from "../../src/socket/errors.js";
-import { BlockingIOError, getdefaulttimeout, setdefaulttimeout, Socket, TimeoutError } from "../../src/index.js";
+import {
+  AF_INET,
+  BlockingIOError,
+  getdefaulttimeout,
+  setdefaulttimeout,
+  Socket,
+  TimeoutError,
+} from "../../src/index.js";
 import { readTcpSockets } from "../../src/kernel/proc-net-tcp.js";
 import { replaceSyscall, sys } from "../../src/libc/syscalls.js";
 import { tcpPair } from "../helpers/pairs.js";
 import { waitFor } from "../helpers/wait.js";
 
-function listener(backlog = 5): Socket {
+function listener(backlog = 5): Socket<typeof AF_INET> {
   const s = new Socket();
   s.bind(["127.0.0.1", 0]);
   s.listen(backlog);
@@ -21,7 +28,7 @@ async function blackhole(): Promise<{ address: [string, number]; close(): void }
   const filler = new Socket();
   await filler.connect(full.getsockname());
   return {
-    address: full.getsockname() as [string, number],
+    address: full.getsockname(),
     close() {
       filler.close();
       full.close();

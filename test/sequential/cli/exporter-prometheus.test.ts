@@ -76,7 +76,7 @@ const freePortIn = (nsFd: number) =>
   withNamespace(nsFd, () => {
     const s = new Socket();
     s.bind(["127.0.0.1", 0]);
-    const [, port] = s.getsockname() as [string, number];
+    const [, port] = s.getsockname();
     s.close();
     return port;
   });
@@ -131,7 +131,7 @@ test(
       sockets.push(server);
       server.bind(["127.0.0.1", 0]);
       server.listen(BACKLOG);
-      const [, port] = server.getsockname() as [string, number];
+      const [, port] = server.getsockname();
       const clients = Array.from({ length: BACKLOG + 1 + EXTRA }, () => withNamespace(ns.fd, () => new Socket()));
       sockets.push(...clients);
       for (const c of clients.slice(0, BACKLOG + 1)) await c.connect(["127.0.0.1", port]);

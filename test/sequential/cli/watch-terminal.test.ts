@@ -34,7 +34,7 @@ async function overflowing(): Promise<{ port: number; close: () => void }> {
   const server = new Socket();
   server.bind(["127.0.0.1", 0]);
   server.listen(8);
-  const [, port] = server.getsockname() as [string, number];
+  const [, port] = server.getsockname();
   const clients = Array.from({ length: 12 }, () => net.connect(port, "127.0.0.1").on("error", () => undefined));
   return { port, close: () => (clients.forEach((c) => c.destroy()), server.close()) };
 }

@@ -14,7 +14,7 @@ test("watch --json shows the accept queue rising to its limit and ListenOverflow
   const server = new Socket();
   server.bind(["127.0.0.1", 0]);
   server.listen(2);
-  const [, port] = server.getsockname() as [string, number];
+  const [, port] = server.getsockname();
   const clients: Socket[] = [];
   const run = start(["watch", String(port), "--json", "--interval", "0.3", "--count", "8"]);
   try {
@@ -62,7 +62,7 @@ const queueOf = (port: number) => listenerQueues(querySockets(), port)[0]?.accep
 test("watch --once on a port nobody listens on says so", async () => {
   const s = new Socket();
   s.bind(["127.0.0.1", 0]);
-  const [, port] = s.getsockname() as [string, number];
+  const [, port] = s.getsockname();
   s.close();
   const run = start(["watch", String(port), "--once"]);
   assert.equal(await run.exit, 0);
@@ -73,7 +73,7 @@ test("watch labels the namespace-wide counters apart from the listener, and pipe
   const server = new Socket();
   server.bind(["127.0.0.1", 0]);
   server.listen(3);
-  const [, port] = server.getsockname() as [string, number];
+  const [, port] = server.getsockname();
   try {
     const once = start(["watch", String(port), "--once"]);
     assert.equal(await once.exit, 0);
@@ -118,7 +118,7 @@ test("watch --once --json lists every listener, IPv6 too, owned by the process h
   const v6 = new Socket(AF_INET6);
   v6.bind(["::1", 0]);
   v6.listen(5);
-  const [, port4] = v4.getsockname() as [string, number];
+  const [, port4] = v4.getsockname();
   const [, port6] = v6.getsockname();
   // A client process holding three connections: the queue full (2 + 1), and the process not an owner.
   const script = `for (let i = 0; i < 3; i++) require("net").connect(${port4}, "127.0.0.1"); setInterval(() => {}, 1e6)`;
@@ -153,7 +153,7 @@ test("--fail-on: --once exits 0 below the threshold and 1 at it; a stream stops 
   const server = new Socket();
   server.bind(["127.0.0.1", 0]);
   server.listen(2);
-  const [, port] = server.getsockname() as [string, number];
+  const [, port] = server.getsockname();
   const clients: Socket[] = [];
   try {
     const calm = start(["watch", String(port), "--once", "--fail-on", "acceptQueue>=backlog"]);

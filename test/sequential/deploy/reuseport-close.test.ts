@@ -53,7 +53,7 @@ test("closing one of two SO_REUSEPORT listeners resets the connections queued on
   const second = new Socket();
   for (const s of [first, second]) s.setsockopt(SOL_SOCKET, SO_REUSEPORT, 1);
   first.bind(["127.0.0.1", 0]);
-  const port = (first.getsockname() as [string, number])[1];
+  const port = first.getsockname()[1];
   second.bind(["127.0.0.1", port]);
   first.listen(64);
   second.listen(64);
@@ -83,7 +83,7 @@ test("closing the descriptor that passed a listener over SCM_RIGHTS loses no que
   const listener = new Socket();
   listener.bind(["127.0.0.1", 0]);
   listener.listen(64);
-  const port = (listener.getsockname() as [string, number])[1];
+  const port = listener.getsockname()[1];
   const clients = await queueClients(port);
   const [a, b] = socketpair(AF_UNIX, SOCK_STREAM);
   try {

@@ -85,7 +85,7 @@ test("serve takes the socket at fd 3 when LISTEN_PID is its own: a client queued
   const listener = new Socket();
   listener.bind(["127.0.0.1", 0]);
   listener.listen(16);
-  const port = (listener.getsockname() as [string, number])[1];
+  const port = listener.getsockname()[1];
   // Connected before the server process exists: the kernel queues it on the socket systemd would hold.
   const early = roundTrip(port, "early\n");
   const run = activate(listener.fileno(), "$$", ["serve", "--port", "1", "--reply-prefix", ""]);
@@ -115,7 +115,7 @@ test("serve ignores LISTEN_FDS meant for another pid and binds its own address",
   const run = activate(listener.fileno(), "1", ["serve", "--host", "127.0.0.1", "--port", "0"]);
   try {
     const port = await waitFor("serving", () => /127\.0\.0\.1:(\d+) \(backlog/.exec(run.out())?.[1], 20000);
-    assert.notEqual(Number(port), (listener.getsockname() as [string, number])[1]);
+    assert.notEqual(Number(port), listener.getsockname()[1]);
     assert.doesNotMatch(run.out(), /from systemd/);
   } finally {
     run.child.kill("SIGKILL");
@@ -148,7 +148,7 @@ test(
       const args = /^ExecStart=\/usr\/local\/bin\/socketkit (.+)$/m.exec(serviceUnit)![1]!.split(" ");
       const probe = new Socket();
       probe.bind(["127.0.0.1", 0]);
-      const port = (probe.getsockname() as [string, number])[1];
+      const port = probe.getsockname()[1];
       probe.close();
       const child = spawn(
         "systemd-socket-activate",

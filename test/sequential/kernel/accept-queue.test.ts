@@ -24,7 +24,7 @@ test("listen(5) with ten connects and no accept(): six complete, four wait in SY
   try {
     server.bind(["127.0.0.1", 0]);
     server.listen(5);
-    const [, port] = server.getsockname() as [string, number];
+    const [, port] = server.getsockname();
     const done: number[] = [];
     const connects = Array.from({ length: 10 }, (_, i) => {
       const c = new Socket();
@@ -65,7 +65,7 @@ test("listen(0) still admits one connection, as the kernel's backlog + 1 rule sa
   try {
     server.bind(["127.0.0.1", 0]);
     server.listen(0);
-    const [, port] = server.getsockname() as [string, number];
+    const [, port] = server.getsockname();
     await clients[0]!.connect(["127.0.0.1", port]);
     clients[1]!.settimeout(0.3);
     await assert.rejects(clients[1]!.connect(["127.0.0.1", port]), { name: "TimeoutError", message: "timed out" });
