@@ -5,14 +5,22 @@
 import type { AddressFamily, SocketKind } from "./constants.js";
 import type { Socket } from "./socket.js";
 
-/** `new Socket(family, type, proto, fileno)`, typed by its arguments and by Python's defaults for missing ones. */
+/**
+ * `new Socket(family, type, proto, fileno)`, typed by its arguments and by Python's defaults for missing ones.
+ * Only the second form has defaults for its type parameters, so `class MySocket extends Socket {}` extends an
+ * AF_INET SOCK_STREAM socket (TypeScript requires the forms a bare `extends` sees to agree); `extends Socket<F, T>`
+ * gets both forms.
+ */
 export interface SocketConstructor {
-  /** Python's socket.socket(): AF_INET, SOCK_STREAM. */
-  new (): Socket<AddressFamily.AF_INET, SocketKind.SOCK_STREAM>;
-  /** socket.socket(family): a SOCK_STREAM socket of that family. */
-  new <F extends number>(family: F): Socket<F, SocketKind.SOCK_STREAM>;
-  /** Every other form; with `fileno` and no family or type, the kernel says which at run time. */
-  new <F extends number = number, T extends number = number>(
+  /** With `fileno`: the kernel says the family and type the arguments leave out, so they stay any number. */
+  new <F extends number, T extends number>(
+    family: F | undefined,
+    type: T | undefined,
+    proto: number | undefined,
+    fileno: number,
+  ): Socket<F, T>;
+  /** Python's socket.socket(family=AF_INET, type=SOCK_STREAM, proto=0, fileno=None). */
+  new <F extends number = AddressFamily.AF_INET, T extends number = SocketKind.SOCK_STREAM>(
     family?: F,
     type?: T,
     proto?: number,

@@ -301,6 +301,7 @@ for (const resolution of ["node16", "bundler"] as const) {
       port: "number",
       aborted: "AbortError",
       streamed: "via stream",
+      subclass: "labelled 127.0.0.1 true",
     });
   });
 }
