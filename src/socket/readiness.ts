@@ -6,6 +6,7 @@ import { atDeadline, deadlineFor, hasPassed } from "../libc/deadline.js";
 import { forgetFd, READABLE, registrationFor, WRITABLE } from "../libc/poller.js";
 import { loadSyscalls } from "../libc/syscalls.js";
 import { throwIfAborted } from "./abort.js";
+import { nextTurn, withinBudget } from "./turns.js";
 import { checkResult, E } from "./errors.js";
 
 export const POLLIN = 0x001;
@@ -57,6 +58,11 @@ export async function waitReady(
   signal?: AbortSignal,
 ): Promise<[number, number][]> {
   throwIfAborted(signal);
+  // A select(0) loop on a ready fd never waits: it takes turns with the event loop as a recv loop does.
+  if (!withinBudget()) {
+    await nextTurn();
+    throwIfAborted(signal);
+  }
   const deadline = deadlineFor(timeout);
   for (;;) {
     const ready = pollNow(interests);

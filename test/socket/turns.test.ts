@@ -1,9 +1,9 @@
 // The event loop gets its turn while a socket's calls complete without waiting (src/socket/turns.ts): a loop of
 // recv or send calls whose data is always there yields after TURN_BUDGET calls, so immediates, timers and other
-// sockets' readiness callbacks still run.
+// sockets' readiness callbacks still run; a selector polling a ready socket with select(0) yields the same way.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { socketpair } from "../../src/index.js";
+import { DefaultSelector, EVENT_READ, socketpair } from "../../src/index.js";
 import { TURN_BUDGET } from "../../src/socket/turns.js";
 import { tcpPair } from "../helpers/pairs.js";
 
@@ -71,6 +71,24 @@ test("sendall calls that never wait yield too, and a yielded call still honours 
     const aborted = outcomes.filter((o) => o.status === "rejected" && (o.reason as Error).name === "AbortError");
     assert.equal(aborted.length, outcomes.length, "every recv, yielded or waiting, ends with the abort");
   } finally {
+    a.close();
+    b.close();
+  }
+});
+
+test("a selector's select(0) loop on a ready socket takes turns with the event loop too", async () => {
+  const [a, b] = socketpair();
+  const selector = new DefaultSelector();
+  try {
+    await a.sendall(Buffer.from("ready"));
+    selector.register(b, EVENT_READ);
+    let calls = 0;
+    let immediateAt = -1;
+    setImmediate(() => (immediateAt = calls));
+    for (; calls < 2 * TURN_BUDGET; calls++) assert.equal((await selector.select(0)).length, 1);
+    assert.ok(immediateAt >= 0 && immediateAt <= TURN_BUDGET, `the immediate ran after ${immediateAt} select calls`);
+  } finally {
+    selector.close();
     a.close();
     b.close();
   }
