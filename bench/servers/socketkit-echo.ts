@@ -18,7 +18,7 @@ async function serve(conn: Socket): Promise<void> {
 // Exit normally on SIGTERM so that --cpu-prof and other exit-time reports get written.
 process.on("SIGTERM", () => process.exit(0));
 const server = createServer(["127.0.0.1", 0], { backlog: 4096 });
-process.stdout.write(`${(server.getsockname() as [string, number])[1]}\n`);
+process.stdout.write(`${server.getsockname()[1]}\n`);
 for (;;) {
   const [conn] = await server.accept();
   void serve(conn);

@@ -161,8 +161,8 @@ export async function createConnection(
   throw errors[errors.length - 1];
 }
 
-export interface CreateServerOptions {
-  family?: number;
+export interface CreateServerOptions<F extends number = number> {
+  family?: F;
   backlog?: number | null;
   reusePort?: boolean;
   dualstackIpv6?: boolean;
@@ -193,11 +193,16 @@ export function hasDualstackIpv6(): boolean {
  * const server = createServer(["", 8080], { backlog: 128 });
  * const [conn, address] = await server.accept();
  */
-export function createServer(address: AddressInput, options: CreateServerOptions = {}): Socket {
+export function createServer<F extends number = AddressFamily.AF_INET>(
+  address: AddressInput,
+  options: CreateServerOptions<F> = {},
+): Socket<F, SocketKind.SOCK_STREAM> {
   const { family = C.AF_INET, backlog = null, reusePort = false, dualstackIpv6 = false } = options;
   if (dualstackIpv6 && family !== C.AF_INET6) throw new RangeError("dualstackIpv6 requires family AF_INET6");
   if (dualstackIpv6 && !hasDualstackIpv6()) throw new RangeError("dualstackIpv6 is not supported on this host");
-  const sock = new Socket(family, C.SOCK_STREAM);
+  // F is the family given, or AF_INET when none is (its default): the one case where the two could part is an
+  // explicit type argument without the family, which the type of `options` cannot forbid.
+  const sock = new Socket(family as F, C.SOCK_STREAM);
   try {
     // Without SO_REUSEADDR a restarted server cannot bind while old connections sit in TIME-WAIT.
     sock.setsockopt(C.SOL_SOCKET, C.SO_REUSEADDR, 1);

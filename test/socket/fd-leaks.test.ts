@@ -33,7 +33,7 @@ test("5,000 connect/accept/exchange/close cycles leave no descriptor behind", as
 
 test("failed calls close what they opened", async () => {
   const server = createServer(["127.0.0.1", 0]);
-  const [, port] = server.getsockname() as [string, number];
+  const [, port] = server.getsockname();
   const baseline = openFdCount();
   for (let i = 0; i < 200; i++) {
     // Port in use: createServer closes its socket before the error propagates.

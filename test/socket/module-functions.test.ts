@@ -98,7 +98,7 @@ test(
   async () => {
     const server = createServer(["::", 0], { family: AF_INET6, dualstackIpv6: true });
     try {
-      const [, port] = server.getsockname() as [string, number];
+      const [, port] = server.getsockname();
       const accepting = server.accept();
       const client = await createConnection(["127.0.0.1", port]);
       const [conn, address] = await accepting;
