@@ -231,21 +231,6 @@ export class IoSource {
     first?: T | number,
     signal?: AbortSignal,
   ): Promise<T> {
-    if (first === undefined && !signal?.aborted && !withinBudget()) {
-      return nextTurn().then(() => this.ioStart(interest, syscall, flags, attempt, first, signal));
-    }
-    return this.ioStart(interest, syscall, flags, attempt, first, signal);
-  }
-
-  /** io() once its turn came: a call that waited for the next turn is not counted against that turn's budget. */
-  private ioStart<T>(
-    interest: Interest,
-    syscall: string,
-    flags: number,
-    attempt: (fd: number) => T | number,
-    first?: T | number,
-    signal?: AbortSignal,
-  ): Promise<T> {
     const deadline = deadlineFor(this.timeout);
     const dontWait = (flags & C.MSG_DONTWAIT) !== 0 || this.timeout === 0;
     if (interest === WRITABLE && this.asksFirst(flags)) {
@@ -266,7 +251,11 @@ export class IoSource {
       return r;
     };
     try {
-      if (first === undefined) throwIfAborted(signal);
+      if (first === undefined) {
+        throwIfAborted(signal);
+        // Past this turn's budget the first try waits for the next turn, and is then not counted again.
+        if (!withinBudget()) return nextTurn().then(() => retry(!signal?.aborted));
+      }
       return Promise.resolve(retry(true, first));
     } catch (err) {
       return Promise.reject(err);
