@@ -1,7 +1,8 @@
 // Echo benchmark: socketkit's bare Socket echo, the framework's echo (ThreadingTCPServer + BaseRequestHandler), a
 // plain net.createServer echo and a one-thread C epoll echo (the limit), each in its own process, driven by the C
 // load generator (bench/c) where cc exists and by socketkit bench's own otherwise. Rounds alternate the order of
-// the servers; the medians over rounds are reported with p50/p99/p99.9/max latency and CPU per operation.
+// the servers; the medians over rounds are reported with p50/p99/p99.9/max latency and CPU per operation, and how
+// much of that CPU was the kernel's.
 //
 //   npm run bench                                      # defaults: 9 rounds of 1 s per scenario and server
 //   npx tsx bench/echo.ts --rounds 3 --seconds 1 --json
@@ -16,7 +17,7 @@ import {
   ownCpuNanos,
   pinProcess,
   startServer,
-  statCpuNanos,
+  statCpuSplitNanos,
   stopServer,
   type ServerProcess,
 } from "./lib/processes.js";
@@ -77,7 +78,7 @@ const SERVERS = [
 ];
 
 async function measure(sc: Scenario, server: ServerProcess): Promise<Sample> {
-  const s0 = statCpuNanos(server.pid);
+  const s0 = statCpuSplitNanos(server.pid);
   const c0 = ownCpuNanos();
   const m0 = machineBusyNanos();
   let timer: NodeJS.Timeout | undefined;
@@ -86,13 +87,15 @@ async function measure(sc: Scenario, server: ServerProcess): Promise<Sample> {
   });
   const r = await Promise.race([sc.run(server.port), watchdog]).finally(() => clearTimeout(timer));
   const ns = r.elapsed * 1e9;
-  const serverCpu = (statCpuNanos(server.pid) - s0) / ns;
+  const s1 = statCpuSplitNanos(server.pid);
+  const serverCpu = (s1.user + s1.system - s0.user - s0.system) / ns;
+  const serverSystemCpu = (s1.system - s0.system) / ns;
   // This process's own CPU counts as the client's only when it generated the load itself.
   const own = (ownCpuNanos() - c0) / ns;
   const clientCpu = r.clientCpuNanos !== undefined ? r.clientCpuNanos / ns : own;
   const busy = (machineBusyNanos() - m0) / ns;
   const otherCpu = Math.max(0, busy - serverCpu - clientCpu - (r.clientCpuNanos !== undefined ? own : 0));
-  return { ...r, serverCpu, clientCpu, otherCpu };
+  return { ...r, serverCpu, serverSystemCpu, clientCpu, otherCpu };
 }
 
 /** Rotates the servers' order every round and reverses it every other, so that no server always goes first. */
@@ -113,6 +116,7 @@ function summarize(samples: Sample[]): Summary {
     serverCpu: Number(m((s) => s.serverCpu).toFixed(3)),
     clientCpu: Number(m((s) => s.clientCpu).toFixed(3)),
     serverCpuPerOpUs: Number(m((s) => (s.serverCpu * 1e6) / s.rate).toFixed(2)),
+    serverSystemPerOpUs: Number(m((s) => (s.serverSystemCpu * 1e6) / s.rate).toFixed(2)),
     clientCpuPerOpUs: Number(m((s) => (s.clientCpu * 1e6) / s.rate).toFixed(2)),
     otherCpu: Number(m((s) => s.otherCpu).toFixed(2)),
     rates: samples.map((s) => Math.round(s.rate)),

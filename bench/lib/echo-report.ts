@@ -6,6 +6,8 @@ import type { LoadResult } from "./load.js";
 export interface Sample extends LoadResult {
   /** Cores the server used in the round (from /proc/PID/stat). */
   serverCpu: number;
+  /** The part of serverCpu the kernel spent on the server's behalf (system time). */
+  serverSystemCpu: number;
   clientCpu: number;
   /** CPU the rest of the machine used meanwhile, in cores: a busy machine makes rates noisy. */
   otherCpu: number;
@@ -21,6 +23,8 @@ export interface Summary {
   serverCpu: number;
   clientCpu: number;
   serverCpuPerOpUs: number;
+  /** The kernel's part of serverCpuPerOpUs: a floor no user-space change goes below. */
+  serverSystemPerOpUs: number;
   clientCpuPerOpUs: number;
   otherCpu: number;
   rates: number[];
@@ -52,7 +56,8 @@ export interface TableMeta {
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 
 function printServers(rows: Row[], meta: TableMeta): void {
-  const head = ["rate/s", "p50 µs", "p99 µs", "p99.9 µs", "max µs", "srv CPU", "cli CPU", "srv µs/op", "cli µs/op"];
+  const head = ["rate/s", "p50 µs", "p99 µs", "p99.9 µs", "max µs", "srv CPU", "cli CPU", "srv µs/op", "of it sys"];
+  head.push("cli µs/op");
   console.log("".padEnd(26) + [...head, "others"].map((h) => h.padStart(10)).join(""));
   for (const row of rows) {
     console.log(row.scenario);
@@ -60,7 +65,8 @@ function printServers(rows: Row[], meta: TableMeta): void {
       const x = row.servers[s.key];
       if (!x) continue;
       const cells = [x.rate, x.p50us, x.p99us, x.p999us, x.maxUs, pct(x.serverCpu), pct(x.clientCpu)];
-      cells.push(x.serverCpuPerOpUs.toFixed(2), x.clientCpuPerOpUs.toFixed(2), pct(x.otherCpu));
+      cells.push(x.serverCpuPerOpUs.toFixed(2), x.serverSystemPerOpUs.toFixed(2), x.clientCpuPerOpUs.toFixed(2));
+      cells.push(pct(x.otherCpu));
       console.log(`  ${s.name.padEnd(24)}` + cells.map((c) => String(c).padStart(10)).join(""));
     }
   }
@@ -72,6 +78,24 @@ function printRatios(title: string, rows: Row[], pairs: Array<[string, string]>,
   console.log("".padEnd(49) + pairs.map(([a, b]) => `${a}/${b}`.padStart(21)).join(""));
   for (const row of rows)
     console.log(row.scenario.padEnd(49) + pairs.map(([a, b]) => cell(row, `${a}/${b}`).padStart(21)).join(""));
+}
+
+/**
+ * The kernel's part of each server's CPU per op bounds what user-space work can win: were a server's own code
+ * free, its CPU per op would be its system time, so node:net's CPU per op ÷ that is the best ratio it can reach.
+ */
+function printKernelBound(rows: Row[], meta: TableMeta): void {
+  const others = meta.pairs.filter(([a, b]) => b === "node" && a !== "node");
+  printRatios(
+    "the best CPU-per-op ratio to node:net left by the kernel's part (node's CPU/op ÷ this one's sys/op)",
+    rows,
+    others,
+    (r, k) => {
+      const a = r.servers[k.split("/")[0]!];
+      const node = r.servers.node;
+      return a && node && a.serverSystemPerOpUs > 0 ? (node.serverCpuPerOpUs / a.serverSystemPerOpUs).toFixed(3) : "-";
+    },
+  );
 }
 
 /** Which servers had a p99 above node:net's, per scenario: the tail-latency target is none. */
@@ -109,6 +133,7 @@ export function printTable(rows: Row[], meta: TableMeta): void {
     inverse(r.cpuPerOpRatios[k]),
   );
   printRatios("distance to the limit: rate ÷ the C echo's", rows, toC, (r, k) => fixed(r.ratios[k]));
+  printKernelBound(rows, meta);
   const tail = tailVerdict(rows);
   console.log(
     tail.length === 0

@@ -150,14 +150,21 @@ export function cpuNanos(pid: number): number {
 }
 
 /**
- * User + system time of `pid` (all its threads) so far, in nanoseconds, from /proc/PID/stat: what the kernel
+ * User and system time of `pid` (all its threads) so far, in nanoseconds, from /proc/PID/stat: what the kernel
  * charged the process, in clock ticks (USER_HZ, 100 per second on Linux), so a 1-second round is good to ±1%.
+ * The system part is the kernel's work on the process's behalf (for an echo, mostly loopback TCP).
  */
-export function statCpuNanos(pid: number): number {
+export function statCpuSplitNanos(pid: number): { user: number; system: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   // The command name in field 2 may hold spaces; the fields after its closing parenthesis are plain numbers.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 1e7;
+  return { user: Number(fields[11]) * 1e7, system: Number(fields[12]) * 1e7 };
+}
+
+/** User + system time of `pid` so far, in nanoseconds (see statCpuSplitNanos()). */
+export function statCpuNanos(pid: number): number {
+  const { user, system } = statCpuSplitNanos(pid);
+  return user + system;
 }
 
 /** CPU time all processes on the machine have used so far (every CPU, from /proc/stat), in nanoseconds. */
