@@ -1,12 +1,14 @@
 // Echo benchmark: socketkit's bare Socket echo, the framework's echo (ThreadingTCPServer + BaseRequestHandler), a
-// plain net.createServer echo and a one-thread C epoll echo (the limit), each in its own process, driven by the C
-// load generator (bench/c) where cc exists and by socketkit bench's own otherwise. Rounds alternate the order of
-// the servers; the medians over rounds are reported with p50/p99/p99.9/max latency and CPU per operation, and how
-// much of that CPU was the kernel's.
+// plain net.createServer echo and a one-thread C epoll echo (the limit), and on request three floors (socketkit's
+// libc bindings with no promises; io_uring without and with a promise per operation), each in its own process,
+// driven by the C load generator (bench/c) where cc exists and by socketkit bench's own otherwise. Rounds alternate
+// the order of the servers; the medians over rounds are reported with p50/p99/p99.9/max latency and CPU per
+// operation, and how much of that CPU was the kernel's.
 //
 //   npm run bench                                      # defaults: 9 rounds of 1 s per scenario and server
 //   npx tsx bench/echo.ts --rounds 3 --seconds 1 --json
 //   npx tsx bench/echo.ts --scenarios pp50 --servers socketkit,node --cpu-prof /tmp/prof
+//   npx tsx bench/echo.ts --scenarios pp50,pp500 --servers socketkit,node,ffi,uring,uring-promise,c
 import { cTools } from "./lib/c-tools.js";
 import { printTable, type Row, type Sample, type Summary } from "./lib/echo-report.js";
 import { connectRate, pingPong, type Generator, type LoadResult } from "./lib/load.js";
@@ -74,6 +76,13 @@ const SERVERS = [
   { key: "socketkit", name: "socketkit Socket", argv: (f: string[]) => tsx("./servers/socketkit-echo.ts", f) },
   { key: "framework", name: "socketkit framework", argv: (f: string[]) => tsx("./servers/framework-echo.ts", f) },
   { key: "node", name: "node:net", argv: (f: string[]) => tsx("./servers/node-echo.ts", f) },
+  { key: "ffi", name: "FFI floor, no promises", argv: (f: string[]) => tsx("./servers/ffi-floor-echo.ts", f) },
+  { key: "uring", name: "io_uring floor", argv: (f: string[]) => tsx("./servers/uring-floor-echo.ts", f) },
+  {
+    key: "uring-promise",
+    name: "io_uring, promises",
+    argv: (f: string[]) => tsx("./servers/uring-promise-echo.ts", f),
+  },
   { key: "c", name: "C epoll echo", argv: () => (typeof C === "string" ? [] : [C.echoServer]) },
 ];
 
