@@ -143,6 +143,7 @@ function ratiosOf(by: Record<string, Summary>, samples: Record<string, Sample[]>
     ratios: of((a, b) => by[a]!.rate / by[b]!.rate),
     pairedRatios: of((a, b) => median(samples[a]!.map((x, i) => x.rate / samples[b]![i]!.rate))),
     cpuPerOpRatios: of((a, b) => by[b]!.serverCpuPerOpUs / by[a]!.serverCpuPerOpUs),
+    pairedP99Ratios: of((a, b) => median(samples[a]!.map((x, i) => x.p99 / samples[b]![i]!.p99))),
   };
 }
 

@@ -39,6 +39,8 @@ export interface Row {
   pairedRatios: Record<string, number>;
   /** "a/b" → b's server CPU per op over a's: above 1, a needs less CPU per round trip or connection. */
   cpuPerOpRatios: Record<string, number>;
+  /** "a/b" → the median over rounds of a's p99 over b's in the same round: at most 1, a's tail is no worse. */
+  pairedP99Ratios: Record<string, number>;
 }
 
 export interface TableMeta {
@@ -103,7 +105,11 @@ function tailVerdict(rows: Row[]): string[] {
   return rows.flatMap((r) =>
     ["socketkit", "framework"]
       .filter((k) => r.servers[k] && r.servers.node && r.servers[k].p99us > r.servers.node.p99us)
-      .map((k) => `${r.scenario}: ${k} p99 ${r.servers[k]!.p99us} µs > node:net ${r.servers.node!.p99us} µs`),
+      .map((k) => {
+        const paired = r.pairedP99Ratios[`${k}/node`];
+        const within = paired === undefined ? "" : ` (within rounds: ${paired.toFixed(3)}×)`;
+        return `${r.scenario}: ${k} p99 ${r.servers[k]!.p99us} µs > node:net ${r.servers.node!.p99us} µs${within}`;
+      }),
   );
 }
 
@@ -127,6 +133,9 @@ export function printTable(rows: Row[], meta: TableMeta): void {
   printRatios("ratios of the median rates", rows, others, (r, k) => fixed(r.ratios[k]));
   printRatios("medians of the ratios within each round", rows, others, (r, k) => fixed(r.pairedRatios[k]));
   printRatios("server CPU per op, inverted (>1: first is cheaper)", rows, others, (r, k) => fixed(r.cpuPerOpRatios[k]));
+  printRatios("p99 ÷ the other's p99, median of the ratios within each round (≤1: no worse)", rows, others, (r, k) =>
+    fixed(r.pairedP99Ratios[k]),
+  );
   // The C echo is the limit: how many times its CPU per op each server needs, and the share of its rate it reaches.
   const inverse = (x: number | undefined) => (x === undefined ? "-" : (1 / x).toFixed(3));
   printRatios("distance to the limit: server CPU per op ÷ the C echo's", rows, toC, (r, k) =>
