@@ -92,13 +92,19 @@ test(
       t.diagnostic(JSON.stringify(counts));
       assert.equal(outcomes.length, 1000);
       assert.deepEqual(Object.keys(counts).sort(), ['answered "s1:"', 'answered "s2:"', 'answered "s3:"']);
-      const logged = c.instances.map(loggedPorts);
       // The reply's prefix names the instance that answered; its log has the client's own port (a port may come
       // round again for a later client, so each client is looked up in the log of the instance that answered it).
-      for (const o of outcomes) {
-        const instance = Number(o.prefix.slice(1, 2));
-        assert.ok(logged[instance - 1]!.has(o.localPort), `client port ${o.localPort} is in the log of s${instance}`);
-      }
+      // An instance's log reaches this process through a pipe, read on this event loop like the clients' replies,
+      // so the last lines may arrive after the last reply: wait for them, then check every client.
+      const missing = () => {
+        const logged = c.instances.map(loggedPorts);
+        return outcomes.filter((o) => !logged[Number(o.prefix.slice(1, 2)) - 1]!.has(o.localPort));
+      };
+      await waitFor(
+        () => `the log lines of ${missing().length} clients`,
+        () => (missing().length === 0 ? true : undefined),
+      ).catch(() => undefined);
+      for (const o of missing()) assert.fail(`client port ${o.localPort} is in the log of s${o.prefix.slice(1, 2)}`);
     } finally {
       c.stop();
     }
