@@ -10,11 +10,6 @@ export const MAX_BUFFERED_BYTES = 256 * 1024;
 const NAMED: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\" };
 
 /**
- * `text` with every control character (C0, DEL, C1) and the Unicode line and paragraph separators written as
- * escapes, and backslashes doubled, so that one message is always one line and no byte of it is a command to the
- * terminal.
- */
-/**
  * How many bytes at the end of `buf` begin a UTF-8 character that the next read will finish (0–3). The echo log
  * holds those back instead of keeping a StringDecoder per connection: an idle connection then costs no decoder.
  */
@@ -28,6 +23,11 @@ export function incompleteUtf8Tail(buf: Uint8Array): number {
   return 0;
 }
 
+/**
+ * `text` with every control character (C0, DEL, C1) and the Unicode line and paragraph separators written as
+ * escapes, and backslashes doubled, so that one message is always one line and no byte of it is a command to the
+ * terminal.
+ */
 export function escapeControls(text: string): string {
   return text.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029\\]/g, (c) => {
     const code = c.charCodeAt(0);
