@@ -23,7 +23,7 @@ export interface Summary {
   serverCpu: number;
   clientCpu: number;
   serverCpuPerOpUs: number;
-  /** The kernel's part of serverCpuPerOpUs: a floor no user-space change goes below. */
+  /** The kernel's part of serverCpuPerOpUs (it also shrinks when a faster server lets its peer sleep less). */
   serverSystemPerOpUs: number;
   clientCpuPerOpUs: number;
   otherCpu: number;
@@ -89,7 +89,7 @@ function printRatios(title: string, rows: Row[], pairs: Array<[string, string]>,
 function printKernelBound(rows: Row[], meta: TableMeta): void {
   const others = meta.pairs.filter(([a, b]) => b === "node" && a !== "node");
   printRatios(
-    "the best CPU-per-op ratio to node:net left by the kernel's part (node's CPU/op ÷ this one's sys/op)",
+    "the ratio to node:net with no user time at this kernel cost (node's CPU/op ÷ this one's sys/op)",
     rows,
     others,
     (r, k) => {

@@ -77,7 +77,7 @@ const SQE_WORDS = 16;
 const CQE_WORDS = 4;
 const SOCK_STREAM = 1;
 const SOCK_CLOEXEC = 0o2000000;
-// MSG_WAITALL makes io_uring itself retry a short send on a stream socket, so one CQE means the whole echo left.
+// MSG_WAITALL makes io_uring itself retry a short send on a stream socket; the servers still check the count.
 const MSG_WAITALL = 0x100;
 const MSG_NOSIGNAL = 0x4000;
 const EFD_NONBLOCK = 0o4000;

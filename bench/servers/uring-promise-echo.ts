@@ -104,8 +104,8 @@ async function serve(io: AsyncRing, fd: number, buffer: PinnedBuffer): Promise<v
   for (;;) {
     const received = await io.recv(fd, buffer);
     if (received <= 0) break;
-    // Ring.send completes once all `received` bytes are sent, or fails.
-    if ((await io.send(fd, buffer, received)) <= 0) break;
+    // A short send (MSG_WAITALL makes it rare, not impossible) would lose bytes: close, so the generator sees it.
+    if ((await io.send(fd, buffer, received)) !== received) break;
   }
   closeFd(fd);
 }
