@@ -58,8 +58,8 @@ export interface TableMeta {
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 
 function printServers(rows: Row[], meta: TableMeta): void {
-  const head = ["rate/s", "p50 µs", "p99 µs", "p99.9 µs", "max µs", "srv CPU", "cli CPU", "srv µs/op", "of it sys"];
-  head.push("cli µs/op");
+  const head = ["rate/s", "p50 µs", "p99 µs", "p99.9 µs", "max µs", "srv CPU", "cli CPU"];
+  head.push("srv µs/op", "of it sys", "cli µs/op");
   console.log("".padEnd(26) + [...head, "others"].map((h) => h.padStart(10)).join(""));
   for (const row of rows) {
     console.log(row.scenario);
@@ -83,8 +83,9 @@ function printRatios(title: string, rows: Row[], pairs: Array<[string, string]>,
 }
 
 /**
- * The kernel's part of each server's CPU per op bounds what user-space work can win: were a server's own code
- * free, its CPU per op would be its system time, so node:net's CPU per op ÷ that is the best ratio it can reach.
+ * What user-space work can win against node:net: were a server's own code free, its CPU per op would be its
+ * system time, so node:net's CPU per op ÷ that is the ratio it would reach at this kernel cost (conservative: a
+ * faster server also costs the kernel less).
  */
 function printKernelBound(rows: Row[], meta: TableMeta): void {
   const others = meta.pairs.filter(([a, b]) => b === "node" && a !== "node");

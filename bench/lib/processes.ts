@@ -161,12 +161,6 @@ export function statCpuSplitNanos(pid: number): { user: number; system: number }
   return { user: Number(fields[11]) * 1e7, system: Number(fields[12]) * 1e7 };
 }
 
-/** User + system time of `pid` so far, in nanoseconds (see statCpuSplitNanos()). */
-export function statCpuNanos(pid: number): number {
-  const { user, system } = statCpuSplitNanos(pid);
-  return user + system;
-}
-
 /** CPU time all processes on the machine have used so far (every CPU, from /proc/stat), in nanoseconds. */
 export function machineBusyNanos(): number {
   const [user, nice, system, , , irq, softirq, steal] = readFileSync("/proc/stat", "utf8")
