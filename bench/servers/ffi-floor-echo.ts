@@ -3,13 +3,11 @@
 // none of its JavaScript ran: the limit of any design that makes one koffi call per syscall.
 import * as C from "../../dist/libc/constants.js";
 import { E } from "../../dist/libc/errno.js";
-import { epollControl, epollCreate } from "../../dist/libc/epoll.js";
+import { DATA_OFFSET, EVENT_SIZE, epollControl, epollCreate } from "../../dist/libc/epoll.js";
 import { loadSyscalls } from "../../dist/libc/syscalls.js";
 
 const sys = loadSyscalls();
 const EPOLLIN = 0x001;
-const EVENT_SIZE = process.arch === "x64" ? 12 : 16;
-const DATA_OFFSET = process.arch === "x64" ? 4 : 8;
 const MAX_EVENTS = 256;
 const BUF = 65536;
 

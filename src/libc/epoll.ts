@@ -5,8 +5,9 @@ import { EPOLL_CLOEXEC } from "./constants.js";
 import { E } from "./errno.js";
 import { loadSyscalls } from "./syscalls.js";
 
-const EVENT_SIZE = process.arch === "x64" ? 12 : 16;
-const DATA_OFFSET = process.arch === "x64" ? 4 : 8;
+/** sizeof(struct epoll_event), and where its data (the fd) sits in it. */
+export const EVENT_SIZE = process.arch === "x64" ? 12 : 16;
+export const DATA_OFFSET = process.arch === "x64" ? 4 : 8;
 
 /** A new epoll fd, close-on-exec; a negative result is -errno. */
 export function epollCreate(): number {
